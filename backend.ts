@@ -1,0 +1,50 @@
+/**
+ * Choosing the TensorFlow.js backend: `wasm` (the default, fast) or `cpu` (pure JavaScript, slow, a fallback).
+ *
+ * @module
+ */
+import { tf, wasmVersion } from "./deps.ts";
+
+/** The backends `dni` supports. */
+export const BACKENDS = ["wasm", "cpu"] as const;
+
+/** A backend name: `"wasm"` or `"cpu"`. */
+export type BackendName = typeof BACKENDS[number];
+
+// tfjs prints a hint to install tfjs-node when it sees a Node-like runtime; production mode keeps it quiet.
+tf.enableProdMode();
+
+/**
+ * Makes `name` the active backend and waits until it is ready.
+ *
+ * @param name `"wasm"` (default) or `"cpu"`.
+ * @returns The name of the active backend.
+ * @throws {RangeError} If `name` is not a supported backend, or the backend cannot start.
+ *
+ * @example Switch to the pure-JavaScript backend and back
+ * ```ts
+ * import { useBackend } from "./backend.ts";
+ * await useBackend("cpu");
+ * await useBackend("wasm");
+ * ```
+ */
+export async function useBackend(name: string = "wasm"): Promise<BackendName> {
+  if (!(BACKENDS as readonly string[]).includes(name)) {
+    throw new RangeError(`Unknown backend "${name}": known backends are ${BACKENDS.join(", ")}`);
+  }
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new RangeError(`Cannot start backend "${name}"`);
+  await tf.ready();
+  return name as BackendName;
+}
+
+/**
+ * Describes the active backend and library versions, for reports.
+ *
+ * @returns The backend name and the versions of tfjs and its wasm backend.
+ */
+export function backendInfo(): { backend: string; tfjs: string; wasm: string } {
+  return { backend: tf.getBackend(), tfjs: tf.version.tfjs, wasm: wasmVersion };
+}
+
+await useBackend("wasm");

@@ -1,0 +1,72 @@
+/**
+ * The `dni` command line: `train` a spec on a dataset, or run the `demo`.
+ *
+ * ```
+ * deno run -A cli.ts train --spec examples/fcn3_backprop.json --epochs 10
+ * deno run -A cli.ts demo
+ * ```
+ *
+ * Bad flags, specs and dataset files are reported in one line on stderr, with exit status 2 (usage) or 1.
+ *
+ * @module
+ */
+import { DatasetError, SpecError } from "./errors.ts";
+import { UsageError } from "./cli/args.ts";
+import { demoCommand } from "./cli/demo_command.ts";
+import { TRAIN_USAGE, trainCommand } from "./cli/train_command.ts";
+
+const USAGE = `Usage: cli.ts <command> [options]
+
+Commands:
+  train    train a network spec on a dataset (cli.ts train --help)
+  demo     train two MNIST networks side by side, offline, and print a table
+
+${TRAIN_USAGE}`;
+
+/** Where the CLI writes, and whether stderr is a terminal. */
+export interface CliIO {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  live: boolean;
+}
+
+/** Runs the CLI with `args`; resolves to the exit status (0 ok, 1 failure, 2 usage). */
+export async function main(args: string[], io: CliIO): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    switch (command) {
+      case "train":
+        return await trainCommand(rest, io);
+      case "demo":
+        return await demoCommand(rest, io);
+      case undefined:
+      case "-h":
+      case "--help":
+      case "help":
+        io.out(USAGE + "\n");
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`Unknown command "${command}": known commands are train, demo`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`error: ${error.message}\n(see cli.ts --help)\n`);
+      return 2;
+    }
+    if (error instanceof SpecError || error instanceof DatasetError || error instanceof RangeError) {
+      io.err(`error: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+if (import.meta.main) {
+  const encoder = new TextEncoder();
+  const io: CliIO = {
+    out: (text) => Deno.stdout.writeSync(encoder.encode(text)),
+    err: (text) => Deno.stderr.writeSync(encoder.encode(text)),
+    live: Deno.stderr.isTerminal(),
+  };
+  Deno.exit(await main(Deno.args, io));
+}

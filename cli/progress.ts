@@ -1,0 +1,76 @@
+/**
+ * Progress output for long runs: a redrawn bar with samples/s and ETA on a terminal, plain lines otherwise.
+ *
+ * @module
+ */
+import type { BatchInfo, EpochRecord } from "../training/train.ts";
+
+/** Writes text to a stream without a newline. */
+export type Write = (text: string) => void;
+
+/** Formats seconds as `1m05s` or `4.2s`. */
+export function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "?";
+  if (seconds < 60) return `${seconds.toFixed(1)}s`;
+  const m = Math.floor(seconds / 60);
+  return `${m}m${String(Math.round(seconds - 60 * m)).padStart(2, "0")}s`;
+}
+
+/** Formats a fraction as a percentage with two decimals. */
+export function percent(fraction: number | undefined): string {
+  return fraction === undefined ? "-" : `${(100 * fraction).toFixed(2)}%`;
+}
+
+/** One line summing up an epoch. */
+export function epochLine(label: string, epochs: number, r: EpochRecord): string {
+  return `${label}epoch ${r.epoch}/${epochs}  loss ${r.loss.toFixed(4)}  train acc ${percent(r.accuracy)}  ` +
+    `test acc ${percent(r.testAccuracy)}  ${r.seconds.toFixed(1)}s  ${Math.round(r.samplesPerSecond)} samples/s`;
+}
+
+/**
+ * Reports training progress. On a terminal (`live`), redraws one bar per batch (at most every 100 ms); always
+ * prints one line per epoch.
+ */
+export class Progress {
+  #write: Write;
+  #live: boolean;
+  #label: string;
+  #epochs: number;
+  #lastDraw = 0;
+
+  /**
+   * @param write Where the text goes (e.g. stderr).
+   * @param live Whether to draw a bar (the stream is a terminal).
+   * @param epochs Total epochs.
+   * @param label Prefix of every line, e.g. a configuration name.
+   */
+  constructor(write: Write, live: boolean, epochs: number, label = "") {
+    this.#write = write;
+    this.#live = live;
+    this.#epochs = epochs;
+    this.#label = label ? `${label}  ` : "";
+  }
+
+  /** After each batch: redraws the bar. */
+  batch(info: BatchInfo): void {
+    if (!this.#live) return;
+    const now = performance.now();
+    if (now - this.#lastDraw < 100 && info.batch < info.batches) return;
+    this.#lastDraw = now;
+    const width = 24;
+    const done = Math.round((info.batch / info.batches) * width);
+    const rate = info.samples / info.seconds;
+    const eta = (info.seconds / info.batch) * (info.batches - info.batch);
+    this.#write(
+      `\r\x1b[2K${this.#label}epoch ${info.epoch}/${this.#epochs} [${"#".repeat(done)}${"-".repeat(width - done)}] ` +
+        `${info.batch}/${info.batches}  loss ${info.loss.toFixed(4)}  ${Math.round(rate)} samples/s  ETA ${
+          formatSeconds(eta)
+        }`,
+    );
+  }
+
+  /** After each epoch: one plain line. */
+  epoch(record: EpochRecord): void {
+    this.#write(`${this.#live ? "\r\x1b[2K" : ""}${epochLine(this.#label, this.#epochs, record)}\n`);
+  }
+}

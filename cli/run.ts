@@ -1,0 +1,80 @@
+/**
+ * Trains one spec on one dataset with progress output and gathers the result the CLI prints.
+ *
+ * @module
+ */
+import { backendInfo } from "../backend.ts";
+import type { Dataset } from "../datasets/dataset.ts";
+import { buildNetwork } from "../network/build.ts";
+import type { NetworkSpec } from "../network/spec.ts";
+import { type EpochRecord, train } from "../training/train.ts";
+import { Progress, type Write } from "./progress.ts";
+
+/** What a training run gives back to the CLI (and its `--json` line). */
+export interface RunResult {
+  /** The normalised spec that was trained. */
+  spec: NetworkSpec;
+  /** Dataset name and sizes. */
+  dataset: { name: string; train: number; test: number };
+  /** Backend and versions. */
+  backend: { backend: string; tfjs: string; wasm: string };
+  /** Seed, batch size. */
+  seed: number;
+  batchSize: number;
+  /** Per-epoch records. */
+  epochs: EpochRecord[];
+  /** Test accuracy after the last epoch, in [0, 1]. */
+  testAccuracy: number;
+  /** Test loss after the last epoch. */
+  testLoss: number;
+  /** Training samples per second over the run (evaluation excluded). */
+  samplesPerSecond: number;
+  /** Seconds of training (evaluation excluded). */
+  seconds: number;
+  /** Trainable parameters. */
+  parameters: number;
+}
+
+/** Options of `runTraining`. */
+export interface RunOptions {
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  /** Where progress goes. */
+  write: Write;
+  /** Draw a live bar. */
+  live: boolean;
+  /** Prefix of progress lines. */
+  label?: string;
+}
+
+/** Builds `spec`, trains it on `dataset`, and returns the result; the network is disposed. */
+export function runTraining(spec: NetworkSpec, dataset: Dataset, options: RunOptions): RunResult {
+  const { epochs, batchSize, seed, write, live, label } = options;
+  const network = buildNetwork(spec, { seed });
+  try {
+    const progress = new Progress(write, live, epochs, label);
+    const history = train(network, dataset, {
+      epochs,
+      batchSize,
+      seed,
+      callbacks: { onBatchEnd: (b) => progress.batch(b), onEpochEnd: (r) => progress.epoch(r) },
+    });
+    const last = history.epochs[history.epochs.length - 1]!;
+    return {
+      spec: network.getSpec(),
+      dataset: { name: dataset.name, train: dataset.train.count, test: dataset.test.count },
+      backend: backendInfo(),
+      seed,
+      batchSize,
+      epochs: history.epochs,
+      testAccuracy: last.testAccuracy!,
+      testLoss: last.testLoss!,
+      samplesPerSecond: history.samplesPerSecond,
+      seconds: history.seconds,
+      parameters: network.layers.reduce((n, l) => n + l.trainable.reduce((m, v) => m + v.size, 0), 0),
+    };
+  } finally {
+    network.dispose();
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * `cli.ts train`: trains the network of a spec file on a dataset and reports per-epoch progress and the result.
+ *
+ * @module
+ */
+import { useBackend } from "../backend.ts";
+import { DATASET_NAMES } from "../datasets/catalog.ts";
+import { loadDataset } from "../datasets/load.ts";
+import type { NetworkSpec } from "../network/spec.ts";
+import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
+import { percent } from "./progress.ts";
+import { runTraining } from "./run.ts";
+
+/** The usage text of `train`. */
+export const TRAIN_USAGE = `Usage: cli.ts train --spec FILE [options]
+
+  --spec FILE             network spec (JSON)
+  --dataset NAME          ${DATASET_NAMES.join(" | ")} (default mnist)
+  --epochs N              passes over the training set (default 10)
+  --batch-size N          examples per step (default 128)
+  --seed N                seed of initial weights and data order (default 0)
+  --backend NAME          wasm | cpu (default wasm)
+  --data-dir DIR          read dataset files from DIR (DIR/NAME/FILE or DIR/FILE)
+  --train-count N         use only the first N training examples
+  --test-count N          use only the first N test examples
+  --json                  print the result as one JSON object, the last line of stdout
+  -h, --help              this text`;
+
+/** Reads and parses a spec file. */
+export async function readSpec(path: string): Promise<NetworkSpec> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new UsageError(`Cannot read spec file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`Spec file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Runs `train` with the given arguments; resolves to the exit status. */
+export async function trainCommand(
+  args: string[],
+  io: { out: (s: string) => void; err: (s: string) => void; live: boolean },
+): Promise<number> {
+  const values = parseFlags(args, {
+    spec: { type: "string" },
+    dataset: { type: "string" },
+    epochs: { type: "string" },
+    "batch-size": { type: "string" },
+    seed: { type: "string" },
+    backend: { type: "string" },
+    "data-dir": { type: "string" },
+    "train-count": { type: "string" },
+    "test-count": { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.out(TRAIN_USAGE + "\n");
+    return 0;
+  }
+  if (typeof values.spec !== "string") throw new UsageError("train needs --spec FILE");
+  const dataset = choiceFlag(values, "dataset", DATASET_NAMES, "mnist");
+  const epochs = intFlag(values, "epochs", 10, 1);
+  const batchSize = intFlag(values, "batch-size", 128, 1);
+  const seed = intFlag(values, "seed", 0, 0);
+  const backend = choiceFlag(values, "backend", ["wasm", "cpu"], "wasm");
+  const trainCount = values["train-count"] === undefined ? undefined : intFlag(values, "train-count", 0, 1);
+  const testCount = values["test-count"] === undefined ? undefined : intFlag(values, "test-count", 0, 1);
+  const json = values.json === true;
+  const spec = await readSpec(values.spec);
+  await useBackend(backend);
+  const log = json ? io.err : io.out;
+  const data = await loadDataset(dataset, {
+    dataDir: values["data-dir"] as string | undefined,
+    trainCount,
+    testCount,
+    onProgress: (m) => io.err(m + "\n"),
+  });
+  log(
+    `training ${values.spec} on ${dataset} (${data.train.count} train, ${data.test.count} test), ` +
+      `${epochs} epochs, batch ${batchSize}, seed ${seed}, backend ${backend}\n`,
+  );
+  const result = runTraining(spec, data, { epochs, batchSize, seed, write: log, live: io.live && !json });
+  if (json) io.out(JSON.stringify(result) + "\n");
+  else {
+    io.out(
+      `test accuracy ${percent(result.testAccuracy)}  test loss ${result.testLoss.toFixed(4)}  ` +
+        `${Math.round(result.samplesPerSecond)} samples/s  ${result.seconds.toFixed(1)}s training\n`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,66 @@
+/**
+ * The errors `dni` throws on bad input that callers may want to catch. Plain `TypeError` / `RangeError` are used
+ * for misuse of a function's arguments.
+ *
+ * @module
+ */
+
+/** Formats a value for an error message: strings quoted, objects as JSON, long text cut. */
+export function show(value: unknown): string {
+  let text: string;
+  if (typeof value === "string") text = JSON.stringify(value);
+  else if (typeof value === "number" || typeof value === "boolean" || value == null) text = String(value);
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
+  }
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/**
+ * A network spec (or part of one) is invalid. `path` names the field, e.g. `layers[1].units`.
+ *
+ * @example
+ * ```ts
+ * import { SpecError } from "./errors.ts";
+ * const e = new SpecError("layers[0].units", 0, "must be a positive integer");
+ * console.assert(e.message === 'Invalid spec: layers[0].units must be a positive integer, got 0');
+ * ```
+ */
+export class SpecError extends Error {
+  /** The path of the offending field. */
+  readonly path: string;
+  /** The offending value. */
+  readonly value: unknown;
+
+  /**
+   * @param path Where in the spec, e.g. `layers[1].interface`.
+   * @param value The value found there.
+   * @param problem What is wrong, e.g. `must be a positive integer`.
+   */
+  constructor(path: string, value: unknown, problem: string) {
+    super(`Invalid spec: ${path} ${problem}, got ${show(value)}`);
+    this.name = "SpecError";
+    this.path = path;
+    this.value = value;
+  }
+}
+
+/** A dataset file is missing, corrupt, or does not match its checksum. `file` names it. */
+export class DatasetError extends Error {
+  /** The file (path or URL) at fault. */
+  readonly file: string;
+
+  /**
+   * @param file The file at fault.
+   * @param problem What is wrong with it.
+   */
+  constructor(file: string, problem: string) {
+    super(`Dataset file ${file}: ${problem}`);
+    this.name = "DatasetError";
+    this.file = file;
+  }
+}

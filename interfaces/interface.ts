@@ -1,0 +1,71 @@
+/**
+ * The neural-interface contract. A neural interface is bound to a layer's output h (the *trigger*) and decides
+ * which gradient reaches that layer, and when:
+ *
+ * - `send` is called in the forward pass, as soon as h exists. An interface that answers with a gradient there
+ *   (a synthetic one, as `sg` and `csg` do) lets its layer, and the layers below it down to the next interface
+ *   that answered, update at once: they are update- and backward-unlocked.
+ * - `receive` is called in the backward pass with the *message*: dL/dh as the layers above computed it (the true
+ *   gradient, or a bootstrapped one where the layer above was itself updated with a synthetic gradient). An
+ *   interface that did not answer in `send` (`backprop`) returns the gradient its layer gets now; one that did
+ *   learns from the message and returns nothing.
+ *
+ * The step's *context* (labels, step number) is passed explicitly; there is no global state.
+ *
+ * @module
+ */
+import type { tf } from "../deps.ts";
+import type { Random } from "../random.ts";
+
+/** What an interface knows about the current training step. */
+export interface StepContext {
+  /** The batch's labels, one-hot [B, classes]: the context of conditioned interfaces. */
+  readonly labels: tf.Tensor2D;
+  /** The number of the step, from 0. */
+  readonly step: number;
+}
+
+/** An interface's spec: its registered type and its options. */
+export interface InterfaceConfig {
+  /** The registered interface type, e.g. `"backprop"`, `"sg"`. */
+  type: string;
+  /** Further options, specific to the type. */
+  [option: string]: unknown;
+}
+
+/** A neural interface: the strategy that gives a layer its gradient. */
+export interface NeuralInterface {
+  /** The registered type name. */
+  readonly type: string;
+  /**
+   * Forward pass: the trigger h [B, units] exists. Returns the gradient for the bound layer now (update
+   * unlocked), or `undefined` to wait for the message.
+   */
+  send(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D | undefined;
+  /**
+   * Backward pass: the message dL/dh [B, units] arrives. Returns the gradient for the bound layer when `send`
+   * returned none; otherwise learns from the message and returns `undefined`.
+   */
+  receive(message: tf.Tensor2D, trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D | undefined;
+  /** The interface's spec, JSON-able, enough to build it again. */
+  getConfig(): InterfaceConfig;
+  /** The interface's own variables (a synthesizer's weights), for saving. Empty for stateless interfaces. */
+  readonly variables: readonly tf.Variable[];
+  /** Frees the interface's variables and optimizer state. */
+  dispose(): void;
+}
+
+/** What an interface factory is given besides its config. */
+export interface InterfaceContext {
+  /** Width of the trigger (the bound layer's output). */
+  units: number;
+  /** Width of the context (the number of classes, one-hot). */
+  contextUnits: number;
+  /** Where the config sits in the spec, for error messages, e.g. `layers[1].interface`. */
+  path: string;
+  /** The seeded generator for initial weights. */
+  random: Random;
+}
+
+/** Builds an interface from its config; throws `SpecError` for invalid options. */
+export type InterfaceFactory = (config: InterfaceConfig, context: InterfaceContext) => NeuralInterface;

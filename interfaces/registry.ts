@@ -1,0 +1,13 @@
+/**
+ * The registry of neural interfaces, and the default one filled with the built-ins.
+ *
+ * @module
+ */
+import { Registry } from "../registry.ts";
+import { createBackprop } from "./backprop.ts";
+import type { InterfaceFactory } from "./interface.ts";
+
+/** A new interface registry holding the built-in interfaces. */
+export function builtinInterfaces(): Registry<InterfaceFactory> {
+  return new Registry<InterfaceFactory>("interface").register("backprop", createBackprop);
+}

@@ -1,0 +1,137 @@
+/**
+ * The fully connected layer: y = activation(BN?(x W + b)). Its backward pass takes matmul gradients through
+ * explicit transposes: stock tfjs-wasm runs transposed matmuls ~10x slower than plain ones (see the README).
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import { bool, checkObject, oneOf, positiveInt } from "../_validate.ts";
+import { type Activation, ACTIVATION_NAMES, ACTIVATIONS } from "./activation.ts";
+import { BatchNorm, type BatchNormCache } from "./batch_norm.ts";
+import type { ForwardMode, Layer, LayerConfig, LayerContext } from "./layer.ts";
+
+/** The fields of a dense layer's spec. */
+export interface DenseConfig extends LayerConfig {
+  type: "dense";
+  /** Output width. */
+  units: number;
+  /** `linear` (default), `relu`, `tanh` or `sigmoid`. */
+  activation?: string;
+  /** Batch normalisation between the product and the activation. @default {false} */
+  batchNorm?: boolean;
+}
+
+interface DenseCache {
+  x: tf.Tensor2D;
+  preActivation: tf.Tensor2D;
+  output: tf.Tensor2D;
+  bn?: BatchNormCache;
+}
+
+/** Fields a dense spec may have (the network adds `interface`). */
+export const DENSE_FIELDS = ["type", "units", "activation", "batchNorm"] as const;
+
+/**
+ * A fully connected layer with Glorot-uniform weights drawn from the context's seeded generator.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { Random } from "../random.ts";
+ * import { Dense } from "./dense.ts";
+ * const layer = new Dense({ type: "dense", units: 3, activation: "relu" }, { inputUnits: 2, path: "layers[0]", random: new Random(1) });
+ * const { output } = layer.forward(tf.ones([4, 2]), "eval");
+ * console.assert(output.shape[1] === 3);
+ * ```
+ */
+export class Dense implements Layer {
+  readonly type = "dense";
+  readonly inputUnits: number;
+  readonly units: number;
+  readonly kernel: tf.Variable<tf.Rank.R2>;
+  readonly bias?: tf.Variable<tf.Rank.R1>;
+  readonly batchNorm?: BatchNorm;
+  readonly trainable: readonly tf.Variable[];
+  readonly state: readonly tf.Variable[];
+  readonly #activationName: string;
+  readonly #activation: Activation;
+
+  /**
+   * @param config The layer's spec.
+   * @param context Input width, spec path and seeded generator.
+   * @throws {SpecError} If a field is missing or invalid.
+   */
+  constructor(config: LayerConfig, { inputUnits, path, random }: LayerContext) {
+    checkObject(path, config, DENSE_FIELDS);
+    this.units = positiveInt(`${path}.units`, config.units);
+    this.#activationName = oneOf(`${path}.activation`, config.activation, ACTIVATION_NAMES, "linear");
+    this.#activation = ACTIVATIONS[this.#activationName]!;
+    const useBatchNorm = bool(`${path}.batchNorm`, config.batchNorm, false);
+    this.inputUnits = inputUnits;
+    const limit = Math.sqrt(6 / (inputUnits + this.units));
+    const init = new Float32Array(inputUnits * this.units);
+    for (let i = 0; i < init.length; i++) init[i] = (2 * random.next() - 1) * limit;
+    this.kernel = tf.variable(tf.tensor2d(init, [inputUnits, this.units]), true);
+    if (useBatchNorm) {
+      this.batchNorm = new BatchNorm(this.units);
+      this.trainable = [this.kernel, this.batchNorm.gamma, this.batchNorm.beta];
+      this.state = [this.batchNorm.movingMean, this.batchNorm.movingVariance];
+    } else {
+      this.bias = tf.variable(tf.zeros([this.units]), true);
+      this.trainable = [this.kernel, this.bias];
+      this.state = [];
+    }
+  }
+
+  forward(x: tf.Tensor2D, mode: ForwardMode): { output: tf.Tensor2D; cache: DenseCache } {
+    let preActivation: tf.Tensor2D = tf.matMul(x, this.kernel);
+    let bn: BatchNormCache | undefined;
+    if (this.batchNorm) {
+      const normalized = this.batchNorm.forward(preActivation, mode);
+      preActivation = normalized.output;
+      bn = normalized.cache;
+    } else {
+      preActivation = tf.add(preActivation, this.bias!) as tf.Tensor2D;
+    }
+    const output = this.#activation.apply(preActivation);
+    return { output, cache: { x, preActivation, output, bn } };
+  }
+
+  backward(
+    cache: unknown,
+    outputGradient: tf.Tensor2D,
+    needInputGradient: boolean,
+  ): { inputGradient?: tf.Tensor2D; gradients: tf.Tensor[] } {
+    const { x, preActivation, output, bn } = cache as DenseCache;
+    let dz = this.#activation.backward(outputGradient, preActivation, output);
+    const gradients: tf.Tensor[] = [];
+    let tail: tf.Tensor[];
+    if (this.batchNorm) {
+      const g = this.batchNorm.backward(bn!, dz);
+      dz = g.dz;
+      tail = [g.dGamma, g.dBeta];
+    } else {
+      tail = [tf.sum(dz, 0)];
+    }
+    // Explicit transposes: the fast path (plain matmuls), not matMul(a, b, transposeA, transposeB).
+    gradients.push(tf.matMul(tf.transpose(x), dz), ...tail);
+    const inputGradient = needInputGradient ? tf.matMul(dz, tf.transpose(this.kernel)) as tf.Tensor2D : undefined;
+    return { inputGradient, gradients };
+  }
+
+  getConfig(): DenseConfig {
+    const config: DenseConfig = { type: "dense", units: this.units, activation: this.#activationName };
+    if (this.batchNorm) config.batchNorm = true;
+    return config;
+  }
+
+  dispose(): void {
+    this.kernel.dispose();
+    this.bias?.dispose();
+    this.batchNorm?.dispose();
+  }
+
+  toString(): string {
+    return `dense(${this.inputUnits} -> ${this.units}${this.batchNorm ? ", bn" : ""}, ${this.#activationName})`;
+  }
+}

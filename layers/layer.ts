@@ -1,0 +1,69 @@
+/**
+ * The layer contract. Layers compute their own backward pass by hand (no autodiff tape): that keeps the gradient
+ * on the fast matmul path of the wasm backend, and lets a neural interface decide which gradient reaches each
+ * layer, and when.
+ *
+ * @module
+ */
+import type { tf } from "../deps.ts";
+import type { Random } from "../random.ts";
+
+/**
+ * How a forward pass runs: `train` uses batch statistics and updates running ones, `eval` uses running
+ * statistics, `probe` uses batch statistics without updating anything (for measurements that must not change
+ * training).
+ */
+export type ForwardMode = "train" | "eval" | "probe";
+
+/** What a layer's forward pass keeps for its backward pass. Opaque to everyone but the layer. */
+export type LayerCache = unknown;
+
+/** A layer's spec fields, as in the network spec (without `interface`, which the network owns). */
+export interface LayerConfig {
+  /** The registered layer type, e.g. `"dense"`. */
+  type: string;
+  /** Further fields, specific to the type. */
+  [field: string]: unknown;
+}
+
+/** A layer: a function of its input with trainable variables and a hand-written backward pass. */
+export interface Layer {
+  /** The registered type name. */
+  readonly type: string;
+  /** Width of the input. */
+  readonly inputUnits: number;
+  /** Width of the output (the trigger its interface sees). */
+  readonly units: number;
+  /** Trainable variables, in the order `backward` returns their gradients. */
+  readonly trainable: readonly tf.Variable[];
+  /** Non-trainable state (e.g. running statistics), saved with the weights. */
+  readonly state: readonly tf.Variable[];
+  /** Computes the output for a batch `x` of shape [B, inputUnits]. */
+  forward(x: tf.Tensor2D, mode: ForwardMode): { output: tf.Tensor2D; cache: LayerCache };
+  /**
+   * From dL/d(output), computes the gradients of `trainable` and, when `needInputGradient`, dL/d(input).
+   * Does not change any variable.
+   */
+  backward(
+    cache: LayerCache,
+    outputGradient: tf.Tensor2D,
+    needInputGradient: boolean,
+  ): { inputGradient?: tf.Tensor2D; gradients: tf.Tensor[] };
+  /** The layer's spec, JSON-able, enough to build it again. */
+  getConfig(): LayerConfig;
+  /** Frees the layer's variables. */
+  dispose(): void;
+}
+
+/** What a layer factory is given besides its config. */
+export interface LayerContext {
+  /** Width of the layer's input. */
+  inputUnits: number;
+  /** Where the config sits in the spec, for error messages, e.g. `layers[2]`. */
+  path: string;
+  /** The seeded generator for initial weights. */
+  random: Random;
+}
+
+/** Builds a layer from its config; throws `SpecError` for invalid fields. */
+export type LayerFactory = (config: LayerConfig, context: LayerContext) => Layer;

@@ -1,0 +1,88 @@
+/**
+ * `dni`: train neural networks with Decoupled Neural Interfaces and synthetic gradients (Jaderberg et al. 2016),
+ * on TensorFlow.js (wasm backend by default).
+ *
+ * A network is built from a JSON-able spec; each hidden layer's output is bound to a neural interface that
+ * decides which gradient reaches the layer, and when (`backprop` waits for the true gradient).
+ *
+ * @example Train a small classifier on MNIST
+ * ```ts
+ * import { buildNetwork, evaluate, loadDataset, train } from "./mod.ts";
+ *
+ * const mnist = await loadDataset("mnist", { trainCount: 2000, testCount: 500 });
+ * const net = buildNetwork({
+ *   input: [784],
+ *   layers: [
+ *     { type: "dense", units: 64, activation: "relu", interface: "backprop" },
+ *     { type: "dense", units: 10 },
+ *   ],
+ *   loss: "softmax-cross-entropy",
+ *   optimizer: { type: "adam", learningRate: 0.001 },
+ * });
+ * const history = train(net, mnist, { epochs: 1, batchSize: 64, seed: 1 });
+ * console.log(history.epochs[0]?.testAccuracy, evaluate(net, mnist.test).accuracy);
+ * net.dispose();
+ * ```
+ *
+ * @module
+ */
+import type { InterfaceFactory } from "./interfaces/interface.ts";
+import { defaultRegistries } from "./network/registries.ts";
+
+export { tf } from "./deps.ts";
+export { backendInfo, type BackendName, BACKENDS, useBackend } from "./backend.ts";
+export { DatasetError, SpecError } from "./errors.ts";
+export { Random } from "./random.ts";
+export { Registry } from "./registry.ts";
+
+export type { Layer, LayerConfig, LayerContext, LayerFactory } from "./layers/layer.ts";
+export { Dense } from "./layers/dense.ts";
+export { ACTIVATION_NAMES } from "./layers/activation.ts";
+
+export type {
+  InterfaceConfig,
+  InterfaceContext,
+  InterfaceFactory,
+  NeuralInterface,
+  StepContext,
+} from "./interfaces/interface.ts";
+export { Backprop } from "./interfaces/backprop.ts";
+
+export type { Optimizer, OptimizerConfig, OptimizerFactory } from "./optimizers/optimizer.ts";
+export type { Loss, LossFactory } from "./losses/loss.ts";
+
+export type { LayerSpec, NetworkSpec } from "./network/spec.ts";
+export { Network, type StepResult } from "./network/network.ts";
+export { buildNetwork, type BuildOptions } from "./network/build.ts";
+export { createRegistries, defaultRegistries, type Registries } from "./network/registries.ts";
+
+export { type Batch, batches, type Dataset, type Split } from "./datasets/dataset.ts";
+export { loadDataset, type LoadOptions } from "./datasets/load.ts";
+export { DATASET_NAMES } from "./datasets/catalog.ts";
+export { syntheticDataset, type SyntheticOptions } from "./datasets/synthetic.ts";
+export { parseIdx, readIdx } from "./datasets/idx.ts";
+
+export { evaluate, type Evaluation } from "./training/evaluate.ts";
+export {
+  type BatchInfo,
+  type EpochRecord,
+  type History,
+  train,
+  type TrainCallbacks,
+  type TrainOptions,
+} from "./training/train.ts";
+
+/**
+ * Registers a neural-interface plugin under `name` in the default registry, so specs can name it.
+ *
+ * @throws {TypeError} If the name is taken.
+ *
+ * @example
+ * ```ts
+ * import { Backprop, registerInterface } from "./mod.ts";
+ * registerInterface("my-backprop", () => new Backprop());
+ * ```
+ */
+export function registerInterface(name: string, factory: InterfaceFactory): void {
+  defaultRegistries.interfaces.register(name, factory);
+}

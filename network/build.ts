@@ -1,0 +1,142 @@
+/**
+ * `buildNetwork`: from a declarative spec to a network, through the registries.
+ *
+ * @module
+ */
+import { SpecError } from "../errors.ts";
+import { checkObject, isRecord, positiveInt } from "../_validate.ts";
+import type { InterfaceConfig, NeuralInterface } from "../interfaces/interface.ts";
+import type { Layer, LayerConfig } from "../layers/layer.ts";
+import type { OptimizerConfig } from "../optimizers/optimizer.ts";
+import { Random } from "../random.ts";
+import type { Registry } from "../registry.ts";
+import { Network } from "./network.ts";
+import { defaultRegistries, type Registries } from "./registries.ts";
+import { type NetworkSpec, SPEC_FIELDS } from "./spec.ts";
+
+/** Options of `buildNetwork`. */
+export interface BuildOptions {
+  /** Where names are looked up. @default {defaultRegistries} */
+  registries?: Registries;
+  /** Seed of the initial weights; overrides the spec's `seed`. */
+  seed?: number;
+}
+
+/**
+ * Builds a network from a JSON-able spec.
+ *
+ * @param spec The network spec (see `NetworkSpec`).
+ * @param options Registries and seed.
+ * @returns The network, ready to train.
+ * @throws {SpecError} If the spec is invalid; the message names the field and the value.
+ * @throws {SpecError} Also for an unknown layer, interface, optimizer or loss name; the message lists the known ones.
+ *
+ * @example Build a 784-256-10 classifier and print it
+ * ```ts
+ * import { buildNetwork } from "./build.ts";
+ * const net = buildNetwork({
+ *   input: [784],
+ *   layers: [{ type: "dense", units: 256, activation: "relu" }, { type: "dense", units: 10 }],
+ *   loss: "softmax-cross-entropy",
+ *   optimizer: { type: "adam", learningRate: 0.001 },
+ * });
+ * console.log(net.toString());
+ * net.dispose();
+ * ```
+ */
+export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Network {
+  const { registries = defaultRegistries } = options;
+  const s = checkObject("spec", spec, SPEC_FIELDS);
+  if (!Array.isArray(s.input) || s.input.length === 0) {
+    throw new SpecError("input", s.input, "must be a non-empty array of positive integers (the shape of one example)");
+  }
+  const inputUnits = s.input.reduce((n: number, d: unknown, i: number) => n * positiveInt(`input[${i}]`, d), 1);
+  const layerSpecs = s.layers;
+  if (!Array.isArray(layerSpecs) || layerSpecs.length === 0) {
+    throw new SpecError("layers", layerSpecs, "must be a non-empty array of layer specs");
+  }
+  const seed = options.seed ?? (s.seed === undefined ? 0 : s.seed);
+  if (typeof seed !== "number" || !Number.isInteger(seed)) throw new SpecError("seed", seed, "must be an integer");
+  const lossName = nameOf("loss", s.loss ?? "softmax-cross-entropy");
+  const lossFactory = lookup(registries.losses, lossName, "loss");
+  const optimizerPath = "optimizer";
+  const optimizerRaw = s.optimizer ?? "adam";
+  const optimizerName = nameOf(optimizerPath, optimizerRaw);
+  const optimizerFactory = lookup(registries.optimizers, optimizerName, optimizerPath);
+  const optimizerConfig = optimizerFactory.validate(
+    (typeof optimizerRaw === "string" ? { type: optimizerRaw } : optimizerRaw) as OptimizerConfig,
+    optimizerPath,
+  );
+
+  const random = new Random(seed);
+  const layers: Layer[] = [];
+  const interfaceConfigs: { config: InterfaceConfig; path: string }[] = [];
+  const built: { layers: Layer[]; interfaces: NeuralInterface[] } = { layers, interfaces: [] };
+  try {
+    let units = inputUnits;
+    layerSpecs.forEach((raw: unknown, i: number) => {
+      const path = `layers[${i}]`;
+      if (!isRecord(raw)) throw new SpecError(path, raw, "must be an object with a type");
+      const { interface: iface, ...config } = raw;
+      const layerFactory = lookup(registries.layers, nameOf(`${path}.type`, config.type), `${path}.type`);
+      const isOutput = i === layerSpecs.length - 1;
+      if (isOutput && iface !== undefined) {
+        throw new SpecError(
+          `${path}.interface`,
+          iface,
+          "must not be set: the output layer has no interface (its gradient comes from the loss)",
+        );
+      }
+      if (isOutput) lossFactory.checkOutput(config as LayerConfig, path);
+      const layer = layerFactory(config as LayerConfig, { inputUnits: units, path, random: random.fork() });
+      layers.push(layer);
+      units = layer.units;
+      if (!isOutput) {
+        const ipath = `${path}.interface`;
+        const rawIface = iface ?? "backprop";
+        const type = nameOf(ipath, rawIface);
+        interfaceConfigs.push({
+          config: typeof rawIface === "string" ? { type } : rawIface as InterfaceConfig,
+          path: ipath,
+        });
+      }
+    });
+    const contextUnits = layers[layers.length - 1]!.units;
+    interfaceConfigs.forEach(({ config, path }, i) => {
+      const factory = lookup(registries.interfaces, config.type, path);
+      built.interfaces.push(factory(config, { units: layers[i]!.units, contextUnits, path, random: random.fork() }));
+    });
+    return new Network({
+      spec: {
+        input: [...s.input] as number[],
+        layers: [],
+        loss: lossName,
+        optimizer: optimizerConfig,
+        seed,
+      },
+      layers,
+      interfaces: built.interfaces,
+      loss: lossFactory.create(),
+      optimizers: layers.map(() => optimizerFactory.create(optimizerConfig)),
+    });
+  } catch (error) {
+    for (const layer of built.layers) layer.dispose();
+    for (const iface of built.interfaces) iface.dispose();
+    throw error;
+  }
+}
+
+// The name in a string-or-config field: "adam" or { type: "adam", ... }.
+function nameOf(path: string, value: unknown): string {
+  if (typeof value === "string" && value.length > 0) return value;
+  if (isRecord(value) && typeof value.type === "string" && value.type.length > 0) return value.type;
+  throw new SpecError(path, value, 'must be a name or an object with a "type"');
+}
+
+// Looks a name up, prefixing the registry's "unknown name" error with the spec path.
+function lookup<F>(registry: Registry<F>, name: string, path: string): F {
+  if (!registry.has(name)) {
+    throw new SpecError(path, name, `is not a known ${registry.kind} (known: ${registry.names().join(", ")})`);
+  }
+  return registry.get(name);
+}

@@ -1,0 +1,215 @@
+/**
+ * The network: layers, the interfaces bound to their outputs, a loss and one optimizer per layer, with the
+ * training step that lets each interface decide which gradient reaches its layer, and when.
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import type { NeuralInterface, StepContext } from "../interfaces/interface.ts";
+import type { Layer, LayerCache } from "../layers/layer.ts";
+import type { Loss } from "../losses/loss.ts";
+import type { Optimizer } from "../optimizers/optimizer.ts";
+import type { LayerSpec, NetworkSpec } from "./spec.ts";
+
+/** What one training step measured. */
+export interface StepResult {
+  /** The batch-mean loss before the update. */
+  loss: number;
+  /** How many examples of the batch were classified right before the update. */
+  correct: number;
+}
+
+/** The parts a network is assembled from (see `buildNetwork`). */
+export interface NetworkParts {
+  /** The normalised spec the parts were built from. */
+  spec: NetworkSpec;
+  /** Layers, input to output. */
+  layers: Layer[];
+  /** One interface per hidden layer (`layers.length - 1`). */
+  interfaces: NeuralInterface[];
+  /** The loss. */
+  loss: Loss;
+  /** One optimizer per layer. */
+  optimizers: Optimizer[];
+}
+
+/** A trainable network built from a spec. Build one with `buildNetwork`. */
+export class Network {
+  /** Layers, input to output. */
+  readonly layers: readonly Layer[];
+  /** `interfaces[i]` is bound to the output of `layers[i]`. */
+  readonly interfaces: readonly NeuralInterface[];
+  /** The loss. */
+  readonly loss: Loss;
+  /** Width of one flattened input example. */
+  readonly inputUnits: number;
+  readonly #spec: NetworkSpec;
+  readonly #optimizers: readonly Optimizer[];
+  #step = 0;
+
+  /** Assembles a network from built parts; prefer `buildNetwork(spec)`. */
+  constructor({ spec, layers, interfaces, loss, optimizers }: NetworkParts) {
+    if (interfaces.length !== layers.length - 1 || optimizers.length !== layers.length) {
+      throw new RangeError(
+        `Network needs one interface per hidden layer and one optimizer per layer: got ${layers.length} layers, ` +
+          `${interfaces.length} interfaces, ${optimizers.length} optimizers`,
+      );
+    }
+    this.#spec = spec;
+    this.layers = layers;
+    this.interfaces = interfaces;
+    this.loss = loss;
+    this.#optimizers = optimizers;
+    this.inputUnits = layers[0]!.inputUnits;
+  }
+
+  /** Width of the output (the number of classes for a classifier). */
+  get outputUnits(): number {
+    return this.layers[this.layers.length - 1]!.units;
+  }
+
+  /** How many training steps this network has taken. */
+  get steps(): number {
+    return this.#step;
+  }
+
+  /**
+   * One training step on a batch: forward through every layer; each interface may answer with a gradient at
+   * once (its segment of layers updates then) or wait for the message from above.
+   *
+   * @param x Inputs [B, inputUnits].
+   * @param labels One-hot labels [B, outputUnits]: the loss's target and the interfaces' context.
+   * @returns The batch loss and the number of correct predictions, both before the update.
+   */
+  trainStep(x: tf.Tensor2D, labels: tf.Tensor2D): StepResult {
+    this.#checkBatch(x, labels);
+    const context: StepContext = { labels, step: this.#step++ };
+    const [loss, correct] = tf.tidy(() => {
+      const n = this.layers.length;
+      const caches: LayerCache[] = [];
+      const triggers: tf.Tensor2D[] = [];
+      let h = x;
+      let segmentStart = 0;
+      for (let i = 0; i < n; i++) {
+        const { output, cache } = this.layers[i]!.forward(h, "train");
+        caches.push(cache);
+        h = output;
+        if (i === n - 1) break;
+        triggers.push(h);
+        const gradient = this.interfaces[i]!.send(h, context);
+        if (gradient !== undefined) {
+          this.#checkGradient(gradient, h, i, "send");
+          this.#backward(segmentStart, i, gradient, caches, triggers, context);
+          segmentStart = i + 1;
+        }
+      }
+      const { loss, gradient } = this.loss.compute(h, labels);
+      this.#backward(segmentStart, n - 1, gradient, caches, triggers, context);
+      const correct = tf.sum(tf.cast(tf.equal(tf.argMax(h, 1), tf.argMax(labels, 1)), "int32"));
+      return [loss, correct];
+    });
+    const result = { loss: loss.dataSync()[0]!, correct: correct.dataSync()[0]! };
+    loss.dispose();
+    correct.dispose();
+    return result;
+  }
+
+  // Backpropagates `gradient` from the output of layer `hi` down to layer `lo`, updating each layer, then
+  // delivers the message at the segment's bottom to the interface below it (which answered in `send`).
+  #backward(
+    lo: number,
+    hi: number,
+    gradient: tf.Tensor2D,
+    caches: LayerCache[],
+    triggers: tf.Tensor2D[],
+    context: StepContext,
+  ): void {
+    let g: tf.Tensor2D | undefined = gradient;
+    for (let j = hi; j >= lo; j--) {
+      if (j < hi) {
+        g = this.interfaces[j]!.receive(g!, triggers[j]!, context);
+        if (g === undefined) {
+          throw new Error(
+            `Interface "${this.interfaces[j]!.type}" of layer ${j} gave no gradient: it returned nothing from ` +
+              `both send() and receive()`,
+          );
+        }
+        this.#checkGradient(g, triggers[j]!, j, "receive");
+      }
+      const layer = this.layers[j]!;
+      const { inputGradient, gradients } = layer.backward(caches[j], g!, j > 0);
+      this.#optimizers[j]!.apply(layer.trainable, gradients);
+      g = inputGradient;
+    }
+    if (lo > 0) this.interfaces[lo - 1]!.receive(g!, triggers[lo - 1]!, context);
+  }
+
+  #checkGradient(gradient: tf.Tensor, trigger: tf.Tensor, layer: number, method: string): void {
+    if (gradient.rank !== 2 || gradient.shape[0] !== trigger.shape[0] || gradient.shape[1] !== trigger.shape[1]) {
+      throw new RangeError(
+        `Interface "${this.interfaces[layer]!.type}" of layer ${layer} returned a gradient of shape ` +
+          `[${gradient.shape}] from ${method}(), expected [${trigger.shape}]`,
+      );
+    }
+  }
+
+  #checkBatch(x: tf.Tensor, labels: tf.Tensor): void {
+    if (x.rank !== 2 || x.shape[1] !== this.inputUnits) {
+      throw new RangeError(`Network input must have shape [B, ${this.inputUnits}], got [${x.shape}]`);
+    }
+    if (labels.rank !== 2 || labels.shape[0] !== x.shape[0] || labels.shape[1] !== this.outputUnits) {
+      throw new RangeError(
+        `Labels must be one-hot of shape [${x.shape[0]}, ${this.outputUnits}], got [${labels.shape}]`,
+      );
+    }
+  }
+
+  /**
+   * The network's output (before the loss's link, e.g. logits) for inputs [B, inputUnits], in evaluation mode.
+   */
+  forward(x: tf.Tensor2D): tf.Tensor2D {
+    if (x.rank !== 2 || x.shape[1] !== this.inputUnits) {
+      throw new RangeError(`Network input must have shape [B, ${this.inputUnits}], got [${x.shape}]`);
+    }
+    return tf.tidy(() => this.layers.reduce((h, layer) => layer.forward(h, "eval").output, x));
+  }
+
+  /** Predictions (class probabilities for a classifier) for inputs [B, inputUnits], in evaluation mode. */
+  predict(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => this.loss.predict(this.forward(x)));
+  }
+
+  /** The network's spec, JSON-able; `buildNetwork(net.getSpec())` builds the same architecture. */
+  getSpec(): NetworkSpec {
+    const layers: LayerSpec[] = this.layers.map((layer, i) => {
+      const spec: LayerSpec = layer.getConfig();
+      if (i < this.interfaces.length) spec.interface = this.interfaces[i]!.getConfig();
+      return spec;
+    });
+    return structuredClone({ ...this.#spec, layers });
+  }
+
+  /** All variables: layer weights, layer state, interface weights. */
+  get variables(): tf.Variable[] {
+    return [
+      ...this.layers.flatMap((l) => [...l.trainable, ...l.state]),
+      ...this.interfaces.flatMap((i) => [...i.variables]),
+    ];
+  }
+
+  /** A readable outline: one line per layer with its interface. */
+  toString(): string {
+    const lines = this.layers.map((layer, i) => {
+      const iface = this.interfaces[i];
+      return `  ${i}: ${layer}${iface ? `  -> [${iface.type}]` : "  -> loss"}`;
+    });
+    return `Network(input ${this.inputUnits}, loss ${this.loss.type})\n${lines.join("\n")}`;
+  }
+
+  /** Frees every variable and optimizer state. */
+  dispose(): void {
+    for (const layer of this.layers) layer.dispose();
+    for (const iface of this.interfaces) iface.dispose();
+    for (const optimizer of this.#optimizers) optimizer.dispose();
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The declarative network spec: a JSON-able description that `buildNetwork` turns into a network and that
+ * `Network.getSpec()` gives back.
+ *
+ * @module
+ */
+import type { InterfaceConfig } from "../interfaces/interface.ts";
+import type { LayerConfig } from "../layers/layer.ts";
+import type { OptimizerConfig } from "../optimizers/optimizer.ts";
+
+/** One layer of a spec: the layer's own fields plus the interface bound to its output. */
+export interface LayerSpec extends LayerConfig {
+  /**
+   * The neural interface bound to the layer's output, by name (`"backprop"`) or config (`{ "type": "sg" }`).
+   * Hidden layers only; `backprop` when left out.
+   */
+  interface?: string | InterfaceConfig;
+}
+
+/**
+ * A network spec.
+ *
+ * @example
+ * ```ts
+ * import type { NetworkSpec } from "./spec.ts";
+ * const spec: NetworkSpec = {
+ *   input: [784],
+ *   layers: [
+ *     { type: "dense", units: 256, activation: "relu", interface: "backprop" },
+ *     { type: "dense", units: 10 },
+ *   ],
+ *   loss: "softmax-cross-entropy",
+ *   optimizer: { type: "adam", learningRate: 0.001 },
+ * };
+ * ```
+ */
+export interface NetworkSpec {
+  /** Shape of one example, e.g. `[784]`; a multi-dimensional shape is flattened. */
+  input: number[];
+  /** The layers, input to output. The last one is the output layer and has no interface. */
+  layers: LayerSpec[];
+  /** The loss, by name or `{ type }`. @default {"softmax-cross-entropy"} */
+  loss?: string | { type: string };
+  /** The optimizer of every layer, by name or config. @default {"adam"} */
+  optimizer?: string | OptimizerConfig;
+  /** Seed of the initial weights. @default {0} */
+  seed?: number;
+}
+
+/** The fields a spec may have. */
+export const SPEC_FIELDS = ["input", "layers", "loss", "optimizer", "seed"] as const;

@@ -1,0 +1,104 @@
+/**
+ * Optimizers: thin wrappers over `tf.train`, built from a name or a config object. Every layer (and every
+ * synthesizer) gets its own instance, so each can update on its own schedule: TF.js Adam keeps one step counter
+ * per instance for its bias correction, and decoupled modules update at different times.
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import { bool, checkObject, numberIn, positiveNumber } from "../_validate.ts";
+
+/** An optimizer's spec: its type and hyper-parameters. */
+export interface OptimizerConfig {
+  /** `sgd`, `momentum`, `adam` or `rmsprop` (or a registered plugin). */
+  type: string;
+  /** Step size. */
+  learningRate?: number;
+  /** Further hyper-parameters, specific to the type. */
+  [option: string]: unknown;
+}
+
+/** Applies gradients to variables. */
+export interface Optimizer {
+  /** Updates each variable with its gradient (same order). */
+  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void;
+  /** Frees optimizer state (moments, accumulators). */
+  dispose(): void;
+}
+
+/** Builds optimizers from a validated config. `validate` returns the config with every default filled in. */
+export interface OptimizerFactory {
+  /** Checks the config (throwing `SpecError` naming `path`) and returns it with defaults filled in. */
+  validate(config: OptimizerConfig, path: string): OptimizerConfig;
+  /** A new optimizer instance for a validated config. */
+  create(config: OptimizerConfig): Optimizer;
+}
+
+/** Wraps a `tf.train` optimizer. */
+export function wrapTfOptimizer(optimizer: tf.Optimizer): Optimizer {
+  return {
+    apply(variables, gradients) {
+      const named: tf.NamedTensorMap = {};
+      variables.forEach((v, i) => named[v.name] = gradients[i]!);
+      optimizer.applyGradients(named);
+    },
+    dispose: () => optimizer.dispose(),
+  };
+}
+
+/** `sgd`: plain gradient descent. learningRate 0.01. */
+export const sgd: OptimizerFactory = {
+  validate(config, path) {
+    checkObject(path, config, ["type", "learningRate"]);
+    return { type: "sgd", learningRate: positiveNumber(`${path}.learningRate`, config.learningRate, 0.01) };
+  },
+  create: (c) => wrapTfOptimizer(tf.train.sgd(c.learningRate!)),
+};
+
+/** `momentum`: SGD with momentum. learningRate 0.01, momentum 0.9, nesterov false. */
+export const momentum: OptimizerFactory = {
+  validate(config, path) {
+    checkObject(path, config, ["type", "learningRate", "momentum", "nesterov"]);
+    return {
+      type: "momentum",
+      learningRate: positiveNumber(`${path}.learningRate`, config.learningRate, 0.01),
+      momentum: numberIn(`${path}.momentum`, config.momentum, 0, 1, 0.9),
+      nesterov: bool(`${path}.nesterov`, config.nesterov, false),
+    };
+  },
+  create: (c) => wrapTfOptimizer(tf.train.momentum(c.learningRate!, c.momentum as number, c.nesterov as boolean)),
+};
+
+/** `adam`: learningRate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7 (the TF.js defaults). */
+export const adam: OptimizerFactory = {
+  validate(config, path) {
+    checkObject(path, config, ["type", "learningRate", "beta1", "beta2", "epsilon"]);
+    return {
+      type: "adam",
+      learningRate: positiveNumber(`${path}.learningRate`, config.learningRate, 0.001),
+      beta1: numberIn(`${path}.beta1`, config.beta1, 0, 0.999999, 0.9),
+      beta2: numberIn(`${path}.beta2`, config.beta2, 0, 0.999999, 0.999),
+      epsilon: positiveNumber(`${path}.epsilon`, config.epsilon, 1e-7),
+    };
+  },
+  create: (c) =>
+    wrapTfOptimizer(tf.train.adam(c.learningRate!, c.beta1 as number, c.beta2 as number, c.epsilon as number)),
+};
+
+/** `rmsprop`: learningRate 0.001, decay 0.9, momentum 0, epsilon 1e-7. */
+export const rmsprop: OptimizerFactory = {
+  validate(config, path) {
+    checkObject(path, config, ["type", "learningRate", "decay", "momentum", "epsilon"]);
+    return {
+      type: "rmsprop",
+      learningRate: positiveNumber(`${path}.learningRate`, config.learningRate, 0.001),
+      decay: numberIn(`${path}.decay`, config.decay, 0, 0.999999, 0.9),
+      momentum: numberIn(`${path}.momentum`, config.momentum, 0, 1, 0),
+      epsilon: positiveNumber(`${path}.epsilon`, config.epsilon, 1e-7),
+    };
+  },
+  create: (c) =>
+    wrapTfOptimizer(
+      tf.train.rmsprop(c.learningRate!, c.decay as number, c.momentum as number, c.epsilon as number),
+    ),
+};

@@ -1,0 +1,74 @@
+/**
+ * `evaluate`: loss and accuracy of a network on a split, in evaluation mode, without changing anything.
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import { batches, type Split } from "../datasets/dataset.ts";
+import type { Network } from "../network/network.ts";
+
+/** What `evaluate` measured. */
+export interface Evaluation {
+  /** Mean loss over the split. */
+  loss: number;
+  /** Fraction of examples classified right, in [0, 1]. */
+  accuracy: number;
+  /** Number of examples. */
+  count: number;
+}
+
+/** Makes the tensors of a batch: inputs [B, features] and one-hot labels [B, classes]. */
+export function batchTensors(
+  batch: { x: Float32Array; labels: Uint8Array; size: number },
+  features: number,
+  classes: number,
+): { x: tf.Tensor2D; labels: tf.Tensor2D } {
+  const x = tf.tensor2d(batch.x, [batch.size, features]);
+  const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.labels, "int32"), classes).toFloat() as tf.Tensor2D);
+  return { x, labels };
+}
+
+/**
+ * Evaluates `network` on `split`.
+ *
+ * @param network The network.
+ * @param split The examples (e.g. `dataset.test`).
+ * @param batchSize Examples per forward pass. @default {1000}
+ * @returns Mean loss and accuracy.
+ *
+ * @example
+ * ```ts
+ * import { buildNetwork, evaluate, syntheticDataset } from "../mod.ts";
+ * const data = syntheticDataset({ features: 8, classes: 3 });
+ * const net = buildNetwork({ input: [8], layers: [{ type: "dense", units: 3 }] });
+ * const { accuracy } = evaluate(net, data.test);
+ * console.assert(accuracy >= 0 && accuracy <= 1);
+ * net.dispose();
+ * ```
+ */
+export function evaluate(network: Network, split: Split, batchSize = 1000): Evaluation {
+  const features = network.inputUnits;
+  const classes = network.outputUnits;
+  if (split.x.length !== split.count * features) {
+    throw new RangeError(
+      `Cannot evaluate: the network takes ${features} inputs per example, the split has ${
+        split.x.length / Math.max(split.count, 1)
+      }`,
+    );
+  }
+  let lossSum = 0;
+  let correct = 0;
+  for (const batch of batches(split, features, batchSize, null)) {
+    const { x, labels } = batchTensors(batch, features, classes);
+    const [loss, right] = tf.tidy(() => {
+      const output = network.forward(x);
+      const { loss } = network.loss.compute(output, labels);
+      const right = tf.sum(tf.cast(tf.equal(tf.argMax(output, 1), tf.argMax(labels, 1)), "int32"));
+      return [loss, right];
+    });
+    lossSum += loss.dataSync()[0]! * batch.size;
+    correct += right.dataSync()[0]!;
+    tf.dispose([x, labels, loss, right]);
+  }
+  return { loss: lossSum / split.count, accuracy: correct / split.count, count: split.count };
+}

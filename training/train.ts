@@ -1,0 +1,160 @@
+/**
+ * `train`: epochs of seeded, shuffled mini-batches through `Network.trainStep`, with a per-epoch history.
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import { batches, type Dataset } from "../datasets/dataset.ts";
+import type { Network } from "../network/network.ts";
+import { batchTensors, evaluate } from "./evaluate.ts";
+
+/** One epoch of the history. */
+export interface EpochRecord {
+  /** Epoch number, from 1. */
+  epoch: number;
+  /** Mean training loss over the epoch's batches (each measured before its update). */
+  loss: number;
+  /** Training accuracy over the epoch's batches (before each update). */
+  accuracy: number;
+  /** Test loss after the epoch (when `validate`). */
+  testLoss?: number;
+  /** Test accuracy after the epoch, in [0, 1] (when `validate`). */
+  testAccuracy?: number;
+  /** Wall-clock seconds of training in this epoch (evaluation excluded). */
+  seconds: number;
+  /** Training examples per second in this epoch. */
+  samplesPerSecond: number;
+  /** Seconds spent evaluating after the epoch. */
+  evalSeconds: number;
+}
+
+/** The result of `train`. */
+export interface History {
+  /** One record per epoch. */
+  epochs: EpochRecord[];
+  /** Seconds of training, all epochs (evaluation excluded). */
+  seconds: number;
+  /** Training examples per second over all epochs. */
+  samplesPerSecond: number;
+}
+
+/** Progress of one batch, for `onBatchEnd`. */
+export interface BatchInfo {
+  /** Epoch number, from 1. */
+  epoch: number;
+  /** Batch number within the epoch, from 1. */
+  batch: number;
+  /** Batches per epoch. */
+  batches: number;
+  /** The batch's loss. */
+  loss: number;
+  /** Seconds since the epoch began. */
+  seconds: number;
+  /** Examples seen in this epoch. */
+  samples: number;
+}
+
+/** Callbacks of `train`. */
+export interface TrainCallbacks {
+  /** After each batch. */
+  onBatchEnd?: (info: BatchInfo) => void;
+  /** After each epoch (and its evaluation). */
+  onEpochEnd?: (record: EpochRecord) => void;
+}
+
+/** Options of `train`. */
+export interface TrainOptions {
+  /** Passes over the training split. @default {1} */
+  epochs?: number;
+  /** Examples per step. @default {128} */
+  batchSize?: number;
+  /** Seed of the data order (epoch e uses seed + e). @default {0} */
+  seed?: number;
+  /** Evaluate on the test split after each epoch. @default {true} */
+  validate?: boolean;
+  /** Progress callbacks. */
+  callbacks?: TrainCallbacks;
+}
+
+/**
+ * Trains `network` on `dataset.train`.
+ *
+ * @returns The history: per-epoch loss, accuracy, test accuracy, seconds and samples/s.
+ * @throws {RangeError} If the options are out of range or the dataset does not fit the network.
+ *
+ * @example Train a small network on synthetic data
+ * ```ts
+ * import { buildNetwork, syntheticDataset, train } from "../mod.ts";
+ * const data = syntheticDataset({ features: 8, classes: 3 });
+ * const net = buildNetwork({ input: [8], layers: [{ type: "dense", units: 16, activation: "relu" }, { type: "dense", units: 3 }] });
+ * const history = train(net, data, { epochs: 2, batchSize: 32, seed: 1 });
+ * console.assert(history.epochs.length === 2);
+ * net.dispose();
+ * ```
+ */
+export function train(network: Network, dataset: Dataset, options: TrainOptions = {}): History {
+  const { epochs = 1, batchSize = 128, seed = 0, validate = true, callbacks = {} } = options;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be an integer >= 1, got ${epochs}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`batchSize must be an integer >= 1, got ${batchSize}`);
+  }
+  if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+  if (dataset.features !== network.inputUnits) {
+    throw new RangeError(
+      `Dataset "${dataset.name}" has ${dataset.features} features per example, the network takes ${network.inputUnits}`,
+    );
+  }
+  if (dataset.classes !== network.outputUnits) {
+    throw new RangeError(
+      `Dataset "${dataset.name}" has ${dataset.classes} classes, the network's output layer has ${network.outputUnits} units`,
+    );
+  }
+  const { features, classes } = dataset;
+  const perEpoch = Math.ceil(dataset.train.count / batchSize);
+  const history: History = { epochs: [], seconds: 0, samplesPerSecond: 0 };
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    const start = performance.now();
+    let lossSum = 0, correct = 0, samples = 0, batch = 0;
+    for (const b of batches(dataset.train, features, batchSize, seed + epoch)) {
+      const { x, labels } = batchTensors(b, features, classes);
+      try {
+        const step = network.trainStep(x, labels);
+        lossSum += step.loss * b.size;
+        correct += step.correct;
+      } finally {
+        tf.dispose([x, labels]);
+      }
+      samples += b.size;
+      batch++;
+      callbacks.onBatchEnd?.({
+        epoch,
+        batch,
+        batches: perEpoch,
+        loss: lossSum / samples,
+        seconds: (performance.now() - start) / 1000,
+        samples,
+      });
+    }
+    const seconds = (performance.now() - start) / 1000;
+    const record: EpochRecord = {
+      epoch,
+      loss: lossSum / samples,
+      accuracy: correct / samples,
+      seconds,
+      samplesPerSecond: samples / seconds,
+      evalSeconds: 0,
+    };
+    if (validate) {
+      const evalStart = performance.now();
+      const test = evaluate(network, dataset.test);
+      record.testLoss = test.loss;
+      record.testAccuracy = test.accuracy;
+      record.evalSeconds = (performance.now() - evalStart) / 1000;
+    }
+    history.epochs.push(record);
+    history.seconds += seconds;
+    callbacks.onEpochEnd?.(record);
+  }
+  history.samplesPerSecond = (dataset.train.count * epochs) / history.seconds;
+  return history;
+}
