@@ -11,9 +11,6 @@ export const BACKENDS = ["wasm", "cpu"] as const;
 /** A backend name: `"wasm"` or `"cpu"`. */
 export type BackendName = typeof BACKENDS[number];
 
-// tfjs prints a hint to install tfjs-node when it sees a Node-like runtime; production mode keeps it quiet.
-tf.enableProdMode();
-
 /**
  * Makes `name` the active backend and waits until it is ready.
  *
@@ -46,5 +43,3 @@ export async function useBackend(name: string = "wasm"): Promise<BackendName> {
 export function backendInfo(): { backend: string; tfjs: string; wasm: string } {
   return { backend: tf.getBackend(), tfjs: tf.version.tfjs, wasm: wasmVersion };
 }
-
-await useBackend("wasm");

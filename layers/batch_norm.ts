@@ -41,10 +41,10 @@ export class BatchNorm {
   constructor(units: number, { epsilon = 1e-3, momentum = 0.99 }: BatchNormOptions = {}) {
     this.epsilon = epsilon;
     this.momentum = momentum;
-    this.gamma = tf.variable(tf.ones([units]), true);
-    this.beta = tf.variable(tf.zeros([units]), true);
-    this.movingMean = tf.variable(tf.zeros([units]), false);
-    this.movingVariance = tf.variable(tf.ones([units]), false);
+    this.gamma = tf.tidy(() => tf.variable(tf.ones([units]), true));
+    this.beta = tf.tidy(() => tf.variable(tf.zeros([units]), true));
+    this.movingMean = tf.tidy(() => tf.variable(tf.zeros([units]), false));
+    this.movingVariance = tf.tidy(() => tf.variable(tf.ones([units]), false));
   }
 
   /** Normalises `z`; in `train` mode also updates the running statistics. */

@@ -71,13 +71,13 @@ export class Dense implements Layer {
     const limit = Math.sqrt(6 / (inputUnits + this.units));
     const init = new Float32Array(inputUnits * this.units);
     for (let i = 0; i < init.length; i++) init[i] = (2 * random.next() - 1) * limit;
-    this.kernel = tf.variable(tf.tensor2d(init, [inputUnits, this.units]), true);
+    this.kernel = tf.tidy(() => tf.variable(tf.tensor2d(init, [inputUnits, this.units]), true));
     if (useBatchNorm) {
       this.batchNorm = new BatchNorm(this.units);
       this.trainable = [this.kernel, this.batchNorm.gamma, this.batchNorm.beta];
       this.state = [this.batchNorm.movingMean, this.batchNorm.movingVariance];
     } else {
-      this.bias = tf.variable(tf.zeros([this.units]), true);
+      this.bias = tf.tidy(() => tf.variable(tf.zeros([this.units]), true));
       this.trainable = [this.kernel, this.bias];
       this.state = [];
     }

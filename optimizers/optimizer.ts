@@ -1,11 +1,13 @@
 /**
- * Optimizers: thin wrappers over `tf.train`, built from a name or a config object. Every layer (and every
- * synthesizer) gets its own instance, so each can update on its own schedule: TF.js Adam keeps one step counter
- * per instance for its bias correction, and decoupled modules update at different times.
+ * Optimizers, built from a name or a config object. Every layer (and every synthesizer) gets its own instance,
+ * so each can update on its own schedule: Adam keeps one step counter per instance for its bias correction, and
+ * decoupled modules update at different times. The update rules are those of `tf.train` (same defaults, same
+ * formulas); they are written here because the `tf.train` optimizers leak a tensor or two on `dispose()`.
  *
  * @module
  */
-import { tf } from "../deps.ts";
+import type { tf } from "../deps.ts";
+import { Adam, Momentum, RmsProp, Sgd } from "./rules.ts";
 import { bool, checkObject, numberIn, positiveNumber } from "../_validate.ts";
 
 /** An optimizer's spec: its type and hyper-parameters. */
@@ -34,25 +36,13 @@ export interface OptimizerFactory {
   create(config: OptimizerConfig): Optimizer;
 }
 
-/** Wraps a `tf.train` optimizer. */
-export function wrapTfOptimizer(optimizer: tf.Optimizer): Optimizer {
-  return {
-    apply(variables, gradients) {
-      const named: tf.NamedTensorMap = {};
-      variables.forEach((v, i) => named[v.name] = gradients[i]!);
-      optimizer.applyGradients(named);
-    },
-    dispose: () => optimizer.dispose(),
-  };
-}
-
 /** `sgd`: plain gradient descent. learningRate 0.01. */
 export const sgd: OptimizerFactory = {
   validate(config, path) {
     checkObject(path, config, ["type", "learningRate"]);
     return { type: "sgd", learningRate: positiveNumber(`${path}.learningRate`, config.learningRate, 0.01) };
   },
-  create: (c) => wrapTfOptimizer(tf.train.sgd(c.learningRate!)),
+  create: (c) => new Sgd(c.learningRate!),
 };
 
 /** `momentum`: SGD with momentum. learningRate 0.01, momentum 0.9, nesterov false. */
@@ -66,7 +56,7 @@ export const momentum: OptimizerFactory = {
       nesterov: bool(`${path}.nesterov`, config.nesterov, false),
     };
   },
-  create: (c) => wrapTfOptimizer(tf.train.momentum(c.learningRate!, c.momentum as number, c.nesterov as boolean)),
+  create: (c) => new Momentum(c.learningRate!, c.momentum as number, c.nesterov as boolean),
 };
 
 /** `adam`: learningRate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7 (the TF.js defaults). */
@@ -81,8 +71,7 @@ export const adam: OptimizerFactory = {
       epsilon: positiveNumber(`${path}.epsilon`, config.epsilon, 1e-7),
     };
   },
-  create: (c) =>
-    wrapTfOptimizer(tf.train.adam(c.learningRate!, c.beta1 as number, c.beta2 as number, c.epsilon as number)),
+  create: (c) => new Adam(c.learningRate!, c.beta1 as number, c.beta2 as number, c.epsilon as number),
 };
 
 /** `rmsprop`: learningRate 0.001, decay 0.9, momentum 0, epsilon 1e-7. */
@@ -97,8 +86,5 @@ export const rmsprop: OptimizerFactory = {
       epsilon: positiveNumber(`${path}.epsilon`, config.epsilon, 1e-7),
     };
   },
-  create: (c) =>
-    wrapTfOptimizer(
-      tf.train.rmsprop(c.learningRate!, c.decay as number, c.momentum as number, c.epsilon as number),
-    ),
+  create: (c) => new RmsProp(c.learningRate!, c.decay as number, c.momentum as number, c.epsilon as number),
 };

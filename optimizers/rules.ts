@@ -1,0 +1,115 @@
+/**
+ * The update rules of the built-in optimizers, with the formulas and defaults of `tf.train`. Each instance keeps
+ * its own slots (moments, accumulators) per variable and its own step counter.
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import type { Optimizer } from "./optimizer.ts";
+
+// Slot variables per optimized variable, created on first use and freed by dispose().
+abstract class SlotOptimizer implements Optimizer {
+  #slots = new Map<tf.Variable, tf.Variable[]>();
+  #slotCount: number;
+
+  constructor(slotCount: number) {
+    this.#slotCount = slotCount;
+  }
+
+  protected slots(v: tf.Variable): tf.Variable[] {
+    let slots = this.#slots.get(v);
+    if (slots === undefined) {
+      slots = Array.from({ length: this.#slotCount }, () => tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
+      this.#slots.set(v, slots);
+    }
+    return slots;
+  }
+
+  abstract apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void;
+
+  dispose(): void {
+    for (const slots of this.#slots.values()) for (const s of slots) s.dispose();
+    this.#slots.clear();
+  }
+}
+
+/** v -= lr * g. */
+export class Sgd extends SlotOptimizer {
+  constructor(readonly learningRate: number) {
+    super(0);
+  }
+  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
+    tf.tidy(() => variables.forEach((v, i) => v.assign(tf.sub(v, tf.mul(gradients[i]!, this.learningRate)))));
+  }
+}
+
+/** a = m a + g; v -= lr * a (nesterov: v -= lr * (g + m a)). */
+export class Momentum extends SlotOptimizer {
+  constructor(readonly learningRate: number, readonly momentum: number, readonly nesterov: boolean) {
+    super(1);
+  }
+  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
+    tf.tidy(() =>
+      variables.forEach((v, i) => {
+        const g = gradients[i]!;
+        const [acc] = this.slots(v) as [tf.Variable];
+        const next = tf.add(tf.mul(acc, this.momentum), g);
+        acc.assign(next);
+        const step = this.nesterov ? tf.add(g, tf.mul(next, this.momentum)) : next;
+        v.assign(tf.sub(v, tf.mul(step, this.learningRate)));
+      })
+    );
+  }
+}
+
+/** Adam (Kingma and Ba), bias-corrected with this instance's step count. */
+export class Adam extends SlotOptimizer {
+  #t = 0;
+  constructor(readonly learningRate: number, readonly beta1: number, readonly beta2: number, readonly epsilon: number) {
+    super(2);
+  }
+  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
+    this.#t++;
+    const c1 = 1 / (1 - this.beta1 ** this.#t), c2 = 1 / (1 - this.beta2 ** this.#t);
+    tf.tidy(() =>
+      variables.forEach((v, i) => {
+        const g = gradients[i]!;
+        const [m, s] = this.slots(v) as [tf.Variable, tf.Variable];
+        const m1 = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
+        const s1 = tf.add(tf.mul(s, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+        m.assign(m1);
+        s.assign(s1);
+        const step = tf.div(tf.mul(m1, c1 * this.learningRate), tf.add(tf.sqrt(tf.mul(s1, c2)), this.epsilon));
+        v.assign(tf.sub(v, step));
+      })
+    );
+  }
+}
+
+/** RMSProp (uncentered): ms = d ms + (1 - d) g^2; v -= lr g / sqrt(ms + eps), with optional momentum. */
+export class RmsProp extends SlotOptimizer {
+  constructor(
+    readonly learningRate: number,
+    readonly decay: number,
+    readonly momentum: number,
+    readonly epsilon: number,
+  ) {
+    super(2);
+  }
+  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
+    tf.tidy(() =>
+      variables.forEach((v, i) => {
+        const g = gradients[i]!;
+        const [ms, mom] = this.slots(v) as [tf.Variable, tf.Variable];
+        const ms1 = tf.add(tf.mul(ms, this.decay), tf.mul(tf.square(g), 1 - this.decay));
+        ms.assign(ms1);
+        let step = tf.div(tf.mul(g, this.learningRate), tf.sqrt(tf.add(ms1, this.epsilon)));
+        if (this.momentum > 0) {
+          step = tf.add(tf.mul(mom, this.momentum), step);
+          mom.assign(step);
+        }
+        v.assign(tf.sub(v, step));
+      })
+    );
+  }
+}

@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { tf } from "../deps.ts";
+import {
+  buildNetwork,
+  createRegistries,
+  evaluate,
+  type InterfaceConfig,
+  type NetworkSpec,
+  type NeuralInterface,
+  syntheticDataset,
+  train,
+} from "../mod.ts";
+import { batchTensors } from "../training/evaluate.ts";
+import { batches } from "../datasets/dataset.ts";
+
+const data = syntheticDataset({ features: 20, classes: 4, trainCount: 512, testCount: 256, seed: 3 });
+const spec = (optimizer: NetworkSpec["optimizer"] = { type: "adam", learningRate: 0.01 }): NetworkSpec => ({
+  input: [20],
+  layers: [
+    { type: "dense", units: 32, activation: "relu" },
+    { type: "dense", units: 32, activation: "tanh", batchNorm: true },
+    { type: "dense", units: 4 },
+  ],
+  loss: "softmax-cross-entropy",
+  optimizer,
+});
+
+Deno.test("train() learns a synthetic task well above chance and records each epoch", () => {
+  const net = buildNetwork(spec());
+  const before = evaluate(net, data.test).accuracy;
+  const history = train(net, data, { epochs: 5, batchSize: 32, seed: 1 });
+  assert.equal(history.epochs.length, 5);
+  const last = history.epochs[4]!;
+  assert.ok(last.testAccuracy! > 0.85, `test accuracy ${last.testAccuracy} after 5 epochs (was ${before})`);
+  assert.ok(history.epochs[0]!.loss > last.loss, "training loss falls");
+  for (const r of history.epochs) {
+    assert.ok(r.seconds > 0 && r.samplesPerSecond > 0 && r.accuracy >= 0 && r.accuracy <= 1);
+  }
+  net.dispose();
+});
+
+Deno.test("train() with the same seed gives the same weights and losses", () => {
+  const run = () => {
+    const net = buildNetwork(spec(), { seed: 5 });
+    const h = train(net, data, { epochs: 2, batchSize: 64, seed: 9, validate: false });
+    const w = net.layers[0]!.trainable[0]!.dataSync().slice();
+    net.dispose();
+    return { losses: h.epochs.map((e) => e.loss), w };
+  };
+  const a = run(), b = run();
+  assert.deepEqual(a.losses, b.losses);
+  assert.deepEqual(a.w, b.w);
+});
+
+Deno.test("Network.trainStep() leaks no tensors across steps", () => {
+  for (const optimizer of ["sgd", "momentum", "adam", "rmsprop"]) {
+    const net = buildNetwork(spec(optimizer));
+    const counts: number[] = [];
+    let step = 0;
+    for (const batch of batches(data.train, 20, 16, 0)) {
+      const { x, labels } = batchTensors(batch, 20, 4);
+      net.trainStep(x, labels);
+      tf.dispose([x, labels]);
+      counts.push(tf.memory().numTensors);
+      if (++step === 12) break;
+    }
+    // Optimizer slots appear on the first step; after that the count must stay flat.
+    assert.deepEqual(counts.slice(1), counts.slice(1).map(() => counts[1]), `${optimizer}: ${counts}`);
+    const afterTrain = tf.memory().numTensors;
+    evaluate(net, data.test);
+    assert.equal(tf.memory().numTensors, afterTrain, "evaluate() leaks no tensors");
+    net.dispose();
+  }
+});
+
+Deno.test("Network.dispose() frees every variable and optimizer slot", () => {
+  const start = tf.memory().numTensors;
+  const net = buildNetwork(spec());
+  train(net, data, { epochs: 1, batchSize: 64, validate: false });
+  net.dispose();
+  assert.equal(tf.memory().numTensors, start);
+});
+
+Deno.test("train() rejects a dataset that does not fit the network, and bad options", () => {
+  const net = buildNetwork(spec());
+  const wide = syntheticDataset({ features: 21, classes: 4, trainCount: 8, testCount: 8 });
+  const five = syntheticDataset({ features: 20, classes: 5, trainCount: 8, testCount: 8 });
+  assert.throws(() => train(net, wide), /has 21 features per example, the network takes 20/);
+  assert.throws(() => train(net, five), /has 5 classes, the network's output layer has 4 units/);
+  assert.throws(() => train(net, data, { epochs: 0 }), /epochs must be an integer >= 1, got 0/);
+  assert.throws(() => train(net, data, { batchSize: 0 }), /batchSize must be an integer >= 1, got 0/);
+  net.dispose();
+});
+
+// A minimal interface that answers at once with a zero gradient: the layers below it must not move (SGD), the
+// layers above must, and it must receive the true message of the layer above.
+class ZeroInterface implements NeuralInterface {
+  readonly type = "zero";
+  readonly variables = [];
+  messages = 0;
+  send(trigger: tf.Tensor2D) {
+    return tf.zerosLike(trigger);
+  }
+  receive(message: tf.Tensor2D, trigger: tf.Tensor2D) {
+    assert.deepEqual(message.shape, trigger.shape);
+    this.messages++;
+    return undefined;
+  }
+  getConfig(): InterfaceConfig {
+    return { type: "zero" };
+  }
+  dispose() {}
+}
+
+Deno.test("an interface that answers in send() updates its layer at once and still receives the message", () => {
+  const registries = createRegistries();
+  const zero = new ZeroInterface();
+  registries.interfaces.register("zero", () => zero);
+  const s = spec("sgd");
+  s.layers[0]!.interface = "zero";
+  const net = buildNetwork(s, { registries });
+  const w0 = net.layers[0]!.trainable[0]!.dataSync().slice();
+  const w1 = net.layers[1]!.trainable[0]!.dataSync().slice();
+  train(net, data, { epochs: 1, batchSize: 64, validate: false });
+  assert.deepEqual(net.layers[0]!.trainable[0]!.dataSync(), w0, "layer 0 got a zero gradient");
+  assert.notDeepEqual(net.layers[1]!.trainable[0]!.dataSync(), w1, "layer 1 got the true gradient");
+  assert.equal(zero.messages, 8, "one message per step (512 / 64)");
+  net.dispose();
+});
+
+Deno.test("Network.trainStep() names an interface that returns a wrong shape or no gradient", () => {
+  for (
+    const [name, iface] of [
+      ["wrong", { send: () => tf.zeros([2, 2]) as tf.Tensor2D, receive: () => undefined }],
+      ["silent", { send: () => undefined, receive: () => undefined }],
+    ] as const
+  ) {
+    const registries = createRegistries();
+    registries.interfaces.register(name, () => ({
+      type: name,
+      variables: [],
+      getConfig: () => ({ type: name }),
+      dispose() {},
+      ...iface,
+    }));
+    const s = spec();
+    s.layers[1]!.interface = name;
+    const net = buildNetwork(s, { registries });
+    const pattern = name === "wrong"
+      ? /Interface "wrong" of layer 1 returned a gradient of shape \[2,2\] from send\(\), expected \[64,32\]/
+      : /Interface "silent" of layer 1 gave no gradient/;
+    assert.throws(() => train(net, data, { epochs: 1, batchSize: 64, validate: false }), pattern);
+    net.dispose();
+  }
+});
