@@ -21,10 +21,20 @@ export function percent(fraction: number | undefined): string {
   return fraction === undefined ? "-" : `${(100 * fraction).toFixed(2)}%`;
 }
 
-/** One line summing up an epoch. */
+/** One line summing up an epoch, then one line per synthesising interface with its diagnostics. */
 export function epochLine(label: string, epochs: number, r: EpochRecord): string {
-  return `${label}epoch ${r.epoch}/${epochs}  loss ${r.loss.toFixed(4)}  train acc ${percent(r.accuracy)}  ` +
-    `test acc ${percent(r.testAccuracy)}  ${r.seconds.toFixed(1)}s  ${Math.round(r.samplesPerSecond)} samples/s`;
+  const lines = [
+    `${label}epoch ${r.epoch}/${epochs}  loss ${r.loss.toFixed(4)}  train acc ${percent(r.accuracy)}  ` +
+    `test acc ${percent(r.testAccuracy)}  ${r.seconds.toFixed(1)}s  ${Math.round(r.samplesPerSecond)} samples/s`,
+  ];
+  for (const d of r.interfaces ?? []) {
+    const parts = [`${label}  layer ${d.layer} ${d.type}:`];
+    if (typeof d.synthesizerLoss === "number") parts.push(`synthesizer loss ${d.synthesizerLoss.toPrecision(3)}`);
+    if (d.cosine !== undefined) parts.push(`cosine to true gradient ${d.cosine.toFixed(3)}`);
+    if (d.normRatio !== undefined) parts.push(`norm ratio ${d.normRatio.toFixed(3)}`);
+    lines.push(parts.join("  "));
+  }
+  return lines.join("\n");
 }
 
 /**

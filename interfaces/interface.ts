@@ -4,7 +4,8 @@
  *
  * - `send` is called in the forward pass, as soon as h exists. An interface that answers with a gradient there
  *   (a synthetic one, as `sg` and `csg` do) lets its layer, and the layers below it down to the next interface
- *   that answered, update at once: they are update- and backward-unlocked.
+ *   that answered, update at once: they are update- and backward-unlocked. Answering `null` means "no update
+ *   this step" for those layers (stochastic updates).
  * - `receive` is called in the backward pass with the *message*: dL/dh as the layers above computed it (the true
  *   gradient, or a bootstrapped one where the layer above was itself updated with a synthetic gradient). An
  *   interface that did not answer in `send` (`backprop`) returns the gradient its layer gets now; one that did
@@ -15,7 +16,9 @@
  * @module
  */
 import type { tf } from "../deps.ts";
+import type { OptimizerConfig, OptimizerFactory } from "../optimizers/optimizer.ts";
 import type { Random } from "../random.ts";
+import type { Registry } from "../registry.ts";
 
 /** What an interface knows about the current training step. */
 export interface StepContext {
@@ -39,9 +42,9 @@ export interface NeuralInterface {
   readonly type: string;
   /**
    * Forward pass: the trigger h [B, units] exists. Returns the gradient for the bound layer now (update
-   * unlocked), or `undefined` to wait for the message.
+   * unlocked), `null` to skip this step's update of the layers below, or `undefined` to wait for the message.
    */
-  send(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D | undefined;
+  send(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D | null | undefined;
   /**
    * Backward pass: the message dL/dh [B, units] arrives. Returns the gradient for the bound layer when `send`
    * returned none; otherwise learns from the message and returns `undefined`.
@@ -53,6 +56,13 @@ export interface NeuralInterface {
   readonly variables: readonly tf.Variable[];
   /** Frees the interface's variables and optimizer state. */
   dispose(): void;
+  /**
+   * Optional, for interfaces that synthesise: the synthetic gradient `send` would give for this trigger and
+   * context, without any side effect (no learning, no statistics). Used to measure it against the true gradient.
+   */
+  synthesize?(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D;
+  /** Optional: numbers measured since the last call (e.g. the synthesizer's mean loss), then reset. */
+  diagnostics?(): Record<string, number>;
 }
 
 /** What an interface factory is given besides its config. */
@@ -63,8 +73,12 @@ export interface InterfaceContext {
   contextUnits: number;
   /** Where the config sits in the spec, for error messages, e.g. `layers[1].interface`. */
   path: string;
-  /** The seeded generator for initial weights. */
+  /** The seeded generator for initial weights and stochastic choices. */
   random: Random;
+  /** The network's optimizer config (the default for a synthesizer's own optimizer). */
+  optimizer: OptimizerConfig;
+  /** The optimizer registry, to build an interface's own optimizer from a name or config. */
+  optimizers: Registry<OptimizerFactory>;
 }
 
 /** Builds an interface from its config; throws `SpecError` for invalid options. */

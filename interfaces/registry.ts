@@ -6,8 +6,11 @@
 import { Registry } from "../registry.ts";
 import { createBackprop } from "./backprop.ts";
 import type { InterfaceFactory } from "./interface.ts";
+import { createCsg, createSg } from "./synthetic_gradient.ts";
 
 /** A new interface registry holding the built-in interfaces. */
 export function builtinInterfaces(): Registry<InterfaceFactory> {
-  return new Registry<InterfaceFactory>("interface").register("backprop", createBackprop);
+  return new Registry<InterfaceFactory>("interface").register("backprop", createBackprop)
+    .register("sg", createSg)
+    .register("csg", createCsg);
 }

@@ -104,7 +104,14 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
     const contextUnits = layers[layers.length - 1]!.units;
     interfaceConfigs.forEach(({ config, path }, i) => {
       const factory = lookup(registries.interfaces, config.type, path);
-      built.interfaces.push(factory(config, { units: layers[i]!.units, contextUnits, path, random: random.fork() }));
+      built.interfaces.push(factory(config, {
+        units: layers[i]!.units,
+        contextUnits,
+        path,
+        random: random.fork(),
+        optimizer: optimizerConfig,
+        optimizers: registries.optimizers,
+      }));
     });
     return new Network({
       spec: {

@@ -98,8 +98,11 @@ export class Network {
         triggers.push(h);
         const gradient = this.interfaces[i]!.send(h, context);
         if (gradient !== undefined) {
-          this.#checkGradient(gradient, h, i, "send");
-          this.#backward(segmentStart, i, gradient, caches, triggers, context);
+          // A gradient now: the segment below updates at once. null: it skips this step's update.
+          if (gradient !== null) {
+            this.#checkGradient(gradient, h, i, "send");
+            this.#backward(segmentStart, i, gradient, caches, triggers, context);
+          }
           segmentStart = i + 1;
         }
       }

@@ -1,0 +1,174 @@
+/**
+ * The synthetic-gradient interfaces of Jaderberg et al. 2016: `sg` (DNI) and `csg` (conditioned DNI, cDNI).
+ * In the forward pass the synthesizer predicts dL/dh from the trigger h (and, for `csg`, the batch's one-hot
+ * labels), and the bound layer updates with that prediction at once. When the message (the true gradient, or the
+ * bootstrapped one from a decoupled layer above) arrives, the synthesizer regresses onto it.
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import { bool, checkObject, isRecord, numberIn, positiveInt, positiveNumber } from "../_validate.ts";
+import { SpecError } from "../errors.ts";
+import type { InterfaceConfig, InterfaceContext, NeuralInterface, StepContext } from "./interface.ts";
+import type { OptimizerConfig } from "../optimizers/optimizer.ts";
+import type { Random } from "../random.ts";
+import { Synthesizer, type SynthesizerPass } from "./synthesizer.ts";
+
+/** What the interface needs of a synthesizer (a test can pass an oracle instead). */
+export type SynthesizerModel = Pick<Synthesizer, "forward" | "fit" | "variables" | "dispose">;
+
+/** The options of `sg` and `csg`, all optional. */
+export interface SyntheticGradientOptions {
+  /** Hidden layer widths of the synthesizer (ReLU); `[]` (default) is a linear synthesizer. */
+  hidden?: number[];
+  /** Batch normalisation in the synthesizer's hidden layers. @default {false} */
+  batchNorm?: boolean;
+  /** The synthesizer's optimizer, by name or config. @default {the network's optimizer} */
+  optimizer?: string | OptimizerConfig;
+  /** Factor on the synthetic gradient before the layer uses it. @default {1} */
+  scale?: number;
+  /** Probability that the layer updates in a step (stochastic updates). @default {1} */
+  updateProbability?: number;
+}
+
+const FIELDS = ["type", "hidden", "batchNorm", "optimizer", "scale", "updateProbability"];
+
+/** A synthetic-gradient interface; `conditioned` makes it `csg`. */
+export class SyntheticGradient implements NeuralInterface {
+  readonly type: "sg" | "csg";
+  readonly #synthesizer: SynthesizerModel;
+  readonly #config: InterfaceConfig;
+  readonly #scale: number;
+  readonly #updateProbability: number;
+  readonly #random: Random;
+  #pending?: SynthesizerPass;
+  #lossSum?: tf.Tensor;
+  #lossCount = 0;
+
+  /**
+   * @param conditioned Whether the synthesizer also reads the labels (`csg`).
+   * @param synthesizer The model that predicts the per-example gradient (B x dL/dh).
+   * @param config The validated config, with defaults filled in (returned by `getConfig`).
+   * @param random Seeded generator for stochastic updates.
+   */
+  constructor(conditioned: boolean, synthesizer: SynthesizerModel, config: InterfaceConfig, random: Random) {
+    this.type = conditioned ? "csg" : "sg";
+    this.#synthesizer = synthesizer;
+    this.#config = config;
+    this.#scale = (config.scale as number | undefined) ?? 1;
+    this.#updateProbability = (config.updateProbability as number | undefined) ?? 1;
+    this.#random = random;
+  }
+
+  get variables(): readonly tf.Variable[] {
+    return this.#synthesizer.variables;
+  }
+
+  #input(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D {
+    return this.type === "csg" ? tf.concat([trigger, context.labels], 1) : trigger;
+  }
+
+  send(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D | null {
+    this.#pending = this.#synthesizer.forward(this.#input(trigger, context), "train");
+    if (this.#updateProbability < 1 && this.#random.next() >= this.#updateProbability) return null;
+    return tf.mul(this.#pending.output, this.#scale / trigger.shape[0]) as tf.Tensor2D;
+  }
+
+  receive(message: tf.Tensor2D): undefined {
+    const pass = this.#pending;
+    if (pass === undefined) throw new Error(`Interface "${this.type}" received a message before send()`);
+    this.#pending = undefined;
+    // The target is the per-example gradient: B x dL/dh.
+    const loss = this.#synthesizer.fit(pass, tf.mul(message, message.shape[0]) as tf.Tensor2D);
+    const sum: tf.Tensor = this.#lossSum ? tf.add(this.#lossSum, loss) : loss;
+    const kept = tf.keep(sum);
+    if (this.#lossSum && this.#lossSum !== kept) this.#lossSum.dispose();
+    this.#lossSum = kept;
+    this.#lossCount++;
+    return undefined;
+  }
+
+  synthesize(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D {
+    return tf.tidy(() =>
+      tf.mul(this.#synthesizer.forward(this.#input(trigger, context), "probe").output, this.#scale / trigger.shape[0])
+    ) as tf.Tensor2D;
+  }
+
+  diagnostics(): Record<string, number> {
+    const mean = this.#lossSum ? this.#lossSum.dataSync()[0]! / this.#lossCount : NaN;
+    this.#lossSum?.dispose();
+    this.#lossSum = undefined;
+    this.#lossCount = 0;
+    return { synthesizerLoss: mean };
+  }
+
+  getConfig(): InterfaceConfig {
+    return structuredClone(this.#config);
+  }
+
+  dispose(): void {
+    this.#lossSum?.dispose();
+    this.#lossSum = undefined;
+    this.#synthesizer.dispose();
+  }
+}
+
+/** Validates the options of `sg`/`csg` and fills in the defaults. */
+export function syntheticGradientConfig(
+  type: "sg" | "csg",
+  raw: InterfaceConfig,
+  context: Pick<InterfaceContext, "path" | "optimizer" | "optimizers">,
+): InterfaceConfig {
+  const { path } = context;
+  const c = checkObject(path, raw, FIELDS);
+  const hidden = c.hidden ?? [];
+  if (!Array.isArray(hidden)) throw new SpecError(`${path}.hidden`, hidden, "must be an array of layer widths");
+  const widths = hidden.map((w, i) => positiveInt(`${path}.hidden[${i}]`, w));
+  const optimizerRaw = c.optimizer ?? context.optimizer;
+  const optimizerType = typeof optimizerRaw === "string"
+    ? optimizerRaw
+    : isRecord(optimizerRaw)
+    ? optimizerRaw.type
+    : undefined;
+  if (typeof optimizerType !== "string" || !context.optimizers.has(optimizerType)) {
+    throw new SpecError(
+      `${path}.optimizer`,
+      optimizerRaw,
+      `is not a known optimizer (known: ${context.optimizers.names().join(", ")})`,
+    );
+  }
+  const optimizer = context.optimizers.get(optimizerType).validate(
+    (typeof optimizerRaw === "string" ? { type: optimizerRaw } : optimizerRaw) as OptimizerConfig,
+    `${path}.optimizer`,
+  );
+  return {
+    type,
+    hidden: widths,
+    batchNorm: bool(`${path}.batchNorm`, c.batchNorm, false),
+    optimizer,
+    scale: positiveNumber(`${path}.scale`, c.scale, 1),
+    updateProbability: numberIn(`${path}.updateProbability`, c.updateProbability, 1e-9, 1, 1),
+  };
+}
+
+function create(type: "sg" | "csg") {
+  return (raw: InterfaceConfig, context: InterfaceContext): SyntheticGradient => {
+    const config = syntheticGradientConfig(type, raw, context);
+    const optimizerConfig = config.optimizer as OptimizerConfig;
+    const synthesizer = new Synthesizer({
+      units: context.units,
+      contextUnits: type === "csg" ? context.contextUnits : 0,
+      hidden: config.hidden as number[],
+      batchNorm: config.batchNorm as boolean,
+      optimizer: context.optimizers.get(optimizerConfig.type).create(optimizerConfig),
+      random: context.random.fork(),
+    });
+    return new SyntheticGradient(type === "csg", synthesizer, config, context.random.fork());
+  };
+}
+
+/** The registry factory of `sg`: DNI, a synthesizer that reads the trigger alone. */
+export const createSg: (config: InterfaceConfig, context: InterfaceContext) => SyntheticGradient = create("sg");
+
+/** The registry factory of `csg`: conditioned DNI, a synthesizer that reads the trigger and the labels. */
+export const createCsg: (config: InterfaceConfig, context: InterfaceContext) => SyntheticGradient = create("csg");

@@ -1,0 +1,209 @@
+import assert from "node:assert/strict";
+import { tf } from "../deps.ts";
+import { batches } from "../datasets/dataset.ts";
+import { syntheticDataset } from "../datasets/synthetic.ts";
+import { SpecError } from "../errors.ts";
+import { buildNetwork } from "../network/build.ts";
+import type { Network } from "../network/network.ts";
+import { createRegistries } from "../network/registries.ts";
+import type { LayerSpec, NetworkSpec } from "../network/spec.ts";
+import { Random } from "../random.ts";
+import { assertClose } from "../tests/_helpers.ts";
+import { batchTensors } from "../training/evaluate.ts";
+import { train } from "../training/train.ts";
+import { type SynthesizerModel, SyntheticGradient } from "./synthetic_gradient.ts";
+
+const data = syntheticDataset({ features: 16, classes: 4, trainCount: 384, testCount: 128, seed: 2 });
+
+function spec(
+  interfaces: (string | Record<string, unknown>)[],
+  optimizer: NetworkSpec["optimizer"] = "adam",
+): NetworkSpec {
+  return {
+    input: [16],
+    layers: [
+      ...interfaces.map((iface): LayerSpec => ({
+        type: "dense",
+        units: 12,
+        activation: "tanh",
+        interface: iface as LayerSpec["interface"],
+      })),
+      { type: "dense", units: 4 },
+    ],
+    loss: "softmax-cross-entropy",
+    optimizer,
+  };
+}
+
+function steps(net: Network, n: number, batchSize = 32): void {
+  let i = 0;
+  for (const batch of batches(data.train, 16, batchSize, 7)) {
+    const { x, labels } = batchTensors(batch, 16, 4);
+    net.trainStep(x, labels);
+    tf.dispose([x, labels]);
+    if (++i === n) break;
+  }
+}
+
+const weights = (net: Network) => net.layers.flatMap((l) => l.trainable.map((v) => v.dataSync().slice()));
+
+// A synthesizer that returns the true per-example gradient, computed from the layers above with their current
+// weights: an SG interface with it must train exactly like backprop.
+function oracle(getNet: () => Network, layer: number): SynthesizerModel {
+  return {
+    variables: [],
+    dispose() {},
+    forward(input) {
+      const net = getNet();
+      const units = net.layers[layer]!.units;
+      const [h, labels] = tf.split(input, [units, input.shape[1] - units], 1) as [tf.Tensor2D, tf.Tensor2D];
+      const caches: unknown[] = [];
+      let out = h;
+      for (let j = layer + 1; j < net.layers.length; j++) {
+        const r = net.layers[j]!.forward(out, "probe");
+        caches.push(r.cache);
+        out = r.output;
+      }
+      let g: tf.Tensor2D | undefined = net.loss.compute(out, labels).gradient;
+      for (let j = net.layers.length - 1; j > layer; j--) {
+        g = net.layers[j]!.backward(caches[j - layer - 1], g!, true).inputGradient;
+      }
+      return { output: tf.mul(g!, h.shape[0]) as tf.Tensor2D, caches: [] };
+    },
+    fit: () => tf.scalar(0),
+  };
+}
+
+for (const decoupled of [[0], [1], [0, 1, 2]]) {
+  Deno.test(`an sg interface whose synthesizer returns the true gradient trains exactly like backprop (layers ${decoupled})`, () => {
+    const reference = buildNetwork(spec(["backprop", "backprop", "backprop"]), { seed: 4 });
+    const registries = createRegistries();
+    let net: Network | undefined;
+    registries.interfaces.register("oracle", (config, context) => {
+      const layer = Number(context.path.match(/layers\[(\d+)\]/)![1]);
+      return new SyntheticGradient(true, oracle(() => net!, layer), { type: "oracle" }, new Random(0));
+    });
+    net = buildNetwork(spec([0, 1, 2].map((i) => decoupled.includes(i) ? "oracle" : "backprop")), {
+      seed: 4,
+      registries,
+    });
+    steps(reference, 6);
+    steps(net, 6);
+    const a = weights(reference), b = weights(net);
+    a.forEach((w, i) => assertClose(b[i]!, w, { atol: 1e-6, rtol: 1e-5, what: `variable ${i}` }));
+    assert.notDeepEqual(a[0], weights(buildNetwork(spec(["backprop", "backprop", "backprop"]), { seed: 4 }))[0]);
+    reference.dispose();
+    net.dispose();
+  });
+}
+
+Deno.test("a zero-initialised synthesizer gives a zero first update, then learns", () => {
+  for (const type of ["sg", "csg"]) {
+    const net = buildNetwork(spec([type, "backprop"]));
+    const before = weights(net);
+    const synthOut = () => net.interfaces[0]!.variables.map((v) => v.dataSync().slice());
+    assert.ok(synthOut().every((w) => w.every((v) => v === 0)), "synthesizer output layer starts at zero");
+    steps(net, 1);
+    const after = weights(net);
+    assert.deepEqual(after[0], before[0], `${type}: layer 0 kernel unchanged by the zero synthetic gradient`);
+    assert.deepEqual(after[1], before[1], `${type}: layer 0 bias unchanged`);
+    assert.notDeepEqual(after[2], before[2], `${type}: layer 1 got the true gradient`);
+    assert.ok(synthOut().some((w) => w.some((v) => v !== 0)), `${type}: the synthesizer learned from the message`);
+    steps(net, 1);
+    assert.notDeepEqual(weights(net)[0], before[0], `${type}: layer 0 moves once the synthesizer predicts`);
+    net.dispose();
+  }
+});
+
+Deno.test("a trained csg synthesizer's cosine to the true gradient rises above 0.5 on a synthetic task", () => {
+  const net = buildNetwork(spec(["csg", "csg"], { type: "adam", learningRate: 0.003 }), { seed: 1 });
+  const history = train(net, data, { epochs: 8, batchSize: 32, seed: 3, probeSize: 128 });
+  const first = history.epochs[0]!.interfaces!, last = history.epochs[7]!.interfaces!;
+  assert.deepEqual(last.map((d) => [d.layer, d.type]), [[0, "csg"], [1, "csg"]]);
+  for (const d of last) {
+    assert.ok(
+      d.cosine! > 0.5,
+      `layer ${d.layer}: cosine ${d.cosine} after 8 epochs (first epoch ${first[d.layer]!.cosine})`,
+    );
+    assert.ok(Number.isFinite(d.synthesizerLoss as number));
+  }
+  assert.ok(history.epochs[7]!.testAccuracy! > 0.8, `test accuracy ${history.epochs[7]!.testAccuracy}`);
+  net.dispose();
+});
+
+Deno.test("measuring the diagnostics does not change training", () => {
+  const run = (probeSize: number) => {
+    const net = buildNetwork(spec(["sg", { type: "csg", hidden: [8], batchNorm: true }]), { seed: 3 });
+    train(net, data, { epochs: 2, batchSize: 64, probeSize, validate: probeSize > 0 });
+    const w = [...weights(net), ...net.interfaces.flatMap((i) => i.variables.map((v) => v.dataSync().slice()))];
+    net.dispose();
+    return w;
+  };
+  assert.deepEqual(run(0), run(128));
+});
+
+Deno.test("sg and csg leak no tensors across steps, synthesizers and their optimizers included", () => {
+  for (const iface of ["sg", "csg", { type: "sg", hidden: [16, 8], batchNorm: true, optimizer: "rmsprop" }]) {
+    const net = buildNetwork(spec([iface, iface, "backprop"]));
+    steps(net, 1);
+    net.interfaces.forEach((i) => i.diagnostics?.());
+    const start = tf.memory().numTensors;
+    steps(net, 10);
+    net.interfaces.forEach((i) => i.diagnostics?.());
+    assert.equal(tf.memory().numTensors, start, JSON.stringify(iface));
+    net.dispose();
+  }
+  const start = tf.memory().numTensors;
+  const net = buildNetwork(spec(["sg", "csg"]));
+  train(net, data, { epochs: 1, batchSize: 64 });
+  net.dispose();
+  assert.equal(tf.memory().numTensors, start, "dispose() frees synthesizers too");
+});
+
+Deno.test("stochastic updates: with updateProbability near 0 the layer below never moves, the synthesizer still learns", () => {
+  const net = buildNetwork(spec([{ type: "csg", updateProbability: 1e-9 }, "backprop"]));
+  const before = weights(net);
+  steps(net, 4);
+  assert.deepEqual(weights(net)[0], before[0]);
+  assert.ok(net.interfaces[0]!.variables.some((v) => v.dataSync().some((x) => x !== 0)));
+  net.dispose();
+});
+
+Deno.test("sg and csg fill in their defaults and round-trip through getSpec()", () => {
+  const net = buildNetwork(spec(["sg", { type: "csg", hidden: [32], optimizer: { type: "sgd", learningRate: 0.1 } }]));
+  const s = net.getSpec();
+  assert.deepEqual(s.layers[0]!.interface, {
+    type: "sg",
+    hidden: [],
+    batchNorm: false,
+    optimizer: { type: "adam", learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+    scale: 1,
+    updateProbability: 1,
+  });
+  assert.deepEqual((s.layers[1]!.interface as Record<string, unknown>).optimizer, { type: "sgd", learningRate: 0.1 });
+  const again = buildNetwork(JSON.parse(JSON.stringify(s)));
+  assert.deepEqual(again.getSpec(), s);
+  net.dispose();
+  again.dispose();
+});
+
+Deno.test("sg rejects bad options naming the field and the value", () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ type: "sg", hidden: 3 }, /layers\[0\]\.interface\.hidden must be an array of layer widths, got 3/],
+    [{ type: "sg", hidden: [0] }, /layers\[0\]\.interface\.hidden\[0\] must be a positive integer, got 0/],
+    [
+      { type: "csg", optimizer: "lbfgs" },
+      /layers\[0\]\.interface\.optimizer is not a known optimizer \(known: sgd, momentum, adam, rmsprop\), got "lbfgs"/,
+    ],
+    [
+      { type: "sg", optimizer: { type: "adam", learningRate: -1 } },
+      /layers\[0\]\.interface\.optimizer\.learningRate must be a finite number > 0, got -1/,
+    ],
+    [{ type: "sg", scale: 0 }, /layers\[0\]\.interface\.scale must be a finite number > 0, got 0/],
+    [{ type: "sg", updateProbability: 1.5 }, /layers\[0\]\.interface\.updateProbability must be a number in/],
+    [{ type: "sg", hiden: [3] }, /layers\[0\]\.interface\.hiden is not a known field/],
+  ];
+  for (const [iface, pattern] of cases) {
+    assert.throws(() => buildNetwork(spec([iface])), (e: Error) => e instanceof SpecError && pattern.test(e.message));
+  }
+});

@@ -1,0 +1,67 @@
+/**
+ * Measuring synthetic gradients against true ones, on a probe batch, for diagnostics only: nothing is updated
+ * (no optimizer step, no synthesizer step, no running statistics), so measuring does not change training.
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import type { Network } from "./network.ts";
+
+/** How one interface's synthetic gradient compares with the true gradient on the probe batch. */
+export interface GradientProbe {
+  /** Index of the bound layer. */
+  layer: number;
+  /** The interface's type. */
+  type: string;
+  /** Cosine similarity between the synthetic and the true dL/dh over the whole batch, in [-1, 1]. */
+  cosine: number;
+  /** ||synthetic|| / ||true||. */
+  normRatio: number;
+}
+
+/**
+ * Compares each synthesising interface's gradient with the true backprop gradient at its trigger.
+ *
+ * @param network The network (left unchanged).
+ * @param x Probe inputs [B, inputUnits].
+ * @param labels One-hot labels [B, outputUnits].
+ * @returns One entry per interface that has `synthesize`; empty when none has.
+ */
+export function probeGradients(network: Network, x: tf.Tensor2D, labels: tf.Tensor2D): GradientProbe[] {
+  const synthesizing = network.interfaces.flatMap((iface, layer) => iface.synthesize ? [layer] : []);
+  if (synthesizing.length === 0) return [];
+  const values = tf.tidy(() => {
+    const caches: unknown[] = [];
+    const triggers: tf.Tensor2D[] = [];
+    let h = x;
+    for (const layer of network.layers) {
+      const r = layer.forward(h, "probe");
+      caches.push(r.cache);
+      triggers.push(r.output);
+      h = r.output;
+    }
+    // True dL/dh at every hidden layer, by plain backprop.
+    const trueGradients: tf.Tensor2D[] = [];
+    let g: tf.Tensor2D | undefined = network.loss.compute(h, labels).gradient;
+    for (let j = network.layers.length - 1; j > 0; j--) {
+      g = network.layers[j]!.backward(caches[j], g!, true).inputGradient!;
+      trueGradients[j - 1] = g;
+    }
+    const context = { labels, step: network.steps };
+    return tf.stack(synthesizing.map((i) => {
+      const synthetic = network.interfaces[i]!.synthesize!(triggers[i]!, context);
+      const truth = trueGradients[i]!;
+      const dot = tf.sum(tf.mul(synthetic, truth));
+      const ns = tf.norm(synthetic), nt = tf.norm(truth);
+      return tf.stack([tf.div(dot, tf.maximum(tf.mul(ns, nt), 1e-30)), tf.div(ns, tf.maximum(nt, 1e-30))]);
+    }));
+  });
+  const data = values.dataSync();
+  values.dispose();
+  return synthesizing.map((layer, k) => ({
+    layer,
+    type: network.interfaces[layer]!.type,
+    cosine: data[2 * k]!,
+    normRatio: data[2 * k + 1]!,
+  }));
+}
