@@ -78,12 +78,12 @@ for (const decoupled of [[0], [1], [0, 1, 2]]) {
   Deno.test(`an sg interface whose synthesizer returns the true gradient trains exactly like backprop (layers ${decoupled})`, () => {
     const reference = buildNetwork(spec(["backprop", "backprop", "backprop"]), { seed: 4 });
     const registries = createRegistries();
-    let net: Network | undefined;
-    registries.interfaces.register("oracle", (config, context) => {
+    const holder: { net?: Network } = {};
+    registries.interfaces.register("oracle", (_config, context) => {
       const layer = Number(context.path.match(/layers\[(\d+)\]/)![1]);
-      return new SyntheticGradient(true, oracle(() => net!, layer), { type: "oracle" }, new Random(0));
+      return new SyntheticGradient(true, oracle(() => holder.net!, layer), { type: "oracle" }, new Random(0));
     });
-    net = buildNetwork(spec([0, 1, 2].map((i) => decoupled.includes(i) ? "oracle" : "backprop")), {
+    const net = holder.net = buildNetwork(spec([0, 1, 2].map((i) => decoupled.includes(i) ? "oracle" : "backprop")), {
       seed: 4,
       registries,
     });
