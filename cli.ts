@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { DatasetError, SpecError } from "./errors.ts";
+import { DatasetError, DivergenceError, SpecError } from "./errors.ts";
 import { UsageError } from "./cli/args.ts";
 import { demoCommand } from "./cli/demo_command.ts";
 import { TRAIN_USAGE, trainCommand } from "./cli/train_command.ts";
@@ -53,7 +53,10 @@ export async function main(args: string[], io: CliIO): Promise<number> {
       io.err(`error: ${error.message}\n(see cli.ts --help)\n`);
       return 2;
     }
-    if (error instanceof SpecError || error instanceof DatasetError || error instanceof RangeError) {
+    if (
+      error instanceof SpecError || error instanceof DatasetError || error instanceof DivergenceError ||
+      error instanceof RangeError
+    ) {
       io.err(`error: ${error.message}\n`);
       return 1;
     }

@@ -64,3 +64,26 @@ export class DatasetError extends Error {
     this.file = file;
   }
 }
+
+/** Training diverged: a loss became NaN or infinite. Nothing is updated after the step that showed it. */
+export class DivergenceError extends Error {
+  /** The epoch (from 1) and batch (from 1) where it happened. */
+  readonly epoch: number;
+  readonly batch: number;
+
+  /**
+   * @param what What was not finite, e.g. `the loss`.
+   * @param value The value (NaN or +-Infinity).
+   * @param epoch Epoch, from 1.
+   * @param batch Batch within the epoch, from 1.
+   */
+  constructor(what: string, value: number, epoch: number, batch: number) {
+    super(
+      `Training diverged: ${what} is ${value} at epoch ${epoch}, batch ${batch} ` +
+        `(lower the learning rate, or the synthesizer's; see the README)`,
+    );
+    this.name = "DivergenceError";
+    this.epoch = epoch;
+    this.batch = batch;
+  }
+}

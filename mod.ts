@@ -31,7 +31,7 @@ import { defaultRegistries } from "./network/registries.ts";
 
 export { tf } from "./deps.ts";
 export { backendInfo, type BackendName, BACKENDS, useBackend } from "./backend.ts";
-export { DatasetError, SpecError } from "./errors.ts";
+export { DatasetError, DivergenceError, SpecError } from "./errors.ts";
 export { Random } from "./random.ts";
 export { Registry } from "./registry.ts";
 

@@ -3,6 +3,7 @@ import { tf } from "../deps.ts";
 import {
   buildNetwork,
   createRegistries,
+  DivergenceError,
   evaluate,
   type InterfaceConfig,
   type NetworkSpec,
@@ -152,4 +153,15 @@ Deno.test("Network.trainStep() names an interface that returns a wrong shape or 
     assert.throws(() => train(net, data, { epochs: 1, batchSize: 64, validate: false }), pattern);
     net.dispose();
   }
+});
+
+Deno.test("train() stops with a DivergenceError naming the epoch and batch when the loss is NaN", () => {
+  const net = buildNetwork(spec({ type: "sgd", learningRate: 1e30 }));
+  assert.throws(
+    () => train(net, data, { epochs: 2, batchSize: 32 }),
+    (e: Error) =>
+      e instanceof DivergenceError &&
+      /Training diverged: the loss is (NaN|Infinity) at epoch 1, batch \d+/.test(e.message),
+  );
+  net.dispose();
 });

@@ -4,6 +4,7 @@
  * @module
  */
 import { tf } from "../deps.ts";
+import { DivergenceError } from "../errors.ts";
 import { batches, type Dataset } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import { probeGradients } from "../network/probe.ts";
@@ -107,6 +108,7 @@ export interface TrainOptions {
  *
  * @returns The history: per-epoch loss, accuracy, test accuracy, seconds and samples/s.
  * @throws {RangeError} If the options are out of range or the dataset does not fit the network.
+ * @throws {DivergenceError} If the loss becomes NaN or infinite.
  *
  * @example Train a small network on synthetic data
  * ```ts
@@ -145,6 +147,7 @@ export function train(network: Network, dataset: Dataset, options: TrainOptions 
       const { x, labels } = batchTensors(b, features, classes);
       try {
         const step = network.trainStep(x, labels);
+        if (!Number.isFinite(step.loss)) throw new DivergenceError("the loss", step.loss, epoch, batch + 1);
         lossSum += step.loss * b.size;
         correct += step.correct;
       } finally {
