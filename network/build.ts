@@ -59,14 +59,8 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
   if (typeof seed !== "number" || !Number.isInteger(seed)) throw new SpecError("seed", seed, "must be an integer");
   const lossName = nameOf("loss", s.loss ?? "softmax-cross-entropy");
   const lossFactory = lookup(registries.losses, lossName, "loss");
-  const optimizerPath = "optimizer";
-  const optimizerRaw = s.optimizer ?? "adam";
-  const optimizerName = nameOf(optimizerPath, optimizerRaw);
-  const optimizerFactory = lookup(registries.optimizers, optimizerName, optimizerPath);
-  const optimizerConfig = optimizerFactory.validate(
-    (typeof optimizerRaw === "string" ? { type: optimizerRaw } : optimizerRaw) as OptimizerConfig,
-    optimizerPath,
-  );
+  const optimizerConfig = validateOptimizer(registries, s.optimizer ?? "adam", "optimizer");
+  const layerOptimizers: OptimizerConfig[] = [];
 
   const random = new Random(seed);
   const layers: Layer[] = [];
@@ -77,7 +71,10 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
     layerSpecs.forEach((raw: unknown, i: number) => {
       const path = `layers[${i}]`;
       if (!isRecord(raw)) throw new SpecError(path, raw, "must be an object with a type");
-      const { interface: iface, ...config } = raw;
+      const { interface: iface, optimizer, ...config } = raw;
+      layerOptimizers.push(
+        optimizer === undefined ? optimizerConfig : validateOptimizer(registries, optimizer, `${path}.optimizer`),
+      );
       const layerFactory = lookup(registries.layers, nameOf(`${path}.type`, config.type), `${path}.type`);
       const isOutput = i === layerSpecs.length - 1;
       if (isOutput && iface !== undefined) {
@@ -124,13 +121,20 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
       layers,
       interfaces: built.interfaces,
       loss: lossFactory.create(),
-      optimizers: layers.map(() => optimizerFactory.create(optimizerConfig)),
+      optimizers: layerOptimizers.map((c) => registries.optimizers.get(c.type).create(c)),
+      layerOptimizers: layerOptimizers.map((c) => c === optimizerConfig ? undefined : c),
     });
   } catch (error) {
     for (const layer of built.layers) layer.dispose();
     for (const iface of built.interfaces) iface.dispose();
     throw error;
   }
+}
+
+// Validates an optimizer given by name or config, filling in its defaults.
+function validateOptimizer(registries: Registries, raw: unknown, path: string): OptimizerConfig {
+  const factory = lookup(registries.optimizers, nameOf(path, raw), path);
+  return factory.validate((typeof raw === "string" ? { type: raw } : raw) as OptimizerConfig, path);
 }
 
 // The name in a string-or-config field: "adam" or { type: "adam", ... }.

@@ -118,3 +118,17 @@ Deno.test("buildNetwork() accepts every built-in optimizer by name and config", 
     net.dispose();
   }
 });
+
+Deno.test("buildNetwork() takes a per-layer optimizer that overrides the network's, and gives it back", () => {
+  const s = spec();
+  s.layers[0]!.optimizer = { type: "sgd", learningRate: 0 + 1e-9 };
+  const net = buildNetwork(s);
+  assert.deepEqual(net.getSpec().layers[0]!.optimizer, { type: "sgd", learningRate: 1e-9 });
+  assert.equal(net.getSpec().layers[1]!.optimizer, undefined);
+  assert.deepEqual(buildNetwork(net.getSpec()).getSpec(), net.getSpec());
+  rejects(
+    (t) => (t.layers as Record<string, unknown>[])[1]!.optimizer = "lbfgs",
+    /layers\[1\]\.optimizer is not a known optimizer/,
+  );
+  net.dispose();
+});

@@ -8,7 +8,7 @@ import { tf } from "../deps.ts";
 import type { NeuralInterface, StepContext } from "../interfaces/interface.ts";
 import type { Layer, LayerCache } from "../layers/layer.ts";
 import type { Loss } from "../losses/loss.ts";
-import type { Optimizer } from "../optimizers/optimizer.ts";
+import type { Optimizer, OptimizerConfig } from "../optimizers/optimizer.ts";
 import type { LayerSpec, NetworkSpec } from "./spec.ts";
 
 /** What one training step measured. */
@@ -31,6 +31,8 @@ export interface NetworkParts {
   loss: Loss;
   /** One optimizer per layer. */
   optimizers: Optimizer[];
+  /** Per layer, the optimizer config when it overrides the network's (for `getSpec`). */
+  layerOptimizers?: (OptimizerConfig | undefined)[];
 }
 
 /** A trainable network built from a spec. Build one with `buildNetwork`. */
@@ -45,10 +47,11 @@ export class Network {
   readonly inputUnits: number;
   readonly #spec: NetworkSpec;
   readonly #optimizers: readonly Optimizer[];
+  readonly #layerOptimizers: readonly (OptimizerConfig | undefined)[];
   #step = 0;
 
   /** Assembles a network from built parts; prefer `buildNetwork(spec)`. */
-  constructor({ spec, layers, interfaces, loss, optimizers }: NetworkParts) {
+  constructor({ spec, layers, interfaces, loss, optimizers, layerOptimizers = [] }: NetworkParts) {
     if (interfaces.length !== layers.length - 1 || optimizers.length !== layers.length) {
       throw new RangeError(
         `Network needs one interface per hidden layer and one optimizer per layer: got ${layers.length} layers, ` +
@@ -60,6 +63,7 @@ export class Network {
     this.interfaces = interfaces;
     this.loss = loss;
     this.#optimizers = optimizers;
+    this.#layerOptimizers = layerOptimizers;
     this.inputUnits = layers[0]!.inputUnits;
   }
 
@@ -187,6 +191,8 @@ export class Network {
     const layers: LayerSpec[] = this.layers.map((layer, i) => {
       const spec: LayerSpec = layer.getConfig();
       if (i < this.interfaces.length) spec.interface = this.interfaces[i]!.getConfig();
+      const optimizer = this.#layerOptimizers[i];
+      if (optimizer) spec.optimizer = optimizer;
       return spec;
     });
     return structuredClone({ ...this.#spec, layers });

@@ -15,6 +15,8 @@ export interface LayerSpec extends LayerConfig {
    * Hidden layers only; `backprop` when left out.
    */
   interface?: string | InterfaceConfig;
+  /** This layer's optimizer, by name or config, when it should differ from the network's. */
+  optimizer?: string | OptimizerConfig;
 }
 
 /**
