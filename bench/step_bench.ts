@@ -1,5 +1,5 @@
-// `deno task bench`: one training step of the MNIST FCN-3 (batch 128) in dni and in TF.js layers, and one dense
-// layer's gradient on the fast path against the stock transposed-matmul path.
+// `deno task bench`: one training step of the MNIST FCN-3 (batch 128) in dni (backprop, sg, csg) and in TF.js
+// layers, and one dense layer's gradient on the fast path against the stock transposed-matmul path.
 import { tf } from "../deps.ts";
 import { BATCH, fcn3, fcn3Layers, mnistBatch } from "./_models.ts";
 
@@ -14,6 +14,17 @@ Deno.bench({
     backprop.trainStep(x, labels);
   },
 });
+
+for (const iface of ["sg", "csg"]) {
+  const net = fcn3(iface);
+  Deno.bench({
+    group: "mlp-step",
+    name: `dni ${iface} on every hidden layer (linear synthesizers)`,
+    fn: () => {
+      net.trainStep(x, labels);
+    },
+  });
+}
 
 const layers = fcn3Layers();
 Deno.bench({
@@ -54,5 +65,32 @@ Deno.bench({
   name: "dW and dx with transposed matMul flags (stock tfjs)",
   fn: () => {
     tf.dispose(tf.tidy(() => [tf.matMul(x, dz, true, false), tf.matMul(dz, w, false, true)]));
+  },
+});
+
+// The synthesizers alone: the three linear synthesizers of an FCN-3 `sg` network (256 -> 256 each), one forward
+// pass and one regression step each, against the whole backprop step of the network they serve.
+const synthNet = fcn3("sg");
+const h = tf.randomNormal([BATCH, 256], 0, 1, "float32", 5) as tf.Tensor2D;
+const message = tf.randomNormal([BATCH, 256], 0, 1e-3, "float32", 6) as tf.Tensor2D;
+const context = { labels, step: 0 };
+Deno.bench({
+  group: "synthesizer",
+  name: "FCN-3 backprop step (the network served)",
+  baseline: true,
+  fn: () => {
+    backprop.trainStep(x, labels);
+  },
+});
+Deno.bench({
+  group: "synthesizer",
+  name: "3 linear sg synthesizers: predict + regression step",
+  fn: () => {
+    tf.tidy(() => {
+      for (const iface of synthNet.interfaces) {
+        iface.send(h, context);
+        iface.receive(message, h, context);
+      }
+    });
   },
 });

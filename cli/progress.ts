@@ -32,6 +32,7 @@ export function epochLine(label: string, epochs: number, r: EpochRecord): string
     if (typeof d.synthesizerLoss === "number") parts.push(`synthesizer loss ${d.synthesizerLoss.toPrecision(3)}`);
     if (d.cosine !== undefined) parts.push(`cosine to true gradient ${d.cosine.toFixed(3)}`);
     if (d.normRatio !== undefined) parts.push(`norm ratio ${d.normRatio.toFixed(3)}`);
+    if (d.weightCosine !== undefined) parts.push(`weight-gradient cosine ${d.weightCosine.toFixed(3)}`);
     lines.push(parts.join("  "));
   }
   return lines.join("\n");

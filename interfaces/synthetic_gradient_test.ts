@@ -4,6 +4,7 @@ import { batches } from "../datasets/dataset.ts";
 import { syntheticDataset } from "../datasets/synthetic.ts";
 import { SpecError } from "../errors.ts";
 import { buildNetwork } from "../network/build.ts";
+import { probeGradients } from "../network/probe.ts";
 import type { Network } from "../network/network.ts";
 import { createRegistries } from "../network/registries.ts";
 import type { LayerSpec, NetworkSpec } from "../network/spec.ts";
@@ -91,6 +92,20 @@ for (const decoupled of [[0], [1], [0, 1, 2]]) {
     steps(net, 6);
     const a = weights(reference), b = weights(net);
     a.forEach((w, i) => assertClose(b[i]!, w, { atol: 1e-6, rtol: 1e-5, what: `variable ${i}` }));
+    // The diagnostics measure the oracle as perfect.
+    const probe = batchTensors(
+      { x: data.train.x.subarray(0, 64 * 16), labels: data.train.labels.subarray(0, 64), size: 64 },
+      16,
+      4,
+    );
+    const measured = probeGradients(net, probe.x, probe.labels);
+    assert.deepEqual(measured.map((m) => m.layer), decoupled);
+    for (const m of measured) {
+      for (const value of [m.cosine, m.normRatio, m.weightCosine]) {
+        assert.ok(Math.abs(value - 1) < 1e-4, JSON.stringify(m));
+      }
+    }
+    tf.dispose([probe.x, probe.labels]);
     assert.notDeepEqual(a[0], weights(buildNetwork(spec(["backprop", "backprop", "backprop"]), { seed: 4 }))[0]);
     reference.dispose();
     net.dispose();

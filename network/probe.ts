@@ -17,6 +17,11 @@ export interface GradientProbe {
   cosine: number;
   /** ||synthetic|| / ||true||. */
   normRatio: number;
+  /**
+   * Cosine similarity between the bound layer's kernel gradients under the synthetic and under the true
+   * gradient: the direction of the update the layer actually takes, summed over the batch.
+   */
+  weightCosine: number;
 }
 
 /**
@@ -51,9 +56,13 @@ export function probeGradients(network: Network, x: tf.Tensor2D, labels: tf.Tens
     return tf.stack(synthesizing.map((i) => {
       const synthetic = network.interfaces[i]!.synthesize!(triggers[i]!, context);
       const truth = trueGradients[i]!;
-      const dot = tf.sum(tf.mul(synthetic, truth));
-      const ns = tf.norm(synthetic), nt = tf.norm(truth);
-      return tf.stack([tf.div(dot, tf.maximum(tf.mul(ns, nt), 1e-30)), tf.div(ns, tf.maximum(nt, 1e-30))]);
+      const layer = network.layers[i]!;
+      const kernelGradient = (g: tf.Tensor2D) => layer.backward(caches[i], g, false).gradients[0]!;
+      return tf.stack([
+        cosine(synthetic, truth),
+        tf.div(tf.norm(synthetic), tf.maximum(tf.norm(truth), 1e-30)),
+        cosine(kernelGradient(synthetic), kernelGradient(truth)),
+      ]);
     }));
   });
   const data = values.dataSync();
@@ -61,7 +70,12 @@ export function probeGradients(network: Network, x: tf.Tensor2D, labels: tf.Tens
   return synthesizing.map((layer, k) => ({
     layer,
     type: network.interfaces[layer]!.type,
-    cosine: data[2 * k]!,
-    normRatio: data[2 * k + 1]!,
+    cosine: data[3 * k]!,
+    normRatio: data[3 * k + 1]!,
+    weightCosine: data[3 * k + 2]!,
   }));
+}
+
+function cosine(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
+  return tf.div(tf.sum(tf.mul(a, b)), tf.maximum(tf.mul(tf.norm(a), tf.norm(b)), 1e-30)) as tf.Scalar;
 }

@@ -46,6 +46,8 @@ export interface InterfaceDiagnostics {
   cosine?: number;
   /** ||synthetic|| / ||true|| on the probe batch. */
   normRatio?: number;
+  /** Cosine similarity of the bound layer's kernel gradient under the synthetic and the true gradient. */
+  weightCosine?: number;
   /** Further numbers the interface reports, e.g. `synthesizerLoss`. */
   [name: string]: number | string | undefined;
 }
@@ -208,6 +210,7 @@ function interfaceDiagnostics(network: Network, dataset: Dataset, probeSize: num
         const entry = byLayer.get(p.layer) ?? { layer: p.layer, type: p.type };
         entry.cosine = p.cosine;
         entry.normRatio = p.normRatio;
+        entry.weightCosine = p.weightCosine;
         byLayer.set(p.layer, entry);
       }
     } finally {
