@@ -1,5 +1,5 @@
 /**
- * The `dni` command line: `train` a spec on a dataset, or run the `demo`.
+ * The `dni` command line: `train` a spec on a dataset, `compare` interfaces side by side, or run the `demo`.
  *
  * ```
  * deno run -A cli.ts train --spec examples/fcn3_backprop.json --epochs 10
@@ -12,6 +12,7 @@
  */
 import { DatasetError, DivergenceError, SpecError } from "./errors.ts";
 import { UsageError } from "./cli/args.ts";
+import { COMPARE_USAGE, compareCommand } from "./cli/compare_command.ts";
 import { demoCommand } from "./cli/demo_command.ts";
 import { TRAIN_USAGE, trainCommand } from "./cli/train_command.ts";
 
@@ -19,9 +20,12 @@ const USAGE = `Usage: cli.ts <command> [options]
 
 Commands:
   train    train a network spec on a dataset (cli.ts train --help)
-  demo     train two MNIST networks side by side, offline, and print a table
+  compare  train backprop, sg, csg and TF.js layers side by side and write a report (cli.ts compare --help)
+  demo     a short compare on the shipped MNIST, offline (reports/demo)
 
-${TRAIN_USAGE}`;
+${TRAIN_USAGE}
+
+${COMPARE_USAGE}`;
 
 /** Where the CLI writes, and whether stderr is a terminal. */
 export interface CliIO {
@@ -37,6 +41,8 @@ export async function main(args: string[], io: CliIO): Promise<number> {
     switch (command) {
       case "train":
         return await trainCommand(rest, io);
+      case "compare":
+        return await compareCommand(rest, io);
       case "demo":
         return await demoCommand(rest, io);
       case undefined:
@@ -46,7 +52,7 @@ export async function main(args: string[], io: CliIO): Promise<number> {
         io.out(USAGE + "\n");
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`Unknown command "${command}": known commands are train, demo`);
+        throw new UsageError(`Unknown command "${command}": known commands are train, compare, demo`);
     }
   } catch (error) {
     if (error instanceof UsageError) {

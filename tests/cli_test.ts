@@ -59,7 +59,7 @@ Deno.test("cli train prints plain progress lines when not on a terminal", async 
 
 Deno.test("cli rejects bad flags with exit status 2 and a message naming the flag and the value", async () => {
   const cases: [string[], RegExp][] = [
-    [["frobnicate"], /Unknown command "frobnicate": known commands are train, demo/],
+    [["frobnicate"], /Unknown command "frobnicate": known commands are train, compare, demo/],
     [["train"], /train needs --spec FILE/],
     [["train", "--spec", example, "--epochs", "0"], /--epochs must be an integer >= 1, got "0"/],
     [["train", "--spec", example, "--batch-size", "ten"], /--batch-size must be an integer >= 1, got "ten"/],
@@ -109,4 +109,50 @@ Deno.test("cli.ts exits non-zero with one line on stderr when run as a program",
   assert.equal(code, 2);
   assert.equal(new TextDecoder().decode(stdout), "");
   assert.match(new TextDecoder().decode(stderr), /error: --epochs must be an integer >= 1, got "1.5"/);
+});
+
+Deno.test("cli compare writes the report and prints it as JSON with --json", async () => {
+  const out = await Deno.makeTempDir();
+  const r = await run([
+    "compare",
+    "--interfaces",
+    "backprop,csg",
+    "--epochs",
+    "1",
+    "--train-count",
+    "1000",
+    "--test-count",
+    "200",
+    "--target",
+    "0.5",
+    "--out",
+    out,
+    "--json",
+  ]);
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out.trim().split("\n");
+  const report = JSON.parse(lines[lines.length - 1]!);
+  assert.deepEqual(report.results.map((x: { name: string }) => x.name), ["fcn3-backprop-mnist", "fcn3-csg-mnist"]);
+  assert.equal(report.options.trainCount, 1000);
+  assert.match(await Deno.readTextFile(`${out}/report.md`), /fcn3-csg-mnist/);
+  assert.match(r.err, /\[2\/2\] fcn3-csg-mnist/);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("cli compare rejects bad lists and values", async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ["compare", "--interfaces", "backprop,magic"],
+      /--interfaces: "magic" is not one of backprop, sg, csg, tfjs-layers/,
+    ],
+    [["compare", "--datasets", "cifar"], /--datasets: "cifar" is not one of mnist, fashion-mnist/],
+    [["compare", "--depths", "0"], /--depths: "0" is not an integer in 1\.\.16/],
+    [["compare", "--target", "97"], /--target must be a number in \(0, 1\], got "97"/],
+    [["compare", "--epochs", "x"], /--epochs must be an integer >= 1, got "x"/],
+  ];
+  for (const [args, pattern] of cases) {
+    const { code, err } = await run(args);
+    assert.equal(code, 2, args.join(" "));
+    assert.match(err, pattern);
+  }
 });

@@ -1,0 +1,155 @@
+/**
+ * `cli.ts compare`: the seed paper's experiment. Trains interfaces x depths x datasets (and the TF.js layers
+ * peer) with the same seed, data order and budget, in one process, and writes the report.
+ *
+ * @module
+ */
+import { useBackend } from "../backend.ts";
+import { DATASET_NAMES } from "../datasets/catalog.ts";
+import type { Dataset } from "../datasets/dataset.ts";
+import { loadDataset } from "../datasets/load.ts";
+import { type ComparisonReport, runComparison } from "../report/compare.ts";
+import { COMPARE_INTERFACES, compareConfigs } from "../report/configs.ts";
+import { reportMarkdown } from "../report/markdown.ts";
+import { writeReport } from "../report/write.ts";
+import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
+import { Progress } from "./progress.ts";
+
+/** The usage text of `compare`. */
+export const COMPARE_USAGE = `Usage: cli.ts compare [options]
+
+  --interfaces LIST       comma-separated, of ${COMPARE_INTERFACES.join(", ")} (default: all)
+  --depths LIST           hidden layers, comma-separated (default 3)
+  --datasets LIST         comma-separated, of ${DATASET_NAMES.join(", ")} (default mnist)
+  --epochs N              epochs per configuration (default 10)
+  --batch-size N          examples per step (default 128)
+  --seed N                seed of weights and data order, the same for every configuration (default 0)
+  --target P              target test accuracy, e.g. 0.97 (default 0.97)
+  --out DIR               where report.md, report.json and the SVG curves go (default reports/compare)
+  --data-dir DIR          read dataset files from DIR
+  --train-count N         use only the first N training examples
+  --test-count N          use only the first N test examples
+  --backend NAME          wasm | cpu (default wasm)
+  --json                  print the report as one JSON object, the last line of stdout`;
+
+/** Options of the compare run that `demo` shares. */
+export interface CompareArgs {
+  interfaces: string[];
+  depths: number[];
+  datasets: string[];
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  target: number;
+  out: string;
+  dataDir?: string;
+  trainCount?: number;
+  testCount?: number;
+  backend: string;
+  json: boolean;
+}
+
+function listFlag(values: Record<string, unknown>, name: string, choices: readonly string[], fallback: string[]) {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const items = String(raw).split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  if (items.length === 0) throw new UsageError(`--${name} must list at least one of ${choices.join(", ")}`);
+  for (const item of items) {
+    if (!choices.includes(item)) throw new UsageError(`--${name}: "${item}" is not one of ${choices.join(", ")}`);
+  }
+  return items;
+}
+
+/** Parses the flags of `compare`. */
+export function parseCompareArgs(args: string[]): CompareArgs | "help" {
+  const values = parseFlags(args, {
+    interfaces: { type: "string" },
+    depths: { type: "string" },
+    datasets: { type: "string" },
+    epochs: { type: "string" },
+    "batch-size": { type: "string" },
+    seed: { type: "string" },
+    target: { type: "string" },
+    out: { type: "string" },
+    "data-dir": { type: "string" },
+    "train-count": { type: "string" },
+    "test-count": { type: "string" },
+    backend: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) return "help";
+  const depths = values.depths === undefined ? [3] : String(values.depths).split(",").map((d) => {
+    const n = Number(d);
+    if (!Number.isInteger(n) || n < 1 || n > 16) throw new UsageError(`--depths: "${d}" is not an integer in 1..16`);
+    return n;
+  });
+  const target = values.target === undefined ? 0.97 : Number(values.target);
+  if (!(target > 0 && target <= 1)) throw new UsageError(`--target must be a number in (0, 1], got "${values.target}"`);
+  return {
+    interfaces: listFlag(values, "interfaces", COMPARE_INTERFACES, [...COMPARE_INTERFACES]),
+    depths,
+    datasets: listFlag(values, "datasets", DATASET_NAMES, ["mnist"]),
+    epochs: intFlag(values, "epochs", 10, 1),
+    batchSize: intFlag(values, "batch-size", 128, 1),
+    seed: intFlag(values, "seed", 0, 0),
+    target,
+    out: typeof values.out === "string" ? values.out : "reports/compare",
+    dataDir: values["data-dir"] as string | undefined,
+    trainCount: values["train-count"] === undefined ? undefined : intFlag(values, "train-count", 0, 1),
+    testCount: values["test-count"] === undefined ? undefined : intFlag(values, "test-count", 0, 1),
+    backend: choiceFlag(values, "backend", ["wasm", "cpu"], "wasm"),
+    json: values.json === true,
+  };
+}
+
+/** Runs a comparison with parsed arguments, printing progress and writing the report. */
+export async function runCompare(
+  a: CompareArgs,
+  io: { out: (s: string) => void; err: (s: string) => void; live: boolean },
+): Promise<ComparisonReport> {
+  await useBackend(a.backend);
+  const log = a.json ? io.err : io.out;
+  const datasets: Record<string, Dataset> = {};
+  for (const name of a.datasets) {
+    datasets[name] = await loadDataset(name, {
+      dataDir: a.dataDir,
+      trainCount: a.trainCount,
+      testCount: a.testCount,
+      onProgress: (m) => io.err(m + "\n"),
+    });
+  }
+  const configs = compareConfigs(a.interfaces, a.depths, a.datasets);
+  let progress: Progress | undefined;
+  const report = await runComparison(configs, {
+    epochs: a.epochs,
+    batchSize: a.batchSize,
+    seed: a.seed,
+    target: a.target,
+    datasets,
+    onConfigStart: (config, i, total) => {
+      log(`[${i + 1}/${total}] ${config.name}\n`);
+      progress = new Progress(log, io.live && !a.json, a.epochs, config.name);
+    },
+    onBatchEnd: (b) => progress?.batch(b),
+    onEpochEnd: (_config, r) => progress?.epoch(r),
+  });
+  const paths = await writeReport(report, a.out);
+  log(`\n${reportMarkdown(report)}\nwrote ${paths.join(", ")}\n`);
+  if (a.json) io.out(JSON.stringify(report) + "\n");
+  return report;
+}
+
+/** `compare` as a CLI command; resolves to the exit status. */
+export async function compareCommand(
+  args: string[],
+  io: { out: (s: string) => void; err: (s: string) => void; live: boolean },
+): Promise<number> {
+  const parsed = parseCompareArgs(args);
+  if (parsed === "help") {
+    io.out(COMPARE_USAGE + "\n");
+    return 0;
+  }
+  await runCompare(parsed, io);
+  return 0;
+}

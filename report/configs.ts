@@ -1,0 +1,67 @@
+/**
+ * The configurations the comparison trains: an interface on every hidden layer of an FCN of a given depth (the
+ * DNI paper's FC-256 -> BN -> ReLU blocks, Adam 1e-3), on a dataset; plus the same model in TF.js layers.
+ *
+ * @module
+ */
+import type { NetworkSpec } from "../network/spec.ts";
+
+/** One row of the comparison. */
+export interface CompareConfig {
+  /** A short name, e.g. `fcn3-csg-mnist`. */
+  name: string;
+  /** `backprop`, `sg`, `csg`, or `tfjs-layers` for the TF.js peer. */
+  interface: string;
+  /** Number of hidden layers. */
+  depth: number;
+  /** Dataset name. */
+  dataset: string;
+  /** The spec (null for the TF.js peer, which builds the same model in TF.js layers). */
+  spec: NetworkSpec | null;
+}
+
+/** The interfaces the comparison knows, plus the TF.js peer. */
+export const COMPARE_INTERFACES = ["backprop", "sg", "csg", "tfjs-layers"] as const;
+
+/**
+ * The FCN spec used by the comparison: `depth` hidden layers of 256 units (FC -> BN -> ReLU), `iface` on each,
+ * Adam 1e-3 for the network (and, by default, for the synthesizers).
+ *
+ * @example
+ * ```ts
+ * import { fcnSpec } from "./configs.ts";
+ * console.assert(fcnSpec(3, "csg").layers.length === 4);
+ * ```
+ */
+export function fcnSpec(depth: number, iface: string, features = 784, classes = 10): NetworkSpec {
+  return {
+    input: [features],
+    layers: [
+      ...Array.from({ length: depth }, () => ({
+        type: "dense",
+        units: 256,
+        activation: "relu",
+        batchNorm: true,
+        interface: iface,
+      })),
+      { type: "dense", units: classes },
+    ],
+    loss: "softmax-cross-entropy",
+    optimizer: { type: "adam", learningRate: 0.001 },
+  };
+}
+
+/** Every combination of interfaces x depths x datasets, in that nesting order (datasets outermost). */
+export function compareConfigs(interfaces: string[], depths: number[], datasets: string[]): CompareConfig[] {
+  return datasets.flatMap((dataset) =>
+    depths.flatMap((depth) =>
+      interfaces.map((iface) => ({
+        name: `fcn${depth}-${iface}-${dataset}`,
+        interface: iface,
+        depth,
+        dataset,
+        spec: iface === "tfjs-layers" ? null : fcnSpec(depth, iface),
+      }))
+    )
+  );
+}

@@ -1,0 +1,53 @@
+/**
+ * The comparison report as Markdown: the machine, the settings, and one table row per configuration.
+ *
+ * @module
+ */
+import type { ComparisonReport } from "./compare.ts";
+
+const pct = (x: number | null | undefined) => x == null || Number.isNaN(x) ? "-" : `${(100 * x).toFixed(2)}%`;
+const num = (x: number | null | undefined, digits = 1) => x == null || Number.isNaN(x) ? "-" : x.toFixed(digits);
+
+/** Renders the report as Markdown. */
+export function reportMarkdown(report: ComparisonReport): string {
+  const { machine: m, options: o } = report;
+  const lines = [
+    `# dni comparison report`,
+    ``,
+    `${report.createdAt}. Machine: ${m.cpuModel}, ${m.cpus} logical CPUs${
+      m.memoryGiB ? `, ${m.memoryGiB} GiB` : ""
+    }, ` +
+    `${m.os}/${m.arch}. Deno ${m.deno} (V8 ${m.v8}), TF.js ${m.tfjs}, backend ${m.backend} (tfjs-backend-wasm ${m.wasm}).`,
+    ``,
+    `Settings: ${o.epochs} epochs, batch ${o.batchSize}, seed ${o.seed}, ${o.trainCount} training and ${o.testCount} ` +
+    `test examples, target test accuracy ${pct(o.target)}.`,
+    ``,
+    report.note,
+    ``,
+    `| configuration | s/epoch | samples/s | speed vs backprop | time to ${pct(o.target)} | epochs to ${
+      pct(o.target)
+    } ` +
+    `| final test acc | final test loss | cosine to true gradient (per layer) |`,
+    `|---|---|---|---|---|---|---|---|---|`,
+  ];
+  for (const r of report.results) {
+    const cos = r.diagnostics.length
+      ? r.diagnostics.map((d) => num(d.cosine as number | undefined, 2)).join(" / ")
+      : "-";
+    lines.push(
+      `| ${r.name} | ${num(r.secondsPerEpoch)} | ${Math.round(r.samplesPerSecond)} | ${
+        r.speedVsBackprop == null ? "-" : `${r.speedVsBackprop.toFixed(2)}x`
+      } | ${r.secondsToTarget == null ? "not reached" : `${num(r.secondsToTarget)} s`} | ${r.epochsToTarget ?? "-"} | ${
+        pct(r.testAccuracy)
+      } | ${num(r.testLoss, 4)} | ${cos} |`,
+    );
+  }
+  lines.push(
+    ``,
+    `Time to target counts training seconds (evaluation excluded) up to the end of the first epoch whose test ` +
+      `accuracy reached the target. Learning curves: \`curves-time.svg\` (test accuracy against training seconds) ` +
+      `and \`curves-epochs.svg\` (against epochs). Everything is in \`report.json\`.`,
+    ``,
+  );
+  return lines.join("\n");
+}

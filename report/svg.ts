@@ -1,0 +1,92 @@
+/**
+ * Learning curves as a small, dependency-free SVG line chart: one line per configuration.
+ *
+ * @module
+ */
+
+/** One line of a chart. */
+export interface Series {
+  name: string;
+  points: [number, number][];
+}
+
+const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
+const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+function ticks(lo: number, hi: number, count = 5): number[] {
+  const step = (hi - lo) / count;
+  return Array.from({ length: count + 1 }, (_, i) => lo + i * step);
+}
+
+/**
+ * Renders line series as an SVG document.
+ *
+ * @example
+ * ```ts
+ * import { lineChart } from "./svg.ts";
+ * const svg = lineChart([{ name: "a", points: [[0, 0.5], [1, 0.9]] }], { title: "t", xLabel: "x", yLabel: "y" });
+ * console.assert(svg.startsWith("<svg") && svg.includes("polyline"));
+ * ```
+ */
+export function lineChart(
+  series: Series[],
+  { title, xLabel, yLabel, width = 720, height = 420 }: {
+    title: string;
+    xLabel: string;
+    yLabel: string;
+    width?: number;
+    height?: number;
+  },
+): string {
+  const all = series.flatMap((s) => s.points);
+  const xs = all.map((p) => p[0]), ys = all.map((p) => p[1]);
+  const xMin = 0, xMax = Math.max(...xs, 1e-9);
+  let yMin = Math.min(...ys, 1), yMax = Math.max(...ys, 0);
+  if (yMax - yMin < 1e-6) yMax = yMin + 1;
+  const pad = (yMax - yMin) * 0.05;
+  yMin = Math.max(0, yMin - pad);
+  yMax = Math.min(1, yMax + pad);
+  const left = 60, right = 200, top = 40, bottom = 50;
+  const plotW = width - left - right, plotH = height - top - bottom;
+  const sx = (x: number) => left + ((x - xMin) / (xMax - xMin)) * plotW;
+  const sy = (y: number) => top + (1 - (y - yMin) / (yMax - yMin)) * plotH;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${left + plotW / 2}" y="22" text-anchor="middle" font-size="15">${escape(title)}</text>`,
+  ];
+  for (const t of ticks(yMin, yMax)) {
+    out.push(
+      `<line x1="${left}" x2="${left + plotW}" y1="${sy(t)}" y2="${sy(t)}" stroke="#ddd"/>`,
+      `<text x="${left - 6}" y="${sy(t) + 4}" text-anchor="end">${(100 * t).toFixed(1)}%</text>`,
+    );
+  }
+  for (const t of ticks(xMin, xMax)) {
+    out.push(
+      `<line x1="${sx(t)}" x2="${sx(t)}" y1="${top}" y2="${top + plotH}" stroke="#eee"/>`,
+      `<text x="${sx(t)}" y="${top + plotH + 16}" text-anchor="middle">${Number(t.toPrecision(3))}</text>`,
+    );
+  }
+  out.push(
+    `<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`,
+    `<text x="${left + plotW / 2}" y="${height - 10}" text-anchor="middle">${escape(xLabel)}</text>`,
+    `<text transform="translate(16 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">${escape(yLabel)}</text>`,
+  );
+  series.forEach((s, i) => {
+    const color = COLORS[i % COLORS.length];
+    const pts = s.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" ");
+    out.push(`<polyline points="${pts}" fill="none" stroke="${color}" stroke-width="2"/>`);
+    for (const [x, y] of s.points) {
+      out.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${color}"/>`);
+    }
+    const ly = top + 10 + i * 20;
+    out.push(
+      `<line x1="${left + plotW + 14}" x2="${
+        left + plotW + 38
+      }" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="3"/>`,
+      `<text x="${left + plotW + 44}" y="${ly + 4}">${escape(s.name)}</text>`,
+    );
+  });
+  out.push(`</svg>`);
+  return out.join("\n");
+}
