@@ -13,9 +13,14 @@ export interface Series {
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
+// Round tick values (steps of 1, 2 or 5 times a power of ten) covering [lo, hi].
 function ticks(lo: number, hi: number, count = 5): number[] {
-  const step = (hi - lo) / count;
-  return Array.from({ length: count + 1 }, (_, i) => lo + i * step);
+  const raw = (hi - lo) / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
+  const out: number[] = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Number(t.toPrecision(12)));
+  return out;
 }
 
 /**
@@ -46,7 +51,7 @@ export function lineChart(
   const pad = (yMax - yMin) * 0.05;
   yMin = Math.max(0, yMin - pad);
   yMax = Math.min(1, yMax + pad);
-  const left = 60, right = 200, top = 40, bottom = 50;
+  const left = 76, right = 200, top = 40, bottom = 50;
   const plotW = width - left - right, plotH = height - top - bottom;
   const sx = (x: number) => left + ((x - xMin) / (xMax - xMin)) * plotW;
   const sy = (y: number) => top + (1 - (y - yMin) / (yMax - yMin)) * plotH;
@@ -64,13 +69,13 @@ export function lineChart(
   for (const t of ticks(xMin, xMax)) {
     out.push(
       `<line x1="${sx(t)}" x2="${sx(t)}" y1="${top}" y2="${top + plotH}" stroke="#eee"/>`,
-      `<text x="${sx(t)}" y="${top + plotH + 16}" text-anchor="middle">${Number(t.toPrecision(3))}</text>`,
+      `<text x="${sx(t)}" y="${top + plotH + 16}" text-anchor="middle">${t}</text>`,
     );
   }
   out.push(
     `<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`,
     `<text x="${left + plotW / 2}" y="${height - 10}" text-anchor="middle">${escape(xLabel)}</text>`,
-    `<text transform="translate(16 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">${escape(yLabel)}</text>`,
+    `<text transform="translate(14 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">${escape(yLabel)}</text>`,
   );
   series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];
