@@ -1,6 +1,8 @@
 // `deno task bench`: one training step of the MNIST FCN-3 (batch 128) in dni (backprop, sg, csg) and in TF.js
 // layers, and one dense layer's gradient on the fast path against the stock transposed-matmul path.
 import { tf } from "../deps.ts";
+import { Dense } from "../layers/dense.ts";
+import { Random } from "../random.ts";
 import { BATCH, fcn3, fcn3Layers, mnistBatch } from "./_models.ts";
 
 const { x, labels } = mnistBatch();
@@ -46,6 +48,23 @@ Deno.bench({
     tf.tidy(() => {
       const { grads } = tf.variableGrads(() => autodiff.loss.compute(autodiff.forward(x), labels).loss, variables);
       optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+    });
+  },
+});
+
+// One dense layer (784 -> 256, ReLU), forward then backward (dW, db, dx), through the Dense class.
+const dense = new Dense({ type: "dense", units: 256, activation: "relu" }, {
+  inputUnits: 784,
+  path: "bench",
+  random: new Random(0),
+});
+Deno.bench({
+  group: "dense-layer",
+  name: "Dense 784->256 relu: forward + backward (batch 128)",
+  fn: () => {
+    tf.tidy(() => {
+      const { output, cache } = dense.forward(x, "train");
+      dense.backward(cache, output, true);
     });
   },
 });

@@ -18,7 +18,7 @@ export function formatSeconds(seconds: number): string {
 
 /** Formats a fraction as a percentage with two decimals. */
 export function percent(fraction: number | undefined): string {
-  return fraction === undefined ? "-" : `${(100 * fraction).toFixed(2)}%`;
+  return fraction === undefined || Number.isNaN(fraction) ? "-" : `${(100 * fraction).toFixed(2)}%`;
 }
 
 /** One line summing up an epoch, then one line per synthesising interface with its diagnostics. */

@@ -61,6 +61,11 @@ export interface NeuralInterface {
    * context, without any side effect (no learning, no statistics). Used to measure it against the true gradient.
    */
   synthesize?(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D;
+  /**
+   * Optional: no message will arrive for `step` (the layers above skipped their update, or the step ended).
+   * Frees whatever `send` kept for that step.
+   */
+  release?(step: number): void;
   /** Optional: numbers measured since the last call (e.g. the synthesizer's mean loss), then reset. */
   diagnostics?(): Record<string, number>;
 }

@@ -41,7 +41,8 @@ export class SyntheticGradient implements NeuralInterface {
   readonly #scale: number;
   readonly #updateProbability: number;
   readonly #random: Random;
-  #pending?: SynthesizerPass;
+  // The synthesizer's forward pass of each step whose message has not arrived yet (kept out of tf.tidy).
+  #pending = new Map<number, SynthesizerPass>();
   #lossSum?: tf.Tensor;
   #lossCount = 0;
 
@@ -65,27 +66,47 @@ export class SyntheticGradient implements NeuralInterface {
   }
 
   #input(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D {
-    return this.type === "csg" ? tf.concat([trigger, context.labels], 1) : trigger;
+    // A tensor of its own (clone shares the data), since send() keeps it until the message arrives.
+    return this.type === "csg" ? tf.concat([trigger, context.labels], 1) : tf.clone(trigger);
   }
 
   send(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D | null {
-    this.#pending = this.#synthesizer.forward(this.#input(trigger, context), "train");
+    const pass = this.#synthesizer.forward(this.#input(trigger, context), "train");
+    this.release(context.step);
+    this.#pending.set(context.step, keepPass(pass));
     if (this.#updateProbability < 1 && this.#random.next() >= this.#updateProbability) return null;
-    return tf.mul(this.#pending.output, this.#scale / trigger.shape[0]) as tf.Tensor2D;
+    return tf.mul(pass.output, this.#scale / trigger.shape[0]) as tf.Tensor2D;
   }
 
-  receive(message: tf.Tensor2D): undefined {
-    const pass = this.#pending;
-    if (pass === undefined) throw new Error(`Interface "${this.type}" received a message before send()`);
-    this.#pending = undefined;
+  receive(message: tf.Tensor2D, _trigger: tf.Tensor2D, context: StepContext): undefined {
+    const pass = this.#pending.get(context.step);
+    if (pass === undefined) {
+      throw new Error(`Interface "${this.type}" received a message for step ${context.step} without a send() for it`);
+    }
+    this.#pending.delete(context.step);
     // The target is the per-example gradient: B x dL/dh.
-    const loss = this.#synthesizer.fit(pass, tf.mul(message, message.shape[0]) as tf.Tensor2D);
-    const sum: tf.Tensor = this.#lossSum ? tf.add(this.#lossSum, loss) : loss;
-    const kept = tf.keep(sum);
-    if (this.#lossSum && this.#lossSum !== kept) this.#lossSum.dispose();
-    this.#lossSum = kept;
+    const loss = tf.tidy(() => {
+      const l = this.#synthesizer.fit(pass, tf.mul(message, message.shape[0]) as tf.Tensor2D);
+      disposePass(pass);
+      return l;
+    });
+    const sum = this.#lossSum ? tf.add(this.#lossSum, loss) : loss;
+    if (this.#lossSum) {
+      this.#lossSum.dispose();
+      loss.dispose();
+    }
+    this.#lossSum = tf.keep(sum);
     this.#lossCount++;
     return undefined;
+  }
+
+  /** No message will come for `step` (the layers above skipped it): frees what `send` kept for it. */
+  release(step: number): void {
+    const pass = this.#pending.get(step);
+    if (pass) {
+      disposePass(pass);
+      this.#pending.delete(step);
+    }
   }
 
   synthesize(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D {
@@ -107,6 +128,7 @@ export class SyntheticGradient implements NeuralInterface {
   }
 
   dispose(): void {
+    for (const step of [...this.#pending.keys()]) this.release(step);
     this.#lossSum?.dispose();
     this.#lossSum = undefined;
     this.#synthesizer.dispose();
@@ -172,3 +194,24 @@ export const createSg: (config: InterfaceConfig, context: InterfaceContext) => S
 
 /** The registry factory of `csg`: conditioned DNI, a synthesizer that reads the trigger and the labels. */
 export const createCsg: (config: InterfaceConfig, context: InterfaceContext) => SyntheticGradient = create("csg");
+
+// Every tensor of a synthesizer pass, to keep it beyond the current tf.tidy and dispose it after the message.
+function passTensors(pass: SynthesizerPass): tf.Tensor[] {
+  const out: tf.Tensor[] = [];
+  const walk = (v: unknown) => {
+    if (v instanceof tf.Tensor) out.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") Object.values(v).forEach(walk);
+  };
+  walk(pass);
+  return out;
+}
+
+function keepPass(pass: SynthesizerPass): SynthesizerPass {
+  for (const t of passTensors(pass)) tf.keep(t);
+  return pass;
+}
+
+function disposePass(pass: SynthesizerPass): void {
+  tf.dispose([...new Set(passTensors(pass))]);
+}

@@ -115,6 +115,7 @@ export class Network {
       const correct = tf.sum(tf.cast(tf.equal(tf.argMax(h, 1), tf.argMax(labels, 1)), "int32"));
       return [loss, correct];
     });
+    for (const iface of this.interfaces) iface.release?.(context.step);
     const result = { loss: loss.dataSync()[0]!, correct: correct.dataSync()[0]! };
     loss.dispose();
     correct.dispose();

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import os from "node:os";
 import { backendInfo } from "../backend.ts";
 
 /** The machine and software a report was measured on. */
@@ -21,11 +22,10 @@ export interface MachineInfo {
 
 /** Reads what it can; fields it may not read (permissions) are "unknown". */
 export function machineInfo(): MachineInfo {
-  let cpuModel = "unknown";
+  let cpuModel = "unknown CPU";
   try {
-    const match = Deno.readTextFileSync("/proc/cpuinfo").match(/^model name\s*:\s*(.+)$/m);
-    if (match) cpuModel = match[1]!.trim();
-  } catch { /* not Linux, or no read permission */ }
+    cpuModel = os.cpus()[0]?.model ?? cpuModel;
+  } catch { /* needs --allow-sys */ }
   let memoryGiB: number | null = null;
   try {
     memoryGiB = Math.round(Deno.systemMemoryInfo().total / 2 ** 30);
