@@ -11,6 +11,7 @@
  * @module
  */
 import { DatasetError, DivergenceError, SpecError } from "./errors.ts";
+import { WorkerError } from "./parallel/pipeline.ts";
 import { UsageError } from "./cli/args.ts";
 import { COMPARE_USAGE, compareCommand } from "./cli/compare_command.ts";
 import { demoCommand } from "./cli/demo_command.ts";
@@ -61,6 +62,7 @@ export async function main(args: string[], io: CliIO): Promise<number> {
     }
     if (
       error instanceof SpecError || error instanceof DatasetError || error instanceof DivergenceError ||
+      error instanceof WorkerError ||
       error instanceof RangeError
     ) {
       io.err(`error: ${error.message}\n`);

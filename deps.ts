@@ -3,7 +3,7 @@
  * The one place where third-party modules are named. Every import is an explicit, version-pinned `npm:`
  * specifier, so `mod.ts` works when imported by URL from a folder that has no `deno.json`.
  *
- * Importing this module starts the best available backend (wasm, else cpu), so the library can be used at once.
+ * Importing this module starts the wasm backend (else cpu), so the library can be used at once.
  *
  * @module
  */
@@ -15,6 +15,8 @@ export {
 
 // tfjs prints a hint to install tfjs-node when it sees a Node-like runtime; production mode keeps it quiet.
 tf.enableProdMode();
+// Only wasm (preferred) and cpu: tfjs would try WebGL first, which fails noisily in Deno Workers.
+for (const name of ["webgl", "webgpu"]) if (tf.findBackendFactory(name)) tf.removeBackend(name);
 await tf.ready();
 
 export { tf };

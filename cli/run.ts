@@ -46,18 +46,24 @@ export interface RunOptions {
   live: boolean;
   /** Prefix of progress lines. */
   label?: string;
+  /** Workers (> 1: pipeline of decoupled modules). @default {1} */
+  workers?: number;
+  /** Pipeline staleness bound. */
+  staleness?: number;
 }
 
 /** Builds `spec`, trains it on `dataset`, and returns the result; the network is disposed. */
-export function runTraining(spec: NetworkSpec, dataset: Dataset, options: RunOptions): RunResult {
-  const { epochs, batchSize, seed, write, live, label } = options;
+export async function runTraining(spec: NetworkSpec, dataset: Dataset, options: RunOptions): Promise<RunResult> {
+  const { epochs, batchSize, seed, write, live, label, workers = 1, staleness } = options;
   const network = buildNetwork(spec, { seed });
   try {
     const progress = new Progress(write, live, epochs, label);
-    const history = train(network, dataset, {
+    const history = await train(network, dataset, {
       epochs,
       batchSize,
       seed,
+      workers,
+      staleness,
       callbacks: { onBatchEnd: (b) => progress.batch(b), onEpochEnd: (r) => progress.epoch(r) },
     });
     const last = history.epochs[history.epochs.length - 1]!;

@@ -23,6 +23,8 @@ export const TRAIN_USAGE = `Usage: cli.ts train --spec FILE [options]
   --data-dir DIR          read dataset files from DIR (DIR/NAME/FILE or DIR/FILE)
   --train-count N         use only the first N training examples
   --test-count N          use only the first N test examples
+  --workers N             run the network's modules (cut at its sg/csg interfaces) in N Workers (default 1)
+  --staleness K           with --workers: a module runs at most K batches ahead of its messages (default 1)
   --json                  print the result as one JSON object, the last line of stdout
   -h, --help              this text`;
 
@@ -56,6 +58,8 @@ export async function trainCommand(
     "data-dir": { type: "string" },
     "train-count": { type: "string" },
     "test-count": { type: "string" },
+    workers: { type: "string" },
+    staleness: { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -71,6 +75,8 @@ export async function trainCommand(
   const backend = choiceFlag(values, "backend", ["wasm", "cpu"], "wasm");
   const trainCount = values["train-count"] === undefined ? undefined : intFlag(values, "train-count", 0, 1);
   const testCount = values["test-count"] === undefined ? undefined : intFlag(values, "test-count", 0, 1);
+  const workers = intFlag(values, "workers", 1, 1);
+  const staleness = intFlag(values, "staleness", 1, 0);
   const json = values.json === true;
   const spec = await readSpec(values.spec);
   await useBackend(backend);
@@ -83,9 +89,18 @@ export async function trainCommand(
   });
   log(
     `training ${values.spec} on ${dataset} (${data.train.count} train, ${data.test.count} test), ` +
-      `${epochs} epochs, batch ${batchSize}, seed ${seed}, backend ${backend}\n`,
+      `${epochs} epochs, batch ${batchSize}, seed ${seed}, backend ${backend}` +
+      (workers > 1 ? `, ${workers} workers, staleness ${staleness}` : "") + "\n",
   );
-  const result = runTraining(spec, data, { epochs, batchSize, seed, write: log, live: io.live && !json });
+  const result = await runTraining(spec, data, {
+    epochs,
+    batchSize,
+    seed,
+    write: log,
+    live: io.live && !json,
+    workers,
+    staleness,
+  });
   if (json) io.out(JSON.stringify(result) + "\n");
   else {
     io.out(

@@ -19,6 +19,18 @@ export interface StepResult {
   correct: number;
 }
 
+/** What `trainRange` gives back (tensors owned by the caller's `tf.tidy`). */
+export interface RangeResult {
+  /** The output of the range's last layer. */
+  output: tf.Tensor2D;
+  /** The batch loss, when the range ends at the output layer. */
+  loss?: tf.Scalar;
+  /** The number of correct predictions, when the range ends at the output layer. */
+  correct?: tf.Scalar;
+  /** For a range that starts above layer 0: dL/d(input), the message for the interface below; null if skipped. */
+  message?: tf.Tensor2D | null;
+}
+
 /** The parts a network is assembled from (see `buildNetwork`). */
 export interface NetworkParts {
   /** The normalised spec the parts were built from. */
@@ -89,31 +101,8 @@ export class Network {
     this.#checkBatch(x, labels);
     const context: StepContext = { labels, step: this.#step++ };
     const [loss, correct] = tf.tidy(() => {
-      const n = this.layers.length;
-      const caches: LayerCache[] = [];
-      const triggers: tf.Tensor2D[] = [];
-      let h = x;
-      let segmentStart = 0;
-      for (let i = 0; i < n; i++) {
-        const { output, cache } = this.layers[i]!.forward(h, "train");
-        caches.push(cache);
-        h = output;
-        if (i === n - 1) break;
-        triggers.push(h);
-        const gradient = this.interfaces[i]!.send(h, context);
-        if (gradient !== undefined) {
-          // A gradient now: the segment below updates at once. null: it skips this step's update.
-          if (gradient !== null) {
-            this.#checkGradient(gradient, h, i, "send");
-            this.#backward(segmentStart, i, gradient, caches, triggers, context);
-          }
-          segmentStart = i + 1;
-        }
-      }
-      const { loss, gradient } = this.loss.compute(h, labels);
-      this.#backward(segmentStart, n - 1, gradient, caches, triggers, context);
-      const correct = tf.sum(tf.cast(tf.equal(tf.argMax(h, 1), tf.argMax(labels, 1)), "int32"));
-      return [loss, correct];
+      const r = this.trainRange(0, this.layers.length - 1, x, context);
+      return [r.loss!, r.correct!];
     });
     for (const iface of this.interfaces) iface.release?.(context.step);
     const result = { loss: loss.dataSync()[0]!, correct: correct.dataSync()[0]! };
@@ -122,8 +111,62 @@ export class Network {
     return result;
   }
 
+  /**
+   * The training step restricted to layers `lo..hi`, for running a network in modules (see `parallel/`):
+   * forward from `x` (the input of layer `lo`), with the same updates as `trainStep`. Above `hi` there is the loss
+   * (when `hi` is the output layer) or the interface of layer `hi`, which must answer in `send` (the module's
+   * boundary); its message comes later, through `receiveMessage`. Call it inside `tf.tidy`.
+   *
+   * @returns The output of layer `hi`; the loss and correct count when `hi` is the output layer; and, when
+   *   `lo > 0`, the message for the interface of layer `lo - 1` (null when this step skipped that update).
+   */
+  trainRange(lo: number, hi: number, x: tf.Tensor2D, context: StepContext): RangeResult {
+    const n = this.layers.length;
+    const caches: LayerCache[] = [];
+    const triggers: tf.Tensor2D[] = [];
+    const result: RangeResult = { output: x, message: lo > 0 ? null : undefined };
+    let h = x;
+    let segmentStart = lo;
+    for (let i = lo; i <= hi; i++) {
+      const { output, cache } = this.layers[i]!.forward(h, "train");
+      caches[i] = cache;
+      h = output;
+      if (i === n - 1) break;
+      triggers[i] = h;
+      const gradient = this.interfaces[i]!.send(h, context);
+      if (gradient === undefined && i === hi) {
+        throw new Error(
+          `Cannot end a module at layer ${hi}: its interface "${this.interfaces[hi]!.type}" waits for the message ` +
+            `instead of answering in send()`,
+        );
+      }
+      if (gradient !== undefined) {
+        // A gradient now: the segment below updates at once. null: it skips this step's update.
+        if (gradient !== null) {
+          this.#checkGradient(gradient, h, i, "send");
+          this.#backward(segmentStart, i, gradient, caches, triggers, context, lo, result);
+        }
+        segmentStart = i + 1;
+      }
+    }
+    result.output = h;
+    if (hi === n - 1) {
+      const { loss, gradient } = this.loss.compute(h, context.labels);
+      this.#backward(segmentStart, n - 1, gradient, caches, triggers, context, lo, result);
+      result.loss = loss;
+      result.correct = tf.sum(tf.cast(tf.equal(tf.argMax(h, 1), tf.argMax(context.labels, 1)), "int32"));
+    }
+    return result;
+  }
+
+  /** Delivers the message for the interface of layer `layer` (a module boundary) for the step of `context`. */
+  receiveMessage(layer: number, message: tf.Tensor2D, trigger: tf.Tensor2D, context: StepContext): void {
+    this.interfaces[layer]!.receive(message, trigger, context);
+  }
+
   // Backpropagates `gradient` from the output of layer `hi` down to layer `lo`, updating each layer, then
-  // delivers the message at the segment's bottom to the interface below it (which answered in `send`).
+  // delivers the message at the segment's bottom to the interface below it (which answered in `send`), or, at the
+  // bottom of the range, hands it out as the range's message.
   #backward(
     lo: number,
     hi: number,
@@ -131,6 +174,8 @@ export class Network {
     caches: LayerCache[],
     triggers: tf.Tensor2D[],
     context: StepContext,
+    rangeLo: number,
+    result: RangeResult,
   ): void {
     let g: tf.Tensor2D | undefined = gradient;
     for (let j = hi; j >= lo; j--) {
@@ -149,7 +194,9 @@ export class Network {
       this.#optimizers[j]!.apply(layer.trainable, gradients);
       g = inputGradient;
     }
-    if (lo > 0) this.interfaces[lo - 1]!.receive(g!, triggers[lo - 1]!, context);
+    if (lo === rangeLo) {
+      if (lo > 0) result.message = g!;
+    } else this.interfaces[lo - 1]!.receive(g!, triggers[lo - 1]!, context);
   }
 
   #checkGradient(gradient: tf.Tensor, trigger: tf.Tensor, layer: number, method: string): void {

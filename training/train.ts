@@ -7,8 +7,9 @@ import { tf } from "../deps.ts";
 import { DivergenceError } from "../errors.ts";
 import { batches, type Dataset } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
-import { probeGradients } from "../network/probe.ts";
-import { batchTensors, evaluate } from "./evaluate.ts";
+import { batchTensors } from "./evaluate.ts";
+import { epochEnd } from "./epoch_end.ts";
+import { type PipelineOptions, type StageRecord, trainPipeline } from "../parallel/pipeline.ts";
 
 /** One epoch of the history. */
 export interface EpochRecord {
@@ -34,6 +35,8 @@ export interface EpochRecord {
    * gradient.
    */
   interfaces?: InterfaceDiagnostics[];
+  /** In pipeline mode: each stage's layers, estimated cost, busy and waiting seconds, and staleness reached. */
+  stages?: StageRecord[];
 }
 
 /** One interface's diagnostics for one epoch. */
@@ -122,13 +125,22 @@ export interface TrainOptions {
  * net.dispose();
  * ```
  */
-export function train(network: Network, dataset: Dataset, options: TrainOptions = {}): History {
-  const { epochs = 1, batchSize = 128, seed = 0, validate = true, callbacks = {}, probeSize = 256 } = options;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be an integer >= 1, got ${epochs}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`batchSize must be an integer >= 1, got ${batchSize}`);
+export function train(network: Network, dataset: Dataset, options?: TrainOptions & { workers?: 1 }): History;
+/** With `workers` > 1: asynchronous decoupled training in a pipeline of Workers (see `parallel/pipeline.ts`). */
+export function train(network: Network, dataset: Dataset, options: PipelineOptions): Promise<History>;
+export function train(
+  network: Network,
+  dataset: Dataset,
+  options: TrainOptions | PipelineOptions = {},
+): History | Promise<History> {
+  if ("workers" in options && options.workers !== undefined && options.workers > 1) {
+    checkFit(network, dataset);
+    return trainPipeline(network, dataset, options);
   }
-  if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+  return trainOneThread(network, dataset, options);
+}
+
+function checkFit(network: Network, dataset: Dataset): void {
   if (dataset.features !== network.inputUnits) {
     throw new RangeError(
       `Dataset "${dataset.name}" has ${dataset.features} features per example, the network takes ${network.inputUnits}`,
@@ -139,6 +151,16 @@ export function train(network: Network, dataset: Dataset, options: TrainOptions 
       `Dataset "${dataset.name}" has ${dataset.classes} classes, the network's output layer has ${network.outputUnits} units`,
     );
   }
+}
+
+function trainOneThread(network: Network, dataset: Dataset, options: TrainOptions): History {
+  const { epochs = 1, batchSize = 128, seed = 0, validate = true, callbacks = {}, probeSize = 256 } = options;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be an integer >= 1, got ${epochs}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`batchSize must be an integer >= 1, got ${batchSize}`);
+  }
+  if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+  checkFit(network, dataset);
   const { features, classes } = dataset;
   const perEpoch = Math.ceil(dataset.train.count / batchSize);
   const history: History = { epochs: [], seconds: 0, samplesPerSecond: 0 };
@@ -175,47 +197,11 @@ export function train(network: Network, dataset: Dataset, options: TrainOptions 
       samplesPerSecond: samples / seconds,
       evalSeconds: 0,
     };
-    if (validate) {
-      const evalStart = performance.now();
-      const test = evaluate(network, dataset.test);
-      record.testLoss = test.loss;
-      record.testAccuracy = test.accuracy;
-      record.evalSeconds = (performance.now() - evalStart) / 1000;
-    }
-    const diagnostics = interfaceDiagnostics(network, dataset, probeSize);
-    if (diagnostics.length > 0) record.interfaces = diagnostics;
+    epochEnd(network, dataset, record, validate, probeSize);
     history.epochs.push(record);
     history.seconds += seconds;
     callbacks.onEpochEnd?.(record);
   }
   history.samplesPerSecond = (dataset.train.count * epochs) / history.seconds;
   return history;
-}
-
-// Each interface's own numbers for the epoch, and its synthetic-vs-true gradient on the probe batch.
-function interfaceDiagnostics(network: Network, dataset: Dataset, probeSize: number): InterfaceDiagnostics[] {
-  const byLayer = new Map<number, InterfaceDiagnostics>();
-  network.interfaces.forEach((iface, layer) => {
-    if (iface.diagnostics) byLayer.set(layer, { layer, type: iface.type, ...iface.diagnostics() });
-  });
-  if (probeSize > 0) {
-    const size = Math.min(probeSize, dataset.train.count);
-    const probe = batchTensors(
-      { x: dataset.train.x.subarray(0, size * dataset.features), labels: dataset.train.labels.subarray(0, size), size },
-      dataset.features,
-      dataset.classes,
-    );
-    try {
-      for (const p of probeGradients(network, probe.x, probe.labels)) {
-        const entry = byLayer.get(p.layer) ?? { layer: p.layer, type: p.type };
-        entry.cosine = p.cosine;
-        entry.normRatio = p.normRatio;
-        entry.weightCosine = p.weightCosine;
-        byLayer.set(p.layer, entry);
-      }
-    } finally {
-      tf.dispose([probe.x, probe.labels]);
-    }
-  }
-  return [...byLayer.values()].sort((a, b) => a.layer - b.layer);
 }

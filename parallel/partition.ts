@@ -1,0 +1,79 @@
+/**
+ * Cutting a network into modules at its decoupling interfaces, and grouping the modules into stages of about
+ * equal cost, one stage per Worker.
+ *
+ * @module
+ */
+import type { Network } from "../network/network.ts";
+
+/** A stage: layers `lo..hi` (inclusive) run in one Worker. */
+export interface Stage {
+  lo: number;
+  hi: number;
+  /** Estimated multiply-adds per example of the stage (layers forward and backward, plus its synthesizers). */
+  cost: number;
+}
+
+/** Whether the interface of layer `i` decouples (answers in `send`), so a module can end there. */
+export function isDecoupling(network: Network, i: number): boolean {
+  const iface = network.interfaces[i];
+  return iface !== undefined && typeof iface.synthesize === "function";
+}
+
+/**
+ * Estimated multiply-adds per example of each layer: forward, weight gradient and input gradient of its dense
+ * product (3 x in x out), plus, where its interface synthesises, the synthesizer's forward and regression step.
+ */
+export function layerCosts(network: Network): number[] {
+  return network.layers.map((layer, i) => {
+    let cost = 3 * layer.inputUnits * layer.units;
+    if (isDecoupling(network, i)) {
+      const config = network.interfaces[i]!.getConfig();
+      const context = config.type === "csg" ? network.outputUnits : 0;
+      const widths = [layer.units + context, ...((config.hidden as number[] | undefined) ?? []), layer.units];
+      for (let k = 1; k < widths.length; k++) cost += 3 * widths[k - 1]! * widths[k]!;
+    }
+    return cost;
+  });
+}
+
+/**
+ * Splits the layers into at most `count` contiguous stages, cutting only after layers whose interface decouples,
+ * so that the most expensive stage is as cheap as possible.
+ *
+ * @throws {RangeError} If `count` < 1.
+ *
+ * @example
+ * ```ts
+ * import { partition } from "./partition.ts";
+ * // four layers; cuts allowed after layers 0, 1 and 2
+ * const stages = partition([6, 2, 2, 1], [0, 1, 2], 2);
+ * console.assert(stages.length === 2 && stages[0]!.hi === 0);
+ * ```
+ */
+export function partition(costs: number[], cuts: number[], count: number): Stage[] {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`Stage count must be an integer >= 1, got ${count}`);
+  const n = costs.length;
+  const sum = (lo: number, hi: number) => costs.slice(lo, hi + 1).reduce((a, b) => a + b, 0);
+  let best: { stages: Stage[]; max: number } | null = null;
+  const k = Math.min(count - 1, cuts.length);
+  // Try every choice of k cut points (networks are small: a handful of cuts).
+  const choose = (start: number, chosen: number[]) => {
+    if (chosen.length === k) {
+      const bounds = [-1, ...chosen, n - 1];
+      const stages = bounds.slice(1).map((hi, s) => ({ lo: bounds[s]! + 1, hi, cost: sum(bounds[s]! + 1, hi) }));
+      const max = Math.max(...stages.map((s) => s.cost));
+      if (best === null || max < best.max) best = { stages, max };
+      return;
+    }
+    for (let c = start; c < cuts.length; c++) choose(c + 1, [...chosen, cuts[c]!]);
+  };
+  choose(0, []);
+  return best!.stages;
+}
+
+/** The stages of `network` for `workers` Workers, from estimated costs. */
+export function planStages(network: Network, workers: number): Stage[] {
+  const cuts = network.interfaces.flatMap((_, i) => isDecoupling(network, i) ? [i] : []);
+  return partition(layerCosts(network), cuts, workers);
+}

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { syntheticDataset } from "../datasets/synthetic.ts";
+import { tf } from "../deps.ts";
+import { buildNetwork } from "../network/build.ts";
+import type { NetworkSpec } from "../network/spec.ts";
+import { train } from "../training/train.ts";
+import { partition } from "./partition.ts";
+import { WorkerError } from "./pipeline.ts";
+
+const data = syntheticDataset({ features: 16, classes: 4, trainCount: 256, testCount: 64, seed: 5 });
+const spec: NetworkSpec = {
+  input: [16],
+  layers: [
+    { type: "dense", units: 12, activation: "relu", interface: "csg" },
+    { type: "dense", units: 12, activation: "tanh", interface: { type: "sg", hidden: [8] } },
+    { type: "dense", units: 12, activation: "relu", batchNorm: true, interface: "csg" },
+    { type: "dense", units: 4 },
+  ],
+  optimizer: { type: "adam", learningRate: 0.01 },
+};
+const weights = (net: ReturnType<typeof buildNetwork>) => net.variables.map((v) => v.dataSync().slice());
+
+Deno.test("a pipeline of Workers with staleness 0 trains exactly like the single thread", async () => {
+  const single = buildNetwork(spec);
+  const h1 = train(single, data, { epochs: 2, batchSize: 32, seed: 3 });
+  for (const workers of [2, 3]) {
+    const piped = buildNetwork(spec);
+    const h2 = await train(piped, data, { epochs: 2, batchSize: 32, seed: 3, workers, staleness: 0 });
+    assert.equal(h2.epochs[0]!.stages!.length, workers);
+    assert.deepEqual(h2.epochs.map((e) => e.loss), h1.epochs.map((e) => e.loss), `${workers} workers: losses`);
+    assert.deepEqual(h2.epochs.map((e) => e.testAccuracy), h1.epochs.map((e) => e.testAccuracy));
+    assert.deepEqual(weights(piped), weights(single), `${workers} workers: every weight, synthesizers included`);
+    for (const s of h2.epochs[1]!.stages!) assert.equal(s.maxStaleness, 0);
+    piped.dispose();
+  }
+  single.dispose();
+});
+
+Deno.test("a pipeline with staleness 2 runs ahead by at most 2 batches and still learns", async () => {
+  const net = buildNetwork(spec);
+  const h = await train(net, data, { epochs: 3, batchSize: 16, seed: 1, workers: 2, staleness: 2 });
+  for (const e of h.epochs) for (const s of e.stages!) assert.ok(s.maxStaleness <= 2 && s.busySeconds > 0);
+  assert.ok(h.epochs[2]!.testAccuracy! > 0.6, `test accuracy ${h.epochs[2]!.testAccuracy}`);
+  assert.ok(h.epochs[2]!.interfaces!.every((d) => Number.isFinite(d.cosine)));
+  net.dispose();
+});
+
+Deno.test("a Worker that throws ends train() within seconds with an error naming the module", async () => {
+  const net = buildNetwork(spec);
+  const start = performance.now();
+  await assert.rejects(
+    () => train(net, data, { epochs: 1, batchSize: 16, workers: 2, staleness: 1, failStage: 1 }),
+    (e: Error) => e instanceof WorkerError && /Module 1 \(layers \d-3\) failed: injected failure/.test(e.message),
+  );
+  assert.ok(performance.now() - start < 10_000);
+  net.dispose();
+});
+
+Deno.test("a backprop-only network cannot be cut into a pipeline", async () => {
+  const net = buildNetwork({ input: [16], layers: [{ type: "dense", units: 8 }, { type: "dense", units: 4 }] });
+  await assert.rejects(() => train(net, data, { workers: 2 }), /no sg\/csg interface to cut at/);
+  net.dispose();
+  assert.ok(tf.memory().numTensors >= 0);
+});
+
+Deno.test("partition() balances the stages' estimated costs at the allowed cuts", () => {
+  assert.deepEqual(partition([10, 4, 4, 2], [0, 1, 2], 2).map((s) => [s.lo, s.hi]), [[0, 0], [1, 3]]);
+  assert.deepEqual(partition([1, 1, 1, 1], [1], 3).map((s) => [s.lo, s.hi]), [[0, 1], [2, 3]]);
+  assert.deepEqual(partition([2, 2, 2, 2], [0, 1, 2], 4).map((s) => s.cost), [2, 2, 2, 2]);
+});

@@ -1,0 +1,171 @@
+/**
+ * A pipeline stage in its own Worker, with its own TF.js wasm instance: it builds the whole network from the spec
+ * and seed (so every stage starts from the same weights as the single-thread network) and trains layers `lo..hi`.
+ * It updates with its boundary interface's synthetic gradient at once, forwards its output to the next stage,
+ * sends the message for the stage below, and runs at most `staleness` batches ahead of the messages from above.
+ *
+ * @module
+ */
+import type { FromStage, ToStage } from "./protocol.ts";
+
+// Set the handler before any await, or early messages are dropped; buffer them until the stage is built.
+const inbox: ToStage[] = [];
+let deliver: ((m: ToStage) => void) | null = null;
+// A Worker's global scope, typed as much as needed here.
+const scope = self as unknown as {
+  onmessage: (e: MessageEvent<ToStage>) => void;
+  postMessage: (m: FromStage, options: { transfer: Transferable[] }) => void;
+};
+scope.onmessage = (e) => deliver ? deliver(e.data) : inbox.push(e.data);
+const post = (m: FromStage, buffers: ArrayBufferLike[] = []) =>
+  scope.postMessage(m, { transfer: buffers as Transferable[] });
+
+try {
+  const { tf } = await import("../deps.ts");
+  const { buildNetwork } = await import("../network/build.ts");
+  type Kept = { trigger: ReturnType<typeof tf.keep>; labels: ReturnType<typeof tf.keep> };
+
+  let stage: {
+    net: ReturnType<typeof buildNetwork>;
+    lo: number;
+    hi: number;
+    last: boolean;
+    staleness: number;
+    fail?: string;
+  } | null = null;
+  const inputs: Extract<ToStage, { kind: "forward" }>[] = [];
+  const messages: Extract<ToStage, { kind: "message" }>[] = [];
+  const kept = new Map<number, Kept>();
+  let collectPending = false;
+  let outstanding = 0, maxOutstanding = 0, busy = 0, wait = 0, idleSince = performance.now();
+
+  const forward = (m: Extract<ToStage, { kind: "forward" }>) => {
+    const s = stage!;
+    if (s.fail !== undefined && m.step >= 2) throw new Error(s.fail);
+    const classes = s.net.outputUnits;
+    const features = s.lo === 0 ? s.net.inputUnits : s.net.layers[s.lo - 1]!.units;
+    const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(m.labels, "int32"), classes).toFloat() as typeof x);
+    const x = tf.tensor2d(m.x, [m.rows, features]);
+    const context = { labels, step: m.step };
+    tf.tidy(() => {
+      const r = s.net.trainRange(s.lo, s.hi, x, context);
+      // The message for the stage below goes first, so it is delivered before anything this batch causes.
+      if (s.lo > 0) {
+        const g = r.message ? r.message.dataSync().slice() as Float32Array : null;
+        post({ kind: "message", step: m.step, gradient: g }, g ? [g.buffer] : []);
+      }
+      if (!s.last) {
+        const out = r.output.dataSync().slice() as Float32Array;
+        kept.set(m.step, { trigger: tf.keep(r.output.clone()), labels: tf.keep(labels.clone()) });
+        post({ kind: "forward", step: m.step, x: out, rows: m.rows, labels: m.labels }, [out.buffer]);
+        outstanding++;
+        maxOutstanding = Math.max(maxOutstanding, outstanding);
+      } else {
+        post({ kind: "done", step: m.step, loss: r.loss!.dataSync()[0]!, correct: r.correct!.dataSync()[0]! });
+      }
+    });
+    for (let i = s.lo; i < s.hi; i++) s.net.interfaces[i]!.release?.(m.step);
+    tf.dispose([x, labels]);
+    post({ kind: "consumed", step: m.step, outstanding });
+  };
+
+  const message = (m: Extract<ToStage, { kind: "message" }>) => {
+    const s = stage!;
+    const k = kept.get(m.step);
+    if (k === undefined) throw new Error(`message for step ${m.step} that this stage has not sent`);
+    kept.delete(m.step);
+    if (m.gradient) {
+      tf.tidy(() => {
+        const g = tf.tensor2d(m.gradient!, k.trigger.shape as [number, number]);
+        s.net.receiveMessage(s.hi, g, k.trigger as never, { labels: k.labels as never, step: m.step });
+      });
+    }
+    s.net.interfaces[s.hi]!.release?.(m.step);
+    tf.dispose([k.trigger, k.labels]);
+    outstanding--;
+  };
+
+  const pump = () => {
+    const start = performance.now();
+    wait += (start - idleSince) / 1000;
+    for (;;) {
+      const m = messages.shift();
+      if (m) {
+        message(m);
+        continue;
+      }
+      if (inputs.length > 0 && (stage!.last || outstanding <= stage!.staleness)) {
+        forward(inputs.shift()!);
+        continue;
+      }
+      break;
+    }
+    idleSince = performance.now();
+    busy += (idleSince - start) / 1000;
+    if (collectPending && outstanding === 0) {
+      collectPending = false;
+      collect();
+    }
+  };
+
+  const handle = (m: ToStage) => {
+    try {
+      switch (m.kind) {
+        case "init": {
+          const net = buildNetwork(m.spec, { seed: m.seed });
+          stage = {
+            net,
+            lo: m.lo,
+            hi: m.hi,
+            last: m.hi === net.layers.length - 1,
+            staleness: m.staleness,
+            fail: m.fail,
+          };
+          post({ kind: "ready" });
+          idleSince = performance.now();
+          return;
+        }
+        case "forward":
+          inputs.push(m);
+          return pump();
+        case "message":
+          messages.push(m);
+          return pump();
+        case "collect":
+          collectPending = true;
+          return pump();
+      }
+    } catch (error) {
+      post({ kind: "error", message: (error as Error).message });
+    }
+  };
+
+  // Replies to "collect" once every message this stage awaits has arrived.
+  const collect = () => {
+    const s = stage!;
+    const layers = s.net.layers.slice(s.lo, s.hi + 1);
+    const ifaces = s.net.interfaces.slice(s.lo, s.last ? s.hi : s.hi + 1);
+    const variables = [
+      ...layers.flatMap((l) => [...l.trainable, ...l.state]),
+      ...ifaces.flatMap((i) => [...i.variables]),
+    ];
+    const weights = variables.map((v) => v.dataSync().slice() as Float32Array);
+    const diagnostics = ifaces.flatMap((iface, k) =>
+      iface.diagnostics ? [{ layer: s.lo + k, values: iface.diagnostics() }] : []
+    );
+    post({
+      kind: "collected",
+      weights,
+      diagnostics,
+      busySeconds: busy,
+      waitSeconds: wait,
+      maxOutstanding,
+    }, weights.map((w) => w.buffer));
+    busy = 0;
+    wait = 0;
+  };
+  deliver = handle;
+  for (const m of inbox.splice(0)) handle(m);
+} catch (error) {
+  post({ kind: "error", message: `cannot start: ${(error as Error).message}` });
+}
