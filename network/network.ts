@@ -159,6 +159,38 @@ export class Network {
     return result;
   }
 
+  /**
+   * The gradients of every layer's trainable variables for a batch, without updating anything but batch-norm
+   * running statistics: for data-parallel training, where gradients of several shards are averaged before
+   * `applyGradients`. Backprop only (interfaces are not consulted). Call it inside `tf.tidy`.
+   */
+  gradients(x: tf.Tensor2D, labels: tf.Tensor2D): { loss: tf.Scalar; correct: tf.Scalar; gradients: tf.Tensor[][] } {
+    this.#checkBatch(x, labels);
+    const caches: LayerCache[] = [];
+    let h = x;
+    for (const layer of this.layers) {
+      const r = layer.forward(h, "train");
+      caches.push(r.cache);
+      h = r.output;
+    }
+    const { loss, gradient } = this.loss.compute(h, labels);
+    const gradients: tf.Tensor[][] = [];
+    let g: tf.Tensor2D | undefined = gradient;
+    for (let j = this.layers.length - 1; j >= 0; j--) {
+      const r = this.layers[j]!.backward(caches[j], g!, j > 0);
+      gradients[j] = r.gradients;
+      g = r.inputGradient;
+    }
+    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(h, 1), tf.argMax(labels, 1)), "int32")) as tf.Scalar;
+    return { loss, correct, gradients };
+  }
+
+  /** Applies per-layer gradients (as `gradients` returns them) with each layer's optimizer; counts one step. */
+  applyGradients(gradients: tf.Tensor[][]): void {
+    this.layers.forEach((layer, j) => this.#optimizers[j]!.apply(layer.trainable, gradients[j]!));
+    this.#step++;
+  }
+
   /** Delivers the message for the interface of layer `layer` (a module boundary) for the step of `context`. */
   receiveMessage(layer: number, message: tf.Tensor2D, trigger: tf.Tensor2D, context: StepContext): void {
     this.interfaces[layer]!.receive(message, trigger, context);

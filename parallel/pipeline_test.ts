@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { syntheticDataset } from "../datasets/synthetic.ts";
-import { tf } from "../deps.ts";
 import { buildNetwork } from "../network/build.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 import { train } from "../training/train.ts";
@@ -56,11 +55,21 @@ Deno.test("a Worker that throws ends train() within seconds with an error naming
   net.dispose();
 });
 
-Deno.test("a backprop-only network cannot be cut into a pipeline", async () => {
-  const net = buildNetwork({ input: [16], layers: [{ type: "dense", units: 8 }, { type: "dense", units: 4 }] });
-  await assert.rejects(() => train(net, data, { workers: 2 }), /no sg\/csg interface to cut at/);
-  net.dispose();
-  assert.ok(tf.memory().numTensors >= 0);
+Deno.test("a backprop network on 2 Workers trains data-parallel, like the single thread up to float rounding", async () => {
+  const bp: NetworkSpec = {
+    input: [16],
+    layers: [{ type: "dense", units: 12, activation: "tanh" }, { type: "dense", units: 4 }],
+    optimizer: { type: "sgd", learningRate: 0.1 },
+  };
+  const single = buildNetwork(bp), parallel = buildNetwork(bp);
+  const h1 = train(single, data, { epochs: 2, batchSize: 32, seed: 2 });
+  const h2 = await train(parallel, data, { epochs: 2, batchSize: 32, seed: 2, workers: 2 });
+  const a = weights(single), b = weights(parallel);
+  a.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - b[i]![j]!) < 1e-4, `variable ${i}[${j}]`)));
+  assert.ok(Math.abs(h1.epochs[1]!.loss - h2.epochs[1]!.loss) < 1e-4);
+  assert.equal(h2.epochs[1]!.testAccuracy, h1.epochs[1]!.testAccuracy);
+  single.dispose();
+  parallel.dispose();
 });
 
 Deno.test("partition() balances the stages' estimated costs at the allowed cuts", () => {

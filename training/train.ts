@@ -10,6 +10,7 @@ import type { Network } from "../network/network.ts";
 import { batchTensors } from "./evaluate.ts";
 import { epochEnd } from "./epoch_end.ts";
 import { type PipelineOptions, type StageRecord, trainPipeline } from "../parallel/pipeline.ts";
+import { trainDataParallel } from "../parallel/data_parallel.ts";
 
 /** One epoch of the history. */
 export interface EpochRecord {
@@ -126,7 +127,10 @@ export interface TrainOptions {
  * ```
  */
 export function train(network: Network, dataset: Dataset, options?: TrainOptions & { workers?: 1 }): History;
-/** With `workers` > 1: asynchronous decoupled training in a pipeline of Workers (see `parallel/pipeline.ts`). */
+/**
+ * With `workers` > 1: a network with `sg`/`csg` interfaces trains asynchronously in a pipeline of Workers
+ * (`parallel/pipeline.ts`); a backprop-only network trains data-parallel (`parallel/data_parallel.ts`).
+ */
 export function train(network: Network, dataset: Dataset, options: PipelineOptions): Promise<History>;
 export function train(
   network: Network,
@@ -135,7 +139,8 @@ export function train(
 ): History | Promise<History> {
   if ("workers" in options && options.workers !== undefined && options.workers > 1) {
     checkFit(network, dataset);
-    return trainPipeline(network, dataset, options);
+    const decoupled = network.interfaces.some((i) => typeof i.synthesize === "function");
+    return decoupled ? trainPipeline(network, dataset, options) : trainDataParallel(network, dataset, options);
   }
   return trainOneThread(network, dataset, options);
 }

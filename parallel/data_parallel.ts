@@ -1,0 +1,125 @@
+/**
+ * Data-parallel backprop over Workers, the fair comparator for the pipeline: each step the batch is split into
+ * one shard per Worker, each replica computes its shard's gradients, this coordinator averages them (weighted by
+ * shard size: the gradient of the whole batch's mean loss) and every replica applies the average.
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import { batches, type Dataset } from "../datasets/dataset.ts";
+import { DivergenceError } from "../errors.ts";
+import type { Network } from "../network/network.ts";
+import type { EpochRecord, History, TrainOptions } from "../training/train.ts";
+import { epochEnd } from "../training/epoch_end.ts";
+import type { FromReplica, ToReplica } from "./data_worker.ts";
+import { WorkerError } from "./pipeline.ts";
+
+/** Trains a backprop network on `dataset` with `workers` data-parallel replicas; `network` ends with the weights. */
+export async function trainDataParallel(
+  network: Network,
+  dataset: Dataset,
+  options: TrainOptions & { workers: number },
+): Promise<History> {
+  const { epochs = 1, batchSize = 128, seed = 0, workers, callbacks = {}, validate = true } = options;
+  if (network.interfaces.some((i) => i.type !== "backprop")) {
+    throw new RangeError("Data-parallel training needs every interface to be backprop");
+  }
+  const spec = network.getSpec();
+  const threads = Array.from(
+    { length: workers },
+    () => new Worker(new URL("./data_worker.ts", import.meta.url).href, { type: "module" }),
+  );
+  let fail: (e: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => fail = reject);
+  failed.catch(() => {});
+  const waiting: ((m: FromReplica) => void)[] = [];
+  threads.forEach((w, k) => {
+    const last = network.layers.length - 1;
+    w.onmessage = (e: MessageEvent<FromReplica>) => {
+      if (e.data.kind === "error") fail(new WorkerError(k, 0, last, e.data.message));
+      else waiting[k]?.(e.data);
+    };
+    w.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      fail(new WorkerError(k, 0, last, e.message));
+    };
+  });
+  const send = (k: number, m: ToReplica, buffers: ArrayBufferLike[] = []) =>
+    threads[k]!.postMessage(m, buffers as Transferable[]);
+  const ask = <T extends FromReplica>(k: number, m: ToReplica, buffers: ArrayBufferLike[] = []) =>
+    new Promise<T>((resolve) => {
+      waiting[k] = (r) => resolve(r as T);
+      send(k, m, buffers);
+    });
+  const all = <T>(ps: Promise<T>[]) => Promise.race([Promise.all(ps), failed]);
+  try {
+    await all(threads.map((_, k) => ask(k, { kind: "init", spec, seed: spec.seed ?? 0 })));
+    const history: History = { epochs: [], seconds: 0, samplesPerSecond: 0 };
+    const { features } = dataset;
+    const perEpoch = Math.ceil(dataset.train.count / batchSize);
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const start = performance.now();
+      let lossSum = 0, correct = 0, samples = 0, batch = 0;
+      for (const b of batches(dataset.train, features, batchSize, seed + epoch)) {
+        const shard = Math.ceil(b.size / workers);
+        const parts = threads.map((_, k) => {
+          const lo = Math.min(k * shard, b.size), hi = Math.min(lo + shard, b.size);
+          return { lo, hi };
+        }).filter((p) => p.hi > p.lo);
+        const results = await all(parts.map((p, k) => {
+          const x = b.x.slice(p.lo * features, p.hi * features);
+          return ask<Extract<FromReplica, { kind: "gradients" }>>(k, {
+            kind: "step",
+            x,
+            rows: p.hi - p.lo,
+            labels: b.labels.slice(p.lo, p.hi),
+          }, [x.buffer]);
+        }));
+        const mean = new Float32Array(results[0]!.gradients.length);
+        let loss = 0;
+        for (const r of results) {
+          const w = r.rows / b.size;
+          for (let i = 0; i < mean.length; i++) mean[i]! += w * r.gradients[i]!;
+          loss += w * r.loss;
+          correct += r.correct;
+        }
+        if (!Number.isFinite(loss)) throw new DivergenceError("the loss", loss, epoch, batch + 1);
+        threads.forEach((_, k) => {
+          const copy = mean.slice();
+          send(k, { kind: "apply", gradients: copy }, [copy.buffer]);
+        });
+        lossSum += loss * b.size;
+        samples += b.size;
+        batch++;
+        callbacks.onBatchEnd?.({
+          epoch,
+          batch,
+          batches: perEpoch,
+          loss: lossSum / samples,
+          seconds: (performance.now() - start) / 1000,
+          samples,
+        });
+      }
+      const collected = await all([ask<Extract<FromReplica, { kind: "collected" }>>(0, { kind: "collect" })]);
+      const seconds = (performance.now() - start) / 1000;
+      const variables = network.variables;
+      tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(collected[0]!.weights[i]!, v.shape))));
+      const record: EpochRecord = {
+        epoch,
+        loss: lossSum / samples,
+        accuracy: correct / samples,
+        seconds,
+        samplesPerSecond: samples / seconds,
+        evalSeconds: 0,
+      };
+      epochEnd(network, dataset, record, validate, 0);
+      history.epochs.push(record);
+      history.seconds += seconds;
+      callbacks.onEpochEnd?.(record);
+    }
+    history.samplesPerSecond = (dataset.train.count * epochs) / history.seconds;
+    return history;
+  } finally {
+    for (const w of threads) w.terminate();
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * A data-parallel replica in its own Worker: the whole network (same spec and seed, so the same weights as every
+ * other replica); per step it computes the gradients of its shard of the batch, then applies the average the
+ * coordinator sends back, so all replicas stay identical.
+ *
+ * @module
+ */
+
+/** Coordinator -> replica. */
+export type ToReplica =
+  | { kind: "init"; spec: import("../network/spec.ts").NetworkSpec; seed: number }
+  | { kind: "step"; x: Float32Array; rows: number; labels: Uint8Array }
+  | { kind: "apply"; gradients: Float32Array }
+  | { kind: "collect" };
+
+/** Replica -> coordinator. */
+export type FromReplica =
+  | { kind: "ready" }
+  | { kind: "gradients"; gradients: Float32Array; loss: number; correct: number; rows: number }
+  | { kind: "collected"; weights: Float32Array[]; busySeconds: number }
+  | { kind: "error"; message: string };
+
+const inbox: ToReplica[] = [];
+let deliver: ((m: ToReplica) => void) | null = null;
+const scope = self as unknown as {
+  onmessage: (e: MessageEvent<ToReplica>) => void;
+  postMessage: (m: FromReplica, options: { transfer: Transferable[] }) => void;
+};
+scope.onmessage = (e) => deliver ? deliver(e.data) : inbox.push(e.data);
+const post = (m: FromReplica, buffers: ArrayBufferLike[] = []) =>
+  scope.postMessage(m, { transfer: buffers as Transferable[] });
+
+try {
+  const { tf } = await import("../deps.ts");
+  const { buildNetwork } = await import("../network/build.ts");
+  let net: ReturnType<typeof buildNetwork> | null = null;
+  let busy = 0;
+  const handle = (m: ToReplica) => {
+    const start = performance.now();
+    try {
+      switch (m.kind) {
+        case "init":
+          net = buildNetwork(m.spec, { seed: m.seed });
+          post({ kind: "ready" });
+          break;
+        case "step": {
+          const n = net!;
+          const x = tf.tensor2d(m.x, [m.rows, n.inputUnits]);
+          const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(m.labels, "int32"), n.outputUnits).toFloat() as typeof x);
+          // Not returned from tf.tidy: it would walk the whole typed array looking for tensors.
+          const out = { flat: new Float32Array(0), loss: 0, correct: 0 };
+          tf.tidy(() => {
+            const r = n.gradients(x, labels);
+            const gradients = r.gradients.flat();
+            out.flat = new Float32Array(gradients.reduce((size, g) => size + g.size, 0));
+            let offset = 0;
+            for (const g of gradients) {
+              out.flat.set(g.dataSync() as Float32Array, offset);
+              offset += g.size;
+            }
+            out.loss = r.loss.dataSync()[0]!;
+            out.correct = r.correct.dataSync()[0]!;
+          });
+          tf.dispose([x, labels]);
+          post({ kind: "gradients", gradients: out.flat, loss: out.loss, correct: out.correct, rows: m.rows }, [
+            out.flat.buffer,
+          ]);
+          break;
+        }
+        case "apply": {
+          const n = net!;
+          tf.tidy(() => {
+            let offset = 0;
+            n.applyGradients(n.layers.map((layer) =>
+              layer.trainable.map((v) => {
+                const g = tf.tensor(m.gradients.subarray(offset, offset + v.size), v.shape);
+                offset += v.size;
+                return g;
+              })
+            ));
+          });
+          break;
+        }
+        case "collect": {
+          const weights = net!.variables.map((v) => v.dataSync().slice() as Float32Array);
+          post({ kind: "collected", weights, busySeconds: busy }, weights.map((w) => w.buffer));
+          busy = 0;
+          return;
+        }
+      }
+    } catch (error) {
+      post({ kind: "error", message: (error as Error).message });
+    }
+    busy += (performance.now() - start) / 1000;
+  };
+  deliver = handle;
+  for (const m of inbox.splice(0)) handle(m);
+} catch (error) {
+  post({ kind: "error", message: `cannot start: ${(error as Error).message}` });
+}
