@@ -21,6 +21,9 @@ export const COMPARE_USAGE = `Usage: cli.ts compare [options]
   --interfaces LIST       comma-separated, of ${COMPARE_INTERFACES.join(", ")} (default: all)
   --depths LIST           hidden layers, comma-separated (default 3)
   --datasets LIST         comma-separated, of ${DATASET_NAMES.join(", ")} (default mnist)
+  --workers LIST          worker counts, comma-separated (default 1); rows on N > 1 workers run sg/csg as a
+                          pipeline of modules and backprop data-parallel (the TF.js peer runs on one thread)
+  --staleness K           pipeline rows: a module runs at most K batches ahead of its messages (default 1)
   --epochs N              epochs per configuration (default 10)
   --batch-size N          examples per step (default 128)
   --seed N                seed of weights and data order, the same for every configuration (default 0)
@@ -37,6 +40,8 @@ export interface CompareArgs {
   interfaces: string[];
   depths: number[];
   datasets: string[];
+  workers: number[];
+  staleness: number;
   epochs: number;
   batchSize: number;
   seed: number;
@@ -66,6 +71,8 @@ export function parseCompareArgs(args: string[]): CompareArgs | "help" {
     interfaces: { type: "string" },
     depths: { type: "string" },
     datasets: { type: "string" },
+    workers: { type: "string" },
+    staleness: { type: "string" },
     epochs: { type: "string" },
     "batch-size": { type: "string" },
     seed: { type: "string" },
@@ -84,12 +91,19 @@ export function parseCompareArgs(args: string[]): CompareArgs | "help" {
     if (!Number.isInteger(n) || n < 1 || n > 16) throw new UsageError(`--depths: "${d}" is not an integer in 1..16`);
     return n;
   });
+  const workers = values.workers === undefined ? [1] : String(values.workers).split(",").map((d) => {
+    const n = Number(d);
+    if (!Number.isInteger(n) || n < 1 || n > 16) throw new UsageError(`--workers: "${d}" is not an integer in 1..16`);
+    return n;
+  });
   const target = values.target === undefined ? 0.97 : Number(values.target);
   if (!(target > 0 && target <= 1)) throw new UsageError(`--target must be a number in (0, 1], got "${values.target}"`);
   return {
     interfaces: listFlag(values, "interfaces", COMPARE_INTERFACES, [...COMPARE_INTERFACES]),
     depths,
     datasets: listFlag(values, "datasets", DATASET_NAMES, ["mnist"]),
+    workers,
+    staleness: intFlag(values, "staleness", 1, 0),
     epochs: intFlag(values, "epochs", 10, 1),
     batchSize: intFlag(values, "batch-size", 128, 1),
     seed: intFlag(values, "seed", 0, 0),
@@ -119,13 +133,14 @@ export async function runCompare(
       onProgress: (m) => io.err(m + "\n"),
     });
   }
-  const configs = compareConfigs(a.interfaces, a.depths, a.datasets);
+  const configs = compareConfigs(a.interfaces, a.depths, a.datasets, a.workers);
   let progress: Progress | undefined;
   const report = await runComparison(configs, {
     epochs: a.epochs,
     batchSize: a.batchSize,
     seed: a.seed,
     target: a.target,
+    staleness: a.staleness,
     datasets,
     onConfigStart: (config, i, total) => {
       log(`[${i + 1}/${total}] ${config.name}\n`);

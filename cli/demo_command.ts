@@ -24,6 +24,8 @@ export async function demoCommand(
     interfaces: ["backprop", "sg", "csg", "tfjs-layers"],
     depths: [3],
     datasets: ["mnist"],
+    workers: [1],
+    staleness: 1,
     epochs,
     batchSize: 128,
     seed: 0,

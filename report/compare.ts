@@ -18,13 +18,15 @@ export interface ConfigResult {
   interface: string;
   depth: number;
   dataset: string;
+  /** Workers it ran on. */
+  workers: number;
   /** Per-epoch records (training seconds exclude evaluation). */
   epochs: EpochRecord[];
   /** Mean training seconds per epoch. */
   secondsPerEpoch: number;
   /** Training samples per second over the run. */
   samplesPerSecond: number;
-  /** Samples/s of this row divided by the backprop row of the same depth and dataset (same process). */
+  /** Samples/s of this row divided by the one-thread backprop row of the same depth and dataset (same process). */
   speedVsBackprop: number | null;
   /** Training seconds until the end of the first epoch whose test accuracy reached the target; null if none. */
   secondsToTarget: number | null;
@@ -41,7 +43,15 @@ export interface ConfigResult {
 export interface ComparisonReport {
   createdAt: string;
   machine: MachineInfo;
-  options: { epochs: number; batchSize: number; seed: number; target: number; trainCount: number; testCount: number };
+  options: {
+    epochs: number;
+    batchSize: number;
+    seed: number;
+    target: number;
+    trainCount: number;
+    testCount: number;
+    staleness: number;
+  };
   results: ConfigResult[];
   /** How ratios were measured. */
   note: string;
@@ -54,6 +64,8 @@ export interface ComparisonOptions {
   seed: number;
   /** Target test accuracy in (0, 1]. */
   target: number;
+  /** Pipeline staleness for rows on several workers. @default {1} */
+  staleness?: number;
   /** Datasets by name (already loaded). */
   datasets: Record<string, Dataset>;
   /** Called before each configuration. */
@@ -79,12 +91,14 @@ export async function runComparison(configs: CompareConfig[], options: Compariso
     } else {
       const network = buildNetwork(config.spec, { seed });
       try {
-        records = train(network, dataset, {
+        records = (await train(network, dataset, {
           epochs,
           batchSize,
           seed,
+          workers: config.workers,
+          staleness: options.staleness ?? 1,
           callbacks: { onEpochEnd, onBatchEnd: options.onBatchEnd },
-        }).epochs;
+        })).epochs;
       } finally {
         network.dispose();
       }
@@ -92,7 +106,9 @@ export async function runComparison(configs: CompareConfig[], options: Compariso
     results.push(summarize(config, records, target, dataset.train.count));
   }
   for (const r of results) {
-    const base = results.find((b) => b.interface === "backprop" && b.depth === r.depth && b.dataset === r.dataset);
+    const base = results.find((b) =>
+      b.interface === "backprop" && b.workers === 1 && b.depth === r.depth && b.dataset === r.dataset
+    );
     r.speedVsBackprop = base ? r.samplesPerSecond / base.samplesPerSecond : null;
   }
   const first = Object.values(datasets)[0];
@@ -104,6 +120,7 @@ export async function runComparison(configs: CompareConfig[], options: Compariso
       batchSize,
       seed,
       target,
+      staleness: options.staleness ?? 1,
       trainCount: first?.train.count ?? 0,
       testCount: first?.test.count ?? 0,
     },
@@ -129,6 +146,7 @@ function summarize(config: CompareConfig, epochs: EpochRecord[], target: number,
     interface: config.interface,
     depth: config.depth,
     dataset: config.dataset,
+    workers: config.workers,
     epochs,
     secondsPerEpoch: seconds / epochs.length,
     samplesPerSecond: (trainCount * epochs.length) / seconds,

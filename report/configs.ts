@@ -16,6 +16,8 @@ export interface CompareConfig {
   depth: number;
   /** Dataset name. */
   dataset: string;
+  /** Workers: 1 for one thread; more runs sg/csg as a pipeline and backprop data-parallel. */
+  workers: number;
   /** The spec (null for the TF.js peer, which builds the same model in TF.js layers). */
   spec: NetworkSpec | null;
 }
@@ -51,17 +53,28 @@ export function fcnSpec(depth: number, iface: string, features = 784, classes = 
   };
 }
 
-/** Every combination of interfaces x depths x datasets, in that nesting order (datasets outermost). */
-export function compareConfigs(interfaces: string[], depths: number[], datasets: string[]): CompareConfig[] {
+/**
+ * Every combination of datasets x depths x worker counts x interfaces, in that nesting order. The TF.js peer runs
+ * on one thread only. A name ends in `-wN` when it runs on N workers.
+ */
+export function compareConfigs(
+  interfaces: string[],
+  depths: number[],
+  datasets: string[],
+  workers: number[] = [1],
+): CompareConfig[] {
   return datasets.flatMap((dataset) =>
     depths.flatMap((depth) =>
-      interfaces.map((iface) => ({
-        name: `fcn${depth}-${iface}-${dataset}`,
-        interface: iface,
-        depth,
-        dataset,
-        spec: iface === "tfjs-layers" ? null : fcnSpec(depth, iface),
-      }))
+      workers.flatMap((w) =>
+        interfaces.filter((iface) => w === 1 || iface !== "tfjs-layers").map((iface) => ({
+          name: `fcn${depth}-${iface}-${dataset}${w > 1 ? `-w${w}` : ""}`,
+          interface: iface,
+          depth,
+          dataset,
+          workers: w,
+          spec: iface === "tfjs-layers" ? null : fcnSpec(depth, iface),
+        }))
+      )
     )
   );
 }

@@ -42,6 +42,26 @@ export function reportMarkdown(report: ComparisonReport): string {
       } | ${num(r.testLoss, 4)} | ${cos} |`,
     );
   }
+  const piped = report.results.filter((r) => r.epochs.some((e) => e.stages));
+  if (piped.length > 0) {
+    lines.push(
+      ``,
+      `Pipeline stages (last epoch; busy = computing, waiting = nothing it was allowed to do):`,
+      ``,
+      `| configuration | stage | layers | estimated cost (MACs/example) | busy s | waiting s | staleness reached |`,
+      `|---|---|---|---|---|---|---|`,
+    );
+    for (const r of piped) {
+      const stages = r.epochs[r.epochs.length - 1]!.stages ?? [];
+      stages.forEach((st, k) =>
+        lines.push(
+          `| ${r.name} | ${k} | ${st.lo}-${st.hi} | ${st.cost} | ${num(st.busySeconds)} | ${
+            num(st.waitSeconds)
+          } | ${st.maxStaleness} |`,
+        )
+      );
+    }
+  }
   lines.push(
     ``,
     `Time to target counts training seconds (evaluation excluded) up to the end of the first epoch whose test ` +
