@@ -76,14 +76,17 @@ export async function trainPipeline(network: Network, dataset: Dataset, options:
       fail(new WorkerError(k, lo, hi, e.message));
     };
   });
-  const send = (k: number, m: ToStage, buffers: ArrayBufferLike[] = []) =>
+  const send = (k: number, m: ToStage, buffers: (ArrayBufferLike | MessagePort)[] = []) =>
     threads[k]!.postMessage(m, buffers as Transferable[]);
   const race = <T>(p: Promise<T>) => Promise.race([p, failed]);
   try {
-    // Start every stage.
+    // Start every stage, with a direct channel between each pair of neighbours.
+    const channels = stages.slice(1).map(() => new MessageChannel());
     await race(Promise.all(stages.map((st, k) =>
       new Promise<void>((resolve) => {
         handlers[k] = (m) => m.kind === "ready" && resolve();
+        const down = k > 0 ? channels[k - 1]!.port2 : undefined;
+        const up = k < stages.length - 1 ? channels[k]!.port1 : undefined;
         send(k, {
           kind: "init",
           spec,
@@ -92,7 +95,9 @@ export async function trainPipeline(network: Network, dataset: Dataset, options:
           hi: st.hi,
           staleness,
           fail: k === options.failStage ? "injected failure" : undefined,
-        });
+          down,
+          up,
+        }, [down, up].filter((p) => p !== undefined));
       })
     )));
     const history: History = { epochs: [], seconds: 0, samplesPerSecond: 0 };
@@ -117,10 +122,6 @@ export async function trainPipeline(network: Network, dataset: Dataset, options:
         stages.forEach((_, k) => {
           handlers[k] = (m) => {
             switch (m.kind) {
-              case "forward":
-                return send(k + 1, m, [m.x.buffer]);
-              case "message":
-                return send(k - 1, m, m.gradient ? [m.gradient.buffer] : []);
               case "consumed":
                 if (k === 0) {
                   queued--;

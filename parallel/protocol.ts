@@ -1,5 +1,7 @@
 /**
- * The messages between the coordinator (main thread) and the stage Workers of a pipeline.
+ * The messages between the coordinator (main thread) and the stage Workers of a pipeline. Activations and
+ * messages go directly between neighbouring stages over MessageChannel ports; the coordinator feeds stage 0 and
+ * hears "consumed" (stage 0), "done" (last stage) and "collected".
  *
  * @module
  */
@@ -7,7 +9,18 @@ import type { NetworkSpec } from "../network/spec.ts";
 
 /** Coordinator -> stage. */
 export type ToStage =
-  | { kind: "init"; spec: NetworkSpec; seed: number; lo: number; hi: number; staleness: number; fail?: string }
+  | {
+    kind: "init";
+    spec: NetworkSpec;
+    seed: number;
+    lo: number;
+    hi: number;
+    staleness: number;
+    fail?: string;
+    /** A port to the stage below (messages out, activations in), and to the stage above. */
+    down?: MessagePort;
+    up?: MessagePort;
+  }
   | { kind: "forward"; step: number; x: Float32Array; rows: number; labels: Uint8Array }
   | { kind: "message"; step: number; gradient: Float32Array | null }
   | { kind: "collect" };

@@ -37,6 +37,7 @@ try {
   const messages: Extract<ToStage, { kind: "message" }>[] = [];
   const kept = new Map<number, Kept>();
   let collectPending = false;
+  const ports: { down?: MessagePort; up?: MessagePort } = {};
   let outstanding = 0, maxOutstanding = 0, busy = 0, wait = 0, idleSince = performance.now();
 
   const forward = (m: Extract<ToStage, { kind: "forward" }>) => {
@@ -52,12 +53,14 @@ try {
       // The message for the stage below goes first, so it is delivered before anything this batch causes.
       if (s.lo > 0) {
         const g = r.message ? r.message.dataSync().slice() as Float32Array : null;
-        post({ kind: "message", step: m.step, gradient: g }, g ? [g.buffer] : []);
+        ports.down!.postMessage({ kind: "message", step: m.step, gradient: g }, g ? [g.buffer as ArrayBuffer] : []);
       }
       if (!s.last) {
         const out = r.output.dataSync().slice() as Float32Array;
         kept.set(m.step, { trigger: tf.keep(r.output.clone()), labels: tf.keep(labels.clone()) });
-        post({ kind: "forward", step: m.step, x: out, rows: m.rows, labels: m.labels }, [out.buffer]);
+        ports.up!.postMessage({ kind: "forward", step: m.step, x: out, rows: m.rows, labels: m.labels }, [
+          out.buffer as ArrayBuffer,
+        ]);
         outstanding++;
         maxOutstanding = Math.max(maxOutstanding, outstanding);
       } else {
@@ -66,7 +69,7 @@ try {
     });
     for (let i = s.lo; i < s.hi; i++) s.net.interfaces[i]!.release?.(m.step);
     tf.dispose([x, labels]);
-    post({ kind: "consumed", step: m.step, outstanding });
+    if (s.lo === 0) post({ kind: "consumed", step: m.step, outstanding });
   };
 
   const message = (m: Extract<ToStage, { kind: "message" }>) => {
@@ -121,6 +124,11 @@ try {
             staleness: m.staleness,
             fail: m.fail,
           };
+          ports.down = m.down;
+          ports.up = m.up;
+          for (const port of [m.down, m.up]) {
+            if (port) port.onmessage = (e: MessageEvent<ToStage>) => handle(e.data);
+          }
           post({ kind: "ready" });
           idleSince = performance.now();
           return;

@@ -86,3 +86,33 @@ Deno.test("lineChart() draws one line per series with its legend, and escapes na
   assert.match(svg, /a&lt;b/);
   assert.equal(svg.match(/<circle/g)!.length, 3);
 });
+
+Deno.test("runComparison() runs rows on 2 workers (pipeline and data-parallel) and draws where the time goes", async () => {
+  const small = syntheticDataset({ features: 784, classes: 10, trainCount: 128, testCount: 64, seed: 2 });
+  const configs = compareConfigs(["backprop", "csg", "tfjs-layers"], [2], ["synthetic"], [1, 2]);
+  assert.deepEqual(configs.map((c) => c.name), [
+    "fcn2-backprop-synthetic",
+    "fcn2-csg-synthetic",
+    "fcn2-tfjs-layers-synthetic",
+    "fcn2-backprop-synthetic-w2",
+    "fcn2-csg-synthetic-w2",
+  ]);
+  const report = await runComparison(configs.filter((c) => c.interface !== "tfjs-layers"), {
+    epochs: 1,
+    batchSize: 32,
+    seed: 0,
+    target: 0.99,
+    datasets: { synthetic: small },
+  });
+  const piped = report.results.find((r) => r.name === "fcn2-csg-synthetic-w2")!;
+  assert.equal(piped.workers, 2);
+  assert.equal(piped.epochs[0]!.stages!.length, 2);
+  assert.ok(report.results.find((r) => r.name === "fcn2-backprop-synthetic-w2")!.speedVsBackprop! > 0);
+  const md = reportMarkdown(report);
+  assert.match(md, /\| fcn2-csg-synthetic-w2 \| 1 \| 1-2 \|/);
+  const dir = await Deno.makeTempDir();
+  const paths = await writeReport(report, dir);
+  assert.ok(paths.some((p) => p.endsWith("stages.svg")));
+  assert.match(await Deno.readTextFile(`${dir}/stages.svg`), /fcn2-csg-synthetic-w2 stage 1 \(layers 1-2\)/);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -95,3 +95,68 @@ export function lineChart(
   out.push(`</svg>`);
   return out.join("\n");
 }
+
+/** One horizontal bar of `barChart`: named segments that add up. */
+export interface Bar {
+  name: string;
+  segments: { label: string; value: number }[];
+}
+
+/**
+ * Renders stacked horizontal bars as an SVG document (e.g. each pipeline stage's busy and waiting seconds).
+ *
+ * @example
+ * ```ts
+ * import { barChart } from "./svg.ts";
+ * const svg = barChart([{ name: "stage 0", segments: [{ label: "busy", value: 3 }, { label: "waiting", value: 1 }] }], { title: "t", xLabel: "s" });
+ * console.assert(svg.includes("<rect") && svg.includes("stage 0"));
+ * ```
+ */
+export function barChart(
+  bars: Bar[],
+  { title, xLabel, width = 720 }: { title: string; xLabel: string; width?: number },
+): string {
+  const left = 230, right = 40, top = 50, rowH = 30, bottom = 60;
+  const height = top + bars.length * rowH + bottom;
+  const plotW = width - left - right;
+  const max = Math.max(...bars.map((b) => b.segments.reduce((s, x) => s + x.value, 0)), 1e-9);
+  const labels = [...new Set(bars.flatMap((b) => b.segments.map((s) => s.label)))];
+  const color = (label: string) => ["#1f77b4", "#cccccc", "#ff7f0e", "#2ca02c"][labels.indexOf(label) % 4];
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${escape(title)}</text>`,
+  ];
+  bars.forEach((b, i) => {
+    const y = top + i * rowH;
+    out.push(`<text x="${left - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">${escape(b.name)}</text>`);
+    let x = left;
+    for (const s of b.segments) {
+      const w = (s.value / max) * plotW;
+      out.push(
+        `<rect x="${x.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${rowH - 8}" fill="${
+          color(s.label)
+        }"/>`,
+      );
+      if (w > 36) {
+        out.push(
+          `<text x="${(x + w / 2).toFixed(1)}" y="${y + rowH / 2 + 4}" text-anchor="middle">${
+            s.value.toFixed(1)
+          }</text>`,
+        );
+      }
+      x += w;
+    }
+  });
+  const axisY = top + bars.length * rowH + 18;
+  out.push(`<text x="${left + plotW / 2}" y="${axisY + 20}" text-anchor="middle">${escape(xLabel)}</text>`);
+  labels.forEach((label, i) => {
+    const x = left + i * 110;
+    out.push(
+      `<rect x="${x}" y="${axisY - 8}" width="14" height="10" fill="${color(label)}"/>`,
+      `<text x="${x + 18}" y="${axisY + 1}">${escape(label)}</text>`,
+    );
+  });
+  out.push(`</svg>`);
+  return out.join("\n");
+}

@@ -1,5 +1,6 @@
 /**
- * Writes a comparison report to a directory: `report.md`, `report.json`, `curves-time.svg`, `curves-epochs.svg`.
+ * Writes a comparison report to a directory: `report.md`, `report.json`, `curves-time.svg`, `curves-epochs.svg`,
+ * and, when some rows ran as a pipeline, `stages.svg` (each stage's busy and waiting seconds).
  * Each file is written aside and renamed into place, so an interrupted run leaves no half-written file.
  *
  * @module
@@ -7,7 +8,7 @@
 import { writeFileAtomic } from "../datasets/files.ts";
 import type { ComparisonReport } from "./compare.ts";
 import { reportMarkdown } from "./markdown.ts";
-import { lineChart } from "./svg.ts";
+import { barChart, lineChart } from "./svg.ts";
 
 /** Writes the report's four files into `dir` (created if needed); returns their paths. */
 export async function writeReport(report: ComparisonReport, dir: string): Promise<string[]> {
@@ -36,6 +37,19 @@ export async function writeReport(report: ComparisonReport, dir: string): Promis
       lineChart(byEpoch, { title: "Test accuracy against epochs", xLabel: "epoch", yLabel: "test accuracy" }),
     ],
   ];
+  const piped = report.results.filter((r) => r.epochs.some((e) => e.stages));
+  if (piped.length > 0) {
+    const bars = piped.flatMap((r) =>
+      (r.epochs[r.epochs.length - 1]!.stages ?? []).map((st, k) => ({
+        name: `${r.name} stage ${k} (layers ${st.lo}-${st.hi})`,
+        segments: [{ label: "busy", value: st.busySeconds }, { label: "waiting", value: st.waitSeconds }],
+      }))
+    );
+    files.push([
+      "stages.svg",
+      barChart(bars, { title: "Where a pipeline epoch's time goes, per stage (last epoch)", xLabel: "seconds" }),
+    ]);
+  }
   const paths: string[] = [];
   for (const [name, text] of files) {
     const path = `${dir}/${name}`;
