@@ -114,9 +114,9 @@ export interface Bar {
  */
 export function barChart(
   bars: Bar[],
-  { title, xLabel, width = 720 }: { title: string; xLabel: string; width?: number },
+  { title, xLabel, width = 820 }: { title: string; xLabel: string; width?: number },
 ): string {
-  const left = 230, right = 40, top = 50, rowH = 30, bottom = 60;
+  const left = 300, right = 40, top = 50, rowH = 30, bottom = 60;
   const height = top + bars.length * rowH + bottom;
   const plotW = width - left - right;
   const max = Math.max(...bars.map((b) => b.segments.reduce((s, x) => s + x.value, 0)), 1e-9);
