@@ -7,10 +7,10 @@
  */
 import { tf } from "../deps.ts";
 import { batches, type Dataset } from "../datasets/dataset.ts";
-import { DivergenceError } from "../errors.ts";
 import type { Network } from "../network/network.ts";
-import type { EpochRecord, History, TrainOptions } from "../training/train.ts";
+import type { History, TrainOptions } from "../training/train.ts";
 import { epochEnd } from "../training/epoch_end.ts";
+import { EpochMeter } from "../training/epoch_meter.ts";
 import type { FromReplica, ToReplica } from "./data_worker.ts";
 import { WorkerError } from "./pipeline.ts";
 
@@ -58,8 +58,7 @@ export async function trainDataParallel(
     const { features } = dataset;
     const perEpoch = Math.ceil(dataset.train.count / batchSize);
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      const start = performance.now();
-      let lossSum = 0, correct = 0, samples = 0, batch = 0;
+      const meter = new EpochMeter(epoch, perEpoch);
       for (const b of batches(dataset.train, features, batchSize, seed + epoch)) {
         const shard = Math.ceil(b.size / workers);
         const parts = threads.map((_, k) => {
@@ -76,45 +75,27 @@ export async function trainDataParallel(
           }, [x.buffer]);
         }));
         const mean = new Float32Array(results[0]!.gradients.length);
-        let loss = 0;
+        let loss = 0, correct = 0;
         for (const r of results) {
           const w = r.rows / b.size;
           for (let i = 0; i < mean.length; i++) mean[i]! += w * r.gradients[i]!;
           loss += w * r.loss;
           correct += r.correct;
         }
-        if (!Number.isFinite(loss)) throw new DivergenceError("the loss", loss, epoch, batch + 1);
+        const info = meter.add(loss, correct, b.size);
         threads.forEach((_, k) => {
           const copy = mean.slice();
           send(k, { kind: "apply", gradients: copy }, [copy.buffer]);
         });
-        lossSum += loss * b.size;
-        samples += b.size;
-        batch++;
-        callbacks.onBatchEnd?.({
-          epoch,
-          batch,
-          batches: perEpoch,
-          loss: lossSum / samples,
-          seconds: (performance.now() - start) / 1000,
-          samples,
-        });
+        callbacks.onBatchEnd?.(info);
       }
       const collected = await all([ask<Extract<FromReplica, { kind: "collected" }>>(0, { kind: "collect" })]);
-      const seconds = (performance.now() - start) / 1000;
       const variables = network.variables;
       tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(collected[0]!.weights[i]!, v.shape))));
-      const record: EpochRecord = {
-        epoch,
-        loss: lossSum / samples,
-        accuracy: correct / samples,
-        seconds,
-        samplesPerSecond: samples / seconds,
-        evalSeconds: 0,
-      };
+      const record = meter.record();
       epochEnd(network, dataset, record, validate, 0);
       history.epochs.push(record);
-      history.seconds += seconds;
+      history.seconds += record.seconds;
       callbacks.onEpochEnd?.(record);
     }
     history.samplesPerSecond = (dataset.train.count * epochs) / history.seconds;

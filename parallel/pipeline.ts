@@ -8,11 +8,11 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import { DivergenceError } from "../errors.ts";
 import { batches, type Dataset } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
-import type { EpochRecord, History, InterfaceDiagnostics, TrainOptions } from "../training/train.ts";
+import type { BatchInfo, EpochRecord, History, InterfaceDiagnostics, TrainOptions } from "../training/train.ts";
 import { epochEnd } from "../training/epoch_end.ts";
+import { EpochMeter } from "../training/epoch_meter.ts";
 import { planStages, type Stage } from "./partition.ts";
 import type { FromStage, ToStage } from "./protocol.ts";
 
@@ -32,6 +32,8 @@ export interface PipelineOptions extends TrainOptions {
   workers: number;
   /** How many batches a stage may run ahead of the messages from the stage above. @default {1} */
   staleness?: number;
+  /** Fail if no stage reports anything for this long (seconds). @default {120} */
+  stallSeconds?: number;
   /** For tests: make the stage of this index throw from its third batch on. */
   failStage?: number;
 }
@@ -50,6 +52,7 @@ export class WorkerError extends Error {
 /** Trains `network` on `dataset` with its modules in `workers` Workers. The network ends with the trained weights. */
 export async function trainPipeline(network: Network, dataset: Dataset, options: PipelineOptions): Promise<History> {
   const { epochs = 1, batchSize = 128, seed = 0, workers, staleness = 1, callbacks = {}, probeSize = 256 } = options;
+  const stallSeconds = options.stallSeconds ?? 120;
   if (!Number.isInteger(staleness) || staleness < 0) {
     throw new RangeError(`staleness must be an integer >= 0, got ${staleness}`);
   }
@@ -65,9 +68,17 @@ export async function trainPipeline(network: Network, dataset: Dataset, options:
   const failed = new Promise<never>((_, reject) => fail = reject);
   failed.catch(() => {});
   const handlers: ((m: FromStage) => void)[] = [];
+  // A watchdog: if no stage says anything for `stallSeconds`, fail instead of hanging.
+  let lastHeard = performance.now();
+  const watchdog = setInterval(() => {
+    if (performance.now() - lastHeard > stallSeconds * 1000) {
+      fail(new Error(`The pipeline made no progress for ${stallSeconds} s (no message from any stage)`));
+    }
+  }, 1000);
   threads.forEach((w, k) => {
     const { lo, hi } = stages[k]!;
     w.onmessage = (e: MessageEvent<FromStage>) => {
+      lastHeard = performance.now();
       if (e.data.kind === "error") fail(new WorkerError(k, lo, hi, e.data.message));
       else handlers[k]?.(e.data);
     };
@@ -105,9 +116,9 @@ export async function trainPipeline(network: Network, dataset: Dataset, options:
     const perEpoch = Math.ceil(dataset.train.count / batchSize);
     let step = network.steps;
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      const start = performance.now();
+      const meter = new EpochMeter(epoch, perEpoch);
       const source = batches(dataset.train, features, batchSize, seed + epoch);
-      let lossSum = 0, correct = 0, samples = 0, done = 0, queued = 0;
+      let queued = 0;
       const epochDone = new Promise<void>((resolve) => {
         const feed = () => {
           // Keep stage 0 supplied a little ahead of what it may consume.
@@ -129,23 +140,15 @@ export async function trainPipeline(network: Network, dataset: Dataset, options:
                 }
                 return;
               case "done": {
-                const rows = Math.min(batchSize, dataset.train.count - done * batchSize);
-                if (!Number.isFinite(m.loss)) {
-                  return fail(new DivergenceError("the loss", m.loss, epoch, done + 1));
+                const rows = Math.min(batchSize, dataset.train.count - meter.batches * batchSize);
+                let info: BatchInfo;
+                try {
+                  info = meter.add(m.loss, m.correct, rows);
+                } catch (error) {
+                  return fail(error as Error);
                 }
-                lossSum += m.loss * rows;
-                correct += m.correct;
-                samples += rows;
-                done++;
-                callbacks.onBatchEnd?.({
-                  epoch,
-                  batch: done,
-                  batches: perEpoch,
-                  loss: lossSum / samples,
-                  seconds: (performance.now() - start) / 1000,
-                  samples,
-                });
-                if (done === perEpoch) resolve();
+                callbacks.onBatchEnd?.(info);
+                if (meter.batches === perEpoch) resolve();
               }
             }
           };
@@ -163,19 +166,13 @@ export async function trainPipeline(network: Network, dataset: Dataset, options:
           })
         )),
       );
-      const seconds = (performance.now() - start) / 1000;
       const diagnostics = new Map<number, Record<string, number>>();
       collected.forEach((c, k) => {
         assignStageWeights(network, stages[k]!, c.weights);
         for (const d of c.diagnostics) diagnostics.set(d.layer, d.values);
       });
       const record: EpochRecord = {
-        epoch,
-        loss: lossSum / samples,
-        accuracy: correct / samples,
-        seconds,
-        samplesPerSecond: samples / seconds,
-        evalSeconds: 0,
+        ...meter.record(),
         stages: collected.map((c, k) => ({
           ...stages[k]!,
           busySeconds: c.busySeconds,
@@ -188,12 +185,13 @@ export async function trainPipeline(network: Network, dataset: Dataset, options:
         return values ? { layer, type: network.interfaces[layer]!.type, ...values } as InterfaceDiagnostics : undefined;
       });
       history.epochs.push(record);
-      history.seconds += seconds;
+      history.seconds += record.seconds;
       callbacks.onEpochEnd?.(record);
     }
     history.samplesPerSecond = (dataset.train.count * epochs) / history.seconds;
     return history;
   } finally {
+    clearInterval(watchdog);
     for (const w of threads) w.terminate();
   }
 }

@@ -4,11 +4,11 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import { DivergenceError } from "../errors.ts";
 import { batches, type Dataset } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import { batchTensors } from "./evaluate.ts";
 import { epochEnd } from "./epoch_end.ts";
+import { EpochMeter } from "./epoch_meter.ts";
 import { type PipelineOptions, type StageRecord, trainPipeline } from "../parallel/pipeline.ts";
 import { trainDataParallel } from "../parallel/data_parallel.ts";
 
@@ -170,41 +170,22 @@ function trainOneThread(network: Network, dataset: Dataset, options: TrainOption
   const perEpoch = Math.ceil(dataset.train.count / batchSize);
   const history: History = { epochs: [], seconds: 0, samplesPerSecond: 0 };
   for (let epoch = 1; epoch <= epochs; epoch++) {
-    const start = performance.now();
-    let lossSum = 0, correct = 0, samples = 0, batch = 0;
+    const meter = new EpochMeter(epoch, perEpoch);
     for (const b of batches(dataset.train, features, batchSize, seed + epoch)) {
       const { x, labels } = batchTensors(b, features, classes);
+      let info: BatchInfo;
       try {
         const step = network.trainStep(x, labels);
-        if (!Number.isFinite(step.loss)) throw new DivergenceError("the loss", step.loss, epoch, batch + 1);
-        lossSum += step.loss * b.size;
-        correct += step.correct;
+        info = meter.add(step.loss, step.correct, b.size);
       } finally {
         tf.dispose([x, labels]);
       }
-      samples += b.size;
-      batch++;
-      callbacks.onBatchEnd?.({
-        epoch,
-        batch,
-        batches: perEpoch,
-        loss: lossSum / samples,
-        seconds: (performance.now() - start) / 1000,
-        samples,
-      });
+      callbacks.onBatchEnd?.(info);
     }
-    const seconds = (performance.now() - start) / 1000;
-    const record: EpochRecord = {
-      epoch,
-      loss: lossSum / samples,
-      accuracy: correct / samples,
-      seconds,
-      samplesPerSecond: samples / seconds,
-      evalSeconds: 0,
-    };
+    const record = meter.record();
     epochEnd(network, dataset, record, validate, probeSize);
     history.epochs.push(record);
-    history.seconds += seconds;
+    history.seconds += record.seconds;
     callbacks.onEpochEnd?.(record);
   }
   history.samplesPerSecond = (dataset.train.count * epochs) / history.seconds;
