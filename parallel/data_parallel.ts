@@ -10,7 +10,7 @@ import { batches, type Dataset } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import type { History, TrainOptions } from "../training/train.ts";
 import { epochEnd } from "../training/epoch_end.ts";
-import { EpochMeter } from "../training/epoch_meter.ts";
+import { EpochMeter, HistoryRecorder } from "../training/epoch_meter.ts";
 import type { FromReplica, ToReplica } from "./data_worker.ts";
 import { WorkerError } from "./pipeline.ts";
 
@@ -54,7 +54,7 @@ export async function trainDataParallel(
   const all = <T>(ps: Promise<T>[]) => Promise.race([Promise.all(ps), failed]);
   try {
     await all(threads.map((_, k) => ask(k, { kind: "init", spec, seed: spec.seed ?? 0 })));
-    const history: History = { epochs: [], seconds: 0, samplesPerSecond: 0 };
+    const history = new HistoryRecorder(callbacks.onEpochEnd);
     const { features } = dataset;
     const perEpoch = Math.ceil(dataset.train.count / batchSize);
     for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -94,12 +94,9 @@ export async function trainDataParallel(
       tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(collected[0]!.weights[i]!, v.shape))));
       const record = meter.record();
       epochEnd(network, dataset, record, validate, 0);
-      history.epochs.push(record);
-      history.seconds += record.seconds;
-      callbacks.onEpochEnd?.(record);
+      history.add(record);
     }
-    history.samplesPerSecond = (dataset.train.count * epochs) / history.seconds;
-    return history;
+    return history.finish(dataset.train.count);
   } finally {
     for (const w of threads) w.terminate();
   }

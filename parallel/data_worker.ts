@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { workerInbox } from "./_worker_inbox.ts";
 
 /** Coordinator -> replica. */
 export type ToReplica =
@@ -20,15 +21,8 @@ export type FromReplica =
   | { kind: "collected"; weights: Float32Array[]; busySeconds: number }
   | { kind: "error"; message: string };
 
-const inbox: ToReplica[] = [];
-let deliver: ((m: ToReplica) => void) | null = null;
-const scope = self as unknown as {
-  onmessage: (e: MessageEvent<ToReplica>) => void;
-  postMessage: (m: FromReplica, options: { transfer: Transferable[] }) => void;
-};
-scope.onmessage = (e) => deliver ? deliver(e.data) : inbox.push(e.data);
-const post = (m: FromReplica, buffers: ArrayBufferLike[] = []) =>
-  scope.postMessage(m, { transfer: buffers as Transferable[] });
+// Before any await: early messages are buffered, not dropped.
+const { post, start: startHandling } = workerInbox<ToReplica, FromReplica>();
 
 try {
   const { tf } = await import("../deps.ts");
@@ -93,8 +87,7 @@ try {
     }
     busy += (performance.now() - start) / 1000;
   };
-  deliver = handle;
-  for (const m of inbox.splice(0)) handle(m);
+  startHandling(handle);
 } catch (error) {
   post({ kind: "error", message: `cannot start: ${(error as Error).message}` });
 }

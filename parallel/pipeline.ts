@@ -12,7 +12,7 @@ import { batches, type Dataset } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import type { BatchInfo, EpochRecord, History, InterfaceDiagnostics, TrainOptions } from "../training/train.ts";
 import { epochEnd } from "../training/epoch_end.ts";
-import { EpochMeter } from "../training/epoch_meter.ts";
+import { EpochMeter, HistoryRecorder } from "../training/epoch_meter.ts";
 import { planStages, type Stage } from "./partition.ts";
 import type { FromStage, ToStage } from "./protocol.ts";
 
@@ -111,7 +111,7 @@ export async function trainPipeline(network: Network, dataset: Dataset, options:
         }, [down, up].filter((p) => p !== undefined));
       })
     )));
-    const history: History = { epochs: [], seconds: 0, samplesPerSecond: 0 };
+    const history = new HistoryRecorder(callbacks.onEpochEnd);
     const { features } = dataset;
     const perEpoch = Math.ceil(dataset.train.count / batchSize);
     let step = network.steps;
@@ -184,12 +184,9 @@ export async function trainPipeline(network: Network, dataset: Dataset, options:
         const values = diagnostics.get(layer);
         return values ? { layer, type: network.interfaces[layer]!.type, ...values } as InterfaceDiagnostics : undefined;
       });
-      history.epochs.push(record);
-      history.seconds += record.seconds;
-      callbacks.onEpochEnd?.(record);
+      history.add(record);
     }
-    history.samplesPerSecond = (dataset.train.count * epochs) / history.seconds;
-    return history;
+    return history.finish(dataset.train.count);
   } finally {
     clearInterval(watchdog);
     for (const w of threads) w.terminate();

@@ -7,18 +7,10 @@
  * @module
  */
 import type { FromStage, ToStage } from "./protocol.ts";
+import { workerInbox } from "./_worker_inbox.ts";
 
-// Set the handler before any await, or early messages are dropped; buffer them until the stage is built.
-const inbox: ToStage[] = [];
-let deliver: ((m: ToStage) => void) | null = null;
-// A Worker's global scope, typed as much as needed here.
-const scope = self as unknown as {
-  onmessage: (e: MessageEvent<ToStage>) => void;
-  postMessage: (m: FromStage, options: { transfer: Transferable[] }) => void;
-};
-scope.onmessage = (e) => deliver ? deliver(e.data) : inbox.push(e.data);
-const post = (m: FromStage, buffers: ArrayBufferLike[] = []) =>
-  scope.postMessage(m, { transfer: buffers as Transferable[] });
+// Before any await: early messages are buffered, not dropped.
+const { post, start: startHandling } = workerInbox<ToStage, FromStage>();
 
 try {
   const { tf } = await import("../deps.ts");
@@ -172,8 +164,7 @@ try {
     busy = 0;
     wait = 0;
   };
-  deliver = handle;
-  for (const m of inbox.splice(0)) handle(m);
+  startHandling(handle);
 } catch (error) {
   post({ kind: "error", message: `cannot start: ${(error as Error).message}` });
 }

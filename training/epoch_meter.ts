@@ -1,11 +1,11 @@
 /**
- * Bookkeeping of one training epoch, shared by every mode (one thread, pipeline, data-parallel): running loss and
- * accuracy, the `onBatchEnd` progress, the NaN guard, and the epoch's record.
+ * Bookkeeping of training shared by every mode (one thread, pipeline, data-parallel): running loss and accuracy,
+ * the `onBatchEnd` progress, the NaN guard, each epoch's record, and the run's history.
  *
  * @module
  */
 import { DivergenceError } from "../errors.ts";
-import type { BatchInfo, EpochRecord } from "./train.ts";
+import type { BatchInfo, EpochRecord, History } from "./train.ts";
 
 /** Measures one epoch. */
 export class EpochMeter {
@@ -63,5 +63,29 @@ export class EpochMeter {
       samplesPerSecond: this.#samples / seconds,
       evalSeconds: 0,
     };
+  }
+}
+
+/** Collects the epochs of a run into its `History`, calling `onEpochEnd` for each. */
+export class HistoryRecorder {
+  readonly #history: History = { epochs: [], seconds: 0, samplesPerSecond: 0 };
+  readonly #onEpochEnd?: (record: EpochRecord) => void;
+
+  /** @param onEpochEnd Called after each epoch is added. */
+  constructor(onEpochEnd?: (record: EpochRecord) => void) {
+    this.#onEpochEnd = onEpochEnd;
+  }
+
+  /** Adds a finished epoch. */
+  add(record: EpochRecord): void {
+    this.#history.epochs.push(record);
+    this.#history.seconds += record.seconds;
+    this.#onEpochEnd?.(record);
+  }
+
+  /** The history, with samples/s over all epochs of `trainCount` examples. */
+  finish(trainCount: number): History {
+    this.#history.samplesPerSecond = (trainCount * this.#history.epochs.length) / this.#history.seconds;
+    return this.#history;
   }
 }

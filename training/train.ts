@@ -8,7 +8,7 @@ import { batches, type Dataset } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import { batchTensors } from "./evaluate.ts";
 import { epochEnd } from "./epoch_end.ts";
-import { EpochMeter } from "./epoch_meter.ts";
+import { EpochMeter, HistoryRecorder } from "./epoch_meter.ts";
 import { type PipelineOptions, type StageRecord, trainPipeline } from "../parallel/pipeline.ts";
 import { trainDataParallel } from "../parallel/data_parallel.ts";
 
@@ -168,7 +168,7 @@ function trainOneThread(network: Network, dataset: Dataset, options: TrainOption
   checkFit(network, dataset);
   const { features, classes } = dataset;
   const perEpoch = Math.ceil(dataset.train.count / batchSize);
-  const history: History = { epochs: [], seconds: 0, samplesPerSecond: 0 };
+  const history = new HistoryRecorder(callbacks.onEpochEnd);
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const meter = new EpochMeter(epoch, perEpoch);
     for (const b of batches(dataset.train, features, batchSize, seed + epoch)) {
@@ -184,10 +184,7 @@ function trainOneThread(network: Network, dataset: Dataset, options: TrainOption
     }
     const record = meter.record();
     epochEnd(network, dataset, record, validate, probeSize);
-    history.epochs.push(record);
-    history.seconds += record.seconds;
-    callbacks.onEpochEnd?.(record);
+    history.add(record);
   }
-  history.samplesPerSecond = (dataset.train.count * epochs) / history.seconds;
-  return history;
+  return history.finish(dataset.train.count);
 }

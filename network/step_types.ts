@@ -1,0 +1,48 @@
+/**
+ * The types a network's training step takes and gives: its parts, the result of a step, the result of a range of
+ * layers (for modules run apart).
+ *
+ * @module
+ */
+import type { tf } from "../deps.ts";
+import type { NeuralInterface } from "../interfaces/interface.ts";
+import type { Layer } from "../layers/layer.ts";
+import type { Loss } from "../losses/loss.ts";
+import type { Optimizer, OptimizerConfig } from "../optimizers/optimizer.ts";
+import type { NetworkSpec } from "./spec.ts";
+
+/** What one training step measured. */
+export interface StepResult {
+  /** The batch-mean loss before the update. */
+  loss: number;
+  /** How many examples of the batch were classified right before the update. */
+  correct: number;
+}
+
+/** What `trainRange` gives back (tensors owned by the caller's `tf.tidy`). */
+export interface RangeResult {
+  /** The output of the range's last layer. */
+  output: tf.Tensor2D;
+  /** The batch loss, when the range ends at the output layer. */
+  loss?: tf.Scalar;
+  /** The number of correct predictions, when the range ends at the output layer. */
+  correct?: tf.Scalar;
+  /** For a range that starts above layer 0: dL/d(input), the message for the interface below; null if skipped. */
+  message?: tf.Tensor2D | null;
+}
+
+/** The parts a network is assembled from (see `buildNetwork`). */
+export interface NetworkParts {
+  /** The normalised spec the parts were built from. */
+  spec: NetworkSpec;
+  /** Layers, input to output. */
+  layers: Layer[];
+  /** One interface per hidden layer (`layers.length - 1`). */
+  interfaces: NeuralInterface[];
+  /** The loss. */
+  loss: Loss;
+  /** One optimizer per layer. */
+  optimizers: Optimizer[];
+  /** Per layer, the optimizer config when it overrides the network's (for `getSpec`). */
+  layerOptimizers?: (OptimizerConfig | undefined)[];
+}
