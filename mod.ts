@@ -35,7 +35,7 @@ export { DatasetError, DivergenceError, SpecError } from "./errors.ts";
 export { Random } from "./random.ts";
 export { Registry } from "./registry.ts";
 
-export type { Layer, LayerConfig, LayerContext, LayerFactory } from "./layers/layer.ts";
+export type { Layer, LayerConfig, LayerContext, LayerFactory, LayerGradients } from "./layers/layer.ts";
 export { Dense } from "./layers/dense.ts";
 export { ACTIVATION_NAMES } from "./layers/activation.ts";
 

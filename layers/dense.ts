@@ -8,7 +8,7 @@ import { tf } from "../deps.ts";
 import { bool, checkObject, oneOf, positiveInt } from "../_validate.ts";
 import { type Activation, ACTIVATION_NAMES, ACTIVATIONS } from "./activation.ts";
 import { BatchNorm, type BatchNormCache } from "./batch_norm.ts";
-import type { ForwardMode, Layer, LayerConfig, LayerContext } from "./layer.ts";
+import type { ForwardMode, Layer, LayerConfig, LayerContext, LayerGradients } from "./layer.ts";
 
 /** The fields of a dense layer's spec. */
 export interface DenseConfig extends LayerConfig {
@@ -100,8 +100,8 @@ export class Dense implements Layer {
   backward(
     cache: unknown,
     outputGradient: tf.Tensor2D,
-    needInputGradient: boolean,
-  ): { inputGradient?: tf.Tensor2D; gradients: tf.Tensor[] } {
+    needInputGradient: boolean | "factors",
+  ): LayerGradients {
     const { x, preActivation, output, bn } = cache as DenseCache;
     let dz = this.#activation.backward(outputGradient, preActivation, output);
     const gradients: tf.Tensor[] = [];
@@ -115,6 +115,10 @@ export class Dense implements Layer {
     }
     // Explicit transposes: the fast path (plain matmuls), not matMul(a, b, transposeA, transposeB).
     gradients.push(tf.matMul(tf.transpose(x), dz), ...tail);
+    if (needInputGradient === "factors") {
+      // A copy of the kernel's transpose: the optimizer replaces the kernel before the product is taken.
+      return { inputGradientFactors: [dz, tf.transpose(this.kernel)], gradients };
+    }
     const inputGradient = needInputGradient ? tf.matMul(dz, tf.transpose(this.kernel)) as tf.Tensor2D : undefined;
     return { inputGradient, gradients };
   }

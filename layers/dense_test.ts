@@ -137,3 +137,23 @@ Deno.test("Dense in eval mode uses running statistics, in train mode updates the
   x.dispose();
   layer.dispose();
 });
+
+Deno.test("dense backward with 'factors' gives factors whose product is exactly the input gradient", () => {
+  for (const batchNorm of [false, true]) {
+    const layer = stack([6, 5], ["tanh"], batchNorm)[0]!;
+    tf.tidy(() => {
+      const x = uniform(4, 6, 1);
+      const { cache } = layer.forward(x, "train");
+      const dy = uniform(4, 5, 2);
+      const full = layer.backward(cache, dy, true);
+      const split = layer.backward(cache, dy, "factors");
+      assert.equal(split.inputGradient, undefined);
+      const [a, b] = split.inputGradientFactors!;
+      assert.deepEqual(a.shape, [4, 5]);
+      assert.deepEqual(b.shape, [5, 6]);
+      assert.deepEqual(tf.matMul(a, b).dataSync(), full.inputGradient!.dataSync());
+      split.gradients.forEach((g, i) => assert.deepEqual(g.dataSync(), full.gradients[i]!.dataSync()));
+    });
+    layer.dispose();
+  }
+});

@@ -42,17 +42,29 @@ export interface Layer {
   forward(x: tf.Tensor2D, mode: ForwardMode): { output: tf.Tensor2D; cache: LayerCache };
   /**
    * From dL/d(output), computes the gradients of `trainable` and, when `needInputGradient`, dL/d(input).
-   * Does not change any variable.
+   * With `"factors"`, a layer whose input gradient is a product `a x b` may return the two factors instead (a
+   * pipeline stage then leaves the product to the stage below, to balance the stages); others return
+   * `inputGradient` as for `true`. Does not change any variable.
    */
   backward(
     cache: LayerCache,
     outputGradient: tf.Tensor2D,
-    needInputGradient: boolean,
-  ): { inputGradient?: tf.Tensor2D; gradients: tf.Tensor[] };
+    needInputGradient: boolean | "factors",
+  ): LayerGradients;
   /** The layer's spec, JSON-able, enough to build it again. */
   getConfig(): LayerConfig;
   /** Frees the layer's variables. */
   dispose(): void;
+}
+
+/** What `Layer.backward` returns. */
+export interface LayerGradients {
+  /** dL/d(input), when asked for. */
+  inputGradient?: tf.Tensor2D;
+  /** When asked for `"factors"`: dL/d(input) = `tf.matMul(inputGradientFactors[0], inputGradientFactors[1])`. */
+  inputGradientFactors?: [tf.Tensor2D, tf.Tensor2D];
+  /** The gradients of `trainable`, in its order. */
+  gradients: tf.Tensor[];
 }
 
 /** What a layer factory is given besides its config. */

@@ -10,9 +10,9 @@ import type { Layer, LayerCache } from "../layers/layer.ts";
 import type { Loss } from "../losses/loss.ts";
 import type { Optimizer, OptimizerConfig } from "../optimizers/optimizer.ts";
 import type { LayerSpec, NetworkSpec } from "./spec.ts";
-import type { NetworkParts, RangeResult, StepResult } from "./step_types.ts";
+import type { NetworkParts, RangeOptions, RangeResult, StepResult } from "./step_types.ts";
 
-export type { NetworkParts, RangeResult, StepResult };
+export type { NetworkParts, RangeOptions, RangeResult, StepResult };
 
 /** A trainable network built from a spec. Build one with `buildNetwork`. */
 export class Network {
@@ -85,9 +85,10 @@ export class Network {
    * boundary); its message comes later, through `receiveMessage`. Call it inside `tf.tidy`.
    *
    * @returns The output of layer `hi`; the loss and correct count when `hi` is the output layer; and, when
-   *   `lo > 0`, the message for the interface of layer `lo - 1` (null when this step skipped that update).
+   *   `lo > 0`, the message for the interface of layer `lo - 1` (null when this step skipped that update), or its
+   *   factors (with `options.factorMessage`, where layer `lo` gives them).
    */
-  trainRange(lo: number, hi: number, x: tf.Tensor2D, context: StepContext): RangeResult {
+  trainRange(lo: number, hi: number, x: tf.Tensor2D, context: StepContext, options: RangeOptions = {}): RangeResult {
     const n = this.layers.length;
     const caches: LayerCache[] = [];
     const triggers: tf.Tensor2D[] = [];
@@ -111,7 +112,7 @@ export class Network {
         // A gradient now: the segment below updates at once. null: it skips this step's update.
         if (gradient !== null) {
           this.#checkGradient(gradient, h, i, "send");
-          this.#backward(segmentStart, i, gradient, caches, triggers, context, lo, result);
+          this.#backward(segmentStart, i, gradient, caches, triggers, context, lo, result, options);
         }
         segmentStart = i + 1;
       }
@@ -119,7 +120,7 @@ export class Network {
     result.output = h;
     if (hi === n - 1) {
       const { loss, gradient } = this.loss.compute(h, context.labels);
-      this.#backward(segmentStart, n - 1, gradient, caches, triggers, context, lo, result);
+      this.#backward(segmentStart, n - 1, gradient, caches, triggers, context, lo, result, options);
       result.loss = loss;
       result.correct = tf.sum(tf.cast(tf.equal(tf.argMax(h, 1), tf.argMax(context.labels, 1)), "int32"));
     }
@@ -175,6 +176,7 @@ export class Network {
     context: StepContext,
     rangeLo: number,
     result: RangeResult,
+    options: RangeOptions,
   ): void {
     let g: tf.Tensor2D | undefined = gradient;
     for (let j = hi; j >= lo; j--) {
@@ -189,12 +191,18 @@ export class Network {
         this.#checkGradient(g, triggers[j]!, j, "receive");
       }
       const layer = this.layers[j]!;
-      const { inputGradient, gradients } = layer.backward(caches[j], g!, j > 0);
+      const factor = j === rangeLo && j > 0 && options.factorMessage === true;
+      const { inputGradient, inputGradientFactors, gradients } = layer.backward(
+        caches[j],
+        g!,
+        factor ? "factors" : j > 0,
+      );
       this.#optimizers[j]!.apply(layer.trainable, gradients);
       g = inputGradient;
+      if (factor && inputGradientFactors) result.messageFactors = inputGradientFactors;
     }
     if (lo === rangeLo) {
-      if (lo > 0) result.message = g!;
+      if (lo > 0 && result.messageFactors === undefined) result.message = g!;
     } else this.interfaces[lo - 1]!.receive(g!, triggers[lo - 1]!, context);
   }
 

@@ -29,6 +29,17 @@ export interface RangeResult {
   correct?: tf.Scalar;
   /** For a range that starts above layer 0: dL/d(input), the message for the interface below; null if skipped. */
   message?: tf.Tensor2D | null;
+  /**
+   * Instead of `message`, when asked for with `factorMessage` and layer `lo` can: the message is
+   * `tf.matMul(messageFactors[0], messageFactors[1])`, a product the stage below can take.
+   */
+  messageFactors?: [tf.Tensor2D, tf.Tensor2D];
+}
+
+/** Options of `Network.trainRange`. */
+export interface RangeOptions {
+  /** Ask layer `lo` (> 0) for the factors of its input gradient instead of the product (see `messageFactors`). */
+  factorMessage?: boolean;
 }
 
 /** The parts a network is assembled from (see `buildNetwork`). */

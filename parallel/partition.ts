@@ -12,6 +12,11 @@ export interface Stage {
   hi: number;
   /** Estimated multiply-adds per example of the stage (layers forward and backward, plus its synthesizers). */
   cost: number;
+  /**
+   * Whether the stage below takes the last product of this stage's message (the input gradient of layer `lo`,
+   * `dz x W^T`, sent as its two factors), which moves `lo`'s input-gradient cost to the stage below.
+   */
+  messageBelow?: boolean;
 }
 
 /** Whether the interface of layer `i` decouples (answers in `send`), so a module can end there. */
@@ -21,12 +26,13 @@ export function isDecoupling(network: Network, i: number): boolean {
 }
 
 /**
- * Estimated multiply-adds per example of each layer: forward, weight gradient and input gradient of its dense
- * product (3 x in x out), plus, where its interface synthesises, the synthesizer's forward and regression step.
+ * Estimated multiply-adds per example of each layer: forward, weight gradient and (above layer 0) input gradient
+ * of its dense product (in x out each), plus, where its interface synthesises, the synthesizer's forward and
+ * regression step.
  */
 export function layerCosts(network: Network): number[] {
   return network.layers.map((layer, i) => {
-    let cost = 3 * layer.inputUnits * layer.units;
+    let cost = (i === 0 ? 2 : 3) * layer.inputUnits * layer.units;
     if (isDecoupling(network, i)) {
       const config = network.interfaces[i]!.getConfig();
       const context = config.type === "csg" ? network.outputUnits : 0;
@@ -72,8 +78,22 @@ export function partition(costs: number[], cuts: number[], count: number): Stage
   return best!.stages;
 }
 
-/** The stages of `network` for `workers` Workers, from estimated costs. */
+/**
+ * The stages of `network` for `workers` Workers, from estimated costs; then, bottom up, each stage hands the last
+ * product of its message (`in x out` per example) to the stage below where that lowers the costlier of the two.
+ */
 export function planStages(network: Network, workers: number): Stage[] {
   const cuts = network.interfaces.flatMap((_, i) => isDecoupling(network, i) ? [i] : []);
-  return partition(layerCosts(network), cuts, workers);
+  const stages = partition(layerCosts(network), cuts, workers);
+  for (let k = 1; k < stages.length; k++) {
+    const below = stages[k - 1]!, stage = stages[k]!;
+    const layer = network.layers[stage.lo]!;
+    const product = layer.inputUnits * layer.units;
+    if (Math.max(below.cost + product, stage.cost - product) < Math.max(below.cost, stage.cost)) {
+      below.cost += product;
+      stage.cost -= product;
+      stage.messageBelow = true;
+    }
+  }
+  return stages;
 }

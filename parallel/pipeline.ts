@@ -105,6 +105,7 @@ export async function trainPipeline(network: Network, dataset: Dataset, options:
           lo: st.lo,
           hi: st.hi,
           staleness,
+          messageBelow: st.messageBelow === true,
           fail: k === options.failStage ? "injected failure" : undefined,
           down,
           up,

@@ -3,12 +3,12 @@ import { syntheticDataset } from "../datasets/synthetic.ts";
 import { buildNetwork } from "../network/build.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 import { train } from "../training/train.ts";
-import { partition } from "./partition.ts";
+import { layerCosts, partition, planStages } from "./partition.ts";
 import { WorkerError } from "./pipeline.ts";
 
-const data = syntheticDataset({ features: 16, classes: 4, trainCount: 256, testCount: 64, seed: 5 });
+const data = syntheticDataset({ features: 40, classes: 4, trainCount: 256, testCount: 64, seed: 5 });
 const spec: NetworkSpec = {
-  input: [16],
+  input: [40],
   layers: [
     { type: "dense", units: 12, activation: "relu", interface: "csg" },
     { type: "dense", units: 12, activation: "tanh", interface: { type: "sg", hidden: [8] } },
@@ -26,6 +26,8 @@ Deno.test("a pipeline of Workers with staleness 0 trains exactly like the single
     const piped = buildNetwork(spec);
     const h2 = await train(piped, data, { epochs: 2, batchSize: 32, seed: 3, workers, staleness: 0 });
     assert.equal(h2.epochs[0]!.stages!.length, workers);
+    // On 2 Workers the upper stage hands the last product of its message to the stage below (costs balance).
+    if (workers === 2) assert.equal(h2.epochs[0]!.stages![1]!.messageBelow, true);
     assert.deepEqual(h2.epochs.map((e) => e.loss), h1.epochs.map((e) => e.loss), `${workers} workers: losses`);
     assert.deepEqual(h2.epochs.map((e) => e.testAccuracy), h1.epochs.map((e) => e.testAccuracy));
     assert.deepEqual(weights(piped), weights(single), `${workers} workers: every weight, synthesizers included`);
@@ -57,7 +59,7 @@ Deno.test("a Worker that throws ends train() within seconds with an error naming
 
 Deno.test("a backprop network on 2 Workers trains data-parallel, like the single thread up to float rounding", async () => {
   const bp: NetworkSpec = {
-    input: [16],
+    input: [40],
     layers: [{ type: "dense", units: 12, activation: "tanh" }, { type: "dense", units: 4 }],
     optimizer: { type: "sgd", learningRate: 0.1 },
   };
@@ -70,6 +72,32 @@ Deno.test("a backprop network on 2 Workers trains data-parallel, like the single
   assert.equal(h2.epochs[1]!.testAccuracy, h1.epochs[1]!.testAccuracy);
   single.dispose();
   parallel.dispose();
+});
+
+Deno.test("planStages() gives the upper stage's message product to the stage below when that balances them", () => {
+  const net = buildNetwork({
+    input: [784],
+    layers: [
+      { type: "dense", units: 256, activation: "relu", interface: "csg" },
+      { type: "dense", units: 256, activation: "relu", interface: "csg" },
+      { type: "dense", units: 256, activation: "relu", interface: "csg" },
+      { type: "dense", units: 10 },
+    ],
+  });
+  const costs = layerCosts(net);
+  // Layer 0 needs no input gradient: forward and weight gradient only.
+  assert.equal(costs[0], 2 * 784 * 256 + 3 * 266 * 256);
+  const stages = planStages(net, 2);
+  assert.deepEqual(stages.map((s) => [s.lo, s.hi, s.messageBelow === true]), [[0, 0, false], [1, 3, true]]);
+  assert.deepEqual(stages.map((s) => s.cost), [costs[0]! + 256 * 256, costs[1]! + costs[2]! + costs[3]! - 256 * 256]);
+  // A stage that is already the cheaper one keeps its product.
+  const wide = buildNetwork({
+    input: [4096],
+    layers: [{ type: "dense", units: 64, interface: "sg" }, { type: "dense", units: 10 }],
+  });
+  assert.deepEqual(planStages(wide, 2).map((s) => s.messageBelow === true), [false, false]);
+  net.dispose();
+  wide.dispose();
 });
 
 Deno.test("partition() balances the stages' estimated costs at the allowed cuts", () => {

@@ -7,6 +7,17 @@
  */
 import type { NetworkSpec } from "../network/spec.ts";
 
+/**
+ * The message for the stage below: dL/d(its output) for one step (null: that step skipped the update), or, with
+ * `factor` ([units, width] of the stage's first layer), the left factor [rows, units] of the product that is it.
+ */
+export interface Message {
+  kind: "message";
+  step: number;
+  gradient: Float32Array | null;
+  factor?: { values: Float32Array; shape: [number, number] };
+}
+
 /** Coordinator -> stage. */
 export type ToStage =
   | {
@@ -16,20 +27,22 @@ export type ToStage =
     lo: number;
     hi: number;
     staleness: number;
+    /** Send this stage's message as its two factors, for the stage below to multiply. */
+    messageBelow: boolean;
     fail?: string;
     /** A port to the stage below (messages out, activations in), and to the stage above. */
     down?: MessagePort;
     up?: MessagePort;
   }
   | { kind: "forward"; step: number; x: Float32Array; rows: number; labels: Uint8Array }
-  | { kind: "message"; step: number; gradient: Float32Array | null }
+  | Message
   | { kind: "collect" };
 
 /** Stage -> coordinator. */
 export type FromStage =
   | { kind: "ready" }
   | { kind: "forward"; step: number; x: Float32Array; rows: number; labels: Uint8Array }
-  | { kind: "message"; step: number; gradient: Float32Array | null }
+  | Message
   | { kind: "consumed"; step: number; outstanding: number }
   | { kind: "done"; step: number; loss: number; correct: number }
   | {

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import type { FromStage, ToStage } from "./protocol.ts";
+import type { FromStage, Message, ToStage } from "./protocol.ts";
+import type { RangeResult } from "../network/step_types.ts";
 import { workerInbox } from "./_worker_inbox.ts";
 
 // Before any await: early messages are buffered, not dropped.
@@ -23,10 +24,11 @@ try {
     hi: number;
     last: boolean;
     staleness: number;
+    messageBelow: boolean;
     fail?: string;
   } | null = null;
   const inputs: Extract<ToStage, { kind: "forward" }>[] = [];
-  const messages: Extract<ToStage, { kind: "message" }>[] = [];
+  const messages: Message[] = [];
   const kept = new Map<number, Kept>();
   let collectPending = false;
   const ports: { down?: MessagePort; up?: MessagePort } = {};
@@ -41,12 +43,9 @@ try {
     const x = tf.tensor2d(m.x, [m.rows, features]);
     const context = { labels, step: m.step };
     tf.tidy(() => {
-      const r = s.net.trainRange(s.lo, s.hi, x, context);
+      const r = s.net.trainRange(s.lo, s.hi, x, context, { factorMessage: s.messageBelow });
       // The message for the stage below goes first, so it is delivered before anything this batch causes.
-      if (s.lo > 0) {
-        const g = r.message ? r.message.dataSync().slice() as Float32Array : null;
-        ports.down!.postMessage({ kind: "message", step: m.step, gradient: g }, g ? [g.buffer as ArrayBuffer] : []);
-      }
+      if (s.lo > 0) sendMessage(m.step, r);
       if (!s.last) {
         const out = r.output.dataSync().slice() as Float32Array;
         kept.set(m.step, { trigger: tf.keep(r.output.clone()), labels: tf.keep(labels.clone()) });
@@ -64,14 +63,32 @@ try {
     if (s.lo === 0) post({ kind: "consumed", step: m.step, outstanding });
   };
 
-  const message = (m: Extract<ToStage, { kind: "message" }>) => {
+  const sendMessage = (step: number, r: RangeResult) => {
+    const [left, right] = r.messageFactors ?? [r.message, undefined];
+    const gradient = left ? left.dataSync().slice() as Float32Array : null;
+    const message: Message = { kind: "message", step, gradient };
+    const buffers: ArrayBuffer[] = gradient ? [gradient.buffer as ArrayBuffer] : [];
+    if (right) {
+      message.factor = { values: right.dataSync().slice() as Float32Array, shape: right.shape };
+      buffers.push(message.factor.values.buffer as ArrayBuffer);
+    }
+    ports.down!.postMessage(message, buffers);
+  };
+
+  const message = (m: Message) => {
     const s = stage!;
     const k = kept.get(m.step);
     if (k === undefined) throw new Error(`message for step ${m.step} that this stage has not sent`);
     kept.delete(m.step);
     if (m.gradient) {
       tf.tidy(() => {
-        const g = tf.tensor2d(m.gradient!, k.trigger.shape as [number, number]);
+        const rows = k.trigger.shape[0]!;
+        const g = m.factor
+          ? tf.matMul(
+            tf.tensor2d(m.gradient!, [rows, m.factor.shape[0]]),
+            tf.tensor2d(m.factor.values, m.factor.shape),
+          ) as ReturnType<typeof tf.tensor2d>
+          : tf.tensor2d(m.gradient!, k.trigger.shape as [number, number]);
         s.net.receiveMessage(s.hi, g, k.trigger as never, { labels: k.labels as never, step: m.step });
       });
     }
@@ -114,6 +131,7 @@ try {
             hi: m.hi,
             last: m.hi === net.layers.length - 1,
             staleness: m.staleness,
+            messageBelow: m.messageBelow,
             fail: m.fail,
           };
           ports.down = m.down;

@@ -48,8 +48,9 @@ export function reportMarkdown(report: ComparisonReport): string {
       ``,
       `Pipeline stages (last epoch; busy = computing, waiting = nothing it was allowed to do):`,
       ``,
-      `| configuration | stage | layers | estimated cost (MACs/example) | busy s | waiting s | staleness reached |`,
-      `|---|---|---|---|---|---|---|`,
+      `| configuration | stage | layers | estimated cost (MACs/example) | busy s | waiting s | staleness reached | ` +
+        `message product |`,
+      `|---|---|---|---|---|---|---|---|`,
     );
     for (const r of piped) {
       const stages = r.epochs[r.epochs.length - 1]!.stages ?? [];
@@ -57,10 +58,15 @@ export function reportMarkdown(report: ComparisonReport): string {
         lines.push(
           `| ${r.name} | ${k} | ${st.lo}-${st.hi} | ${st.cost} | ${num(st.busySeconds)} | ${
             num(st.waitSeconds)
-          } | ${st.maxStaleness} |`,
+          } | ${st.maxStaleness} | ${k === 0 ? "-" : st.messageBelow ? "in the stage below" : "here"} |`,
         )
       );
     }
+    lines.push(
+      ``,
+      `Message product: where the last product of a stage's message (the input gradient of its first layer, ` +
+        `dz x W^T) is taken; the planner moves it to the stage below when that balances the estimated costs.`,
+    );
   }
   lines.push(
     ``,
