@@ -35,8 +35,9 @@ export { DatasetError, DivergenceError, SpecError } from "./errors.ts";
 export { Random } from "./random.ts";
 export { Registry } from "./registry.ts";
 
-export type { Layer, LayerConfig, LayerContext, LayerFactory } from "./layers/layer.ts";
-export { Dense } from "./layers/dense.ts";
+export type { ForwardMode, Layer, LayerCache, LayerConfig, LayerContext, LayerFactory } from "./layers/layer.ts";
+export { Dense, type DenseConfig } from "./layers/dense.ts";
+export { BatchNorm, type BatchNormCache, type BatchNormOptions } from "./layers/batch_norm.ts";
 export { ACTIVATION_NAMES } from "./layers/activation.ts";
 
 export type {
@@ -52,7 +53,7 @@ export type { Optimizer, OptimizerConfig, OptimizerFactory } from "./optimizers/
 export type { Loss, LossFactory } from "./losses/loss.ts";
 
 export type { LayerSpec, NetworkSpec } from "./network/spec.ts";
-export { Network, type StepResult } from "./network/network.ts";
+export { Network, type RangeResult, type StepResult } from "./network/network.ts";
 export { buildNetwork, type BuildOptions } from "./network/build.ts";
 export { createRegistries, defaultRegistries, type Registries } from "./network/registries.ts";
 
@@ -60,17 +61,20 @@ export { type Batch, batches, type Dataset, type Split } from "./datasets/datase
 export { loadDataset, type LoadOptions } from "./datasets/load.ts";
 export { DATASET_NAMES } from "./datasets/catalog.ts";
 export { syntheticDataset, type SyntheticOptions } from "./datasets/synthetic.ts";
-export { parseIdx, readIdx } from "./datasets/idx.ts";
+export { type IdxArray, parseIdx, readIdx } from "./datasets/idx.ts";
 
 export { evaluate, type Evaluation } from "./training/evaluate.ts";
 export {
   type BatchInfo,
   type EpochRecord,
   type History,
+  type InterfaceDiagnostics,
   train,
   type TrainCallbacks,
   type TrainOptions,
 } from "./training/train.ts";
+export { type PipelineOptions, type StageRecord, WorkerError } from "./parallel/pipeline.ts";
+export type { Stage } from "./parallel/partition.ts";
 
 /**
  * Registers a neural-interface plugin under `name` in the default registry, so specs can name it.

@@ -24,7 +24,11 @@ export class Registry<F> {
   readonly kind: string;
   #entries = new Map<string, F>();
 
-  /** @param kind What the entries are, used in error messages. */
+  /**
+   * Makes an empty registry.
+   *
+   * @param kind What the entries are, used in error messages.
+   */
   constructor(kind: string) {
     this.kind = kind;
   }

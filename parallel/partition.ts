@@ -8,7 +8,9 @@ import type { Network } from "../network/network.ts";
 
 /** A stage: layers `lo..hi` (inclusive) run in one Worker. */
 export interface Stage {
+  /** The stage's first layer. */
   lo: number;
+  /** The stage's last layer (inclusive). */
   hi: number;
   /** Estimated multiply-adds per example of the stage (layers forward and backward, plus its synthesizers). */
   cost: number;
