@@ -25,9 +25,15 @@ export function show(value: unknown): string {
  *
  * @example
  * ```ts
- * import { SpecError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * import { buildNetwork, SpecError } from "./mod.ts";
+ *
+ * assert.throws(
+ *   () => buildNetwork({ input: [4], layers: [{ type: "dense", units: 0 }] }),
+ *   (error) => error instanceof SpecError && error.path === "layers[0].units" && error.value === 0,
+ * );
  * const e = new SpecError("layers[0].units", 0, "must be a positive integer");
- * console.assert(e.message === 'Invalid spec: layers[0].units must be a positive integer, got 0');
+ * assert.equal(e.message, "Invalid spec: layers[0].units must be a positive integer, got 0");
  * ```
  */
 export class SpecError extends Error {

@@ -7,6 +7,7 @@
  *
  * @example Train a small classifier on MNIST
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildNetwork, evaluate, loadDataset, train } from "./mod.ts";
  *
  * const mnist = await loadDataset("mnist", { trainCount: 2000, testCount: 500 });
@@ -20,7 +21,9 @@
  *   optimizer: { type: "adam", learningRate: 0.001 },
  * });
  * const history = train(net, mnist, { epochs: 1, batchSize: 64, seed: 1 });
- * console.log(history.epochs[0]?.testAccuracy, evaluate(net, mnist.test).accuracy);
+ * const { accuracy } = evaluate(net, mnist.test);
+ * assert.equal(history.epochs[0]?.testAccuracy, accuracy);
+ * assert.ok(accuracy > 0.5, `test accuracy ${accuracy} after one short epoch (chance: 0.1)`);
  * net.dispose();
  * ```
  *
@@ -83,8 +86,17 @@ export type { Stage } from "./parallel/partition.ts";
  *
  * @example
  * ```ts
- * import { Backprop, registerInterface } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import { Backprop, buildNetwork, registerInterface } from "./mod.ts";
+ *
  * registerInterface("my-backprop", () => new Backprop());
+ * const net = buildNetwork({
+ *   input: [4],
+ *   layers: [{ type: "dense", units: 8, interface: "my-backprop" }, { type: "dense", units: 2 }],
+ * });
+ * assert.ok(net.interfaces[0] instanceof Backprop);
+ * assert.throws(() => registerInterface("my-backprop", () => new Backprop()), TypeError);
+ * net.dispose();
  * ```
  */
 export function registerInterface(name: string, factory: InterfaceFactory): void {

@@ -37,12 +37,21 @@ export const DENSE_FIELDS = ["type", "units", "activation", "batchNorm"] as cons
  *
  * @example
  * ```ts
- * import { tf } from "../deps.ts";
- * import { Random } from "../random.ts";
- * import { Dense } from "./dense.ts";
- * const layer = new Dense({ type: "dense", units: 3, activation: "relu" }, { inputUnits: 2, path: "layers[0]", random: new Random(1) });
- * const { output } = layer.forward(tf.ones([4, 2]), "eval");
- * console.assert(output.shape[1] === 3);
+ * import assert from "node:assert/strict";
+ * import { Dense, Random, tf } from "../mod.ts";
+ *
+ * const layer = new Dense({ type: "dense", units: 3, activation: "relu" }, {
+ *   inputUnits: 2,
+ *   path: "layers[0]",
+ *   random: new Random(1),
+ * });
+ * const x = tf.ones([4, 2]) as tf.Tensor2D;
+ * const { output } = layer.forward(x, "eval");
+ * assert.deepEqual(output.shape, [4, 3]);
+ * assert.ok(output.dataSync().every((v) => v >= 0)); // relu
+ * assert.equal(layer.toString(), "dense(2 -> 3, relu)");
+ * tf.dispose([x, output]);
+ * layer.dispose();
  * ```
  */
 export class Dense implements Layer {
