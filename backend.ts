@@ -20,9 +20,13 @@ export type BackendName = typeof BACKENDS[number];
  *
  * @example Switch to the pure-JavaScript backend and back
  * ```ts
- * import { useBackend } from "./backend.ts";
- * await useBackend("cpu");
+ * import assert from "node:assert/strict";
+ * import { backendInfo, useBackend } from "./mod.ts";
+ *
+ * assert.equal(await useBackend("cpu"), "cpu");
+ * assert.equal(backendInfo().backend, "cpu");
  * await useBackend("wasm");
+ * assert.equal(backendInfo().backend, "wasm");
  * ```
  */
 export async function useBackend(name: string = "wasm"): Promise<BackendName> {

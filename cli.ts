@@ -30,8 +30,11 @@ ${COMPARE_USAGE}`;
 
 /** Where the CLI writes, and whether stderr is a terminal. */
 export interface CliIO {
+  /** Writes normal output (results, help). */
   out: (text: string) => void;
+  /** Writes progress and error messages. */
   err: (text: string) => void;
+  /** Whether `err` is a terminal, so progress can be redrawn on one line. */
   live: boolean;
 }
 

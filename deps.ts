@@ -7,16 +7,55 @@
  *
  * @module
  */
-import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import * as tfjs from "npm:@tensorflow/tfjs@4.22.0";
 export {
   getThreadsCount as wasmThreadsCount,
   version_wasm as wasmVersion,
 } from "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
 
 // tfjs prints a hint to install tfjs-node when it sees a Node-like runtime; production mode keeps it quiet.
-tf.enableProdMode();
+tfjs.enableProdMode();
 // Only wasm (preferred) and cpu: tfjs would try WebGL first, which fails noisily in Deno Workers.
-for (const name of ["webgl", "webgpu"]) if (tf.findBackendFactory(name)) tf.removeBackend(name);
-await tf.ready();
+for (const name of ["webgl", "webgpu"]) if (tfjs.findBackendFactory(name)) tfjs.removeBackend(name);
+await tfjs.ready();
 
-export { tf };
+/**
+ * TensorFlow.js (`npm:@tensorflow/tfjs@4.22.0`): the same module instance, and so the same backend and tensor
+ * registry, that `dni` uses. Make the tensors you pass to `dni` with it. Its functions are documented at
+ * https://js.tensorflow.org/api/4.22.0/.
+ *
+ * @example Make a tensor with the instance `dni` uses
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "./mod.ts";
+ *
+ * const x: tf.Tensor2D = tf.ones([2, 3]);
+ * assert.deepEqual(x.shape, [2, 3]);
+ * x.dispose();
+ * ```
+ */
+export const tf: typeof tfjs = tfjs;
+
+/**
+ * The TensorFlow.js types that `dni`'s signatures use, as `tf.Tensor2D` and so on. Each is the TensorFlow.js type of
+ * that name; they are declared here, with documentation, because `deno doc --lint` cannot follow the undocumented
+ * types of an npm package. Other TensorFlow.js types: `import type { ... } from "npm:@tensorflow/tfjs@4.22.0"`.
+ */
+export declare namespace tf {
+  /** A tensor of any rank. */
+  export type Tensor = tfjs.Tensor;
+  /** A scalar (rank 0), e.g. a loss. */
+  export type Scalar = tfjs.Scalar;
+  /** A vector (rank 1), e.g. a bias or a batch of labels. */
+  export type Tensor1D = tfjs.Tensor1D;
+  /** A matrix (rank 2): a batch of activations, gradients or one-hot labels, one row per example. */
+  export type Tensor2D = tfjs.Tensor2D;
+  /** A mutable tensor of any rank: a weight, or a running statistic. */
+  export type Variable = tfjs.Variable;
+  /** A TensorFlow.js layers model (the comparison's peer). */
+  export type LayersModel = tfjs.LayersModel;
+  /** A TensorFlow.js sequential layers model (the comparison's peer). */
+  export type Sequential = tfjs.Sequential;
+  /** A `tf.train` optimizer (the reference the optimizers are tested against). */
+  export type Optimizer = tfjs.Optimizer;
+}

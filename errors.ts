@@ -25,9 +25,15 @@ export function show(value: unknown): string {
  *
  * @example
  * ```ts
- * import { SpecError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * import { buildNetwork, SpecError } from "./mod.ts";
+ *
+ * assert.throws(
+ *   () => buildNetwork({ input: [4], layers: [{ type: "dense", units: 0 }] }),
+ *   (error) => error instanceof SpecError && error.path === "layers[0].units" && error.value === 0,
+ * );
  * const e = new SpecError("layers[0].units", 0, "must be a positive integer");
- * console.assert(e.message === 'Invalid spec: layers[0].units must be a positive integer, got 0');
+ * assert.equal(e.message, "Invalid spec: layers[0].units must be a positive integer, got 0");
  * ```
  */
 export class SpecError extends Error {
@@ -37,6 +43,8 @@ export class SpecError extends Error {
   readonly value: unknown;
 
   /**
+   * Makes the error; the message is `Invalid spec: <path> <problem>, got <value>`.
+   *
    * @param path Where in the spec, e.g. `layers[1].interface`.
    * @param value The value found there.
    * @param problem What is wrong, e.g. `must be a positive integer`.
@@ -55,6 +63,8 @@ export class DatasetError extends Error {
   readonly file: string;
 
   /**
+   * Makes the error; the message is `Dataset file <file>: <problem>`.
+   *
    * @param file The file at fault.
    * @param problem What is wrong with it.
    */
@@ -67,11 +77,14 @@ export class DatasetError extends Error {
 
 /** Training diverged: a loss became NaN or infinite. Nothing is updated after the step that showed it. */
 export class DivergenceError extends Error {
-  /** The epoch (from 1) and batch (from 1) where it happened. */
+  /** The epoch (from 1) where it happened. */
   readonly epoch: number;
+  /** The batch within the epoch (from 1) where it happened. */
   readonly batch: number;
 
   /**
+   * Makes the error; the message names what diverged, its value, the epoch and the batch.
+   *
    * @param what What was not finite, e.g. `the loss`.
    * @param value The value (NaN or +-Infinity).
    * @param epoch Epoch, from 1.

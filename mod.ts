@@ -7,6 +7,7 @@
  *
  * @example Train a small classifier on MNIST
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildNetwork, evaluate, loadDataset, train } from "./mod.ts";
  *
  * const mnist = await loadDataset("mnist", { trainCount: 2000, testCount: 500 });
@@ -20,7 +21,9 @@
  *   optimizer: { type: "adam", learningRate: 0.001 },
  * });
  * const history = train(net, mnist, { epochs: 1, batchSize: 64, seed: 1 });
- * console.log(history.epochs[0]?.testAccuracy, evaluate(net, mnist.test).accuracy);
+ * const { accuracy } = evaluate(net, mnist.test);
+ * assert.equal(history.epochs[0]?.testAccuracy, accuracy);
+ * assert.ok(accuracy > 0.5, `test accuracy ${accuracy} after one short epoch (chance: 0.1)`);
  * net.dispose();
  * ```
  *
@@ -35,8 +38,17 @@ export { DatasetError, DivergenceError, SpecError } from "./errors.ts";
 export { Random } from "./random.ts";
 export { Registry } from "./registry.ts";
 
-export type { Layer, LayerConfig, LayerContext, LayerFactory, LayerGradients } from "./layers/layer.ts";
-export { Dense } from "./layers/dense.ts";
+export type {
+  ForwardMode,
+  Layer,
+  LayerCache,
+  LayerConfig,
+  LayerContext,
+  LayerFactory,
+  LayerGradients,
+} from "./layers/layer.ts";
+export { Dense, type DenseConfig } from "./layers/dense.ts";
+export { BatchNorm, type BatchNormCache, type BatchNormOptions } from "./layers/batch_norm.ts";
 export { ACTIVATION_NAMES } from "./layers/activation.ts";
 
 export type {
@@ -52,7 +64,7 @@ export type { Optimizer, OptimizerConfig, OptimizerFactory } from "./optimizers/
 export type { Loss, LossFactory } from "./losses/loss.ts";
 
 export type { LayerSpec, NetworkSpec } from "./network/spec.ts";
-export { Network, type StepResult } from "./network/network.ts";
+export { Network, type RangeOptions, type RangeResult, type StepResult } from "./network/network.ts";
 export { buildNetwork, type BuildOptions } from "./network/build.ts";
 export { createRegistries, defaultRegistries, type Registries } from "./network/registries.ts";
 
@@ -60,17 +72,20 @@ export { type Batch, batches, type Dataset, type Split } from "./datasets/datase
 export { loadDataset, type LoadOptions } from "./datasets/load.ts";
 export { DATASET_NAMES } from "./datasets/catalog.ts";
 export { syntheticDataset, type SyntheticOptions } from "./datasets/synthetic.ts";
-export { parseIdx, readIdx } from "./datasets/idx.ts";
+export { type IdxArray, parseIdx, readIdx } from "./datasets/idx.ts";
 
 export { evaluate, type Evaluation } from "./training/evaluate.ts";
 export {
   type BatchInfo,
   type EpochRecord,
   type History,
+  type InterfaceDiagnostics,
   train,
   type TrainCallbacks,
   type TrainOptions,
 } from "./training/train.ts";
+export { type PipelineOptions, type StageRecord, WorkerError } from "./parallel/pipeline.ts";
+export type { Stage } from "./parallel/partition.ts";
 
 /**
  * Registers a neural-interface plugin under `name` in the default registry, so specs can name it.
@@ -79,8 +94,17 @@ export {
  *
  * @example
  * ```ts
- * import { Backprop, registerInterface } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import { Backprop, buildNetwork, registerInterface } from "./mod.ts";
+ *
  * registerInterface("my-backprop", () => new Backprop());
+ * const net = buildNetwork({
+ *   input: [4],
+ *   layers: [{ type: "dense", units: 8, interface: "my-backprop" }, { type: "dense", units: 2 }],
+ * });
+ * assert.ok(net.interfaces[0] instanceof Backprop);
+ * assert.throws(() => registerInterface("my-backprop", () => new Backprop()), TypeError);
+ * net.dispose();
  * ```
  */
 export function registerInterface(name: string, factory: InterfaceFactory): void {

@@ -10,6 +10,8 @@ export class Random {
   #state: number;
 
   /**
+   * Makes a generator whose sequence depends only on `seed`.
+   *
    * @param seed Any integer; the same seed gives the same sequence.
    */
   constructor(seed: number) {

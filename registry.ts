@@ -13,10 +13,13 @@
  *
  * @example
  * ```ts
- * import { Registry } from "./registry.ts";
+ * import assert from "node:assert/strict";
+ * import { Registry } from "./mod.ts";
+ *
  * const colors = new Registry<() => string>("color");
  * colors.register("red", () => "#f00");
- * console.assert(colors.get("red")() === "#f00");
+ * assert.equal(colors.get("red")(), "#f00");
+ * assert.throws(() => colors.get("blue"), /Unknown color "blue": known colors are red/);
  * ```
  */
 export class Registry<F> {
@@ -24,7 +27,11 @@ export class Registry<F> {
   readonly kind: string;
   #entries = new Map<string, F>();
 
-  /** @param kind What the entries are, used in error messages. */
+  /**
+   * Makes an empty registry.
+   *
+   * @param kind What the entries are, used in error messages.
+   */
   constructor(kind: string) {
     this.kind = kind;
   }

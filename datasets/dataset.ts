@@ -64,10 +64,12 @@ export function checkSplit(name: string, split: Split, features: number, classes
  *
  * @example
  * ```ts
- * import { batches } from "./dataset.ts";
+ * import assert from "node:assert/strict";
+ * import { batches } from "../mod.ts";
+ *
  * const split = { x: new Float32Array(10 * 2), labels: new Uint8Array(10), count: 10 };
  * const sizes = [...batches(split, 2, 4, 7)].map((b) => b.size);
- * console.assert(sizes.join() === "4,4,2");
+ * assert.deepEqual(sizes, [4, 4, 2]);
  * ```
  */
 export function* batches(split: Split, features: number, batchSize: number, seed: number | null): Generator<Batch> {

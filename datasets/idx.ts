@@ -44,9 +44,14 @@ export async function gunzip(bytes: Uint8Array, file: string): Promise<Uint8Arra
  *
  * @example
  * ```ts
- * import { parseIdx } from "./idx.ts";
+ * import assert from "node:assert/strict";
+ * import { parseIdx } from "../mod.ts";
+ *
+ * // magic number 0x00000801 (unsigned bytes, one dimension), the dimension (3), then the data
  * const bytes = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9]);
- * console.assert(parseIdx(bytes, "labels", 1).data.join() === "7,8,9");
+ * const labels = parseIdx(bytes, "labels", 1);
+ * assert.deepEqual(labels.dims, [3]);
+ * assert.deepEqual([...labels.data], [7, 8, 9]);
  * ```
  */
 export function parseIdx(bytes: Uint8Array, file: string, expectedRank: number): IdxArray {

@@ -39,9 +39,15 @@ export interface LoadOptions {
  *
  * @example Load 1000 MNIST training examples
  * ```ts
- * import { loadDataset } from "./load.ts";
+ * import assert from "node:assert/strict";
+ * import { loadDataset } from "../mod.ts";
+ *
  * const mnist = await loadDataset("mnist", { trainCount: 1000, testCount: 100 });
- * console.assert(mnist.train.count === 1000 && mnist.features === 784);
+ * assert.equal(mnist.features, 784);
+ * assert.equal(mnist.classes, 10);
+ * assert.equal(mnist.train.count, 1000);
+ * assert.equal(mnist.train.x.length, 1000 * 784);
+ * assert.ok(mnist.train.x.every((v) => v >= 0 && v <= 1));
  * ```
  */
 export async function loadDataset(name: string, options: LoadOptions = {}): Promise<Dataset> {

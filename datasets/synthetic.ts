@@ -28,9 +28,13 @@ export interface SyntheticOptions {
  *
  * @example
  * ```ts
- * import { syntheticDataset } from "./synthetic.ts";
+ * import assert from "node:assert/strict";
+ * import { syntheticDataset } from "../mod.ts";
+ *
  * const data = syntheticDataset({ features: 8, classes: 3, trainCount: 60, testCount: 30 });
- * console.assert(data.train.x.length === 60 * 8);
+ * assert.equal(data.train.x.length, 60 * 8);
+ * assert.equal(data.test.count, 30);
+ * assert.ok(data.train.labels.every((label) => label < 3));
  * ```
  */
 export function syntheticDataset(options: SyntheticOptions = {}): Dataset {

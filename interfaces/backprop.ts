@@ -13,13 +13,16 @@ import type { InterfaceConfig, InterfaceContext, NeuralInterface } from "./inter
  *
  * @example
  * ```ts
- * import { tf } from "../deps.ts";
- * import { Backprop } from "./backprop.ts";
- * const iface = new Backprop();
- * const message = tf.ones([2, 3]) as tf.Tensor2D;
+ * import assert from "node:assert/strict";
+ * import { Backprop, type NeuralInterface, tf } from "../mod.ts";
+ *
+ * const iface: NeuralInterface = new Backprop();
+ * const trigger = tf.ones([2, 3]) as tf.Tensor2D;
+ * const message = tf.fill([2, 3], 0.5) as tf.Tensor2D;
  * const context = { labels: tf.zeros([2, 10]) as tf.Tensor2D, step: 0 };
- * console.assert(iface.send(message, context) === undefined);
- * console.assert(iface.receive(message, message, context) === message);
+ * assert.equal(iface.send(trigger, context), undefined); // no gradient in the forward pass: wait
+ * assert.equal(iface.receive(message, trigger, context), message); // the true gradient, unchanged
+ * tf.dispose([trigger, message, context.labels]);
  * ```
  */
 export class Backprop implements NeuralInterface {

@@ -43,13 +43,25 @@ export interface SynthesizerOptions {
  *
  * @example The first prediction is zero
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tf } from "../deps.ts";
  * import { Random } from "../random.ts";
  * import { Sgd } from "../optimizers/rules.ts";
  * import { Synthesizer } from "./synthesizer.ts";
- * const synth = new Synthesizer({ units: 4, contextUnits: 0, hidden: [], batchNorm: false, optimizer: new Sgd(0.1), random: new Random(0) });
- * const { output } = synth.forward(tf.ones([2, 4]) as tf.Tensor2D, "probe");
- * console.assert(output.max().dataSync()[0] === 0 && output.min().dataSync()[0] === 0);
+ *
+ * const synth = new Synthesizer({
+ *   units: 4,
+ *   contextUnits: 0,
+ *   hidden: [],
+ *   batchNorm: false,
+ *   optimizer: new Sgd(0.1),
+ *   random: new Random(0),
+ * });
+ * const trigger = tf.ones([2, 4]) as tf.Tensor2D;
+ * const { output } = synth.forward(trigger, "probe");
+ * assert.deepEqual(output.shape, [2, 4]);
+ * assert.deepEqual([...output.dataSync()], new Array(8).fill(0)); // the output layer starts at zero
+ * tf.dispose([trigger, output]);
  * synth.dispose();
  * ```
  */

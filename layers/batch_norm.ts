@@ -17,24 +17,30 @@ export interface BatchNormOptions {
 
 /** What the forward pass keeps for the backward pass. */
 export interface BatchNormCache {
+  /** The normalised input (z - mean) / sqrt(var + eps), [B, units]. */
   normalized: tf.Tensor2D;
+  /** 1 / sqrt(var + eps), [units]. */
   invStd: tf.Tensor1D;
 }
 
 /** Batch normalisation of `units` features: y = gamma * (z - mean) / sqrt(var + eps) + beta. */
 export class BatchNorm {
   /** Scale, initialised to 1. */
-  readonly gamma: tf.Variable<tf.Rank.R1>;
+  readonly gamma: tf.Variable;
   /** Shift, initialised to 0. */
-  readonly beta: tf.Variable<tf.Rank.R1>;
+  readonly beta: tf.Variable;
   /** Running mean, for evaluation. */
-  readonly movingMean: tf.Variable<tf.Rank.R1>;
+  readonly movingMean: tf.Variable;
   /** Running variance, for evaluation. */
-  readonly movingVariance: tf.Variable<tf.Rank.R1>;
+  readonly movingVariance: tf.Variable;
+  /** Added to the variance. */
   readonly epsilon: number;
+  /** Weight of the old value in the running statistics. */
   readonly momentum: number;
 
   /**
+   * Makes a batch normalisation with gamma 1, beta 0 and running statistics (0, 1).
+   *
    * @param units Number of features.
    * @param options Epsilon and momentum.
    */
@@ -51,8 +57,8 @@ export class BatchNorm {
   forward(z: tf.Tensor2D, mode: ForwardMode): { output: tf.Tensor2D; cache: BatchNormCache } {
     let mean: tf.Tensor1D, variance: tf.Tensor1D;
     if (mode === "eval") {
-      mean = this.movingMean;
-      variance = this.movingVariance;
+      mean = this.movingMean as tf.Tensor1D;
+      variance = this.movingVariance as tf.Tensor1D;
     } else {
       const moments = tf.moments(z, 0);
       mean = moments.mean as tf.Tensor1D;

@@ -8,10 +8,11 @@ import { tf } from "../deps.ts";
 import { bool, checkObject, oneOf, positiveInt } from "../_validate.ts";
 import { type Activation, ACTIVATION_NAMES, ACTIVATIONS } from "./activation.ts";
 import { BatchNorm, type BatchNormCache } from "./batch_norm.ts";
-import type { ForwardMode, Layer, LayerConfig, LayerContext, LayerGradients } from "./layer.ts";
+import type { ForwardMode, Layer, LayerCache, LayerConfig, LayerContext, LayerGradients } from "./layer.ts";
 
 /** The fields of a dense layer's spec. */
 export interface DenseConfig extends LayerConfig {
+  /** Always `"dense"`. */
   type: "dense";
   /** Output width. */
   units: number;
@@ -36,27 +37,46 @@ export const DENSE_FIELDS = ["type", "units", "activation", "batchNorm"] as cons
  *
  * @example
  * ```ts
- * import { tf } from "../deps.ts";
- * import { Random } from "../random.ts";
- * import { Dense } from "./dense.ts";
- * const layer = new Dense({ type: "dense", units: 3, activation: "relu" }, { inputUnits: 2, path: "layers[0]", random: new Random(1) });
- * const { output } = layer.forward(tf.ones([4, 2]), "eval");
- * console.assert(output.shape[1] === 3);
+ * import assert from "node:assert/strict";
+ * import { Dense, Random, tf } from "../mod.ts";
+ *
+ * const layer = new Dense({ type: "dense", units: 3, activation: "relu" }, {
+ *   inputUnits: 2,
+ *   path: "layers[0]",
+ *   random: new Random(1),
+ * });
+ * const x = tf.ones([4, 2]) as tf.Tensor2D;
+ * const { output } = layer.forward(x, "eval");
+ * assert.deepEqual(output.shape, [4, 3]);
+ * assert.ok(output.dataSync().every((v) => v >= 0)); // relu
+ * assert.equal(layer.toString(), "dense(2 -> 3, relu)");
+ * tf.dispose([x, output]);
+ * layer.dispose();
  * ```
  */
 export class Dense implements Layer {
+  /** The registered type name. */
   readonly type = "dense";
+  /** Width of the input. */
   readonly inputUnits: number;
+  /** Width of the output. */
   readonly units: number;
-  readonly kernel: tf.Variable<tf.Rank.R2>;
-  readonly bias?: tf.Variable<tf.Rank.R1>;
+  /** The weights W, [inputUnits, units]. */
+  readonly kernel: tf.Variable;
+  /** The bias b, [units]; absent with batch norm (its beta takes the place). */
+  readonly bias?: tf.Variable;
+  /** The batch normalisation, when the spec asks for it. */
   readonly batchNorm?: BatchNorm;
+  /** Trainable variables, in the order `backward` returns their gradients. */
   readonly trainable: readonly tf.Variable[];
+  /** Non-trainable state: batch norm's running statistics, if any. */
   readonly state: readonly tf.Variable[];
   readonly #activationName: string;
   readonly #activation: Activation;
 
   /**
+   * Makes the layer from its spec, drawing the initial weights from the context's generator.
+   *
    * @param config The layer's spec.
    * @param context Input width, spec path and seeded generator.
    * @throws {SpecError} If a field is missing or invalid.
@@ -83,7 +103,7 @@ export class Dense implements Layer {
     }
   }
 
-  forward(x: tf.Tensor2D, mode: ForwardMode): { output: tf.Tensor2D; cache: DenseCache } {
+  forward(x: tf.Tensor2D, mode: ForwardMode): { output: tf.Tensor2D; cache: LayerCache } {
     let preActivation: tf.Tensor2D = tf.matMul(x, this.kernel);
     let bn: BatchNormCache | undefined;
     if (this.batchNorm) {
@@ -117,7 +137,7 @@ export class Dense implements Layer {
     gradients.push(tf.matMul(tf.transpose(x), dz), ...tail);
     if (needInputGradient === "factors") {
       // A copy of the kernel's transpose: the optimizer replaces the kernel before the product is taken.
-      return { inputGradientFactors: [dz, tf.transpose(this.kernel)], gradients };
+      return { inputGradientFactors: [dz, tf.transpose(this.kernel) as tf.Tensor2D], gradients };
     }
     const inputGradient = needInputGradient ? tf.matMul(dz, tf.transpose(this.kernel)) as tf.Tensor2D : undefined;
     return { inputGradient, gradients };
@@ -135,6 +155,7 @@ export class Dense implements Layer {
     this.batchNorm?.dispose();
   }
 
+  /** The layer's structure, e.g. `dense(784 -> 256, bn, relu)`. */
   toString(): string {
     return `dense(${this.inputUnits} -> ${this.units}${this.batchNorm ? ", bn" : ""}, ${this.#activationName})`;
   }

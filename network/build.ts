@@ -33,14 +33,18 @@ export interface BuildOptions {
  *
  * @example Build a 784-256-10 classifier and print it
  * ```ts
- * import { buildNetwork } from "./build.ts";
+ * import assert from "node:assert/strict";
+ * import { buildNetwork } from "../mod.ts";
+ *
  * const net = buildNetwork({
  *   input: [784],
  *   layers: [{ type: "dense", units: 256, activation: "relu" }, { type: "dense", units: 10 }],
  *   loss: "softmax-cross-entropy",
  *   optimizer: { type: "adam", learningRate: 0.001 },
  * });
- * console.log(net.toString());
+ * assert.equal(net.layers.length, 2);
+ * assert.equal(net.interfaces[0]?.type, "backprop"); // the default interface
+ * assert.deepEqual(buildNetwork(net.getSpec()).getSpec(), net.getSpec());
  * net.dispose();
  * ```
  */

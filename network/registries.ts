@@ -31,9 +31,13 @@ export interface Registries {
  *
  * @example
  * ```ts
- * import { createRegistries } from "./registries.ts";
+ * import assert from "node:assert/strict";
+ * import { Backprop, createRegistries, defaultRegistries } from "../mod.ts";
+ *
  * const registries = createRegistries();
- * console.assert(registries.interfaces.has("backprop"));
+ * assert.ok(registries.interfaces.has("backprop"));
+ * registries.interfaces.register("mine", () => new Backprop());
+ * assert.ok(!defaultRegistries.interfaces.has("mine")); // the default registries are untouched
  * ```
  */
 export function createRegistries(): Registries {

@@ -24,7 +24,9 @@ export interface LayerSpec extends LayerConfig {
  *
  * @example
  * ```ts
- * import type { NetworkSpec } from "./spec.ts";
+ * import assert from "node:assert/strict";
+ * import { buildNetwork, type NetworkSpec } from "../mod.ts";
+ *
  * const spec: NetworkSpec = {
  *   input: [784],
  *   layers: [
@@ -34,6 +36,9 @@ export interface LayerSpec extends LayerConfig {
  *   loss: "softmax-cross-entropy",
  *   optimizer: { type: "adam", learningRate: 0.001 },
  * };
+ * const net = buildNetwork(spec);
+ * assert.equal(net.layers[0]?.units, 256);
+ * net.dispose();
  * ```
  */
 export interface NetworkSpec {

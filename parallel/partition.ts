@@ -8,7 +8,9 @@ import type { Network } from "../network/network.ts";
 
 /** A stage: layers `lo..hi` (inclusive) run in one Worker. */
 export interface Stage {
+  /** The stage's first layer. */
   lo: number;
+  /** The stage's last layer (inclusive). */
   hi: number;
   /** Estimated multiply-adds per example of the stage (layers forward and backward, plus its synthesizers). */
   cost: number;
@@ -51,10 +53,12 @@ export function layerCosts(network: Network): number[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { partition } from "./partition.ts";
- * // four layers; cuts allowed after layers 0, 1 and 2
+ *
+ * // four layers costing 6, 2, 2 and 1; cuts allowed after layers 0, 1 and 2
  * const stages = partition([6, 2, 2, 1], [0, 1, 2], 2);
- * console.assert(stages.length === 2 && stages[0]!.hi === 0);
+ * assert.deepEqual(stages.map(({ lo, hi }) => [lo, hi]), [[0, 0], [1, 3]]);
  * ```
  */
 export function partition(costs: number[], cuts: number[], count: number): Stage[] {

@@ -40,8 +40,16 @@ export interface PipelineOptions extends TrainOptions {
 
 /** A Worker failed; the message names the module. */
 export class WorkerError extends Error {
-  /** Index of the stage, and its layers. */
+  /** Index of the stage (the module) that failed. */
   readonly stage: number;
+  /**
+   * Makes the error; the message is `Module <stage> (layers <lo>-<hi>) failed: <problem>`.
+   *
+   * @param stage Index of the stage.
+   * @param lo The stage's first layer.
+   * @param hi The stage's last layer.
+   * @param problem What went wrong in the Worker.
+   */
   constructor(stage: number, lo: number, hi: number, problem: string) {
     super(`Module ${stage} (layers ${lo}-${hi}) failed: ${problem}`);
     this.name = "WorkerError";

@@ -31,8 +31,12 @@ export const COMPARE_INTERFACES = ["backprop", "sg", "csg", "tfjs-layers"] as co
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fcnSpec } from "./configs.ts";
- * console.assert(fcnSpec(3, "csg").layers.length === 4);
+ *
+ * const spec = fcnSpec(3, "csg");
+ * assert.equal(spec.layers.length, 4); // three hidden layers and the output layer
+ * assert.equal(spec.layers[0]?.interface, "csg");
  * ```
  */
 export function fcnSpec(depth: number, iface: string, features = 784, classes = 10): NetworkSpec {

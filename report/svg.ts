@@ -28,9 +28,12 @@ function ticks(lo: number, hi: number, count = 5): number[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lineChart } from "./svg.ts";
+ *
  * const svg = lineChart([{ name: "a", points: [[0, 0.5], [1, 0.9]] }], { title: "t", xLabel: "x", yLabel: "y" });
- * console.assert(svg.startsWith("<svg") && svg.includes("polyline"));
+ * assert.ok(svg.startsWith("<svg"));
+ * assert.match(svg, /<polyline/);
  * ```
  */
 export function lineChart(
@@ -107,9 +110,15 @@ export interface Bar {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { barChart } from "./svg.ts";
- * const svg = barChart([{ name: "stage 0", segments: [{ label: "busy", value: 3 }, { label: "waiting", value: 1 }] }], { title: "t", xLabel: "s" });
- * console.assert(svg.includes("<rect") && svg.includes("stage 0"));
+ *
+ * const svg = barChart([{ name: "stage 0", segments: [{ label: "busy", value: 3 }, { label: "waiting", value: 1 }] }], {
+ *   title: "t",
+ *   xLabel: "s",
+ * });
+ * assert.match(svg, /<rect/);
+ * assert.match(svg, /stage 0/);
  * ```
  */
 export function barChart(

@@ -38,11 +38,14 @@ export function batchTensors(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildNetwork, evaluate, syntheticDataset } from "../mod.ts";
- * const data = syntheticDataset({ features: 8, classes: 3 });
+ *
+ * const data = syntheticDataset({ features: 8, classes: 3, testCount: 90 });
  * const net = buildNetwork({ input: [8], layers: [{ type: "dense", units: 3 }] });
- * const { accuracy } = evaluate(net, data.test);
- * console.assert(accuracy >= 0 && accuracy <= 1);
+ * const { loss, accuracy, count } = evaluate(net, data.test);
+ * assert.equal(count, 90);
+ * assert.ok(Number.isFinite(loss) && accuracy >= 0 && accuracy <= 1);
  * net.dispose();
  * ```
  */

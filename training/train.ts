@@ -118,11 +118,17 @@ export interface TrainOptions {
  *
  * @example Train a small network on synthetic data
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildNetwork, syntheticDataset, train } from "../mod.ts";
+ *
  * const data = syntheticDataset({ features: 8, classes: 3 });
- * const net = buildNetwork({ input: [8], layers: [{ type: "dense", units: 16, activation: "relu" }, { type: "dense", units: 3 }] });
+ * const net = buildNetwork({
+ *   input: [8],
+ *   layers: [{ type: "dense", units: 16, activation: "relu" }, { type: "dense", units: 3 }],
+ * });
  * const history = train(net, data, { epochs: 2, batchSize: 32, seed: 1 });
- * console.assert(history.epochs.length === 2);
+ * assert.equal(history.epochs.length, 2);
+ * assert.ok(history.epochs[1]!.loss < history.epochs[0]!.loss, "the training loss falls");
  * net.dispose();
  * ```
  */
