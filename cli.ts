@@ -1,30 +1,36 @@
 /**
- * The `dni` command line: `train` a spec on a dataset, `compare` interfaces side by side, or run the `demo`.
+ * The `dni` command line: `train` a spec on a dataset, `evaluate` a saved checkpoint, `compare` interfaces side by
+ * side, or run the `demo`.
  *
  * ```
- * deno run -A cli.ts train --spec examples/fcn3_backprop.json --epochs 10
+ * deno run -A cli.ts train --spec examples/fcn3_backprop.json --epochs 10 --save checkpoints/fcn3
+ * deno run -A cli.ts evaluate --load checkpoints/fcn3
  * deno run -A cli.ts demo
  * ```
  *
- * Bad flags, specs and dataset files are reported in one line on stderr, with exit status 2 (usage) or 1.
+ * Bad flags, specs, dataset files and checkpoints are reported in one line on stderr, with exit status 2 (usage) or 1.
  *
  * @module
  */
-import { DatasetError, DivergenceError, SpecError } from "./errors.ts";
+import { CheckpointError, DatasetError, DivergenceError, SpecError } from "./errors.ts";
 import { WorkerError } from "./parallel/pipeline.ts";
 import { UsageError } from "./cli/args.ts";
 import { COMPARE_USAGE, compareCommand } from "./cli/compare_command.ts";
 import { demoCommand } from "./cli/demo_command.ts";
+import { EVALUATE_USAGE, evaluateCommand } from "./cli/evaluate_command.ts";
 import { TRAIN_USAGE, trainCommand } from "./cli/train_command.ts";
 
 const USAGE = `Usage: cli.ts <command> [options]
 
 Commands:
   train    train a network spec on a dataset (cli.ts train --help)
+  evaluate test loss and accuracy of a saved checkpoint (cli.ts evaluate --help)
   compare  train backprop, sg, csg and TF.js layers side by side and write a report (cli.ts compare --help)
   demo     a short compare on the shipped MNIST, offline (reports/demo)
 
 ${TRAIN_USAGE}
+
+${EVALUATE_USAGE}
 
 ${COMPARE_USAGE}`;
 
@@ -45,6 +51,8 @@ export async function main(args: string[], io: CliIO): Promise<number> {
     switch (command) {
       case "train":
         return await trainCommand(rest, io);
+      case "evaluate":
+        return await evaluateCommand(rest, io);
       case "compare":
         return await compareCommand(rest, io);
       case "demo":
@@ -56,7 +64,7 @@ export async function main(args: string[], io: CliIO): Promise<number> {
         io.out(USAGE + "\n");
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`Unknown command "${command}": known commands are train, compare, demo`);
+        throw new UsageError(`Unknown command "${command}": known commands are train, evaluate, compare, demo`);
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -65,7 +73,7 @@ export async function main(args: string[], io: CliIO): Promise<number> {
     }
     if (
       error instanceof SpecError || error instanceof DatasetError || error instanceof DivergenceError ||
-      error instanceof WorkerError ||
+      error instanceof WorkerError || error instanceof CheckpointError ||
       error instanceof RangeError
     ) {
       io.err(`error: ${error.message}\n`);

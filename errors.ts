@@ -100,3 +100,30 @@ export class DivergenceError extends Error {
     this.batch = batch;
   }
 }
+
+/**
+ * A checkpoint is missing, corrupt, or does not match the network; or it cannot be saved. `path` names the file
+ * (or directory) at fault.
+ *
+ * @example
+ * ```ts
+ * import { CheckpointError } from "./errors.ts";
+ * const e = new CheckpointError("ckpt/weights.bin", "has 12 bytes, the manifest expects 16");
+ * console.assert(e.message === "Checkpoint ckpt/weights.bin: has 12 bytes, the manifest expects 16");
+ * ```
+ */
+export class CheckpointError extends Error {
+  /** The file or directory at fault. */
+  readonly path: string;
+
+  /**
+   * @param path The file or directory at fault.
+   * @param problem What is wrong with it, naming the value.
+   * @param options `cause`: the underlying error, if any.
+   */
+  constructor(path: string, problem: string, options?: ErrorOptions) {
+    super(`Checkpoint ${path}: ${problem}`, options);
+    this.name = "CheckpointError";
+    this.path = path;
+  }
+}

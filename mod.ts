@@ -34,7 +34,7 @@ import { defaultRegistries } from "./network/registries.ts";
 
 export { tf } from "./deps.ts";
 export { backendInfo, type BackendName, BACKENDS, useBackend } from "./backend.ts";
-export { DatasetError, DivergenceError, SpecError } from "./errors.ts";
+export { CheckpointError, DatasetError, DivergenceError, SpecError } from "./errors.ts";
 export { Random } from "./random.ts";
 export { Registry } from "./registry.ts";
 
@@ -73,6 +73,19 @@ export { loadDataset, type LoadOptions } from "./datasets/load.ts";
 export { DATASET_NAMES } from "./datasets/catalog.ts";
 export { syntheticDataset, type SyntheticOptions } from "./datasets/synthetic.ts";
 export { type IdxArray, parseIdx, readIdx } from "./datasets/idx.ts";
+
+export { checkSaveTarget, saveCheckpoint, type SaveCheckpointOptions } from "./checkpoint/save.ts";
+export { loadCheckpoint, type LoadCheckpointOptions, loadWeights } from "./checkpoint/load.ts";
+export { type Checkpoint, readCheckpoint } from "./checkpoint/read.ts";
+export { type RestoreOptions } from "./checkpoint/restore.ts";
+export {
+  type ArrayEntry,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type CheckpointManifest,
+} from "./checkpoint/format.ts";
+export type { OptimizerState } from "./optimizers/optimizer.ts";
+export type { StateArray, TrainingState } from "./optimizers/state.ts";
 
 export { evaluate, type Evaluation } from "./training/evaluate.ts";
 export {

@@ -49,6 +49,21 @@ export class Random {
     return items;
   }
 
+  /**
+   * The generator's whole state, an integer in [0, 2^32): setting it back (or `new Random(state)`) continues the
+   * same sequence. For checkpoints.
+   */
+  get state(): number {
+    return this.#state;
+  }
+
+  set state(value: number) {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+      throw new RangeError(`Random state must be an integer in [0, 2^32), got ${value}`);
+    }
+    this.#state = value;
+  }
+
   /** A new generator whose seed is drawn from this one (for independent streams). */
   fork(): Random {
     return new Random(Math.floor(this.next() * 4294967296));

@@ -5,6 +5,7 @@
  */
 import { backendInfo } from "../backend.ts";
 import type { Dataset } from "../datasets/dataset.ts";
+import { saveCheckpoint } from "../checkpoint/save.ts";
 import { buildNetwork } from "../network/build.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 import { type EpochRecord, train } from "../training/train.ts";
@@ -33,6 +34,8 @@ export interface RunResult {
   seconds: number;
   /** Trainable parameters. */
   parameters: number;
+  /** The checkpoint directory the trained network was saved to, if any. */
+  checkpoint?: string;
 }
 
 /** Options of `runTraining`. */
@@ -50,11 +53,16 @@ export interface RunOptions {
   workers?: number;
   /** Pipeline staleness bound. */
   staleness?: number;
+  /**
+   * Save the trained network to this checkpoint directory. With one thread the optimizer state is saved too; with
+   * Workers it lives in the Workers, so only the gathered weights are saved.
+   */
+  save?: string;
 }
 
 /** Builds `spec`, trains it on `dataset`, and returns the result; the network is disposed. */
 export async function runTraining(spec: NetworkSpec, dataset: Dataset, options: RunOptions): Promise<RunResult> {
-  const { epochs, batchSize, seed, write, live, label, workers = 1, staleness } = options;
+  const { epochs, batchSize, seed, write, live, label, workers = 1, staleness, save } = options;
   const network = buildNetwork(spec, { seed });
   try {
     const progress = new Progress(write, live, epochs, label);
@@ -67,6 +75,12 @@ export async function runTraining(spec: NetworkSpec, dataset: Dataset, options: 
       callbacks: { onBatchEnd: (b) => progress.batch(b), onEpochEnd: (r) => progress.epoch(r) },
     });
     const last = history.epochs[history.epochs.length - 1]!;
+    if (save !== undefined) {
+      await saveCheckpoint(network, save, { optimizerState: workers <= 1 });
+      write(
+        `saved checkpoint ${save}${workers > 1 ? " (weights only: the optimizer state stays in the Workers)" : ""}\n`,
+      );
+    }
     return {
       spec: network.getSpec(),
       dataset: { name: dataset.name, train: dataset.train.count, test: dataset.test.count },
@@ -79,6 +93,7 @@ export async function runTraining(spec: NetworkSpec, dataset: Dataset, options: 
       samplesPerSecond: history.samplesPerSecond,
       seconds: history.seconds,
       parameters: network.layers.reduce((n, l) => n + l.trainable.reduce((m, v) => m + v.size, 0), 0),
+      ...(save !== undefined ? { checkpoint: save } : {}),
     };
   } finally {
     network.dispose();

@@ -4,6 +4,7 @@
  * @module
  */
 import { useBackend } from "../backend.ts";
+import { checkSaveTarget } from "../checkpoint/save.ts";
 import { DATASET_NAMES } from "../datasets/catalog.ts";
 import { loadDataset } from "../datasets/load.ts";
 import type { NetworkSpec } from "../network/spec.ts";
@@ -25,6 +26,8 @@ export const TRAIN_USAGE = `Usage: cli.ts train --spec FILE [options]
   --test-count N          use only the first N test examples
   --workers N             run the network's modules (cut at its sg/csg interfaces) in N Workers (default 1)
   --staleness K           with --workers: a module runs at most K batches ahead of its messages (default 1)
+  --save DIR              save the trained network to the checkpoint directory DIR (replacing a checkpoint there;
+                          anything else there is never overwritten); load it with cli.ts evaluate --load DIR
   --json                  print the result as one JSON object, the last line of stdout
   -h, --help              this text`;
 
@@ -60,6 +63,7 @@ export async function trainCommand(
     "test-count": { type: "string" },
     workers: { type: "string" },
     staleness: { type: "string" },
+    save: { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -78,7 +82,11 @@ export async function trainCommand(
   const workers = intFlag(values, "workers", 1, 1);
   const staleness = intFlag(values, "staleness", 1, 0);
   const json = values.json === true;
+  const save = values.save as string | undefined;
+  if (save === "") throw new UsageError("--save needs a directory");
   const spec = await readSpec(values.spec);
+  // Before hours of training: a --save target that is not a checkpoint fails now, not at the end.
+  if (save !== undefined) await checkSaveTarget(save);
   await useBackend(backend);
   const log = json ? io.err : io.out;
   const data = await loadDataset(dataset, {
@@ -100,6 +108,7 @@ export async function trainCommand(
     live: io.live && !json,
     workers,
     staleness,
+    save,
   });
   if (json) io.out(JSON.stringify(result) + "\n");
   else {

@@ -17,6 +17,7 @@
  */
 import type { tf } from "../deps.ts";
 import type { OptimizerConfig, OptimizerFactory } from "../optimizers/optimizer.ts";
+import type { TrainingState } from "../optimizers/state.ts";
 import type { Random } from "../random.ts";
 import type { Registry } from "../registry.ts";
 
@@ -68,6 +69,15 @@ export interface NeuralInterface {
   release?(step: number): void;
   /** Optional: numbers measured since the last call (e.g. the synthesizer's mean loss), then reset. */
   diagnostics?(): Record<string, number>;
+  /** Optional: names of `variables` for checkpoints, e.g. `synthesizer.output.kernel` (else `variables[i]`). */
+  readonly variableNames?: readonly string[];
+  /**
+   * Optional, for checkpoints: what training carries from step to step besides `variables` (the synthesizer's
+   * optimizer slots and step count, the random stream of stochastic updates), so that training resumes exactly.
+   */
+  getTrainingState?(): TrainingState;
+  /** Optional: restores what `getTrainingState` gave. */
+  setTrainingState?(state: TrainingState): void;
 }
 
 /** What an interface factory is given besides its config. */

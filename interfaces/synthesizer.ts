@@ -10,8 +10,9 @@
  */
 import { tf } from "../deps.ts";
 import { Dense } from "../layers/dense.ts";
-import type { ForwardMode } from "../layers/layer.ts";
+import { type ForwardMode, variableNames } from "../layers/layer.ts";
 import type { Optimizer } from "../optimizers/optimizer.ts";
+import { optimizerState, setOptimizerState, type TrainingState } from "../optimizers/state.ts";
 import type { Random } from "../random.ts";
 
 /** What `forward` keeps for `fit`. */
@@ -102,6 +103,31 @@ export class Synthesizer {
   /** All variables (weights and batch-norm state), for saving. */
   get variables(): tf.Variable[] {
     return this.layers.flatMap((l) => [...l.trainable, ...l.state]);
+  }
+
+  /** The names of `variables`: `hidden[0].kernel`, ..., `output.kernel`, `output.bias`. */
+  get variableNames(): string[] {
+    return this.layers.flatMap((l, i) => variableNames(l).map((n) => `${this.#layerName(i)}.${n}`));
+  }
+
+  /** The optimizer's state (slots named `optimizer.output.kernel.m`, counter `optimizer.steps`), for checkpoints. */
+  getTrainingState(): TrainingState {
+    return optimizerState(this.#optimizer, this.#trainable, this.#trainableNames(), "optimizer");
+  }
+
+  /** Restores what `getTrainingState` gave. */
+  setTrainingState(state: TrainingState): void {
+    setOptimizerState(this.#optimizer, this.#trainable, this.#trainableNames(), "optimizer", state);
+  }
+
+  #layerName(i: number): string {
+    return i === this.layers.length - 1 ? "output" : `hidden[${i}]`;
+  }
+
+  #trainableNames(): string[] {
+    return this.layers.flatMap((l, i) =>
+      variableNames(l).slice(0, l.trainable.length).map((n) => `${this.#layerName(i)}.${n}`)
+    );
   }
 
   /** Predicts the per-example gradient for `input` ([trigger, context] side by side). */

@@ -12,10 +12,13 @@ import { SpecError } from "../errors.ts";
 import type { InterfaceConfig, InterfaceContext, NeuralInterface, StepContext } from "./interface.ts";
 import type { OptimizerConfig } from "../optimizers/optimizer.ts";
 import type { Random } from "../random.ts";
+import { emptyState, prefixState, subState, type TrainingState } from "../optimizers/state.ts";
 import { Synthesizer, type SynthesizerPass } from "./synthesizer.ts";
 
 /** What the interface needs of a synthesizer (a test can pass an oracle instead). */
-export type SynthesizerModel = Pick<Synthesizer, "forward" | "fit" | "variables" | "dispose">;
+export type SynthesizerModel =
+  & Pick<Synthesizer, "forward" | "fit" | "variables" | "dispose">
+  & Partial<Pick<Synthesizer, "variableNames" | "getTrainingState" | "setTrainingState">>;
 
 /** The options of `sg` and `csg`, all optional. */
 export interface SyntheticGradientOptions {
@@ -63,6 +66,25 @@ export class SyntheticGradient implements NeuralInterface {
 
   get variables(): readonly tf.Variable[] {
     return this.#synthesizer.variables;
+  }
+
+  get variableNames(): readonly string[] {
+    const names = this.#synthesizer.variableNames ?? this.variables.map((_, i) => `variables[${i}]`);
+    return names.map((n) => `synthesizer.${n}`);
+  }
+
+  /** The synthesizer's optimizer state (`synthesizer.optimizer...`) and the stochastic updates' stream (`random`). */
+  getTrainingState(): TrainingState {
+    const state = prefixState(this.#synthesizer.getTrainingState?.() ?? emptyState(), "synthesizer.");
+    state.counters.random = this.#random.state;
+    return state;
+  }
+
+  setTrainingState(state: TrainingState): void {
+    const random = state.counters.random;
+    if (random === undefined) throw new RangeError(`Training state of interface "${this.type}" has no counter random`);
+    this.#synthesizer.setTrainingState?.(subState(state, "synthesizer."));
+    this.#random.state = random;
   }
 
   #input(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D {

@@ -71,6 +71,7 @@ export class Dense implements Layer {
   readonly trainable: readonly tf.Variable[];
   /** Non-trainable state: batch norm's running statistics, if any. */
   readonly state: readonly tf.Variable[];
+  readonly variableNames: readonly string[];
   readonly #activationName: string;
   readonly #activation: Activation;
 
@@ -96,10 +97,18 @@ export class Dense implements Layer {
       this.batchNorm = new BatchNorm(this.units);
       this.trainable = [this.kernel, this.batchNorm.gamma, this.batchNorm.beta];
       this.state = [this.batchNorm.movingMean, this.batchNorm.movingVariance];
+      this.variableNames = [
+        "kernel",
+        "batchNorm.gamma",
+        "batchNorm.beta",
+        "batchNorm.movingMean",
+        "batchNorm.movingVariance",
+      ];
     } else {
       this.bias = tf.tidy(() => tf.variable(tf.zeros([this.units]), true));
       this.trainable = [this.kernel, this.bias];
       this.state = [];
+      this.variableNames = ["kernel", "bias"];
     }
   }
 

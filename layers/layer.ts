@@ -38,6 +38,8 @@ export interface Layer {
   readonly trainable: readonly tf.Variable[];
   /** Non-trainable state (e.g. running statistics), saved with the weights. */
   readonly state: readonly tf.Variable[];
+  /** Optional: names of `[...trainable, ...state]` for checkpoints, e.g. `kernel`; see `variableNames`. */
+  readonly variableNames?: readonly string[];
   /** Computes the output for a batch `x` of shape [B, inputUnits]. */
   forward(x: tf.Tensor2D, mode: ForwardMode): { output: tf.Tensor2D; cache: LayerCache };
   /**
@@ -79,3 +81,22 @@ export interface LayerContext {
 
 /** Builds a layer from its config; throws `SpecError` for invalid fields. */
 export type LayerFactory = (config: LayerConfig, context: LayerContext) => Layer;
+
+/**
+ * The names of a layer's `[...trainable, ...state]`: its own `variableNames`, else `trainable[i]` and `state[i]`.
+ *
+ * @example
+ * ```ts
+ * import { Random } from "../random.ts";
+ * import { Dense } from "./dense.ts";
+ * import { variableNames } from "./layer.ts";
+ * const layer = new Dense({ type: "dense", units: 3 }, { inputUnits: 2, path: "layers[0]", random: new Random(1) });
+ * console.assert(variableNames(layer).join() === "kernel,bias");
+ * layer.dispose();
+ * ```
+ */
+export function variableNames(layer: Layer): string[] {
+  const count = layer.trainable.length + layer.state.length;
+  if (layer.variableNames && layer.variableNames.length === count) return [...layer.variableNames];
+  return [...layer.trainable.map((_, i) => `trainable[${i}]`), ...layer.state.map((_, i) => `state[${i}]`)];
+}

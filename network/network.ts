@@ -51,9 +51,19 @@ export class Network {
     return this.layers[this.layers.length - 1]!.units;
   }
 
-  /** How many training steps this network has taken. */
+  /** How many training steps this network has taken (set back when a checkpoint is loaded). */
   get steps(): number {
     return this.#step;
+  }
+
+  set steps(value: number) {
+    if (!Number.isInteger(value) || value < 0) throw new RangeError(`steps must be an integer >= 0, got ${value}`);
+    this.#step = value;
+  }
+
+  /** One optimizer per layer: `optimizers[j]` updates `layers[j].trainable` (for checkpoints). */
+  get optimizers(): readonly Optimizer[] {
+    return this.#optimizers;
   }
 
   /**

@@ -20,12 +20,29 @@ export interface OptimizerConfig {
   [option: string]: unknown;
 }
 
+/**
+ * What an optimizer carries from one update to the next, as plain data (for checkpoints): the number of updates
+ * it made and, for each variable it updates, its slots (moments, accumulators), each of the variable's shape.
+ */
+export interface OptimizerState {
+  /** Updates made so far (Adam's bias correction counts them). */
+  steps: number;
+  /** `slots[i][k]` is slot `slotNames[k]` of the i-th variable, row-major, of that variable's size. */
+  slots: Float32Array[][];
+}
+
 /** Applies gradients to variables. */
 export interface Optimizer {
   /** Updates each variable with its gradient (same order). */
   apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void;
   /** Frees optimizer state (moments, accumulators). */
   dispose(): void;
+  /** Optional, for checkpoints: the names of the slots each variable gets, e.g. `["m", "v"]` for Adam. */
+  readonly slotNames?: readonly string[];
+  /** Optional, for checkpoints: a copy of the state kept for `variables` (zeros for slots not made yet). */
+  getState?(variables: readonly tf.Variable[]): OptimizerState;
+  /** Optional, for checkpoints: replaces the state kept for `variables` with `state` (as `getState` gave it). */
+  setState?(variables: readonly tf.Variable[], state: OptimizerState): void;
 }
 
 /** Builds optimizers from a validated config. `validate` returns the config with every default filled in. */

@@ -1,31 +1,74 @@
 /**
  * The update rules of the built-in optimizers, with the formulas and defaults of `tf.train`. Each instance keeps
- * its own slots (moments, accumulators) per variable and its own step counter.
+ * its own slots (moments, accumulators) per variable and its own step counter, and can export and import them
+ * (`getState` / `setState`) so that a checkpoint resumes training exactly.
  *
  * @module
  */
 import { tf } from "../deps.ts";
-import type { Optimizer } from "./optimizer.ts";
+import type { Optimizer, OptimizerState } from "./optimizer.ts";
 
-// Slot variables per optimized variable, created on first use and freed by dispose().
+// Slot variables per optimized variable, created on first use and freed by dispose(), and a count of updates.
 abstract class SlotOptimizer implements Optimizer {
+  readonly slotNames: readonly string[];
   #slots = new Map<tf.Variable, tf.Variable[]>();
-  #slotCount: number;
+  #steps = 0;
 
-  constructor(slotCount: number) {
-    this.#slotCount = slotCount;
+  constructor(slotNames: readonly string[]) {
+    this.slotNames = slotNames;
   }
 
   protected slots(v: tf.Variable): tf.Variable[] {
     let slots = this.#slots.get(v);
     if (slots === undefined) {
-      slots = Array.from({ length: this.#slotCount }, () => tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
+      slots = this.slotNames.map(() => tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
       this.#slots.set(v, slots);
     }
     return slots;
   }
 
-  abstract apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void;
+  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
+    this.update(variables, gradients, ++this.#steps);
+  }
+
+  /** The update rule; `t` counts updates from 1. */
+  protected abstract update(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], t: number): void;
+
+  getState(variables: readonly tf.Variable[]): OptimizerState {
+    return {
+      steps: this.#steps,
+      slots: variables.map((v) =>
+        this.slotNames.map((_, k) => {
+          const slot = this.#slots.get(v)?.[k];
+          return slot ? slot.dataSync().slice() as Float32Array : new Float32Array(v.size);
+        })
+      ),
+    };
+  }
+
+  setState(variables: readonly tf.Variable[], state: OptimizerState): void {
+    const { steps, slots } = state;
+    if (!Number.isInteger(steps) || steps < 0) {
+      throw new RangeError(`Optimizer steps must be an integer >= 0, got ${steps}`);
+    }
+    if (slots.length !== variables.length) {
+      throw new RangeError(`Optimizer state has slots for ${slots.length} variables, expected ${variables.length}`);
+    }
+    variables.forEach((v, i) => {
+      const values = slots[i]!;
+      if (values.length !== this.slotNames.length || values.some((a) => a.length !== v.size)) {
+        throw new RangeError(
+          `Optimizer state of variable ${i} must be ${this.slotNames.length} slots of ${v.size} values, got ` +
+            `[${values.map((a) => a.length)}]`,
+        );
+      }
+    });
+    variables.forEach((v, i) => {
+      const own = this.slots(v);
+      tf.tidy(() => own.forEach((slot, k) => slot.assign(tf.tensor(slots[i]![k]!, v.shape))));
+    });
+    this.#steps = steps;
+  }
 
   dispose(): void {
     for (const slots of this.#slots.values()) for (const s of slots) s.dispose();
@@ -36,9 +79,9 @@ abstract class SlotOptimizer implements Optimizer {
 /** v -= lr * g. */
 export class Sgd extends SlotOptimizer {
   constructor(readonly learningRate: number) {
-    super(0);
+    super([]);
   }
-  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
+  protected update(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
     tf.tidy(() => variables.forEach((v, i) => v.assign(tf.sub(v, tf.mul(gradients[i]!, this.learningRate)))));
   }
 }
@@ -46,9 +89,9 @@ export class Sgd extends SlotOptimizer {
 /** a = m a + g; v -= lr * a (nesterov: v -= lr * (g + m a)). */
 export class Momentum extends SlotOptimizer {
   constructor(readonly learningRate: number, readonly momentum: number, readonly nesterov: boolean) {
-    super(1);
+    super(["accumulation"]);
   }
-  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
+  protected update(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
     tf.tidy(() =>
       variables.forEach((v, i) => {
         const g = gradients[i]!;
@@ -64,13 +107,11 @@ export class Momentum extends SlotOptimizer {
 
 /** Adam (Kingma and Ba), bias-corrected with this instance's step count. */
 export class Adam extends SlotOptimizer {
-  #t = 0;
   constructor(readonly learningRate: number, readonly beta1: number, readonly beta2: number, readonly epsilon: number) {
-    super(2);
+    super(["m", "v"]);
   }
-  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
-    this.#t++;
-    const c1 = 1 / (1 - this.beta1 ** this.#t), c2 = 1 / (1 - this.beta2 ** this.#t);
+  protected update(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], t: number): void {
+    const c1 = 1 / (1 - this.beta1 ** t), c2 = 1 / (1 - this.beta2 ** t);
     tf.tidy(() =>
       variables.forEach((v, i) => {
         const g = gradients[i]!;
@@ -94,9 +135,9 @@ export class RmsProp extends SlotOptimizer {
     readonly momentum: number,
     readonly epsilon: number,
   ) {
-    super(2);
+    super(["meanSquare", "momentum"]);
   }
-  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
+  protected update(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
     tf.tidy(() =>
       variables.forEach((v, i) => {
         const g = gradients[i]!;

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { main } from "../cli.ts";
+import { saveCheckpoint } from "../checkpoint/save.ts";
+import { buildNetwork } from "../network/build.ts";
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "", err = "";
@@ -59,7 +61,7 @@ Deno.test("cli train prints plain progress lines when not on a terminal", async 
 
 Deno.test("cli rejects bad flags with exit status 2 and a message naming the flag and the value", async () => {
   const cases: [string[], RegExp][] = [
-    [["frobnicate"], /Unknown command "frobnicate": known commands are train, compare, demo/],
+    [["frobnicate"], /Unknown command "frobnicate": known commands are train, evaluate, compare, demo/],
     [["train"], /train needs --spec FILE/],
     [["train", "--spec", example, "--epochs", "0"], /--epochs must be an integer >= 1, got "0"/],
     [["train", "--spec", example, "--batch-size", "ten"], /--batch-size must be an integer >= 1, got "ten"/],
@@ -155,4 +157,125 @@ Deno.test("cli compare rejects bad lists and values", async () => {
     assert.equal(code, 2, args.join(" "));
     assert.match(err, pattern);
   }
+});
+
+const lastJson = (out: string) => JSON.parse(out.trim().split("\n").pop()!);
+
+Deno.test("cli train --save then evaluate --load gives the training run's last test accuracy", async () => {
+  const root = await Deno.makeTempDir();
+  const dir = `${root}/fcn2`;
+  const common = ["--test-count", "300"];
+  const trained = await run([
+    "train",
+    "--spec",
+    example,
+    "--epochs",
+    "1",
+    "--train-count",
+    "1000",
+    ...common,
+    "--save",
+    dir,
+    "--json",
+  ]);
+  assert.equal(trained.code, 0, trained.err);
+  const t = lastJson(trained.out);
+  assert.equal(t.checkpoint, dir);
+  assert.match(trained.err, new RegExp(`saved checkpoint ${dir}\n`));
+  const manifest = JSON.parse(await Deno.readTextFile(`${dir}/manifest.json`));
+  assert.equal(manifest.steps, 8, "1000 examples in batches of 128");
+  assert.notEqual(manifest.optimizerState, null);
+  const evaluated = await run(["evaluate", "--load", dir, ...common, "--json"]);
+  assert.equal(evaluated.code, 0, evaluated.err);
+  const e = lastJson(evaluated.out);
+  assert.equal(e.testAccuracy, t.testAccuracy);
+  assert.equal(e.testLoss, t.testLoss);
+  assert.deepEqual([e.steps, e.dataset], [8, { name: "mnist", test: 300 }]);
+  const plain = await run(["evaluate", "--load", dir, ...common]);
+  assert.equal(plain.code, 0);
+  const shown = (100 * t.testAccuracy).toFixed(2).replace(".", "\\.");
+  assert.match(
+    plain.out,
+    new RegExp(`\\(8 steps\\) on mnist \\(300 test examples\\): test accuracy ${shown}%  test loss`),
+  );
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("cli train --workers 2 --save saves the gathered weights, which evaluate to the run's accuracy", async () => {
+  const root = await Deno.makeTempDir();
+  const dir = `${root}/csg`;
+  const spec = new URL("../examples/fcn3_csg.json", import.meta.url).pathname;
+  const common = ["--test-count", "200"];
+  const trained = await run([
+    "train",
+    "--spec",
+    spec,
+    "--epochs",
+    "1",
+    "--train-count",
+    "512",
+    "--workers",
+    "2",
+    ...common,
+    "--save",
+    dir,
+    "--json",
+  ]);
+  assert.equal(trained.code, 0, trained.err);
+  assert.match(trained.err, /saved checkpoint .* \(weights only: the optimizer state stays in the Workers\)/);
+  const manifest = JSON.parse(await Deno.readTextFile(`${dir}/manifest.json`));
+  assert.equal(manifest.optimizerState, null);
+  const evaluated = await run(["evaluate", "--load", dir, ...common, "--json"]);
+  assert.equal(evaluated.code, 0, evaluated.err);
+  assert.equal(lastJson(evaluated.out).testAccuracy, lastJson(trained.out).testAccuracy);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("cli evaluate rejects bad flags (status 2) and bad checkpoints (status 1) in one line", async () => {
+  const root = await Deno.makeTempDir();
+  const usage: [string[], RegExp][] = [
+    [["evaluate"], /evaluate needs --load DIR/],
+    [["evaluate", "--load", root, "--test-count", "0"], /--test-count must be an integer >= 1, got "0"/],
+    [["evaluate", "--load", root, "--dataset", "cifar"], /--dataset must be one of mnist, fashion-mnist, got "cifar"/],
+    [["evaluate", "--load", root, "--bogus"], /Unknown option '--bogus'/],
+    [["train", "--spec", example, "--save", ""], /--save needs a directory/],
+  ];
+  for (const [args, pattern] of usage) {
+    const { code, err } = await run(args);
+    assert.equal(code, 2, args.join(" "));
+    assert.match(err, pattern);
+  }
+  // A corrupt checkpoint, a missing one, one of another input width.
+  const net = buildNetwork({ input: [16], layers: [{ type: "dense", units: 10 }] });
+  await saveCheckpoint(net, `${root}/small`);
+  net.dispose();
+  const weights = await Deno.readFile(`${root}/small/weights.bin`);
+  await Deno.writeFile(`${root}/small/weights.bin`, weights.subarray(1));
+  let r = await run(["evaluate", "--load", `${root}/small`]);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.err,
+    /^error: Checkpoint .*\/small\/weights\.bin: has \d+ bytes, the manifest expects \d+ \(truncated, or from another save\)\n$/,
+  );
+  await Deno.writeFile(`${root}/small/weights.bin`, weights);
+  r = await run(["evaluate", "--load", `${root}/small`, "--test-count", "10"]);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.err,
+    /^error: Dataset "mnist" has 784 features and 10 classes; the network of checkpoint .* takes 16 inputs/,
+  );
+  r = await run(["evaluate", "--load", `${root}/none`]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^error: Checkpoint .*\/none: does not exist\n$/);
+  // train --save onto something that is not a checkpoint fails before training and leaves it alone.
+  await Deno.writeTextFile(`${root}/precious.txt`, "keep");
+  r = await run(["train", "--spec", example, "--save", root]);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.err,
+    /^error: Checkpoint .*: holds "(none|precious\.txt|small)", which is not part of a checkpoint; not replacing it/,
+  );
+  assert.doesNotMatch(r.out + r.err, /epoch/);
+  assert.equal(await Deno.readTextFile(`${root}/precious.txt`), "keep");
+  await Deno.remove(root, { recursive: true });
 });

@@ -1,0 +1,95 @@
+/**
+ * What a checkpoint holds of a network, by name: its variables (`layers[0].kernel`, `layers[1].batchNorm.movingMean`,
+ * `interfaces[0].synthesizer.output.kernel`) and its optimizer state (`layers[0].optimizer.kernel.m`,
+ * `layers[0].optimizer.steps`, `interfaces[0].synthesizer.optimizer.steps`, `interfaces[0].random`).
+ *
+ * @module
+ */
+import type { tf } from "../deps.ts";
+import { variableNames } from "../layers/layer.ts";
+import type { Network } from "../network/network.ts";
+import { optimizerState, prefixState, setOptimizerState, subState, type TrainingState } from "../optimizers/state.ts";
+
+/** A variable of the network and its name in a checkpoint. */
+export interface NamedVariable {
+  /** Its path, e.g. `layers[0].kernel`. */
+  name: string;
+  /** The variable. */
+  variable: tf.Variable;
+}
+
+/**
+ * Every variable of `network` with its name: each layer's trainable variables and state, then each interface's
+ * variables.
+ *
+ * @throws {TypeError} If two variables get the same name (a plugin naming its variables twice).
+ *
+ * @example
+ * ```ts
+ * import { buildNetwork } from "../network/build.ts";
+ * import { networkVariables } from "./contents.ts";
+ * const net = buildNetwork({ input: [4], layers: [{ type: "dense", units: 3, interface: "sg" }, { type: "dense", units: 2 }] });
+ * console.assert(networkVariables(net).map((v) => v.name).join() ===
+ *   "layers[0].kernel,layers[0].bias,layers[1].kernel,layers[1].bias," +
+ *   "interfaces[0].synthesizer.output.kernel,interfaces[0].synthesizer.output.bias");
+ * net.dispose();
+ * ```
+ */
+export function networkVariables(network: Network): NamedVariable[] {
+  const named: NamedVariable[] = [];
+  network.layers.forEach((layer, j) => {
+    const names = variableNames(layer);
+    [...layer.trainable, ...layer.state].forEach((variable, k) => {
+      named.push({ name: `layers[${j}].${names[k]}`, variable });
+    });
+  });
+  network.interfaces.forEach((iface, i) => {
+    const own = iface.variableNames;
+    const names = own && own.length === iface.variables.length ? own : iface.variables.map((_, k) => `variables[${k}]`);
+    iface.variables.forEach((variable, k) => named.push({ name: `interfaces[${i}].${names[k]}`, variable }));
+  });
+  const seen = new Set<string>();
+  for (const { name } of named) {
+    if (seen.has(name)) throw new TypeError(`Two variables of the network are named ${name}`);
+    seen.add(name);
+  }
+  return named;
+}
+
+/**
+ * The network's optimizer state: each layer's optimizer (`layers[j].optimizer...`) and each interface's training
+ * state (`interfaces[i]...`, e.g. its synthesizer's optimizer and its random stream).
+ *
+ * @throws {TypeError} If an optimizer cannot export its state.
+ */
+export function networkOptimizerState(network: Network): TrainingState {
+  const parts: TrainingState[] = network.layers.map((layer, j) =>
+    optimizerState(
+      network.optimizers[j]!,
+      layer.trainable,
+      variableNames(layer).slice(0, layer.trainable.length),
+      `layers[${j}].optimizer`,
+    )
+  );
+  network.interfaces.forEach((iface, i) => {
+    if (iface.getTrainingState) parts.push(prefixState(iface.getTrainingState(), `interfaces[${i}].`));
+  });
+  return {
+    arrays: parts.flatMap((p) => p.arrays),
+    counters: Object.assign({}, ...parts.map((p) => p.counters)),
+  };
+}
+
+/** Gives the network back the optimizer state that `networkOptimizerState` exported (same names). */
+export function setNetworkOptimizerState(network: Network, state: TrainingState): void {
+  network.layers.forEach((layer, j) =>
+    setOptimizerState(
+      network.optimizers[j]!,
+      layer.trainable,
+      variableNames(layer).slice(0, layer.trainable.length),
+      `layers[${j}].optimizer`,
+      state,
+    )
+  );
+  network.interfaces.forEach((iface, i) => iface.setTrainingState?.(subState(state, `interfaces[${i}].`)));
+}

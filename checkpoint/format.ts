@@ -1,0 +1,166 @@
+/**
+ * The checkpoint format, version 1: a directory of three files.
+ *
+ * - `spec.json`: the network's spec, `network.getSpec()` (every default filled in).
+ * - `weights.bin`: every array back to back, little-endian, at the byte offsets the manifest gives.
+ * - `manifest.json`: the format name and version, the network's step count, the SHA-256 of the two other files,
+ *   and every array's name, shape, dtype and byte offset: the network's variables (`layers[0].kernel`,
+ *   `interfaces[1].synthesizer.output.kernel`, ...) and, when saved, the optimizer state (`layers[0].optimizer.kernel.m`)
+ *   with its counters (`layers[0].optimizer.steps`, `interfaces[1].random`).
+ *
+ * `parseManifest` checks everything a manifest says before anything is loaded.
+ *
+ * @module
+ */
+import { isRecord } from "../_validate.ts";
+import { CheckpointError, show } from "../errors.ts";
+
+/** The format name in every manifest. */
+export const CHECKPOINT_FORMAT = "dni-checkpoint";
+/** The version this code writes and reads. */
+export const CHECKPOINT_VERSION = 1;
+/** The file names inside a checkpoint directory. */
+export const CHECKPOINT_FILES = { manifest: "manifest.json", spec: "spec.json", weights: "weights.bin" } as const;
+
+/** The dtypes an array may have (4 bytes per value). */
+export const CHECKPOINT_DTYPES = ["float32", "int32"] as const;
+
+/** Where one array lies in the weights file. */
+export interface ArrayEntry {
+  /** Its path, e.g. `layers[0].kernel`. */
+  name: string;
+  /** Its shape. */
+  shape: number[];
+  /** `float32` (or `int32`). */
+  dtype: typeof CHECKPOINT_DTYPES[number];
+  /** Byte offset in the weights file (a multiple of 4). */
+  offset: number;
+}
+
+/** The contents of `manifest.json`. */
+export interface CheckpointManifest {
+  /** Always `"dni-checkpoint"`. */
+  format: typeof CHECKPOINT_FORMAT;
+  /** The format version, 1. */
+  version: number;
+  /** The network's training step count when saved. */
+  steps: number;
+  /** The spec file and its SHA-256 (hex). */
+  spec: { file: string; sha256: string };
+  /** The weights file, its length in bytes and its SHA-256 (hex). */
+  weights: { file: string; bytes: number; sha256: string };
+  /** The network's variables: layer weights and state, then interface variables. */
+  variables: ArrayEntry[];
+  /** The optimizer state (slots, step counts, random streams), or null when saved without it. */
+  optimizerState: { arrays: ArrayEntry[]; counters: Record<string, number> } | null;
+  /** Informative only: the backend and library versions that wrote it. */
+  savedWith?: Record<string, string>;
+}
+
+/**
+ * Parses and checks the text of a manifest.
+ *
+ * @param text The file's text.
+ * @param path The file's path, for messages.
+ * @returns The manifest.
+ * @throws {CheckpointError} If it is not JSON, not a dni checkpoint, of another version, or any field is invalid
+ *   (the message names the field and the value).
+ *
+ * @example
+ * ```ts
+ * import { parseManifest } from "./format.ts";
+ * try {
+ *   parseManifest('{"format": "dni-checkpoint", "version": 9}', "ckpt/manifest.json");
+ * } catch (e) {
+ *   console.assert(/format version 9/.test((e as Error).message));
+ * }
+ * ```
+ */
+export function parseManifest(text: string, path: string): CheckpointManifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new CheckpointError(path, `is not valid JSON (${(error as Error).message})`);
+  }
+  const fail = (field: string, value: unknown, problem: string): never => {
+    throw new CheckpointError(path, `${field} ${problem}, got ${show(value)}`);
+  };
+  if (!isRecord(raw)) return fail("the manifest", raw, "must be a JSON object");
+  if (raw.format !== CHECKPOINT_FORMAT) {
+    throw new CheckpointError(path, `is not a dni checkpoint manifest (format ${show(raw.format)})`);
+  }
+  if (raw.version !== CHECKPOINT_VERSION) {
+    throw new CheckpointError(
+      path,
+      `has format version ${show(raw.version)}; this version of dni reads version ${CHECKPOINT_VERSION}`,
+    );
+  }
+  const count = (field: string, value: unknown) =>
+    typeof value === "number" && Number.isSafeInteger(value) && value >= 0
+      ? value
+      : fail(field, value, "must be an integer >= 0");
+  const record = (field: string, value: unknown) => isRecord(value) ? value : fail(field, value, "must be an object");
+  const fileName = (field: string, value: unknown) =>
+    typeof value === "string" && /^[\w][\w.-]*$/.test(value) ? value : fail(field, value, "must be a plain file name");
+  const digest = (field: string, value: unknown) =>
+    typeof value === "string" && /^[0-9a-f]{64}$/.test(value) ? value : fail(field, value, "must be a SHA-256 (hex)");
+
+  const spec = record("spec", raw.spec);
+  const weights = record("weights", raw.weights);
+  const bytes = count("weights.bytes", weights.bytes);
+  const entries = (field: string, value: unknown): ArrayEntry[] => {
+    if (!Array.isArray(value)) return fail(field, value, "must be an array");
+    const seen = new Set<string>();
+    return value.map((e: unknown, i: number) => {
+      const at = `${field}[${i}]`;
+      const entry = record(at, e);
+      const name = typeof entry.name === "string" && entry.name.length > 0
+        ? entry.name
+        : fail(`${at}.name`, entry.name, "must be a non-empty string");
+      if (seen.has(name)) fail(`${at}.name`, name, "appears twice");
+      seen.add(name);
+      if (!Array.isArray(entry.shape)) fail(`${at}.shape`, entry.shape, "must be an array of integers >= 0");
+      const shape = (entry.shape as unknown[]).map((d) => count(`${at}.shape`, d));
+      if (!(CHECKPOINT_DTYPES as readonly unknown[]).includes(entry.dtype)) {
+        fail(`${at}.dtype`, entry.dtype, `must be one of ${CHECKPOINT_DTYPES.join(", ")}`);
+      }
+      const offset = count(`${at}.offset`, entry.offset);
+      if (offset % 4 !== 0) fail(`${at}.offset`, offset, "must be a multiple of 4");
+      const end = offset + 4 * shape.reduce((n, d) => n * d, 1);
+      if (end > bytes) fail(`${at} (${name})`, end, `must end within the ${bytes} bytes of the weights file`);
+      return { name, shape, dtype: entry.dtype as ArrayEntry["dtype"], offset };
+    });
+  };
+  let optimizerState: CheckpointManifest["optimizerState"] = null;
+  if (raw.optimizerState !== null) {
+    const o = record("optimizerState", raw.optimizerState);
+    const counters = record("optimizerState.counters", o.counters);
+    for (const [k, v] of Object.entries(counters)) count(`optimizerState.counters[${JSON.stringify(k)}]`, v);
+    optimizerState = {
+      arrays: entries("optimizerState.arrays", o.arrays),
+      counters: counters as Record<string, number>,
+    };
+  }
+  return {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    steps: count("steps", raw.steps),
+    spec: { file: fileName("spec.file", spec.file), sha256: digest("spec.sha256", spec.sha256) },
+    weights: { file: fileName("weights.file", weights.file), bytes, sha256: digest("weights.sha256", weights.sha256) },
+    variables: entries("variables", raw.variables),
+    optimizerState,
+    ...(isRecord(raw.savedWith) ? { savedWith: raw.savedWith as Record<string, string> } : {}),
+  };
+}
+
+/**
+ * Throws on a big-endian machine: the weights file is little-endian and is written and read as typed arrays.
+ *
+ * @throws {Error} On a big-endian machine.
+ */
+export function assertLittleEndian(): void {
+  if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
+    throw new Error("dni checkpoints are little-endian; this machine is big-endian");
+  }
+}

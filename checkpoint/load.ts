@@ -1,0 +1,102 @@
+/**
+ * Loading a checkpoint: `loadCheckpoint` builds the network it was saved from; `loadWeights` loads it into an
+ * existing network of the same spec.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { CheckpointError, SpecError } from "../errors.ts";
+import { buildNetwork } from "../network/build.ts";
+import type { Network } from "../network/network.ts";
+import type { Registries } from "../network/registries.ts";
+import type { NetworkSpec } from "../network/spec.ts";
+import { specDifference } from "./_spec_diff.ts";
+import type { CheckpointManifest } from "./format.ts";
+import { readCheckpoint } from "./read.ts";
+import { restoreCheckpoint, type RestoreOptions } from "./restore.ts";
+
+/** Options of `loadCheckpoint`. */
+export interface LoadCheckpointOptions extends RestoreOptions {
+  /** Where the spec's names are looked up (plugins). @default {defaultRegistries} */
+  registries?: Registries;
+}
+
+/**
+ * Loads the checkpoint in `dir`: builds the network from its `spec.json` and gives it the saved variables, step
+ * count and (when saved) optimizer state. Its predictions are those of the network that was saved, and training
+ * it further continues exactly as the saved one would have (on the same backend).
+ *
+ * @param dir A directory written by `saveCheckpoint`.
+ * @param options Registries for plugin names; whether to restore the optimizer state.
+ * @returns The network.
+ * @throws {CheckpointError} If a file is missing or corrupt, the format or version is unknown, or the weights do
+ *   not match the spec; the message names the file and what does not match.
+ *
+ * @example
+ * ```ts
+ * import { buildNetwork } from "../network/build.ts";
+ * import { loadCheckpoint } from "./load.ts";
+ * import { saveCheckpoint } from "./save.ts";
+ * const net = buildNetwork({ input: [3], layers: [{ type: "dense", units: 2 }] });
+ * const dir = `${await Deno.makeTempDir()}/ckpt`;
+ * await saveCheckpoint(net, dir);
+ * const copy = await loadCheckpoint(dir);
+ * console.assert(copy.layers[0]!.trainable[0]!.dataSync().join() === net.layers[0]!.trainable[0]!.dataSync().join());
+ * net.dispose();
+ * copy.dispose();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function loadCheckpoint(dir: string, options: LoadCheckpointOptions = {}): Promise<Network> {
+  const { registries, ...restore } = options;
+  const checkpoint = await readCheckpoint(dir);
+  let network: Network;
+  try {
+    network = buildNetwork(checkpoint.spec, { registries });
+  } catch (error) {
+    if (!(error instanceof SpecError)) throw error;
+    throw new CheckpointError(join(dir, checkpoint.manifest.spec.file), `cannot be built: ${error.message}`, {
+      cause: error,
+    });
+  }
+  try {
+    restoreCheckpoint(network, checkpoint, restore);
+  } catch (error) {
+    network.dispose();
+    throw error;
+  }
+  return network;
+}
+
+/**
+ * Loads the checkpoint in `dir` into `network`, which must have the spec it was saved with (the seed aside).
+ * Nothing is changed unless everything matches.
+ *
+ * @param network The network to load into.
+ * @param dir A directory written by `saveCheckpoint`.
+ * @param options Whether to restore the optimizer state.
+ * @returns The checkpoint's manifest.
+ * @throws {CheckpointError} As `loadCheckpoint`, and if the checkpoint's spec is another network's (naming the
+ *   first field that differs).
+ */
+export async function loadWeights(
+  network: Network,
+  dir: string,
+  options: RestoreOptions = {},
+): Promise<CheckpointManifest> {
+  const checkpoint = await readCheckpoint(dir);
+  const difference = specDifference(withoutSeed(checkpoint.spec), withoutSeed(network.getSpec()));
+  if (difference) {
+    throw new CheckpointError(
+      join(dir, checkpoint.manifest.spec.file),
+      `is the spec of another network: ${difference}`,
+    );
+  }
+  restoreCheckpoint(network, checkpoint, options);
+  return checkpoint.manifest;
+}
+
+function withoutSeed(spec: NetworkSpec): Omit<NetworkSpec, "seed"> {
+  const { seed: _, ...rest } = spec;
+  return rest;
+}

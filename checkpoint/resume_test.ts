@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { tf } from "../deps.ts";
+import { buildNetwork } from "../network/build.ts";
+import type { NetworkSpec } from "../network/spec.ts";
+import { data, specWith, tempDir, values } from "../tests/_checkpoint_helpers.ts";
+import { train } from "../training/train.ts";
+import { networkOptimizerState } from "./contents.ts";
+import { loadCheckpoint } from "./load.ts";
+import { saveCheckpoint } from "./save.ts";
+
+const cases: [string, NetworkSpec][] = [
+  ["backprop, adam", specWith("backprop")],
+  [
+    "csg with a batch-normed synthesizer on rmsprop, network on adam",
+    specWith({ type: "csg", hidden: [8], batchNorm: true, optimizer: "rmsprop" }),
+  ],
+  ["sg with stochastic updates, network on momentum", specWith({ type: "sg", updateProbability: 0.5 }, "momentum")],
+];
+
+const options = { batchSize: 32 };
+
+for (const [name, spec] of cases) {
+  Deno.test(`training resumed from a checkpoint with optimizer state equals training without stopping (${name})`, async () => {
+    const before = tf.memory().numTensors;
+    const dir = await tempDir();
+    // Two epochs in one go (epoch e shuffles with seed + e) ...
+    const steady = buildNetwork(spec);
+    train(steady, data, { ...options, epochs: 2, seed: 5 });
+    // ... against one epoch, a checkpoint, and the second epoch in a network loaded from it.
+    const first = buildNetwork(spec);
+    train(first, data, { ...options, epochs: 1, seed: 5 });
+    await saveCheckpoint(first, `${dir}/ckpt`);
+    first.dispose();
+    const resumed = await loadCheckpoint(`${dir}/ckpt`);
+    assert.equal(resumed.steps, 8);
+    train(resumed, data, { ...options, epochs: 1, seed: 6 });
+    assert.equal(resumed.steps, steady.steps);
+    assert.deepEqual(values(resumed), values(steady), "every weight, synthesizers included, bit for bit");
+    const [a, b] = [networkOptimizerState(resumed), networkOptimizerState(steady)];
+    assert.deepEqual(a.counters, b.counters);
+    assert.deepEqual(a.arrays, b.arrays);
+    // The state matters: resuming without it gives other weights.
+    const cold = await loadCheckpoint(`${dir}/ckpt`, { optimizerState: false });
+    train(cold, data, { ...options, epochs: 1, seed: 6 });
+    assert.notDeepEqual(values(cold), values(steady));
+    for (const n of [steady, resumed, cold]) n.dispose();
+    assert.equal(tf.memory().numTensors, before, "no tensor leaks");
+    await Deno.remove(dir, { recursive: true });
+  });
+}

@@ -1,0 +1,152 @@
+/**
+ * `saveCheckpoint`: a network's spec, variables and (optionally) optimizer state to a directory, written aside and
+ * renamed into place, so that a checkpoint is never half-written and an existing one is never lost.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { backendInfo } from "../backend.ts";
+import { CheckpointError, show } from "../errors.ts";
+import type { Network } from "../network/network.ts";
+import { sha256 } from "../datasets/files.ts";
+import { type FileOps, replaceDirectory } from "./_replace_directory.ts";
+import { networkOptimizerState, networkVariables } from "./contents.ts";
+import {
+  type ArrayEntry,
+  assertLittleEndian,
+  CHECKPOINT_DTYPES,
+  CHECKPOINT_FILES,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type CheckpointManifest,
+} from "./format.ts";
+
+/** Options of `saveCheckpoint`. */
+export interface SaveCheckpointOptions extends FileOps {
+  /**
+   * Also save the optimizer state (each optimizer's slots and step count, each interface's training state), so
+   * that training resumes exactly where it stopped. @default {true}
+   */
+  optimizerState?: boolean;
+}
+
+/**
+ * Saves `network` to the directory `dir` (see `checkpoint/format.ts` for the files). Everything is written into a
+ * sibling temporary directory first, then renamed into place; a checkpoint already at `dir` is replaced only once
+ * the new one is complete, and stays as it was if anything fails.
+ *
+ * @param network The network.
+ * @param dir The checkpoint directory; created, or replaced if it holds a checkpoint.
+ * @param options Whether to save the optimizer state.
+ * @returns The manifest written.
+ * @throws {CheckpointError} If `dir` exists and is not a checkpoint (it is never overwritten), or writing fails.
+ * @throws {TypeError} If `optimizerState` is on and an optimizer cannot export its state.
+ *
+ * @example Save, then load into a new network
+ * ```ts
+ * import { buildNetwork } from "../network/build.ts";
+ * import { loadCheckpoint } from "./load.ts";
+ * import { saveCheckpoint } from "./save.ts";
+ * const net = buildNetwork({ input: [4], layers: [{ type: "dense", units: 8, interface: "csg" }, { type: "dense", units: 2 }] });
+ * const dir = `${await Deno.makeTempDir()}/ckpt`;
+ * const manifest = await saveCheckpoint(net, dir);
+ * const copy = await loadCheckpoint(dir);
+ * console.assert(copy.getSpec().layers[0]?.units === 8 && manifest.variables[0]?.name === "layers[0].kernel");
+ * net.dispose();
+ * copy.dispose();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function saveCheckpoint(
+  network: Network,
+  dir: string,
+  options: SaveCheckpointOptions = {},
+): Promise<CheckpointManifest> {
+  const { optimizerState = true, ...ops } = options;
+  assertLittleEndian();
+  await checkSaveTarget(dir);
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  const place = (name: string, shape: readonly number[], dtype: string, values: ArrayLike<number>): ArrayEntry => {
+    if (!(CHECKPOINT_DTYPES as readonly string[]).includes(dtype)) {
+      throw new TypeError(`Cannot save ${name}: dtype ${dtype} is not one of ${CHECKPOINT_DTYPES.join(", ")}`);
+    }
+    const typed = dtype === "int32" ? Int32Array.from(values) : Float32Array.from(values);
+    const entry = { name, shape: [...shape], dtype: dtype as ArrayEntry["dtype"], offset: bytes };
+    chunks.push(new Uint8Array(typed.buffer));
+    bytes += typed.byteLength;
+    return entry;
+  };
+  const variables = networkVariables(network).map(({ name, variable }) =>
+    place(name, variable.shape, variable.dtype, variable.dataSync())
+  );
+  let state: CheckpointManifest["optimizerState"] = null;
+  if (optimizerState) {
+    const { arrays, counters } = networkOptimizerState(network);
+    state = { arrays: arrays.map((a) => place(a.name, a.shape, "float32", a.values)), counters };
+  }
+  const weights = new Uint8Array(bytes);
+  let at = 0;
+  for (const chunk of chunks) {
+    weights.set(chunk, at);
+    at += chunk.length;
+  }
+  const specBytes = new TextEncoder().encode(JSON.stringify(network.getSpec(), null, 2) + "\n");
+  const manifest: CheckpointManifest = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    steps: network.steps,
+    spec: { file: CHECKPOINT_FILES.spec, sha256: await sha256(specBytes) },
+    weights: { file: CHECKPOINT_FILES.weights, bytes, sha256: await sha256(weights) },
+    variables,
+    optimizerState: state,
+    savedWith: backendInfo(),
+  };
+  await replaceDirectory(dir, [
+    { name: CHECKPOINT_FILES.weights, bytes: weights },
+    { name: CHECKPOINT_FILES.spec, bytes: specBytes },
+    { name: CHECKPOINT_FILES.manifest, bytes: new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n") },
+  ], ops);
+  return manifest;
+}
+
+/**
+ * Checks that a checkpoint may be saved at `dir`: it does not exist, is an empty directory, or holds a checkpoint
+ * (a manifest of format `dni-checkpoint`, of any version, even a corrupt one) and nothing else. Anything else is
+ * never overwritten. (The CLI calls it before training.)
+ *
+ * @throws {CheckpointError} Naming what is in the way.
+ */
+export async function checkSaveTarget(dir: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(dir);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw new CheckpointError(dir, `cannot be read (${(error as Error).message})`, { cause: error });
+  }
+  const refuse = (why: string): never => {
+    throw new CheckpointError(dir, `${why}; not replacing it (remove it or choose another directory)`);
+  };
+  if (!info.isDirectory) refuse("exists and is not a directory");
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+  if (names.length === 0) return;
+  const known: string[] = Object.values(CHECKPOINT_FILES);
+  const stranger = names.find((n) => !known.includes(n));
+  if (stranger !== undefined) refuse(`holds ${show(stranger)}, which is not part of a checkpoint`);
+  const manifestPath = join(dir, CHECKPOINT_FILES.manifest);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(manifestPath);
+  } catch {
+    return refuse(`exists and has no ${CHECKPOINT_FILES.manifest}`);
+  }
+  let format: unknown;
+  try {
+    format = JSON.parse(text)?.format;
+  } catch {
+    // not JSON: not recognisably ours
+  }
+  if (format !== CHECKPOINT_FORMAT) refuse(`has a ${CHECKPOINT_FILES.manifest} that is not a dni checkpoint's`);
+}
