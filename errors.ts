@@ -117,6 +117,8 @@ export class CheckpointError extends Error {
   readonly path: string;
 
   /**
+   * Creates the error; its message is `Checkpoint <path>: <problem>`.
+   *
    * @param path The file or directory at fault.
    * @param problem What is wrong with it, naming the value.
    * @param options `cause`: the underlying error, if any.

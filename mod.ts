@@ -78,6 +78,7 @@ export { checkSaveTarget, saveCheckpoint, type SaveCheckpointOptions } from "./c
 export { loadCheckpoint, type LoadCheckpointOptions, loadWeights } from "./checkpoint/load.ts";
 export { type Checkpoint, readCheckpoint } from "./checkpoint/read.ts";
 export { type RestoreOptions } from "./checkpoint/restore.ts";
+export type { FileOps } from "./checkpoint/_replace_directory.ts";
 export {
   type ArrayEntry,
   CHECKPOINT_FORMAT,

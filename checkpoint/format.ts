@@ -32,7 +32,7 @@ export interface ArrayEntry {
   /** Its shape. */
   shape: number[];
   /** `float32` (or `int32`). */
-  dtype: typeof CHECKPOINT_DTYPES[number];
+  dtype: "float32" | "int32";
   /** Byte offset in the weights file (a multiple of 4). */
   offset: number;
 }
