@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
+import { readWeights, writeWeights } from "./_weights.ts";
 import { batches, type Dataset } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import type { History, TrainOptions } from "../training/train.ts";
@@ -53,7 +53,9 @@ export async function trainDataParallel(
     });
   const all = <T>(ps: Promise<T>[]) => Promise.race([Promise.all(ps), failed]);
   try {
-    await all(threads.map((_, k) => ask(k, { kind: "init", spec, seed: spec.seed ?? 0 })));
+    // Every replica starts from the network's current weights (it may have been trained or loaded before).
+    const start = readWeights(network.variables);
+    await all(threads.map((_, k) => ask(k, { kind: "init", spec, seed: spec.seed ?? 0, weights: start })));
     const history = new HistoryRecorder(callbacks.onEpochEnd);
     const { features } = dataset;
     const perEpoch = Math.ceil(dataset.train.count / batchSize);
@@ -87,11 +89,11 @@ export async function trainDataParallel(
           const copy = mean.slice();
           send(k, { kind: "apply", gradients: copy }, [copy.buffer]);
         });
+        network.steps++;
         callbacks.onBatchEnd?.(info);
       }
       const collected = await all([ask<Extract<FromReplica, { kind: "collected" }>>(0, { kind: "collect" })]);
-      const variables = network.variables;
-      tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(collected[0]!.weights[i]!, v.shape))));
+      writeWeights(network.variables, collected[0]!.weights, "Replica 0");
       const record = meter.record();
       epochEnd(network, dataset, record, validate, 0);
       history.add(record);

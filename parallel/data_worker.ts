@@ -1,6 +1,6 @@
 /**
- * A data-parallel replica in its own Worker: the whole network (same spec and seed, so the same weights as every
- * other replica); per step it computes the gradients of its shard of the batch, then applies the average the
+ * A data-parallel replica in its own Worker: the whole network, built from the spec and set to the coordinator's
+ * current weights (the same as every other replica); per step it computes the gradients of its shard of the batch, then applies the average the
  * coordinator sends back, so all replicas stay identical.
  *
  * @module
@@ -9,7 +9,7 @@ import { workerInbox } from "./_worker_inbox.ts";
 
 /** Coordinator -> replica. */
 export type ToReplica =
-  | { kind: "init"; spec: import("../network/spec.ts").NetworkSpec; seed: number }
+  | { kind: "init"; spec: import("../network/spec.ts").NetworkSpec; seed: number; weights: Float32Array[] }
   | { kind: "step"; x: Float32Array; rows: number; labels: Uint8Array }
   | { kind: "apply"; gradients: Float32Array }
   | { kind: "collect" };
@@ -27,6 +27,7 @@ const { post, start: startHandling } = workerInbox<ToReplica, FromReplica>();
 try {
   const { tf } = await import("../deps.ts");
   const { buildNetwork } = await import("../network/build.ts");
+  const { readWeights, writeWeights } = await import("./_weights.ts");
   let net: ReturnType<typeof buildNetwork> | null = null;
   let busy = 0;
   const handle = (m: ToReplica) => {
@@ -35,6 +36,7 @@ try {
       switch (m.kind) {
         case "init":
           net = buildNetwork(m.spec, { seed: m.seed });
+          writeWeights(net.variables, m.weights, "The coordinator");
           post({ kind: "ready" });
           break;
         case "step": {
@@ -76,7 +78,7 @@ try {
           break;
         }
         case "collect": {
-          const weights = net!.variables.map((v) => v.dataSync().slice() as Float32Array);
+          const weights = readWeights(net!.variables);
           post({ kind: "collected", weights, busySeconds: busy }, weights.map((w) => w.buffer));
           busy = 0;
           return;

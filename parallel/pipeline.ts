@@ -15,6 +15,7 @@ import { epochEnd } from "../training/epoch_end.ts";
 import { EpochMeter, HistoryRecorder } from "../training/epoch_meter.ts";
 import { planStages, type Stage } from "./partition.ts";
 import type { FromStage, ToStage } from "./protocol.ts";
+import { readWeights, writeWeights } from "./_weights.ts";
 
 /** What the pipeline measured per stage in an epoch. */
 export interface StageRecord extends Stage {
@@ -71,6 +72,8 @@ export async function trainPipeline(network: Network, dataset: Dataset, options:
     );
   }
   const spec = network.getSpec();
+  // Every stage starts from the network's current weights (it may have been trained or loaded before).
+  const start = readWeights(network.variables);
   const threads = stages.map(() => new Worker(new URL("./stage_worker.ts", import.meta.url).href, { type: "module" }));
   let fail: (e: Error) => void = () => {};
   const failed = new Promise<never>((_, reject) => fail = reject);
@@ -110,6 +113,7 @@ export async function trainPipeline(network: Network, dataset: Dataset, options:
           kind: "init",
           spec,
           seed: spec.seed ?? 0,
+          weights: start,
           lo: st.lo,
           hi: st.hi,
           staleness,
@@ -195,6 +199,7 @@ export async function trainPipeline(network: Network, dataset: Dataset, options:
       });
       history.add(record);
     }
+    network.steps = step;
     return history.finish(dataset.train.count);
   } finally {
     clearInterval(watchdog);
@@ -209,8 +214,5 @@ function assignStageWeights(network: Network, stage: Stage, weights: Float32Arra
     ...network.layers.slice(stage.lo, stage.hi + 1).flatMap((l) => [...l.trainable, ...l.state]),
     ...network.interfaces.slice(stage.lo, last ? stage.hi : stage.hi + 1).flatMap((i) => [...i.variables]),
   ];
-  if (variables.length !== weights.length) {
-    throw new Error(`Stage ${stage.lo}-${stage.hi} sent ${weights.length} weight arrays, expected ${variables.length}`);
-  }
-  tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(weights[i]!, v.shape))));
+  writeWeights(variables, weights, `Stage ${stage.lo}-${stage.hi}`);
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { tf } from "../deps.ts";
 import { syntheticDataset } from "../datasets/synthetic.ts";
 import { buildNetwork } from "../network/build.ts";
 import type { NetworkSpec } from "../network/spec.ts";
@@ -35,6 +36,29 @@ Deno.test("a pipeline of Workers with staleness 0 trains exactly like the single
     piped.dispose();
   }
   single.dispose();
+});
+
+Deno.test("Workers start from the network's current weights and step count: a second train() call continues", async () => {
+  // Plain SGD has no optimizer state, so continuing in Workers must equal continuing on one thread exactly.
+  const sgd: NetworkSpec = { ...spec, optimizer: { type: "sgd", learningRate: 0.05 } };
+  const single = buildNetwork(sgd), piped = buildNetwork(sgd);
+  train(single, data, { epochs: 1, batchSize: 32, seed: 3 });
+  tf.tidy(() => piped.variables.forEach((v, i) => v.assign(single.variables[i]!)));
+  piped.steps = single.steps;
+  train(single, data, { epochs: 1, batchSize: 32, seed: 4 });
+  await train(piped, data, { epochs: 1, batchSize: 32, seed: 4, workers: 2, staleness: 0 });
+  assert.deepEqual(weights(piped), weights(single));
+  assert.equal(piped.steps, single.steps);
+  const bp: NetworkSpec = { input: [40], layers: [{ type: "dense", units: 4 }], optimizer: sgd.optimizer };
+  const a = buildNetwork(bp), b = buildNetwork(bp);
+  train(a, data, { epochs: 1, batchSize: 32, seed: 3 });
+  tf.tidy(() => b.variables.forEach((v, i) => v.assign(a.variables[i]!)));
+  b.steps = a.steps;
+  train(a, data, { epochs: 1, batchSize: 32, seed: 4 });
+  await train(b, data, { epochs: 1, batchSize: 32, seed: 4, workers: 2 });
+  weights(a).forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - weights(b)[i]![j]!) < 1e-4, `${i}[${j}]`)));
+  assert.equal(b.steps, a.steps);
+  for (const n of [single, piped, a, b]) n.dispose();
 });
 
 Deno.test("a pipeline with staleness 2 runs ahead by at most 2 batches and still learns", async () => {

@@ -24,6 +24,8 @@ export type ToStage =
     kind: "init";
     spec: NetworkSpec;
     seed: number;
+    /** The network's variables (`Network.variables` order): the stage starts from them. */
+    weights: Float32Array[];
     lo: number;
     hi: number;
     staleness: number;

@@ -1,6 +1,7 @@
 /**
- * A pipeline stage in its own Worker, with its own TF.js wasm instance: it builds the whole network from the spec
- * and seed (so every stage starts from the same weights as the single-thread network) and trains layers `lo..hi`.
+ * A pipeline stage in its own Worker, with its own TF.js wasm instance: it builds the whole network from the spec,
+ * sets it to the coordinator's current weights (so every stage starts where the network is) and trains layers
+ * `lo..hi` (optimizer state starts fresh in the Worker).
  * It updates with its boundary interface's synthetic gradient at once, forwards its output to the next stage,
  * sends the message for the stage below, and runs at most `staleness` batches ahead of the messages from above.
  *
@@ -16,6 +17,7 @@ const { post, start: startHandling } = workerInbox<ToStage, FromStage>();
 try {
   const { tf } = await import("../deps.ts");
   const { buildNetwork } = await import("../network/build.ts");
+  const { readWeights, writeWeights } = await import("./_weights.ts");
   type Kept = { trigger: ReturnType<typeof tf.keep>; labels: ReturnType<typeof tf.keep> };
 
   let stage: {
@@ -125,6 +127,7 @@ try {
       switch (m.kind) {
         case "init": {
           const net = buildNetwork(m.spec, { seed: m.seed });
+          writeWeights(net.variables, m.weights, "The coordinator");
           stage = {
             net,
             lo: m.lo,
@@ -167,7 +170,7 @@ try {
       ...layers.flatMap((l) => [...l.trainable, ...l.state]),
       ...ifaces.flatMap((i) => [...i.variables]),
     ];
-    const weights = variables.map((v) => v.dataSync().slice() as Float32Array);
+    const weights = readWeights(variables);
     const diagnostics = ifaces.flatMap((iface, k) =>
       iface.diagnostics ? [{ layer: s.lo + k, values: iface.diagnostics() }] : []
     );
