@@ -50,7 +50,7 @@ Deno.test("a plugin in a folder of its own passes the conformance suite imported
     await Deno.writeTextFile(`${dir}/drtp.ts`, plugin);
     await Deno.writeTextFile(`${dir}/drtp_test.ts`, testFile(host));
     const { code, stdout, stderr } = await runDeno(
-      ["test", "--no-config", "--no-lock", `--allow-import=${host}`, `--allow-net=${host}`, "--allow-env"],
+      ["test", "--no-config", "--no-lock", `--allow-import=${host}`, "--allow-env"],
       dir,
     );
     assert.equal(code, 0, `${stdout.slice(-3000)}\n${stderr.slice(-2000)}`);
