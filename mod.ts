@@ -59,6 +59,7 @@ export type {
   StepContext,
 } from "./interfaces/interface.ts";
 export { Backprop } from "./interfaces/backprop.ts";
+export { requireLabels } from "./interfaces/require_labels.ts";
 
 export type { Optimizer, OptimizerConfig, OptimizerFactory } from "./optimizers/optimizer.ts";
 export type { Loss, LossFactory } from "./losses/loss.ts";

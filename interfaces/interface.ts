@@ -23,7 +23,13 @@ import type { Registry } from "../registry.ts";
 
 /** What an interface knows about the current training step. */
 export interface StepContext {
-  /** The batch's labels, one-hot [B, classes]: the context of conditioned interfaces. */
+  /**
+   * The batch's labels, one-hot [B, classes]: the context of conditioned interfaces. The network's training step
+   * always sets them. *Without labels* (a context whose `labels` is undefined, as a caller with no labels passes)
+   * an interface that does not read them must behave exactly as with them; one that needs them must throw at once
+   * with a message that names it and the labels (`requireLabels`), not fail inside TF.js. The conformance suite
+   * (`testing/conformance.ts`) checks both.
+   */
   readonly labels: tf.Tensor2D;
   /** The number of the step, from 0. */
   readonly step: number;

@@ -13,6 +13,7 @@ import type { InterfaceConfig, InterfaceContext, NeuralInterface, StepContext } 
 import type { OptimizerConfig } from "../optimizers/optimizer.ts";
 import type { Random } from "../random.ts";
 import { emptyState, prefixState, subState, type TrainingState } from "../optimizers/state.ts";
+import { requireLabels } from "./require_labels.ts";
 import { Synthesizer, type SynthesizerPass } from "./synthesizer.ts";
 
 /** What the interface needs of a synthesizer (a test can pass an oracle instead). */
@@ -89,7 +90,8 @@ export class SyntheticGradient implements NeuralInterface {
 
   #input(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D {
     // A tensor of its own (clone shares the data), since send() keeps it until the message arrives.
-    return this.type === "csg" ? tf.concat([trigger, context.labels], 1) : tf.clone(trigger);
+    if (this.type === "sg") return tf.clone(trigger);
+    return tf.concat([trigger, requireLabels(context, this.type, trigger.shape[0])], 1);
   }
 
   send(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D | null {

@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
 import { batches, type Dataset } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import type { BatchInfo, EpochRecord, History, InterfaceDiagnostics, TrainOptions } from "../training/train.ts";

@@ -1,0 +1,105 @@
+/**
+ * A neural-interface plugin written outside the library, as a user would: **direct random target projection**
+ * (`drtp`). Each hidden layer gets, in the forward pass, a fixed random projection of the batch's one-hot labels
+ * as its gradient: `dL/dh = -(Y B) / batch`, with `B` a random `[classes, units]` matrix drawn once and never
+ * trained.
+ *
+ * It is the direct-feedback-alignment special case of synthetic gradients (Czarnecki et al. 2017) with the output
+ * error replaced by the target, which is what the step context already carries (Frenkel et al. 2021 call it DRTP):
+ * a conditioned synthesizer (`csg`) whose weights are fixed and random and which ignores the trigger. So it answers
+ * in `send`, like `sg`/`csg` (update- and backward-unlocked), learns nothing, and costs one small matrix product.
+ *
+ * Import from the library's URL in your own folder, e.g.
+ * `import { requireLabels, SpecError, tf } from "https://raw.githubusercontent.com/OWNER/dni/main/mod.ts";`
+ *
+ * @module
+ */
+import { requireLabels, SpecError, tf } from "../../mod.ts";
+import type { InterfaceConfig, InterfaceContext, NeuralInterface, StepContext } from "../../mod.ts";
+
+/**
+ * The `drtp` interface: a fixed random projection of the labels is the bound layer's gradient.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../../mod.ts";
+ * import { DirectRandomTargetProjection } from "./drtp.ts";
+ * const feedback = tf.tensor2d([[1, 0], [0, 2]]);
+ * const iface = new DirectRandomTargetProjection(feedback, 1);
+ * const labels = tf.tensor2d([[0, 1], [0, 1]]);
+ * const g = iface.send(tf.zeros([2, 2]) as tf.Tensor2D, { labels, step: 0 });
+ * console.assert(g.arraySync()[0]![1] === -1); // -(Y B) / batch
+ * tf.dispose([feedback, labels, g]);
+ * iface.dispose();
+ * ```
+ */
+export class DirectRandomTargetProjection implements NeuralInterface {
+  readonly type = "drtp";
+  readonly #feedback: tf.Variable;
+  readonly #scale: number;
+
+  /**
+   * @param feedback The fixed feedback matrix `B`, [classes, units], copied into a non-trainable variable (the
+   *   caller still owns `feedback`).
+   * @param scale Factor on the gradient.
+   */
+  constructor(feedback: tf.Tensor2D, scale: number) {
+    this.#feedback = tf.variable(feedback, false);
+    this.#scale = scale;
+  }
+
+  /** `B`, so that saving the network saves it too. */
+  get variables(): readonly tf.Variable[] {
+    return [this.#feedback];
+  }
+
+  /** Answers at once: the layer updates before the layers above have run. */
+  send(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D {
+    return this.synthesize(trigger, context);
+  }
+
+  /** The message is not needed: nothing here learns. */
+  receive(): undefined {
+    return undefined;
+  }
+
+  /** The gradient `send` gives, with no side effect (the training loop probes it against the true gradient). */
+  synthesize(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D {
+    const labels = requireLabels(context, this.type, trigger.shape[0]);
+    return tf.tidy(() => tf.mul(tf.matMul(labels, this.#feedback), -this.#scale / trigger.shape[0]));
+  }
+
+  getConfig(): InterfaceConfig {
+    return { type: this.type, scale: this.#scale };
+  }
+
+  dispose(): void {
+    this.#feedback.dispose();
+  }
+}
+
+/**
+ * The factory to register: checks the options (`scale`, default 1) and draws `B` from the network's seeded
+ * generator, uniform with unit variance.
+ *
+ * @throws {SpecError} For an unknown option or a scale that is not a finite number > 0.
+ */
+export function createDrtp(
+  config: InterfaceConfig,
+  { units, contextUnits, path, random }: InterfaceContext,
+): DirectRandomTargetProjection {
+  for (const key of Object.keys(config)) {
+    if (key !== "type" && key !== "scale") {
+      throw new SpecError(`${path}.${key}`, config[key], "is not a known field (known: type, scale)");
+    }
+  }
+  const scale = config.scale ?? 1;
+  if (typeof scale !== "number" || !Number.isFinite(scale) || scale <= 0) {
+    throw new SpecError(`${path}.scale`, scale, "must be a finite number > 0");
+  }
+  const values = Float32Array.from({ length: contextUnits * units }, () => Math.sqrt(3) * (2 * random.next() - 1));
+  const feedback = tf.tensor2d(values, [contextUnits, units]);
+  const iface = new DirectRandomTargetProjection(feedback, scale);
+  feedback.dispose();
+  return iface;
+}
