@@ -17,6 +17,8 @@ export type ToStage =
     hi: number;
     staleness: number;
     fail?: string;
+    /** What the stage's network does on a NaN or infinity (see `Network.onNonFinite`). */
+    onNonFinite?: "error" | "skip";
     /** A port to the stage below (messages out, activations in), and to the stage above. */
     down?: MessagePort;
     up?: MessagePort;
@@ -39,5 +41,7 @@ export type FromStage =
     busySeconds: number;
     waitSeconds: number;
     maxOutstanding: number;
+    /** Updates the stage left out since the last collect (`onNonFinite: "skip"`). */
+    skippedUpdates: number;
   }
   | { kind: "error"; message: string };

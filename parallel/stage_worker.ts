@@ -30,7 +30,7 @@ try {
   const kept = new Map<number, Kept>();
   let collectPending = false;
   const ports: { down?: MessagePort; up?: MessagePort } = {};
-  let outstanding = 0, maxOutstanding = 0, busy = 0, wait = 0, idleSince = performance.now();
+  let outstanding = 0, maxOutstanding = 0, busy = 0, wait = 0, idleSince = performance.now(), skipped = 0;
 
   const forward = (m: Extract<ToStage, { kind: "forward" }>) => {
     const s = stage!;
@@ -108,6 +108,7 @@ try {
       switch (m.kind) {
         case "init": {
           const net = buildNetwork(m.spec, { seed: m.seed });
+          net.onNonFinite = m.onNonFinite ?? "error";
           stage = {
             net,
             lo: m.lo,
@@ -160,7 +161,9 @@ try {
       busySeconds: busy,
       waitSeconds: wait,
       maxOutstanding,
+      skippedUpdates: s.net.skippedUpdates - skipped,
     }, weights.map((w) => w.buffer));
+    skipped = s.net.skippedUpdates;
     busy = 0;
     wait = 0;
   };
