@@ -6,6 +6,8 @@
 import { useBackend } from "../backend.ts";
 import { DATASET_NAMES } from "../datasets/catalog.ts";
 import { loadDataset } from "../datasets/load.ts";
+import { buildNetwork } from "../network/build.ts";
+import { NON_FINITE_POLICIES, type NonFinitePolicy } from "../network/non_finite_guard.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
 import { percent } from "./progress.ts";
@@ -25,6 +27,7 @@ export const TRAIN_USAGE = `Usage: cli.ts train --spec FILE [options]
   --test-count N          use only the first N test examples
   --workers N             run the network's modules (cut at its sg/csg interfaces) in N Workers (default 1)
   --staleness K           with --workers: a module runs at most K batches ahead of its messages (default 1)
+  --on-non-finite WHAT    on a NaN/Inf loss or gradient: error (stop, the default) or skip (that update)
   --json                  print the result as one JSON object, the last line of stdout
   -h, --help              this text`;
 
@@ -60,6 +63,7 @@ export async function trainCommand(
     "test-count": { type: "string" },
     workers: { type: "string" },
     staleness: { type: "string" },
+    "on-non-finite": { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -77,9 +81,11 @@ export async function trainCommand(
   const testCount = values["test-count"] === undefined ? undefined : intFlag(values, "test-count", 0, 1);
   const workers = intFlag(values, "workers", 1, 1);
   const staleness = intFlag(values, "staleness", 1, 0);
+  const onNonFinite = choiceFlag(values, "on-non-finite", NON_FINITE_POLICIES, "error") as NonFinitePolicy;
   const json = values.json === true;
   const spec = await readSpec(values.spec);
   await useBackend(backend);
+  buildNetwork(spec, { seed }).dispose(); // a bad spec is reported before the dataset is loaded
   const log = json ? io.err : io.out;
   const data = await loadDataset(dataset, {
     dataDir: values["data-dir"] as string | undefined,
@@ -100,6 +106,7 @@ export async function trainCommand(
     live: io.live && !json,
     workers,
     staleness,
+    onNonFinite,
   });
   if (json) io.out(JSON.stringify(result) + "\n");
   else {
