@@ -222,7 +222,9 @@ export class Network {
       }
       const layer = this.layers[j]!;
       const { inputGradient, gradients } = layer.backward(caches[j], g!, j > 0);
-      const checked = inputGradient ? [...gradients, inputGradient] : gradients;
+      // The gradient passed down is checked where it leaves the segment as a message; inside it, a NaN or an
+      // infinity in it always reaches the weight gradients of the layer below, which are checked.
+      const checked = inputGradient && j === lo ? [...gradients, inputGradient] : gradients;
       if (!this.#guard.check(checked, this.#describeGradient(j), { step: context.step, layer: j })) {
         return this.#guard.skip(j - lo); // this layer and the ones below it in the segment keep their weights
       }

@@ -48,3 +48,23 @@ Deno.test("nonFinitePolicy() rejects anything but error and skip", () => {
   assert.equal(nonFinitePolicy("skip"), "skip");
   assert.throws(() => nonFinitePolicy("ignore"), /onNonFinite must be "error" or "skip", got "ignore"/);
 });
+
+Deno.test("NonFiniteGuard.check() finds a NaN or an infinity in a large matrix (a sum of 10,000 elements)", () => {
+  const guard = new NonFiniteGuard();
+  for (const [bad, name] of [[NaN, "NaN"], [Infinity, "Infinity"], [-Infinity, "-Infinity"]] as const) {
+    const values = new Float32Array(100 * 100).fill(1);
+    values[5050] = bad;
+    const m = tf.tensor2d(values, [100, 100]);
+    assert.throws(
+      () => guard.check([m], () => "m", {}),
+      new RegExp(`^DivergenceError: Training diverged: element 5050 of m is ${name}`),
+    );
+    m.dispose();
+  }
+  const values = new Float32Array(100 * 100).fill(1);
+  values[7] = Infinity;
+  values[9999] = -Infinity; // the sum is NaN; the first bad element is named
+  const m = tf.tensor2d(values, [100, 100]);
+  assert.throws(() => guard.check([m], () => "m", {}), /element 7 of m is Infinity/);
+  m.dispose();
+});
