@@ -71,6 +71,10 @@ export {
   type TrainCallbacks,
   type TrainOptions,
 } from "./training/train.ts";
+export type { MemoryRecord } from "./training/memory.ts";
+export { NON_FINITE_POLICIES, type NonFinitePolicy } from "./network/non_finite_guard.ts";
+export type { DivergenceSite } from "./errors.ts";
+export { WorkerError } from "./parallel/pipeline.ts";
 
 /**
  * Registers a neural-interface plugin under `name` in the default registry, so specs can name it.

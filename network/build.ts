@@ -154,8 +154,10 @@ function checkPlugin(kind: string, name: string, path: string, made: unknown, me
   );
   if (missing.length > 0) {
     throw new TypeError(
-      `The factory of ${kind} "${name}" (${path}) returned ${made === null ? "null" : typeof made} ` +
-        `that is not a ${kind}: it lacks ${missing.join(", ")}`,
+      `The factory of ${kind} "${name}" (${path}) returned ${
+        made === null ? "null" : `a value of type ${typeof made}`
+      } ` +
+        `that is not ${kind === "interface" ? "an" : "a"} ${kind}: it lacks ${missing.join(", ")}`,
     );
   }
 }
