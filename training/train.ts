@@ -156,9 +156,9 @@ export function train(
   dataset: Dataset,
   options: TrainOptions | PipelineOptions = {},
 ): History | Promise<History> {
+  checkOptions(options);
   if ("workers" in options && options.workers !== undefined && options.workers > 1) {
     checkFit(network, dataset);
-    nonFinitePolicy(options.onNonFinite ?? "error");
     const decoupled = network.interfaces.some((i) => typeof i.synthesize === "function");
     return decoupled ? trainPipeline(network, dataset, options) : trainDataParallel(network, dataset, options);
   }
@@ -180,14 +180,25 @@ function checkFit(network: Network, dataset: Dataset): void {
   checkSplit(`${dataset.name}.test`, dataset.test, dataset.features, dataset.classes);
 }
 
+// The options every mode shares, checked before anything starts.
+function checkOptions(options: TrainOptions & { workers?: number }): void {
+  const { epochs = 1, batchSize = 128, seed = 0, probeSize = 256, workers = 1 } = options;
+  const integer = (name: string, value: number, min: number) => {
+    if (!Number.isInteger(value) || value < min) {
+      throw new RangeError(`${name} must be an integer${min > -Infinity ? ` >= ${min}` : ""}, got ${value}`);
+    }
+  };
+  integer("epochs", epochs, 1);
+  integer("batchSize", batchSize, 1);
+  integer("seed", seed, -Infinity);
+  integer("probeSize", probeSize, 0);
+  integer("workers", workers, 1);
+  nonFinitePolicy(options.onNonFinite ?? "error");
+}
+
 function trainOneThread(network: Network, dataset: Dataset, options: TrainOptions): History {
   const { epochs = 1, batchSize = 128, seed = 0, validate = true, callbacks = {}, probeSize = 256 } = options;
   const onNonFinite = nonFinitePolicy(options.onNonFinite ?? "error");
-  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be an integer >= 1, got ${epochs}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`batchSize must be an integer >= 1, got ${batchSize}`);
-  }
-  if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
   checkFit(network, dataset);
   const { features, classes } = dataset;
   const perEpoch = Math.ceil(dataset.train.count / batchSize);
