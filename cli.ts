@@ -74,13 +74,18 @@ export async function main(args: string[], io: CliIO): Promise<number> {
     if (
       error instanceof SpecError || error instanceof DatasetError || error instanceof DivergenceError ||
       error instanceof WorkerError || error instanceof CheckpointError ||
-      error instanceof RangeError
+      error instanceof RangeError || isFileSystemError(error)
     ) {
       io.err(`error: ${error.message}\n`);
       return 1;
     }
     throw error;
   }
+}
+
+// A file the CLI reads or writes (e.g. the --out directory) cannot be: Deno's message names the path.
+function isFileSystemError(error: unknown): error is Error {
+  return Object.values(Deno.errors).some((type) => error instanceof type);
 }
 
 if (import.meta.main) {

@@ -75,29 +75,68 @@ export class DatasetError extends Error {
   }
 }
 
-/** Training diverged: a loss became NaN or infinite. Nothing is updated after the step that showed it. */
+/** Where training diverged, as far as the code that noticed knows it. */
+export interface DivergenceSite {
+  /** The network's step (from 0) whose loss, gradient or synthetic gradient was not finite. */
+  step?: number;
+  /** The layer whose gradient, or whose interface's synthetic gradient, was not finite. */
+  layer?: number;
+  /** The type of the interface whose synthetic gradient (or message) was not finite. */
+  interface?: string;
+}
+
+/**
+ * Training diverged: a loss, a gradient or a synthetic gradient became NaN or infinite. With the default
+ * `onNonFinite: "error"`, nothing is updated with the value that showed it.
+ *
+ * @example
+ * ```ts
+ * import { DivergenceError } from "./errors.ts";
+ * const e = new DivergenceError("the loss", NaN, 1, 3, { step: 2 });
+ * console.assert(e.message.startsWith("Training diverged: the loss is NaN at epoch 1, batch 3 (step 2)"));
+ * ```
+ */
 export class DivergenceError extends Error {
-  /** The epoch (from 1) where it happened. */
-  readonly epoch: number;
-  /** The batch within the epoch (from 1) where it happened. */
-  readonly batch: number;
+  /** The epoch (from 1) where it happened, when known. */
+  readonly epoch?: number;
+  /** The batch within the epoch (from 1) where it happened, when known. */
+  readonly batch?: number;
+  /** What was not finite, e.g. `the loss`. */
+  readonly what: string;
+  /** The value that was not finite (NaN or +-Infinity). */
+  readonly value: number;
+  /** The step, layer and interface, when known. */
+  readonly site: DivergenceSite;
 
   /**
    * Makes the error; the message names what diverged, its value, the epoch and the batch.
    *
    * @param what What was not finite, e.g. `the loss`.
    * @param value The value (NaN or +-Infinity).
-   * @param epoch Epoch, from 1.
+   * @param epoch Epoch, from 1 (undefined when the code that noticed does not know it).
    * @param batch Batch within the epoch, from 1.
+   * @param site The step, layer and interface, when known.
    */
-  constructor(what: string, value: number, epoch: number, batch: number) {
+  constructor(what: string, value: number, epoch?: number, batch?: number, site: DivergenceSite = {}) {
+    const at = [
+      epoch === undefined ? undefined : `epoch ${epoch}, batch ${batch}`,
+      site.step === undefined ? undefined : epoch === undefined ? `step ${site.step}` : `(step ${site.step})`,
+    ].filter((part) => part !== undefined).join(" ");
     super(
-      `Training diverged: ${what} is ${value} at epoch ${epoch}, batch ${batch} ` +
-        `(lower the learning rate, or the synthesizer's; see the README)`,
+      `Training diverged: ${what} is ${value}${at ? ` at ${at}` : ""} ` +
+        `(lower the learning rate, or the synthesizer's; or train with onNonFinite "skip"; see the README)`,
     );
     this.name = "DivergenceError";
+    this.what = what;
+    this.value = value;
     this.epoch = epoch;
     this.batch = batch;
+    this.site = { ...site };
+  }
+
+  /** The same error, placed at an epoch and batch (the trainer knows them, the network does not). */
+  at(epoch: number, batch: number): DivergenceError {
+    return new DivergenceError(this.what, this.value, epoch, batch, this.site);
   }
 }
 

@@ -101,6 +101,9 @@ export {
 } from "./training/train.ts";
 export { type PipelineOptions, type StageRecord, WorkerError } from "./parallel/pipeline.ts";
 export type { Stage } from "./parallel/partition.ts";
+export type { MemoryRecord } from "./training/memory.ts";
+export { NON_FINITE_POLICIES, type NonFinitePolicy } from "./network/non_finite_guard.ts";
+export type { DivergenceSite } from "./errors.ts";
 
 /**
  * Registers a neural-interface plugin under `name` in the default registry, so specs can name it.

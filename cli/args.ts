@@ -20,13 +20,23 @@ export function parseFlags(
   args: string[],
   options: NonNullable<ParseArgsConfig["options"]>,
 ): Record<string, string | boolean | undefined> {
+  // `--seed -1`: a negative number is the flag's value (so its check can name it), not an unknown option.
+  const joined = args.flatMap((arg, i) => {
+    const previous = args[i - 1]?.match(/^--([^=]+)$/)?.[1];
+    if (previous && options[previous]?.type === "string" && /^-\d/.test(arg)) return [];
+    const name = arg.match(/^--([^=]+)$/)?.[1];
+    const next = args[i + 1];
+    return name && options[name]?.type === "string" && next !== undefined && /^-\d/.test(next)
+      ? [`${arg}=${next}`]
+      : [arg];
+  });
   try {
-    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args: joined, options, strict: true, allowPositionals: true });
     if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
     return values as Record<string, string | boolean | undefined>;
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError((error as Error).message);
+    throw new UsageError((error as Error).message.split("\n").join(" ")); // one line
   }
 }
 

@@ -123,6 +123,7 @@ export async function runCompare(
   io: { out: (s: string) => void; err: (s: string) => void; live: boolean },
 ): Promise<ComparisonReport> {
   await useBackend(a.backend);
+  await Deno.mkdir(a.out, { recursive: true }); // an unwritable --out fails now, not after hours of training
   const log = a.json ? io.err : io.out;
   const datasets: Record<string, Dataset> = {};
   for (const name of a.datasets) {

@@ -8,6 +8,7 @@ import type { Dataset } from "../datasets/dataset.ts";
 import { saveCheckpoint } from "../checkpoint/save.ts";
 import { buildNetwork } from "../network/build.ts";
 import type { NetworkSpec } from "../network/spec.ts";
+import type { NonFinitePolicy } from "../network/non_finite_guard.ts";
 import { type EpochRecord, train } from "../training/train.ts";
 import { Progress, type Write } from "./progress.ts";
 
@@ -58,11 +59,13 @@ export interface RunOptions {
    * Workers it lives in the Workers, so only the gathered weights are saved.
    */
   save?: string;
+  /** On a NaN or infinite loss or gradient: stop, or skip that update. @default {"error"} */
+  onNonFinite?: NonFinitePolicy;
 }
 
 /** Builds `spec`, trains it on `dataset`, and returns the result; the network is disposed. */
 export async function runTraining(spec: NetworkSpec, dataset: Dataset, options: RunOptions): Promise<RunResult> {
-  const { epochs, batchSize, seed, write, live, label, workers = 1, staleness, save } = options;
+  const { epochs, batchSize, seed, write, live, label, workers = 1, staleness, save, onNonFinite } = options;
   const network = buildNetwork(spec, { seed });
   try {
     const progress = new Progress(write, live, epochs, label);
@@ -72,6 +75,7 @@ export async function runTraining(spec: NetworkSpec, dataset: Dataset, options: 
       seed,
       workers,
       staleness,
+      onNonFinite,
       callbacks: { onBatchEnd: (b) => progress.batch(b), onEpochEnd: (r) => progress.epoch(r) },
     });
     const last = history.epochs[history.epochs.length - 1]!;

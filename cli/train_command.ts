@@ -7,6 +7,8 @@ import { useBackend } from "../backend.ts";
 import { checkSaveTarget } from "../checkpoint/save.ts";
 import { DATASET_NAMES } from "../datasets/catalog.ts";
 import { loadDataset } from "../datasets/load.ts";
+import { buildNetwork } from "../network/build.ts";
+import { NON_FINITE_POLICIES, type NonFinitePolicy } from "../network/non_finite_guard.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
 import { percent } from "./progress.ts";
@@ -28,6 +30,7 @@ export const TRAIN_USAGE = `Usage: cli.ts train --spec FILE [options]
   --staleness K           with --workers: a module runs at most K batches ahead of its messages (default 1)
   --save DIR              save the trained network to the checkpoint directory DIR (replacing a checkpoint there;
                           anything else there is never overwritten); load it with cli.ts evaluate --load DIR
+  --on-non-finite WHAT    on a NaN/Inf loss or gradient: error (stop, the default) or skip (that update)
   --json                  print the result as one JSON object, the last line of stdout
   -h, --help              this text`;
 
@@ -64,6 +67,7 @@ export async function trainCommand(
     workers: { type: "string" },
     staleness: { type: "string" },
     save: { type: "string" },
+    "on-non-finite": { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -81,6 +85,7 @@ export async function trainCommand(
   const testCount = values["test-count"] === undefined ? undefined : intFlag(values, "test-count", 0, 1);
   const workers = intFlag(values, "workers", 1, 1);
   const staleness = intFlag(values, "staleness", 1, 0);
+  const onNonFinite = choiceFlag(values, "on-non-finite", NON_FINITE_POLICIES, "error") as NonFinitePolicy;
   const json = values.json === true;
   const save = values.save as string | undefined;
   if (save === "") throw new UsageError("--save needs a directory");
@@ -88,6 +93,7 @@ export async function trainCommand(
   // Before hours of training: a --save target that is not a checkpoint fails now, not at the end.
   if (save !== undefined) await checkSaveTarget(save);
   await useBackend(backend);
+  buildNetwork(spec, { seed }).dispose(); // a bad spec is reported before the dataset is loaded
   const log = json ? io.err : io.out;
   const data = await loadDataset(dataset, {
     dataDir: values["data-dir"] as string | undefined,
@@ -109,6 +115,7 @@ export async function trainCommand(
     workers,
     staleness,
     save,
+    onNonFinite,
   });
   if (json) io.out(JSON.stringify(result) + "\n");
   else {

@@ -40,9 +40,21 @@ export interface Batch {
 }
 
 /**
- * Checks a split's sizes and labels.
+ * Checks a split's sizes, labels and inputs.
  *
- * @throws {RangeError} If the arrays do not fit `count` and `features`, or a label is out of [0, classes).
+ * @throws {RangeError} If the arrays do not fit `count` and `features`, a label is out of [0, classes), or an
+ *   input is NaN or infinite.
+ *
+ * @example
+ * ```ts
+ * import { checkSplit } from "./dataset.ts";
+ * const split = { x: new Float32Array(4), labels: Uint8Array.from([0, 3]), count: 2 };
+ * try {
+ *   checkSplit("toy.train", split, 2, 3);
+ * } catch (e) {
+ *   console.assert((e as Error).message.includes("label 3 of example 1 is out of range [0, 3)"));
+ * }
+ * ```
  */
 export function checkSplit(name: string, split: Split, features: number, classes: number): void {
   if (split.x.length !== split.count * features || split.labels.length !== split.count) {
@@ -52,8 +64,17 @@ export function checkSplit(name: string, split: Split, features: number, classes
     );
   }
   for (let i = 0; i < split.count; i++) {
-    if (split.labels[i]! >= classes) {
-      throw new RangeError(`Split ${name}: label ${split.labels[i]} of example ${i} is out of range [0, ${classes})`);
+    const label = split.labels[i]!;
+    if (!(Number.isInteger(label) && label >= 0 && label < classes)) {
+      throw new RangeError(`Split ${name}: label ${label} of example ${i} is out of range [0, ${classes})`);
+    }
+  }
+  const x = split.x;
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i]!)) {
+      throw new RangeError(
+        `Split ${name}: input ${i % features} of example ${Math.floor(i / features)} is ${x[i]}, not a finite number`,
+      );
     }
   }
 }

@@ -37,6 +37,8 @@ export interface SynthesizerOptions {
   optimizer: Optimizer;
   /** Seeded generator for the hidden layers' initial weights. */
   random: Random;
+  /** Where the synthesizer's config sits in the spec, for error messages. @default {"synthesizer"} */
+  path?: string;
 }
 
 /**
@@ -72,24 +74,29 @@ export class Synthesizer {
   readonly #optimizer: Optimizer;
   readonly #trainable: tf.Variable[];
 
-  /** @param options Sizes, optimizer and seed. */
-  constructor({ units, contextUnits, hidden, batchNorm, optimizer, random }: SynthesizerOptions) {
+  /**
+   * @param options Sizes, optimizer and seed.
+   * @throws {SpecError} If a layer would be too large (nothing is left allocated).
+   */
+  constructor({ units, contextUnits, hidden, batchNorm, optimizer, random, path = "synthesizer" }: SynthesizerOptions) {
     const layers: Dense[] = [];
     let inputUnits = units + contextUnits;
-    hidden.forEach((width, i) => {
-      layers.push(
-        new Dense(
-          { type: "dense", units: width, activation: "relu", batchNorm },
-          { inputUnits, path: `synthesizer.hidden[${i}]`, random: random.fork() },
-        ),
-      );
-      inputUnits = width;
-    });
-    const output = new Dense({ type: "dense", units }, {
-      inputUnits,
-      path: "synthesizer.output",
-      random: random.fork(),
-    });
+    let output: Dense;
+    try {
+      hidden.forEach((width, i) => {
+        layers.push(
+          new Dense(
+            { type: "dense", units: width, activation: "relu", batchNorm },
+            { inputUnits, path: `${path}.hidden[${i}]`, random: random.fork() },
+          ),
+        );
+        inputUnits = width;
+      });
+      output = new Dense({ type: "dense", units }, { inputUnits, path: `${path}.output`, random: random.fork() });
+    } catch (error) {
+      for (const layer of layers) layer.dispose();
+      throw error;
+    }
     tf.tidy(() => {
       output.kernel.assign(tf.zerosLike(output.kernel));
       output.bias!.assign(tf.zerosLike(output.bias!));

@@ -208,6 +208,7 @@ function create(type: "sg" | "csg") {
       batchNorm: config.batchNorm as boolean,
       optimizer: context.optimizers.get(optimizerConfig.type).create(optimizerConfig),
       random: context.random.fork(),
+      path: context.path,
     });
     return new SyntheticGradient(type === "csg", synthesizer, config, context.random.fork());
   };

@@ -6,6 +6,7 @@
  */
 import { tf } from "../deps.ts";
 import { bool, checkObject, oneOf, positiveInt } from "../_validate.ts";
+import { SpecError } from "../errors.ts";
 import { type Activation, ACTIVATION_NAMES, ACTIVATIONS } from "./activation.ts";
 import { BatchNorm, type BatchNormCache } from "./batch_norm.ts";
 import type { ForwardMode, Layer, LayerCache, LayerConfig, LayerContext, LayerGradients } from "./layer.ts";
@@ -31,6 +32,9 @@ interface DenseCache {
 
 /** Fields a dense spec may have (the network adds `interface`). */
 export const DENSE_FIELDS = ["type", "units", "activation", "batchNorm"] as const;
+
+/** The most weights one dense layer's kernel may have (2^26, 256 MiB of float32): beyond it, a spec is a typo. */
+export const MAX_KERNEL_WEIGHTS: number = 2 ** 26;
 
 /**
  * A fully connected layer with Glorot-uniform weights drawn from the context's seeded generator.
@@ -80,11 +84,20 @@ export class Dense implements Layer {
    *
    * @param config The layer's spec.
    * @param context Input width, spec path and seeded generator.
-   * @throws {SpecError} If a field is missing or invalid.
+   * @throws {SpecError} If a field is missing or invalid, or the kernel would have more than
+   *   `MAX_KERNEL_WEIGHTS` weights.
    */
   constructor(config: LayerConfig, { inputUnits, path, random }: LayerContext) {
     checkObject(path, config, DENSE_FIELDS);
     this.units = positiveInt(`${path}.units`, config.units);
+    if (inputUnits * this.units > MAX_KERNEL_WEIGHTS) {
+      throw new SpecError(
+        `${path}.units`,
+        config.units,
+        `gives a ${inputUnits} x ${this.units} kernel of ${inputUnits * this.units} weights, more than the ` +
+          `${MAX_KERNEL_WEIGHTS} one layer may have`,
+      );
+    }
     this.#activationName = oneOf(`${path}.activation`, config.activation, ACTIVATION_NAMES, "linear");
     this.#activation = ACTIVATIONS[this.#activationName]!;
     const useBatchNorm = bool(`${path}.batchNorm`, config.batchNorm, false);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { SpecError } from "../errors.ts";
+import { show, SpecError } from "../errors.ts";
 import { checkObject, isRecord, positiveInt } from "../_validate.ts";
 import type { InterfaceConfig, NeuralInterface } from "../interfaces/interface.ts";
 import type { Layer, LayerConfig } from "../layers/layer.ts";
@@ -30,6 +30,7 @@ export interface BuildOptions {
  * @returns The network, ready to train.
  * @throws {SpecError} If the spec is invalid; the message names the field and the value.
  * @throws {SpecError} Also for an unknown layer, interface, optimizer or loss name; the message lists the known ones.
+ * @throws {TypeError} If a plugin's factory returns something that is not a layer or an interface.
  *
  * @example Build a 784-256-10 classifier and print it
  * ```ts
@@ -62,6 +63,7 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
   const seed = options.seed ?? (s.seed === undefined ? 0 : s.seed);
   if (typeof seed !== "number" || !Number.isInteger(seed)) throw new SpecError("seed", seed, "must be an integer");
   const lossName = nameOf("loss", s.loss ?? "softmax-cross-entropy");
+  if (isRecord(s.loss)) checkObject("loss", s.loss, ["type"]);
   const lossFactory = lookup(registries.losses, lossName, "loss");
   const optimizerConfig = validateOptimizer(registries, s.optimizer ?? "adam", "optimizer");
   const layerOptimizers: OptimizerConfig[] = [];
@@ -72,14 +74,15 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
   const built: { layers: Layer[]; interfaces: NeuralInterface[] } = { layers, interfaces: [] };
   try {
     let units = inputUnits;
-    layerSpecs.forEach((raw: unknown, i: number) => {
+    Array.from(layerSpecs).forEach((raw: unknown, i: number) => {
       const path = `layers[${i}]`;
       if (!isRecord(raw)) throw new SpecError(path, raw, "must be an object with a type");
       const { interface: iface, optimizer, ...config } = raw;
       layerOptimizers.push(
         optimizer === undefined ? optimizerConfig : validateOptimizer(registries, optimizer, `${path}.optimizer`),
       );
-      const layerFactory = lookup(registries.layers, nameOf(`${path}.type`, config.type), `${path}.type`);
+      const layerType = nameOf(`${path}.type`, config.type);
+      const layerFactory = lookup(registries.layers, layerType, `${path}.type`);
       const isOutput = i === layerSpecs.length - 1;
       if (isOutput && iface !== undefined) {
         throw new SpecError(
@@ -90,7 +93,14 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
       }
       if (isOutput) lossFactory.checkOutput(config as LayerConfig, path);
       const layer = layerFactory(config as LayerConfig, { inputUnits: units, path, random: random.fork() });
+      checkPlugin("layer", layerType, path, layer, LAYER_MEMBERS);
       layers.push(layer);
+      if (layer.inputUnits !== units || !Number.isInteger(layer.units) || layer.units < 1) {
+        throw new TypeError(
+          `The factory of layer "${layerType}" (${path}) made a layer of inputUnits ${show(layer.inputUnits)} and ` +
+            `units ${show(layer.units)}, expected inputUnits ${units} and a positive integer of units`,
+        );
+      }
       units = layer.units;
       if (!isOutput) {
         const ipath = `${path}.interface`;
@@ -105,14 +115,16 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
     const contextUnits = layers[layers.length - 1]!.units;
     interfaceConfigs.forEach(({ config, path }, i) => {
       const factory = lookup(registries.interfaces, config.type, path);
-      built.interfaces.push(factory(config, {
+      const iface = factory(config, {
         units: layers[i]!.units,
         contextUnits,
         path,
         random: random.fork(),
         optimizer: optimizerConfig,
         optimizers: registries.optimizers,
-      }));
+      });
+      checkPlugin("interface", config.type, path, iface, INTERFACE_MEMBERS);
+      built.interfaces.push(iface);
     });
     return new Network({
       spec: {
@@ -132,6 +144,25 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
     for (const layer of built.layers) layer.dispose();
     for (const iface of built.interfaces) iface.dispose();
     throw error;
+  }
+}
+
+const LAYER_MEMBERS = ["forward", "backward", "getConfig", "dispose", "trainable", "state"];
+const INTERFACE_MEMBERS = ["send", "receive", "getConfig", "dispose", "variables"];
+
+// Checks that a factory (a plugin's, perhaps) made something with the contract's methods and variable lists.
+function checkPlugin(kind: string, name: string, path: string, made: unknown, members: readonly string[]): void {
+  const record = (typeof made === "object" && made !== null ? made : {}) as Record<string, unknown>;
+  const missing = members.filter((m) =>
+    ["trainable", "state", "variables"].includes(m) ? !Array.isArray(record[m]) : typeof record[m] !== "function"
+  );
+  if (missing.length > 0) {
+    throw new TypeError(
+      `The factory of ${kind} "${name}" (${path}) returned ${
+        made === null ? "null" : `a value of type ${typeof made}`
+      } ` +
+        `that is not ${kind === "interface" ? "an" : "a"} ${kind}: it lacks ${missing.join(", ")}`,
+    );
   }
 }
 

@@ -9,6 +9,7 @@ import type { NeuralInterface, StepContext } from "../interfaces/interface.ts";
 import type { Layer, LayerCache } from "../layers/layer.ts";
 import type { Loss } from "../losses/loss.ts";
 import type { Optimizer, OptimizerConfig } from "../optimizers/optimizer.ts";
+import { NonFiniteGuard, type NonFinitePolicy, nonFinitePolicy } from "./non_finite_guard.ts";
 import type { LayerSpec, NetworkSpec } from "./spec.ts";
 import type { NetworkParts, RangeOptions, RangeResult, StepResult } from "./step_types.ts";
 
@@ -27,6 +28,7 @@ export class Network {
   readonly #spec: NetworkSpec;
   readonly #optimizers: readonly Optimizer[];
   readonly #layerOptimizers: readonly (OptimizerConfig | undefined)[];
+  readonly #guard = new NonFiniteGuard();
   #step = 0;
 
   /** Assembles a network from built parts; prefer `buildNetwork(spec)`. */
@@ -67,6 +69,24 @@ export class Network {
   }
 
   /**
+   * What a training step does when a loss, gradient or synthetic gradient is NaN or infinite: `"error"` throws a
+   * `DivergenceError` naming it, the layer or interface and the step, before any update uses it; `"skip"` leaves
+   * out the updates that would use it and counts them in `skippedUpdates`. @default {"error"}
+   */
+  get onNonFinite(): NonFinitePolicy {
+    return this.#guard.policy;
+  }
+
+  set onNonFinite(policy: NonFinitePolicy) {
+    this.#guard.policy = nonFinitePolicy(policy);
+  }
+
+  /** How many layer updates were left out because of a NaN or infinity (`onNonFinite: "skip"`). */
+  get skippedUpdates(): number {
+    return this.#guard.skipped;
+  }
+
+  /**
    * One training step on a batch: forward through every layer; each interface may answer with a gradient at
    * once (its segment of layers updates then) or wait for the message from above.
    *
@@ -77,11 +97,15 @@ export class Network {
   trainStep(x: tf.Tensor2D, labels: tf.Tensor2D): StepResult {
     this.#checkBatch(x, labels);
     const context: StepContext = { labels, step: this.#step++ };
-    const [loss, correct] = tf.tidy(() => {
-      const r = this.trainRange(0, this.layers.length - 1, x, context);
-      return [r.loss!, r.correct!];
-    });
-    for (const iface of this.interfaces) iface.release?.(context.step);
+    let loss: tf.Scalar, correct: tf.Scalar;
+    try {
+      [loss, correct] = tf.tidy(() => {
+        const r = this.trainRange(0, this.layers.length - 1, x, context);
+        return [r.loss!, r.correct!];
+      });
+    } finally {
+      for (const iface of this.interfaces) iface.release?.(context.step);
+    }
     const result = { loss: loss.dataSync()[0]!, correct: correct.dataSync()[0]! };
     loss.dispose();
     correct.dispose();
@@ -122,7 +146,9 @@ export class Network {
         // A gradient now: the segment below updates at once. null: it skips this step's update.
         if (gradient !== null) {
           this.#checkGradient(gradient, h, i, "send");
-          this.#backward(segmentStart, i, gradient, caches, triggers, context, lo, result, options);
+          if (this.#finiteSynthetic(gradient, i, context.step, i - segmentStart + 1)) {
+            this.#backward(segmentStart, i, gradient, caches, triggers, context, lo, result, options);
+          }
         }
         segmentStart = i + 1;
       }
@@ -130,7 +156,9 @@ export class Network {
     result.output = h;
     if (hi === n - 1) {
       const { loss, gradient } = this.loss.compute(h, context.labels);
-      this.#backward(segmentStart, n - 1, gradient, caches, triggers, context, lo, result, options);
+      if (this.#guard.check([loss], () => "the loss", { step: context.step }, n - segmentStart)) {
+        this.#backward(segmentStart, n - 1, gradient, caches, triggers, context, lo, result, options);
+      }
       result.loss = loss;
       result.correct = tf.sum(tf.cast(tf.equal(tf.argMax(h, 1), tf.argMax(context.labels, 1)), "int32"));
     }
@@ -165,7 +193,11 @@ export class Network {
 
   /** Applies per-layer gradients (as `gradients` returns them) with each layer's optimizer; counts one step. */
   applyGradients(gradients: tf.Tensor[][]): void {
-    this.layers.forEach((layer, j) => this.#optimizers[j]!.apply(layer.trainable, gradients[j]!));
+    this.layers.forEach((layer, j) => {
+      if (this.#guard.check(gradients[j]!, this.#describeGradient(j), { step: this.#step, layer: j })) {
+        this.#optimizers[j]!.apply(layer.trainable, gradients[j]!);
+      }
+    });
     this.#step++;
   }
 
@@ -207,6 +239,14 @@ export class Network {
         g!,
         factor ? "factors" : j > 0,
       );
+      // The gradient passed down is checked where it leaves the segment as a message (or its left factor, when the
+      // stage below takes the product); inside it, a NaN or an infinity in it always reaches the weight gradients
+      // of the layer below, which are checked.
+      const passed = inputGradient ?? inputGradientFactors?.[0];
+      const checked = passed && j === lo ? [...gradients, passed] : gradients;
+      if (!this.#guard.check(checked, this.#describeGradient(j), { step: context.step, layer: j })) {
+        return this.#guard.skip(j - lo); // this layer and the ones below it in the segment keep their weights
+      }
       this.#optimizers[j]!.apply(layer.trainable, gradients);
       g = inputGradient;
       if (factor && inputGradientFactors) result.messageFactors = inputGradientFactors;
@@ -214,6 +254,22 @@ export class Network {
     if (lo === rangeLo) {
       if (lo > 0 && result.messageFactors === undefined) result.message = g!;
     } else this.interfaces[lo - 1]!.receive(g!, triggers[lo - 1]!, context);
+  }
+
+  // The guard on a synthetic gradient from send(): if it is not finite, its segment of `updates` layers skips it.
+  #finiteSynthetic(gradient: tf.Tensor, layer: number, step: number, updates: number): boolean {
+    const type = this.interfaces[layer]!.type;
+    const what = () => `the synthetic gradient of interface "${type}" of layer ${layer}`;
+    return this.#guard.check([gradient], what, { step, layer, interface: type }, updates);
+  }
+
+  // Names the tensors the guard checks for layer j: its weight gradients, then the gradient it passes down.
+  #describeGradient(j: number): (k: number) => string {
+    const layer = this.layers[j]!;
+    return (k) =>
+      k < layer.trainable.length
+        ? `the weight gradient of layer ${j} (${layer.type}, trainable[${k}])`
+        : `the gradient layer ${j} passes down (dL/dx)`;
   }
 
   #checkGradient(gradient: tf.Tensor, trigger: tf.Tensor, layer: number, method: string): void {

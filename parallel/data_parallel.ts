@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { DivergenceError } from "../errors.ts";
+import { nonFinitePolicy } from "../network/non_finite_guard.ts";
 import { readWeights, writeWeights } from "./_weights.ts";
 import { batches, type Dataset } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
@@ -21,6 +23,7 @@ export async function trainDataParallel(
   options: TrainOptions & { workers: number },
 ): Promise<History> {
   const { epochs = 1, batchSize = 128, seed = 0, workers, callbacks = {}, validate = true } = options;
+  const onNonFinite = nonFinitePolicy(options.onNonFinite ?? "error");
   if (network.interfaces.some((i) => i.type !== "backprop")) {
     throw new RangeError("Data-parallel training needs every interface to be backprop");
   }
@@ -60,7 +63,8 @@ export async function trainDataParallel(
     const { features } = dataset;
     const perEpoch = Math.ceil(dataset.train.count / batchSize);
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      const meter = new EpochMeter(epoch, perEpoch);
+      const meter = new EpochMeter(epoch, perEpoch, onNonFinite === "skip");
+      let skipped = 0;
       for (const b of batches(dataset.train, features, batchSize, seed + epoch)) {
         const shard = Math.ceil(b.size / workers);
         const parts = threads.map((_, k) => {
@@ -85,16 +89,26 @@ export async function trainDataParallel(
           correct += r.correct;
         }
         const info = meter.add(loss, correct, b.size);
-        threads.forEach((_, k) => {
-          const copy = mean.slice();
-          send(k, { kind: "apply", gradients: copy }, [copy.buffer]);
-        });
+        // The divergence guard: every replica applies the average, or (skip) none does, so they stay identical.
+        const bad = firstNonFinite(mean);
+        if (bad >= 0 && onNonFinite === "error") {
+          const what = `element ${bad} of the averaged weight gradients (${whereIn(network, bad)})`;
+          throw new DivergenceError(what, mean[bad]!, epoch, meter.batches);
+        }
+        if (bad >= 0) skipped += network.layers.length;
+        else {
+          threads.forEach((_, k) => {
+            const copy = mean.slice();
+            send(k, { kind: "apply", gradients: copy }, [copy.buffer]);
+          });
+        }
         network.steps++;
         callbacks.onBatchEnd?.(info);
       }
       const collected = await all([ask<Extract<FromReplica, { kind: "collected" }>>(0, { kind: "collect" })]);
       writeWeights(network.variables, collected[0]!.weights, "Replica 0");
       const record = meter.record();
+      if (onNonFinite === "skip") record.skippedUpdates = skipped;
       epochEnd(network, dataset, record, validate, 0);
       history.add(record);
     }
@@ -102,4 +116,22 @@ export async function trainDataParallel(
   } finally {
     for (const w of threads) w.terminate();
   }
+}
+
+// The index of the first NaN or infinite value, or -1.
+function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return i;
+  return -1;
+}
+
+// Which layer and trainable variable element `index` of the flattened gradients belongs to.
+function whereIn(network: Network, index: number): string {
+  let offset = 0;
+  for (const [j, layer] of network.layers.entries()) {
+    for (const [k, v] of layer.trainable.entries()) {
+      if (index < offset + v.size) return `layer ${j}, trainable[${k}]`;
+      offset += v.size;
+    }
+  }
+  return "beyond the last layer";
 }

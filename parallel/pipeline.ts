@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { nonFinitePolicy } from "../network/non_finite_guard.ts";
 import { batches, type Dataset } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import type { BatchInfo, EpochRecord, History, InterfaceDiagnostics, TrainOptions } from "../training/train.ts";
@@ -61,6 +62,7 @@ export class WorkerError extends Error {
 export async function trainPipeline(network: Network, dataset: Dataset, options: PipelineOptions): Promise<History> {
   const { epochs = 1, batchSize = 128, seed = 0, workers, staleness = 1, callbacks = {}, probeSize = 256 } = options;
   const stallSeconds = options.stallSeconds ?? 120;
+  const onNonFinite = nonFinitePolicy(options.onNonFinite ?? "error");
   if (!Number.isInteger(staleness) || staleness < 0) {
     throw new RangeError(`staleness must be an integer >= 0, got ${staleness}`);
   }
@@ -118,6 +120,7 @@ export async function trainPipeline(network: Network, dataset: Dataset, options:
           staleness,
           messageBelow: st.messageBelow === true,
           fail: k === options.failStage ? "injected failure" : undefined,
+          onNonFinite,
           down,
           up,
         }, [down, up].filter((p) => p !== undefined));
@@ -128,7 +131,7 @@ export async function trainPipeline(network: Network, dataset: Dataset, options:
     const perEpoch = Math.ceil(dataset.train.count / batchSize);
     let step = network.steps;
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      const meter = new EpochMeter(epoch, perEpoch);
+      const meter = new EpochMeter(epoch, perEpoch, onNonFinite === "skip");
       const source = batches(dataset.train, features, batchSize, seed + epoch);
       let queued = 0;
       const epochDone = new Promise<void>((resolve) => {
@@ -192,6 +195,7 @@ export async function trainPipeline(network: Network, dataset: Dataset, options:
           maxStaleness: Math.max(0, c.maxOutstanding - 1),
         })),
       };
+      if (onNonFinite === "skip") record.skippedUpdates = collected.reduce((n, c) => n + c.skippedUpdates, 0);
       epochEnd(network, dataset, record, options.validate ?? true, probeSize, (layer) => {
         const values = diagnostics.get(layer);
         return values ? { layer, type: network.interfaces[layer]!.type, ...values } as InterfaceDiagnostics : undefined;

@@ -32,6 +32,8 @@ export type ToStage =
     /** Send this stage's message as its two factors, for the stage below to multiply. */
     messageBelow: boolean;
     fail?: string;
+    /** What the stage's network does on a NaN or infinity (see `Network.onNonFinite`). */
+    onNonFinite?: "error" | "skip";
     /** A port to the stage below (messages out, activations in), and to the stage above. */
     down?: MessagePort;
     up?: MessagePort;
@@ -54,5 +56,7 @@ export type FromStage =
     busySeconds: number;
     waitSeconds: number;
     maxOutstanding: number;
+    /** Updates the stage left out since the last collect (`onNonFinite: "skip"`). */
+    skippedUpdates: number;
   }
   | { kind: "error"; message: string };

@@ -34,7 +34,7 @@ try {
   const kept = new Map<number, Kept>();
   let collectPending = false;
   const ports: { down?: MessagePort; up?: MessagePort } = {};
-  let outstanding = 0, maxOutstanding = 0, busy = 0, wait = 0, idleSince = performance.now();
+  let outstanding = 0, maxOutstanding = 0, busy = 0, wait = 0, idleSince = performance.now(), skipped = 0;
 
   const forward = (m: Extract<ToStage, { kind: "forward" }>) => {
     const s = stage!;
@@ -128,6 +128,7 @@ try {
         case "init": {
           const net = buildNetwork(m.spec, { seed: m.seed });
           writeWeights(net.variables, m.weights, "The coordinator");
+          net.onNonFinite = m.onNonFinite ?? "error";
           stage = {
             net,
             lo: m.lo,
@@ -181,7 +182,9 @@ try {
       busySeconds: busy,
       waitSeconds: wait,
       maxOutstanding,
+      skippedUpdates: s.net.skippedUpdates - skipped,
     }, weights.map((w) => w.buffer));
+    skipped = s.net.skippedUpdates;
     busy = 0;
     wait = 0;
   };

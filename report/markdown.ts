@@ -68,6 +68,7 @@ export function reportMarkdown(report: ComparisonReport): string {
         `dz x W^T) is taken; the planner moves it to the stage below when that balances the estimated costs.`,
     );
   }
+  lines.push(...memoryTable(report));
   lines.push(
     ``,
     `Time to target counts training seconds (evaluation excluded) up to the end of the first epoch whose test ` +
@@ -76,4 +77,30 @@ export function reportMarkdown(report: ComparisonReport): string {
     ``,
   );
   return lines.join("\n");
+}
+
+// Memory after the first and the last epoch of each configuration (and the largest resident set in between), to
+// show whether anything grows over a long run.
+function memoryTable(report: ComparisonReport): string[] {
+  const rows = report.results.filter((r) => r.epochs.every((e) => e.memory));
+  if (rows.length === 0) return [];
+  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  const lines = [
+    ``,
+    `Memory after each epoch (first / last; live TF.js tensors of the main thread, their MiB, and the process's ` +
+    `resident set in MiB, with its largest value over the run):`,
+    ``,
+    `| configuration | epochs | tensors | tensor MiB | RSS MiB (largest) |`,
+    `|---|---|---|---|---|`,
+  ];
+  for (const r of rows) {
+    const first = r.epochs[0]!.memory!, last = r.epochs[r.epochs.length - 1]!.memory!;
+    const largest = Math.max(...r.epochs.map((e) => e.memory!.rssBytes));
+    lines.push(
+      `| ${r.name} | ${r.epochs.length} | ${first.tensors} / ${last.tensors} | ${mib(first.bytes)} / ${
+        mib(last.bytes)
+      } | ${mib(first.rssBytes)} / ${mib(last.rssBytes)} (${mib(largest)}) |`,
+    );
+  }
+  return lines;
 }

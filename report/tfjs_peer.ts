@@ -7,6 +7,7 @@
  */
 import { tf } from "../deps.ts";
 import { batches, type Dataset } from "../datasets/dataset.ts";
+import { memoryRecord } from "../training/memory.ts";
 import type { EpochRecord } from "../training/train.ts";
 import { evaluateLayersModel } from "./tfjs_evaluate.ts";
 
@@ -60,6 +61,7 @@ export async function fitLayersPeer(dataset: Dataset, options: PeerOptions): Pro
         seconds,
         samplesPerSecond: dataset.train.count / seconds,
         evalSeconds: (performance.now() - evalStart) / 1000,
+        memory: memoryRecord(),
       };
       records.push(record);
       onEpochEnd?.(record);

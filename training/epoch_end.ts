@@ -9,11 +9,12 @@ import type { Dataset } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import { probeGradients } from "../network/probe.ts";
 import { batchTensors, evaluate } from "./evaluate.ts";
+import { memoryRecord } from "./memory.ts";
 import type { EpochRecord, InterfaceDiagnostics } from "./train.ts";
 
 /**
- * Completes `record`: test loss and accuracy (when `validate`) and `interfaces`. `own` gives an interface's own
- * numbers (by default, from its `diagnostics()`).
+ * Completes `record`: test loss and accuracy (when `validate`), `interfaces`, and `memory` (measured last). `own`
+ * gives an interface's own numbers (by default, from its `diagnostics()`).
  */
 export function epochEnd(
   network: Network,
@@ -35,6 +36,7 @@ export function epochEnd(
   }
   const diagnostics = interfaceDiagnostics(network, dataset, probeSize, own);
   if (diagnostics.length > 0) record.interfaces = diagnostics;
+  record.memory = memoryRecord();
 }
 
 // Each interface's own numbers for the epoch, and its synthetic-vs-true gradient on the probe batch.

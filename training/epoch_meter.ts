@@ -15,33 +15,41 @@ export class EpochMeter {
   #lossSum = 0;
   #correct = 0;
   #samples = 0;
+  #counted = 0; // samples in the means (all but those of batches whose loss was not finite)
   #batch = 0;
+  readonly #skipNonFinite: boolean;
 
   /**
    * @param epoch Epoch number, from 1.
    * @param batches Batches in the epoch.
+   * @param skipNonFinite Leave a batch whose loss is NaN or infinite out of the means instead of throwing.
    */
-  constructor(epoch: number, batches: number) {
+  constructor(epoch: number, batches: number, skipNonFinite = false) {
     this.epoch = epoch;
     this.#batches = batches;
+    this.#skipNonFinite = skipNonFinite;
   }
 
   /**
    * Adds a batch's mean loss and correct count.
    *
-   * @throws {DivergenceError} If the loss is NaN or infinite.
+   * @throws {DivergenceError} If the loss is NaN or infinite (unless `skipNonFinite`).
    */
   add(loss: number, correct: number, size: number): BatchInfo {
     this.#batch++;
-    if (!Number.isFinite(loss)) throw new DivergenceError("the loss", loss, this.epoch, this.#batch);
-    this.#lossSum += loss * size;
-    this.#correct += correct;
+    if (!Number.isFinite(loss)) {
+      if (!this.#skipNonFinite) throw new DivergenceError("the loss", loss, this.epoch, this.#batch);
+    } else {
+      this.#lossSum += loss * size;
+      this.#correct += correct;
+      this.#counted += size;
+    }
     this.#samples += size;
     return {
       epoch: this.epoch,
       batch: this.#batch,
       batches: this.#batches,
-      loss: this.#lossSum / this.#samples,
+      loss: this.#lossSum / this.#counted,
       seconds: (performance.now() - this.#start) / 1000,
       samples: this.#samples,
     };
@@ -57,8 +65,8 @@ export class EpochMeter {
     const seconds = (performance.now() - this.#start) / 1000;
     return {
       epoch: this.epoch,
-      loss: this.#lossSum / this.#samples,
-      accuracy: this.#correct / this.#samples,
+      loss: this.#lossSum / this.#counted,
+      accuracy: this.#correct / this.#counted,
       seconds,
       samplesPerSecond: this.#samples / seconds,
       evalSeconds: 0,

@@ -4,11 +4,14 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import { batches, type Dataset } from "../datasets/dataset.ts";
+import { batches, checkSplit, type Dataset } from "../datasets/dataset.ts";
+import { DivergenceError } from "../errors.ts";
 import type { Network } from "../network/network.ts";
+import { type NonFinitePolicy, nonFinitePolicy } from "../network/non_finite_guard.ts";
 import { batchTensors } from "./evaluate.ts";
 import { epochEnd } from "./epoch_end.ts";
 import { EpochMeter, HistoryRecorder } from "./epoch_meter.ts";
+import type { MemoryRecord } from "./memory.ts";
 import { type PipelineOptions, type StageRecord, trainPipeline } from "../parallel/pipeline.ts";
 import { trainDataParallel } from "../parallel/data_parallel.ts";
 
@@ -38,6 +41,13 @@ export interface EpochRecord {
   interfaces?: InterfaceDiagnostics[];
   /** In pipeline mode: each stage's layers, estimated cost, busy and waiting seconds, and staleness reached. */
   stages?: StageRecord[];
+  /**
+   * With `onNonFinite: "skip"`: the layer updates of this epoch left out because a loss, gradient or synthetic
+   * gradient was NaN or infinite.
+   */
+  skippedUpdates?: number;
+  /** Memory after the epoch and its evaluation: live tensors, their bytes, the process's resident set. */
+  memory?: MemoryRecord;
 }
 
 /** One interface's diagnostics for one epoch. */
@@ -107,6 +117,13 @@ export interface TrainOptions {
    * compared with true ones after each epoch; 0 turns it off. Measuring changes nothing. @default {256}
    */
   probeSize?: number;
+  /**
+   * On a NaN or infinite loss, gradient or synthetic gradient: `"error"` stops with a `DivergenceError` naming it,
+   * the layer or interface, the epoch, batch and step; `"skip"` leaves out the updates that would use it and
+   * counts them in each epoch's `skippedUpdates` (batches whose loss is not finite are left out of the epoch's
+   * loss and accuracy). @default {"error"}
+   */
+  onNonFinite?: NonFinitePolicy;
 }
 
 /**
@@ -114,7 +131,9 @@ export interface TrainOptions {
  *
  * @returns The history: per-epoch loss, accuracy, test accuracy, seconds and samples/s.
  * @throws {RangeError} If the options are out of range or the dataset does not fit the network.
- * @throws {DivergenceError} If the loss becomes NaN or infinite.
+ * @throws {RangeError} If a split's labels are out of range or its inputs are not finite.
+ * @throws {DivergenceError} If a loss, gradient or synthetic gradient becomes NaN or infinite (unless
+ *   `onNonFinite` is `"skip"`).
  *
  * @example Train a small network on synthetic data
  * ```ts
@@ -143,6 +162,7 @@ export function train(
   dataset: Dataset,
   options: TrainOptions | PipelineOptions = {},
 ): History | Promise<History> {
+  checkOptions(options);
   if ("workers" in options && options.workers !== undefined && options.workers > 1) {
     checkFit(network, dataset);
     const decoupled = network.interfaces.some((i) => typeof i.synthesize === "function");
@@ -162,35 +182,61 @@ function checkFit(network: Network, dataset: Dataset): void {
       `Dataset "${dataset.name}" has ${dataset.classes} classes, the network's output layer has ${network.outputUnits} units`,
     );
   }
+  checkSplit(`${dataset.name}.train`, dataset.train, dataset.features, dataset.classes);
+  checkSplit(`${dataset.name}.test`, dataset.test, dataset.features, dataset.classes);
+}
+
+// The options every mode shares, checked before anything starts.
+function checkOptions(options: TrainOptions & { workers?: number }): void {
+  const { epochs = 1, batchSize = 128, seed = 0, probeSize = 256, workers = 1 } = options;
+  const integer = (name: string, value: number, min: number) => {
+    if (!Number.isInteger(value) || value < min) {
+      throw new RangeError(`${name} must be an integer${min > -Infinity ? ` >= ${min}` : ""}, got ${value}`);
+    }
+  };
+  integer("epochs", epochs, 1);
+  integer("batchSize", batchSize, 1);
+  integer("seed", seed, -Infinity);
+  integer("probeSize", probeSize, 0);
+  integer("workers", workers, 1);
+  nonFinitePolicy(options.onNonFinite ?? "error");
 }
 
 function trainOneThread(network: Network, dataset: Dataset, options: TrainOptions): History {
   const { epochs = 1, batchSize = 128, seed = 0, validate = true, callbacks = {}, probeSize = 256 } = options;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be an integer >= 1, got ${epochs}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`batchSize must be an integer >= 1, got ${batchSize}`);
-  }
-  if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+  const onNonFinite = nonFinitePolicy(options.onNonFinite ?? "error");
   checkFit(network, dataset);
   const { features, classes } = dataset;
   const perEpoch = Math.ceil(dataset.train.count / batchSize);
   const history = new HistoryRecorder(callbacks.onEpochEnd);
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    const meter = new EpochMeter(epoch, perEpoch);
-    for (const b of batches(dataset.train, features, batchSize, seed + epoch)) {
-      const { x, labels } = batchTensors(b, features, classes);
-      let info: BatchInfo;
-      try {
-        const step = network.trainStep(x, labels);
-        info = meter.add(step.loss, step.correct, b.size);
-      } finally {
-        tf.dispose([x, labels]);
+  const policy = network.onNonFinite;
+  network.onNonFinite = onNonFinite;
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const meter = new EpochMeter(epoch, perEpoch, onNonFinite === "skip");
+      const skipped = network.skippedUpdates;
+      for (const b of batches(dataset.train, features, batchSize, seed + epoch)) {
+        const { x, labels } = batchTensors(b, features, classes);
+        let info: BatchInfo;
+        try {
+          const step = network.trainStep(x, labels);
+          info = meter.add(step.loss, step.correct, b.size);
+        } catch (error) {
+          throw error instanceof DivergenceError && error.epoch === undefined
+            ? error.at(epoch, meter.batches + 1)
+            : error;
+        } finally {
+          tf.dispose([x, labels]);
+        }
+        callbacks.onBatchEnd?.(info);
       }
-      callbacks.onBatchEnd?.(info);
+      const record = meter.record();
+      if (onNonFinite === "skip") record.skippedUpdates = network.skippedUpdates - skipped;
+      epochEnd(network, dataset, record, validate, probeSize);
+      history.add(record);
     }
-    const record = meter.record();
-    epochEnd(network, dataset, record, validate, probeSize);
-    history.add(record);
+  } finally {
+    network.onNonFinite = policy;
   }
   return history.finish(dataset.train.count);
 }

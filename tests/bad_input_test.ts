@@ -1,0 +1,831 @@
+// The bad-input table of the README ("Bad input, divergence and reproducibility"), one test per row: each bad
+// input gets the error the table names, with a message that names the problem and the value; through the CLI, the
+// exit status the table names and one line on stderr (no stack trace). A last test checks that the table and
+// these rows list the same ids, and the same exit statuses.
+import assert from "node:assert/strict";
+import { main } from "../cli.ts";
+import { tf } from "../deps.ts";
+import { checkImagesAndLabels, readIdx } from "../datasets/idx.ts";
+import { WorkerError } from "../parallel/pipeline.ts";
+import {
+  buildNetwork,
+  CheckpointError,
+  createRegistries,
+  type Dataset,
+  DatasetError,
+  DivergenceError,
+  loadDataset,
+  loadWeights,
+  type NetworkSpec,
+  type NeuralInterface,
+  saveCheckpoint,
+  SpecError,
+  syntheticDataset,
+  train,
+} from "../mod.ts";
+
+// ---- helpers ----
+
+/** A valid spec for MNIST, to spoil one field at a time. */
+function valid(): NetworkSpec {
+  return {
+    input: [784],
+    layers: [{ type: "dense", units: 16, activation: "relu", interface: "backprop" }, { type: "dense", units: 10 }],
+    optimizer: { type: "adam", learningRate: 0.001 },
+  };
+}
+
+/** `valid()` with `edit` applied to a plain-object copy. */
+// deno-lint-ignore no-explicit-any
+type Loose = Record<string, any>;
+function spoiled(edit: (s: Loose) => void): NetworkSpec {
+  const s = valid() as unknown as Loose;
+  edit(s);
+  return s as unknown as NetworkSpec;
+}
+
+function specError(spec: unknown, pattern: RegExp): void {
+  assert.throws(() => buildNetwork(spec as NetworkSpec), (e: Error) => {
+    assert.ok(e instanceof SpecError, `expected a SpecError, got ${e.stack}`);
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+const temporary: string[] = [];
+
+async function specFile(spec: unknown): Promise<string> {
+  const path = await Deno.makeTempFile({ prefix: "dni-bad-input-", suffix: ".json" });
+  temporary.push(path);
+  await Deno.writeTextFile(path, typeof spec === "string" ? spec : JSON.stringify(spec));
+  return path;
+}
+
+async function tempDir(files: Record<string, Uint8Array> = {}): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "dni-bad-input-" });
+  temporary.push(dir);
+  for (const [name, bytes] of Object.entries(files)) await Deno.writeFile(`${dir}/${name}`, bytes);
+  return dir;
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "", err = "";
+  const code = await main(args, { out: (s) => out += s, err: (s) => err += s, live: false });
+  return { code, out, err };
+}
+
+/** The CLI exits with `code` and one `error:` line matching `pattern` (plus the usage hint for status 2). */
+async function cliFails(args: string[], code: 1 | 2, pattern: RegExp): Promise<void> {
+  const r = await cli(args);
+  assert.equal(r.code, code, `${args.join(" ")}: exit ${r.code}, stderr ${r.err}`);
+  const lines = r.err.trimEnd().split("\n");
+  const error = lines.find((l) => l.startsWith("error: "));
+  assert.ok(error, `${args.join(" ")}: no "error:" line in ${JSON.stringify(r.err)}`);
+  assert.match(error, pattern);
+  assert.deepEqual(lines.slice(lines.indexOf(error) + 1), code === 2 ? ["(see cli.ts --help)"] : []);
+  assert.doesNotMatch(r.err, /^\s+at /m, "no stack trace");
+}
+
+/** Trains on a few MNIST examples through the CLI. */
+function train$(spec: string, ...more: string[]): string[] {
+  return ["train", "--spec", spec, "--train-count", "256", "--test-count", "20", "--epochs", "1", ...more];
+}
+
+function idx(rank: number, dims: number[], data: number[]): Uint8Array {
+  const header = new DataView(new ArrayBuffer(4 + 4 * dims.length));
+  header.setUint32(0, 0x0800 + rank);
+  dims.forEach((d, i) => header.setUint32(4 + 4 * i, d));
+  return new Uint8Array([...new Uint8Array(header.buffer), ...data]);
+}
+
+async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function datasetError(p: Promise<unknown> | (() => unknown), pattern: RegExp): Promise<void> {
+  const check = (e: Error) => {
+    assert.ok(e instanceof DatasetError, `expected a DatasetError, got ${e.stack}`);
+    assert.match(e.message, pattern);
+    return true;
+  };
+  if (typeof p === "function") assert.throws(p, check);
+  else await assert.rejects(p, check);
+}
+
+const small = syntheticDataset({ features: 8, classes: 3, trainCount: 64, testCount: 16, seed: 2 });
+const smallSpec = (over: Partial<NetworkSpec> = {}): NetworkSpec => ({
+  input: [8],
+  layers: [{ type: "dense", units: 8, activation: "relu" }, { type: "dense", units: 3 }],
+  ...over,
+});
+
+function withNetwork(spec: NetworkSpec, fn: (net: ReturnType<typeof buildNetwork>) => void, registries?: never) {
+  const net = buildNetwork(spec, registries);
+  try {
+    fn(net);
+  } finally {
+    net.dispose();
+  }
+}
+
+// ---- the rows ----
+
+interface Row {
+  /** The id in the README table's first column. */
+  id: string;
+  /** The CLI's exit status for this input, when the CLI can be given it. */
+  exit?: 1 | 2;
+  check: () => void | Promise<void>;
+}
+
+const ROWS: Row[] = [
+  {
+    id: "checkpoint",
+    exit: 1,
+    check: async () => {
+      // Saved from a 16-input network: loading it into another spec changes nothing and says what differs; the
+      // CLI refuses to evaluate it on MNIST (784 inputs).
+      const dir = `${await tempDir()}/ckpt`;
+      const spec = (units: number): NetworkSpec => ({
+        input: [16],
+        layers: [{ type: "dense", units, activation: "relu" }, { type: "dense", units: 10 }],
+      });
+      const net = buildNetwork(spec(12));
+      await saveCheckpoint(net, dir);
+      net.dispose();
+      const other = buildNetwork(spec(8));
+      const before = other.variables.map((v) => v.dataSync().slice());
+      await assert.rejects(loadWeights(other, dir), (e: Error) => {
+        assert.ok(e instanceof CheckpointError, `expected a CheckpointError, got ${e.stack}`);
+        assert.match(
+          e.message,
+          /spec\.json: is the spec of another network: layers\[0\]\.units: 12 in the checkpoint, 8 in the network$/,
+        );
+        return true;
+      });
+      assert.deepEqual(other.variables.map((v) => v.dataSync().slice()), before);
+      other.dispose();
+      await cliFails(
+        ["evaluate", "--load", dir, "--test-count", "10"],
+        1,
+        /^error: Dataset "mnist" has 784 features and 10 classes; the network of checkpoint \S+ takes 16 inputs/,
+      );
+    },
+  },
+  {
+    id: "spec-json",
+    exit: 2,
+    check: async () => {
+      const file = await specFile('{ "input": [784], "layers": [ ');
+      await cliFails(["train", "--spec", file], 2, /^error: Spec file \S+ is not valid JSON: .+/);
+    },
+  },
+  {
+    id: "spec-file",
+    exit: 2,
+    check: () => cliFails(["train", "--spec", "/no/such/spec.json"], 2, /Cannot read spec file \/no\/such\/spec\.json/),
+  },
+  {
+    id: "spec-shape",
+    exit: 1,
+    check: async () => {
+      specError(42, /^Invalid spec: spec must be an object, got 42$/);
+      specError({ layers: valid().layers }, /input must be a non-empty array .*, got undefined/);
+      specError({ input: [4] }, /layers must be a non-empty array of layer specs, got undefined/);
+      specError({ input: [4], layers: ["dense"] }, /layers\[0\] must be an object with a type, got "dense"/);
+      await cliFails(
+        ["train", "--spec", await specFile([1, 2])],
+        1,
+        /^error: Invalid spec: spec must be an object, got \[1,2\]$/,
+      );
+    },
+  },
+  {
+    id: "unknown-field",
+    exit: 1,
+    check: async () => {
+      const typo = spoiled((s) => s.layers[0].unit = 8);
+      specError(typo, /layers\[0\]\.unit is not a known field \(known: type, units, activation, batchNorm\), got 8/);
+      specError(spoiled((s) => s.epochs = 3), /spec\.epochs is not a known field \(known: input, layers, .*\), got 3/);
+      specError(spoiled((s) => s.loss = { type: "mse", reduction: "sum" }), /loss\.reduction is not a known field/);
+      await cliFails(train$(await specFile(typo)), 1, /^error: Invalid spec: layers\[0\]\.unit is not a known field/);
+    },
+  },
+  {
+    id: "unknown-layer",
+    exit: 1,
+    check: async () => {
+      const spec = spoiled((s) => s.layers[0].type = "conv2d");
+      specError(spec, /layers\[0\]\.type is not a known layer \(known: dense\), got "conv2d"/);
+      await cliFails(train$(await specFile(spec)), 1, /is not a known layer \(known: dense\), got "conv2d"$/);
+    },
+  },
+  {
+    id: "unknown-interface",
+    exit: 1,
+    check: async () => {
+      const spec = spoiled((s) => s.layers[0].interface = { type: "dni" });
+      specError(spec, /layers\[0\]\.interface is not a known interface \(known: backprop, sg, csg[^)]*\), got "dni"/);
+      await cliFails(
+        train$(await specFile(spec)),
+        1,
+        /is not a known interface \(known: backprop, sg, csg.*got "dni"$/,
+      );
+    },
+  },
+  {
+    id: "unknown-optimizer",
+    exit: 1,
+    check: async () => {
+      const spec = spoiled((s) => s.optimizer = "adagrad");
+      specError(spec, /optimizer is not a known optimizer \(known: sgd, momentum, adam, rmsprop\), got "adagrad"/);
+      specError(
+        spoiled((s) => s.layers[0].interface = { type: "sg", optimizer: { type: "lbfgs" } }),
+        /layers\[0\]\.interface\.optimizer is not a known optimizer \(known: .*\), got \{"type":"lbfgs"\}/,
+      );
+      await cliFails(train$(await specFile(spec)), 1, /not a known optimizer .*got "adagrad"$/);
+    },
+  },
+  {
+    id: "unknown-loss",
+    exit: 1,
+    check: async () => {
+      const spec = spoiled((s) => s.loss = "hinge");
+      specError(spec, /loss is not a known loss \(known: softmax-cross-entropy, mse\), got "hinge"/);
+      await cliFails(
+        train$(await specFile(spec)),
+        1,
+        /not a known loss \(known: softmax-cross-entropy, mse\), got "hinge"$/,
+      );
+    },
+  },
+  {
+    id: "unknown-dataset",
+    exit: 2,
+    check: async () => {
+      await assert.rejects(
+        () => loadDataset("cifar10"),
+        (e: Error) =>
+          e instanceof RangeError &&
+          /Unknown dataset "cifar10": known datasets are mnist, fashion-mnist/.test(e.message),
+      );
+      const file = await specFile(valid());
+      await cliFails(
+        ["train", "--spec", file, "--dataset", "cifar10"],
+        2,
+        /--dataset must be one of mnist, fashion-mnist, got "cifar10"/,
+      );
+      await cliFails(
+        ["compare", "--datasets", "mnist,cifar10"],
+        2,
+        /--datasets: "cifar10" is not one of mnist, fashion-mnist/,
+      );
+    },
+  },
+  {
+    id: "units",
+    exit: 1,
+    check: async () => {
+      for (const units of [0, -3, 2.5, "16", null]) {
+        specError(spoiled((s) => s.layers[0].units = units), /layers\[0\]\.units must be a positive integer, got /);
+      }
+      specError(spoiled((s) => s.input = [28, 0]), /input\[1\] must be a positive integer, got 0/);
+      const file = await specFile(spoiled((s) => s.layers[0].units = 0));
+      await cliFails(train$(file), 1, /^error: Invalid spec: layers\[0\]\.units must be a positive integer, got 0$/);
+    },
+  },
+  {
+    id: "too-large",
+    exit: 1,
+    check: async () => {
+      const spec = spoiled((s) => s.layers[0].units = 1e9);
+      specError(
+        spec,
+        /layers\[0\]\.units gives a 784 x 1000000000 kernel of 784000000000 weights, more than the 67108864 .*, got 1000000000/,
+      );
+      specError(spoiled((s) => s.input = [1e6, 1e6]), /layers\[0\]\.units gives a 1000000000000 x 16 kernel/);
+      specError(
+        spoiled((s) => s.layers[0].interface = { type: "sg", hidden: [1e8] }),
+        /layers\[0\]\.interface\.hidden\[0\]\.units gives a 16 x 100000000 kernel/,
+      );
+      await cliFails(train$(await specFile(spec)), 1, /gives a 784 x 1000000000 kernel .*got 1000000000$/);
+    },
+  },
+  {
+    id: "learning-rate",
+    exit: 1,
+    check: async () => {
+      for (const rate of [0, -0.1, Infinity, NaN, "fast"]) {
+        specError(
+          spoiled((s) => s.optimizer = { type: "sgd", learningRate: rate }),
+          /optimizer\.learningRate must be a finite number > 0, got /,
+        );
+      }
+      specError(
+        spoiled((s) => s.layers[0].interface = { type: "csg", optimizer: { type: "adam", learningRate: -1 } }),
+        /layers\[0\]\.interface\.optimizer\.learningRate must be a finite number > 0, got -1/,
+      );
+      // JSON has no Infinity, but 1e999 parses to it.
+      const file = await specFile(JSON.stringify(valid()).replace('"learningRate":0.001', '"learningRate":1e999'));
+      await cliFails(train$(file), 1, /optimizer\.learningRate must be a finite number > 0, got Infinity$/);
+    },
+  },
+  {
+    id: "other-ranges",
+    exit: 1,
+    check: async () => {
+      specError(
+        spoiled((s) => s.optimizer = { type: "momentum", momentum: 2 }),
+        /optimizer\.momentum must be a number in \[0, 1\], got 2/,
+      );
+      specError(
+        spoiled((s) => s.layers[0].batchNorm = "yes"),
+        /layers\[0\]\.batchNorm must be true or false, got "yes"/,
+      );
+      specError(
+        spoiled((s) => s.layers[0].activation = "gelu"),
+        /layers\[0\]\.activation must be one of linear, relu, tanh, sigmoid, got "gelu"/,
+      );
+      specError(
+        spoiled((s) => s.layers[0].interface = { type: "sg", updateProbability: 0 }),
+        /layers\[0\]\.interface\.updateProbability must be a number in \[1e-9, 1\], got 0/,
+      );
+      specError(
+        spoiled((s) => s.layers[0].interface = { type: "csg", hidden: [0] }),
+        /interface\.hidden\[0\] must be a positive integer, got 0/,
+      );
+      specError(
+        spoiled((s) => s.layers[0].interface = { type: "sg", scale: -1 }),
+        /interface\.scale must be a finite number > 0, got -1/,
+      );
+      specError(spoiled((s) => s.seed = 1.5), /seed must be an integer, got 1.5/);
+      const file = await specFile(spoiled((s) => s.optimizer = { type: "momentum", momentum: 2 }));
+      await cliFails(train$(file), 1, /optimizer\.momentum must be a number in \[0, 1\], got 2$/);
+    },
+  },
+  {
+    id: "output-layer",
+    exit: 1,
+    check: async () => {
+      const spec = spoiled((s) => s.layers[1].interface = "sg");
+      specError(spec, /layers\[1\]\.interface must not be set: the output layer has no interface .*, got "sg"/);
+      specError(
+        spoiled((s) => s.layers[1].activation = "sigmoid"),
+        /layers\[1\]\.activation must be "linear" for loss "softmax-cross-entropy"/,
+      );
+      specError(
+        spoiled((s) => s.layers[1].units = 1),
+        /layers\[1\]\.units must be >= 2 for loss "softmax-cross-entropy", got 1/,
+      );
+      await cliFails(train$(await specFile(spec)), 1, /the output layer has no interface .*got "sg"$/);
+    },
+  },
+  {
+    id: "batch-size",
+    exit: 2,
+    check: async () => {
+      withNetwork(smallSpec(), (net) => {
+        assert.throws(
+          () => train(net, small, { batchSize: 0 }),
+          /^RangeError: batchSize must be an integer >= 1, got 0$/,
+        );
+        assert.throws(() => train(net, small, { batchSize: 2.5 }), /batchSize must be an integer >= 1, got 2.5/);
+      });
+      await cliFails(
+        train$(await specFile(valid()), "--batch-size", "0"),
+        2,
+        /--batch-size must be an integer >= 1, got "0"/,
+      );
+    },
+  },
+  {
+    id: "epochs",
+    exit: 2,
+    check: async () => {
+      withNetwork(smallSpec(), (net) => {
+        for (const epochs of [0, -1, 1.5]) {
+          assert.throws(
+            () => train(net, small, { epochs }),
+            new RegExp(`epochs must be an integer >= 1, got ${epochs}`),
+          );
+        }
+      });
+      const file = await specFile(valid());
+      await cliFails(["train", "--spec", file, "--epochs", "0"], 2, /--epochs must be an integer >= 1, got "0"/);
+      await cliFails(["compare", "--epochs", "-2"], 2, /--epochs must be an integer >= 1, got "-2"/);
+    },
+  },
+  {
+    id: "train-options",
+    exit: 2,
+    check: async () => {
+      withNetwork(smallSpec(), (net) => {
+        assert.throws(() => train(net, small, { seed: 1.5 }), /seed must be an integer, got 1.5/);
+        assert.throws(
+          () => train(net, small, { onNonFinite: "warn" as "skip" }),
+          /onNonFinite must be "error" or "skip", got "warn"/,
+        );
+        assert.throws(() => train(net, small, { probeSize: -1 }), /probeSize must be an integer >= 0, got -1/);
+        assert.throws(() => train(net, small, { workers: 1.5 } as never), /workers must be an integer >= 1, got 1.5/);
+      });
+      const file = await specFile(valid());
+      await cliFails(
+        ["train", "--spec", file, "--on-non-finite", "warn"],
+        2,
+        /--on-non-finite must be one of error, skip, got "warn"/,
+      );
+      await cliFails(
+        ["train", "--spec", file, "--staleness", "-1"],
+        2,
+        /--staleness must be an integer >= 0, got "-1"/,
+      );
+    },
+  },
+  {
+    id: "shape-chain",
+    exit: 1,
+    check: async () => {
+      withNetwork(smallSpec({ input: [5] }), (net) => {
+        assert.throws(() => train(net, small), /Dataset "synthetic" has 8 features per example, the network takes 5/);
+      });
+      const four = smallSpec();
+      four.layers[1]!.units = 4;
+      withNetwork(four, (net) => {
+        assert.throws(
+          () => train(net, small),
+          /Dataset "synthetic" has 3 classes, the network's output layer has 4 units/,
+        );
+      });
+      const file = await specFile(spoiled((s) => s.input = [100]));
+      await cliFails(train$(file), 1, /^error: Dataset "mnist" has 784 features per example, the network takes 100$/);
+    },
+  },
+  {
+    id: "labels",
+    check: () => {
+      const bad: Dataset = {
+        ...small,
+        train: { ...small.train, labels: small.train.labels.map((l, i) => i === 5 ? 7 : l) },
+      };
+      withNetwork(smallSpec(), (net) => {
+        assert.throws(
+          () => train(net, bad),
+          /^RangeError: Split synthetic\.train: label 7 of example 5 is out of range \[0, 3\)$/,
+        );
+      });
+      const images = { dims: [2, 1, 1], data: new Uint8Array(2) };
+      return datasetError(
+        () =>
+          checkImagesAndLabels(
+            images,
+            { dims: [2], data: Uint8Array.from([3, 10]) },
+            { images: "img", labels: "lab" },
+            10,
+          ),
+        /^Dataset file lab: label 10 at index 1 is out of range \[0, 10\)$/,
+      );
+    },
+  },
+  {
+    id: "inputs",
+    check: () => {
+      const x = small.train.x.slice();
+      x[8 + 2] = NaN;
+      withNetwork(smallSpec(), (net) => {
+        assert.throws(
+          () => train(net, { ...small, train: { ...small.train, x } }),
+          /Split synthetic\.train: input 2 of example 1 is NaN, not a finite number/,
+        );
+      });
+    },
+  },
+  {
+    id: "idx-truncated",
+    check: async () => {
+      await datasetError(
+        readIdx(idx(1, [4], [1, 2, 3]), "labels", 1),
+        /labels: has 3 data bytes, but its dimensions \[4\] need 4 \(truncated\)/,
+      );
+      await datasetError(
+        readIdx(idx(3, [2, 2, 2], []).subarray(0, 9), "images", 3),
+        /images: is truncated inside its header \(9 of 16 bytes\)/,
+      );
+      const gz = await gzip(idx(1, [3], [1, 2, 3]));
+      await datasetError(readIdx(gz.subarray(0, gz.length - 5), "l.gz", 1), /l\.gz: is corrupt or truncated gzip data/);
+    },
+  },
+  {
+    id: "idx-magic",
+    check: () =>
+      datasetError(
+        readIdx(idx(1, [3], [1, 2, 3]), "train-images", 3),
+        /train-images: has magic number 0x00000801, expected 0x00000803 \(unsigned bytes, 3 dimensions\)/,
+      ),
+  },
+  {
+    id: "idx-dims",
+    check: async () => {
+      await datasetError(
+        readIdx(idx(3, [2, 2, 2], [...Array(9).keys()]), "f", 3),
+        /f: has 9 data bytes, but its dimensions \[2,2,2\] need 8 \(trailing data\)/,
+      );
+      await datasetError(readIdx(idx(3, [0, 28, 28], []), "f", 3), /f: has a zero dimension: \[0,28,28\]/);
+    },
+  },
+  {
+    id: "idx-counts",
+    check: () =>
+      datasetError(
+        () =>
+          checkImagesAndLabels({ dims: [2, 1, 1], data: new Uint8Array(2) }, { dims: [3], data: new Uint8Array(3) }, {
+            images: "img",
+            labels: "lab",
+          }, 10),
+        /^Dataset file lab: has 3 labels, but img has 2 images$/,
+      ),
+  },
+  {
+    id: "idx-gzip",
+    check: () =>
+      datasetError(
+        readIdx(idx(1, [3], [1, 2, 3]), "labels.gz", 1),
+        /labels\.gz: is not gzip data \(no gzip magic number 1f 8b\)/,
+      ),
+  },
+  {
+    id: "checksum",
+    exit: 1,
+    check: async () => {
+      const junk = new TextEncoder().encode("not MNIST");
+      const names = [
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+      ];
+      const dir = await tempDir(Object.fromEntries(names.map((n) => [n, junk])));
+      const pattern =
+        /Dataset file \S+-ubyte\.gz: has SHA-256 [0-9a-f]{64}, expected [0-9a-f]{64} \(corrupt or a different file\)/;
+      await datasetError(loadDataset("mnist", { dataDir: dir }), pattern);
+      await cliFails(train$(await specFile(valid()), "--data-dir", dir), 1, pattern);
+    },
+  },
+  {
+    id: "data-dir",
+    exit: 1,
+    check: async () => {
+      await datasetError(
+        loadDataset("mnist", { dataDir: "/no/such/dir" }),
+        /\/no\/such\/dir: data directory cannot be read \(.+\)/,
+      );
+      const file = await specFile(valid());
+      await datasetError(loadDataset("mnist", { dataDir: file }), /: is not a directory$/);
+      await cliFails(
+        train$(file, "--data-dir", "/no/such/dir"),
+        1,
+        /^error: Dataset file \/no\/such\/dir: data directory cannot be read/,
+      );
+    },
+  },
+  {
+    id: "data-file",
+    exit: 1,
+    check: async () => {
+      const dir = await tempDir();
+      const pattern = /-ubyte\.gz or \S+-ubyte\.gz: not found in data directory /;
+      await datasetError(loadDataset("mnist", { dataDir: dir }), pattern);
+      await cliFails(train$(await specFile(valid()), "--data-dir", dir), 1, pattern);
+    },
+  },
+  {
+    id: "cli-flag",
+    exit: 2,
+    check: async () => {
+      const file = await specFile(valid());
+      await cliFails(["train", "--spec", file, "--learning-rate", "0.1"], 2, /Unknown option '--learning-rate'/);
+      await cliFails(["train", "--spec", file, "extra"], 2, /Unexpected argument "extra"/);
+      await cliFails(["fit"], 2, /Unknown command "fit": known commands are train, evaluate, compare, demo/);
+      await cliFails(["demo", "--interfaces", "sg"], 2, /Unknown option '--interfaces'/);
+    },
+  },
+  {
+    id: "cli-value",
+    exit: 2,
+    check: async () => {
+      const file = await specFile(valid());
+      await cliFails(["train", "--spec", file, "--epochs", "1.5"], 2, /--epochs must be an integer >= 1, got "1.5"/);
+      await cliFails(["train", "--spec", file, "--seed", "-1"], 2, /--seed must be an integer >= 0, got "-1"/);
+      await cliFails(
+        ["train", "--spec", file, "--backend", "webgl"],
+        2,
+        /--backend must be one of wasm, cpu, got "webgl"/,
+      );
+      await cliFails(["train", "--spec", file, "--workers", "0"], 2, /--workers must be an integer >= 1, got "0"/);
+      await cliFails(
+        ["train", "--spec", file, "--train-count", "all"],
+        2,
+        /--train-count must be an integer >= 1, got "all"/,
+      );
+      await cliFails(["compare", "--target", "97"], 2, /--target must be a number in \(0, 1\], got "97"/);
+      await cliFails(["compare", "--depths", "3,x"], 2, /--depths: "x" is not an integer in 1\.\.16/);
+      await cliFails(
+        ["compare", "--interfaces", "backprop,dni"],
+        2,
+        /--interfaces: "dni" is not one of backprop, sg, csg, tfjs-layers/,
+      );
+    },
+  },
+  {
+    id: "out-dir",
+    exit: 1,
+    check: async () => {
+      const file = await specFile(valid());
+      const start = performance.now();
+      await cliFails(["compare", "--out", `${file}/report`, "--epochs", "1"], 1, /^error: .*: mkdir '\S+\/report'$/);
+      assert.ok(performance.now() - start < 5000, "it fails before training anything");
+    },
+  },
+  {
+    id: "plugin-factory",
+    check: () => {
+      const registries = createRegistries();
+      registries.interfaces.register("broken", () => ({ type: "broken", send() {} }) as unknown as NeuralInterface);
+      registries.layers.register(
+        "wrong-width",
+        (config, context) => registries.layers.get("dense")(config, { ...context, inputUnits: 3 }),
+      );
+      const before = tf.memory().numTensors;
+      assert.throws(
+        () => buildNetwork(spoiled((s) => s.layers[0].interface = "broken"), { registries }),
+        /^TypeError: The factory of interface "broken" \(layers\[0\]\.interface\) returned a value of type object that is not an interface: it lacks receive, getConfig, dispose, variables$/,
+      );
+      assert.throws(
+        () => buildNetwork(spoiled((s) => s.layers[0].type = "wrong-width"), { registries }),
+        /^TypeError: The factory of layer "wrong-width" \(layers\[0\]\) made a layer of inputUnits 3 and units 16, expected inputUnits 784/,
+      );
+      assert.equal(tf.memory().numTensors, before, "what was built is freed");
+    },
+  },
+  {
+    id: "plugin-gradient",
+    check: () => {
+      const registries = createRegistries();
+      const plugin = (type: string, send: NeuralInterface["send"], receive: NeuralInterface["receive"]) =>
+        registries.interfaces.register(
+          type,
+          () => ({ type, variables: [], getConfig: () => ({ type }), dispose() {}, send, receive }),
+        );
+      plugin("wrong-shape", (h) => tf.zeros([h.shape[0], 2]) as tf.Tensor2D, () => undefined);
+      plugin("silent", () => undefined, () => undefined);
+      for (
+        const [type, pattern] of [
+          [
+            "wrong-shape",
+            /^RangeError: Interface "wrong-shape" of layer 0 returned a gradient of shape \[16,2\] from send\(\), expected \[16,8\]$/,
+          ],
+          [
+            "silent",
+            /^Error: Interface "silent" of layer 0 gave no gradient: it returned nothing from both send\(\) and receive\(\)$/,
+          ],
+        ] as const
+      ) {
+        const spec = smallSpec();
+        spec.layers[0]!.interface = type;
+        const net = buildNetwork(spec, { registries });
+        assert.throws(() => train(net, small, { batchSize: 16 }), pattern);
+        net.dispose();
+      }
+    },
+  },
+  {
+    id: "plugin-name",
+    check: () => {
+      const registries = createRegistries();
+      assert.throws(
+        () => registries.interfaces.register("sg", () => ({}) as NeuralInterface),
+        /^TypeError: Cannot register interface "sg": the name is taken$/,
+      );
+      assert.throws(
+        () => registries.layers.register("", () => ({}) as never),
+        /Cannot register layer: the name must be a non-empty string, got $/,
+      );
+    },
+  },
+  {
+    id: "nan-loss",
+    exit: 1,
+    check: async () => {
+      const diverging = smallSpec({ optimizer: { type: "sgd", learningRate: 1e30 } });
+      withNetwork(diverging, (net) => {
+        assert.throws(() => train(net, small, { batchSize: 8 }), (e: Error) => {
+          assert.ok(e instanceof DivergenceError);
+          assert.match(
+            e.message,
+            /^Training diverged: the loss is (NaN|-?Infinity) at epoch 1, batch \d+ \(step \d+\)/,
+          );
+          return true;
+        });
+      });
+      const file = await specFile({ ...valid(), optimizer: { type: "sgd", learningRate: 1e30 } });
+      await cliFails(
+        train$(file, "--batch-size", "32"),
+        1,
+        /^error: Training diverged: .* is (NaN|-?Infinity) at epoch 1, batch \d+ \(step \d+\) /,
+      );
+      const skipped = await cli(train$(file, "--batch-size", "32", "--on-non-finite", "skip"));
+      assert.equal(skipped.code, 0, skipped.err);
+      assert.match(skipped.out, /epoch 1\/1 .* skipped \d+ updates \(NaN\/Inf\)/);
+    },
+  },
+  {
+    id: "nan-gradient",
+    check: () => {
+      const registries = createRegistries();
+      registries.interfaces.register("inf", () => ({
+        type: "inf",
+        variables: [],
+        getConfig: () => ({ type: "inf" }),
+        dispose() {},
+        send: () => undefined,
+        receive: (message) => tf.mul(message, Infinity) as tf.Tensor2D,
+      }));
+      const spec = smallSpec();
+      spec.layers[0]!.interface = "inf";
+      const net = buildNetwork(spec, { registries });
+      assert.throws(
+        () => train(net, small, { batchSize: 16 }),
+        /^DivergenceError: Training diverged: element \d+ of the weight gradient of layer 0 \(dense, trainable\[0\]\) is (NaN|-?Infinity) at epoch 1, batch 1 \(step 0\)/,
+      );
+      net.dispose();
+    },
+  },
+  {
+    id: "nan-synthetic",
+    exit: 1,
+    check: async () => {
+      const spec = spoiled((s) =>
+        s.layers[0].interface = { type: "csg", optimizer: { type: "sgd", learningRate: 1e30 } }
+      );
+      const pattern =
+        /Training diverged: element \d+ of the synthetic gradient of interface "csg" of layer 0 is (NaN|-?Infinity) at epoch 1, batch \d+ \(step \d+\)/;
+      const mnist = await loadDataset("mnist", { trainCount: 256, testCount: 20 });
+      withNetwork(spec, (net) => assert.throws(() => train(net, mnist, { batchSize: 32 }), pattern));
+      await cliFails(train$(await specFile(spec), "--batch-size", "32"), 1, pattern);
+    },
+  },
+  {
+    id: "nan-worker",
+    exit: 1,
+    check: async () => {
+      const spec = spoiled((s) => {
+        s.layers = [
+          { type: "dense", units: 16, activation: "relu", interface: "csg" },
+          { type: "dense", units: 16, activation: "relu", interface: "csg" },
+          { type: "dense", units: 10 },
+        ];
+        s.optimizer = { type: "sgd", learningRate: 1e30 };
+      });
+      const mnist = await loadDataset("mnist", { trainCount: 256, testCount: 20 });
+      const net = buildNetwork(spec);
+      await assert.rejects(
+        () => train(net, mnist, { batchSize: 32, workers: 2 }),
+        (e: Error) => e instanceof WorkerError,
+      );
+      net.dispose();
+      await cliFails(
+        train$(await specFile(spec), "--batch-size", "32", "--workers", "2"),
+        1,
+        /^error: Module \d \(layers \d-\d\) failed: Training diverged: .* is (NaN|-?Infinity) at step \d+ /,
+      );
+    },
+  },
+];
+
+for (const row of ROWS) {
+  Deno.test(`bad input "${row.id}" gets the error the README table names${row.exit ? `; the CLI exits ${row.exit}` : ""}`, async () => {
+    await row.check();
+  });
+}
+
+Deno.test("the README's bad-input table lists exactly the rows tested here, with their CLI exit statuses", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const start = readme.indexOf("## Bad input, divergence and reproducibility");
+  assert.ok(start >= 0, "the README has the section");
+  const section = readme.slice(start, readme.indexOf("\n## ", start + 1));
+  const header = section.indexOf("\n| id ");
+  assert.ok(header >= 0, "the section has the table");
+  const table = new Map<string, string[]>();
+  for (const line of section.slice(header + 1, section.indexOf("\n\n", header)).split("\n")) {
+    const m = line.match(/^\| `([a-z-]+)` +\|(.*)\|$/);
+    if (m) table.set(m[1]!, m[2]!.split("|").map((c) => c.trim()));
+  }
+  const tested = ROWS.map((r) => r.id);
+  assert.deepEqual([...table.keys()].sort(), [...tested].sort());
+  for (const row of ROWS) {
+    const cliCell = table.get(row.id)!.at(-1)!;
+    if (row.exit) assert.match(cliCell, new RegExp(`^exit ${row.exit}\\b`), `${row.id}: CLI cell "${cliCell}"`);
+    else assert.doesNotMatch(cliCell, /^exit/, `${row.id}: the CLI cannot be given this input, cell "${cliCell}"`);
+  }
+  for (const path of temporary) await Deno.remove(path, { recursive: true }).catch(() => {});
+});
