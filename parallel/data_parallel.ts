@@ -62,6 +62,7 @@ export async function trainDataParallel(
     const history = new HistoryRecorder(callbacks.onEpochEnd);
     const { features } = dataset;
     const perEpoch = Math.ceil(dataset.train.count / batchSize);
+    let mean = new Float32Array(0);
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const meter = new EpochMeter(epoch, perEpoch, onNonFinite === "skip");
       let skipped = 0;
@@ -80,7 +81,8 @@ export async function trainDataParallel(
             labels: b.labels.slice(p.lo, p.hi),
           }, [x.buffer]);
         }));
-        const mean = new Float32Array(results[0]!.gradients.length);
+        if (mean.length !== results[0]!.gradients.length) mean = new Float32Array(results[0]!.gradients.length);
+        else mean.fill(0);
         let loss = 0, correct = 0;
         for (const r of results) {
           const w = r.rows / b.size;
@@ -97,9 +99,12 @@ export async function trainDataParallel(
         }
         if (bad >= 0) skipped += network.layers.length;
         else {
+          // Each replica gets the average in the buffer it sent (or a new one): buffers go round instead of piling up
+          // as garbage the Workers' collectors are slow to free (the process grew ~1 GB per epoch that way).
           threads.forEach((_, k) => {
-            const copy = mean.slice();
-            send(k, { kind: "apply", gradients: copy }, [copy.buffer]);
+            const buffer = results[k]?.gradients ?? new Float32Array(mean.length);
+            buffer.set(mean);
+            send(k, { kind: "apply", gradients: buffer }, [buffer.buffer]);
           });
         }
         network.steps++;

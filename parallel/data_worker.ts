@@ -30,6 +30,8 @@ try {
   const { readWeights, writeWeights } = await import("./_weights.ts");
   let net: ReturnType<typeof buildNetwork> | null = null;
   let busy = 0;
+  // The buffer of the last average applied: the next gradients are written into it and sent back.
+  let spare: Float32Array<ArrayBuffer> | null = null;
   const handle = (m: ToReplica) => {
     const start = performance.now();
     try {
@@ -48,7 +50,9 @@ try {
           tf.tidy(() => {
             const r = n.gradients(x, labels);
             const gradients = r.gradients.flat();
-            out.flat = new Float32Array(gradients.reduce((size, g) => size + g.size, 0));
+            const size = gradients.reduce((size, g) => size + g.size, 0);
+            out.flat = spare?.length === size ? spare : new Float32Array(size);
+            spare = null;
             let offset = 0;
             for (const g of gradients) {
               out.flat.set(g.dataSync() as Float32Array, offset);
@@ -65,6 +69,8 @@ try {
         }
         case "apply": {
           const n = net!;
+          // The tensors copy the values; the buffer is reused for the next step's gradients.
+          spare = m.gradients as Float32Array<ArrayBuffer>;
           tf.tidy(() => {
             let offset = 0;
             n.applyGradients(n.layers.map((layer) =>
