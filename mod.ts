@@ -67,6 +67,7 @@ export type { Loss, LossFactory } from "./losses/loss.ts";
 export type { LayerSpec, NetworkSpec } from "./network/spec.ts";
 export { Network, type RangeOptions, type RangeResult, type StepResult } from "./network/network.ts";
 export { buildNetwork, type BuildOptions } from "./network/build.ts";
+export { type ShardGradients, shardGradients } from "./network/shard_gradients.ts";
 export { createRegistries, defaultRegistries, type Registries } from "./network/registries.ts";
 
 export { type Batch, batches, type Dataset, type Split } from "./datasets/dataset.ts";

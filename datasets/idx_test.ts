@@ -1,18 +1,7 @@
 import assert from "node:assert/strict";
 import { DatasetError } from "../errors.ts";
 import { checkImagesAndLabels, gunzip, parseIdx, readIdx } from "./idx.ts";
-
-function idx(rank: number, dims: number[], data: number[]): Uint8Array {
-  const header = new DataView(new ArrayBuffer(4 + 4 * dims.length));
-  header.setUint32(0, 0x0800 + rank);
-  dims.forEach((d, i) => header.setUint32(4 + 4 * i, d));
-  return new Uint8Array([...new Uint8Array(header.buffer), ...data]);
-}
-
-async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
+import { gzip, idx } from "../tests/_helpers.ts";
 
 function throwsDataset(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (e: Error) => {

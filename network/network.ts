@@ -11,6 +11,7 @@ import type { Loss } from "../losses/loss.ts";
 import type { Optimizer, OptimizerConfig } from "../optimizers/optimizer.ts";
 import { NonFiniteGuard, type NonFinitePolicy, nonFinitePolicy } from "./non_finite_guard.ts";
 import type { LayerSpec, NetworkSpec } from "./spec.ts";
+import { checkBatch, checkGradient, checkInput, describeGradient } from "./_checks.ts";
 import type { NetworkParts, RangeOptions, RangeResult, StepResult } from "./step_types.ts";
 
 export type { NetworkParts, RangeOptions, RangeResult, StepResult };
@@ -95,7 +96,7 @@ export class Network {
    * @returns The batch loss and the number of correct predictions, both before the update.
    */
   trainStep(x: tf.Tensor2D, labels: tf.Tensor2D): StepResult {
-    this.#checkBatch(x, labels);
+    checkBatch(x, labels, this.inputUnits, this.outputUnits);
     const context: StepContext = { labels, step: this.#step++ };
     let loss: tf.Scalar, correct: tf.Scalar;
     try {
@@ -145,7 +146,7 @@ export class Network {
       if (gradient !== undefined) {
         // A gradient now: the segment below updates at once. null: it skips this step's update.
         if (gradient !== null) {
-          this.#checkGradient(gradient, h, i, "send");
+          checkGradient(gradient, h, i, this.interfaces[i]!.type, "send");
           if (this.#finiteSynthetic(gradient, i, context.step, i - segmentStart + 1)) {
             this.#backward(segmentStart, i, gradient, caches, triggers, context, lo, result, options);
           }
@@ -165,36 +166,10 @@ export class Network {
     return result;
   }
 
-  /**
-   * The gradients of every layer's trainable variables for a batch, without updating anything but batch-norm
-   * running statistics: for data-parallel training, where gradients of several shards are averaged before
-   * `applyGradients`. Backprop only (interfaces are not consulted). Call it inside `tf.tidy`.
-   */
-  gradients(x: tf.Tensor2D, labels: tf.Tensor2D): { loss: tf.Scalar; correct: tf.Scalar; gradients: tf.Tensor[][] } {
-    this.#checkBatch(x, labels);
-    const caches: LayerCache[] = [];
-    let h = x;
-    for (const layer of this.layers) {
-      const r = layer.forward(h, "train");
-      caches.push(r.cache);
-      h = r.output;
-    }
-    const { loss, gradient } = this.loss.compute(h, labels);
-    const gradients: tf.Tensor[][] = [];
-    let g: tf.Tensor2D | undefined = gradient;
-    for (let j = this.layers.length - 1; j >= 0; j--) {
-      const r = this.layers[j]!.backward(caches[j], g!, j > 0);
-      gradients[j] = r.gradients;
-      g = r.inputGradient;
-    }
-    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(h, 1), tf.argMax(labels, 1)), "int32")) as tf.Scalar;
-    return { loss, correct, gradients };
-  }
-
-  /** Applies per-layer gradients (as `gradients` returns them) with each layer's optimizer; counts one step. */
+  /** Applies per-layer gradients (as `shardGradients` returns them) with each layer's optimizer; counts one step. */
   applyGradients(gradients: tf.Tensor[][]): void {
     this.layers.forEach((layer, j) => {
-      if (this.#guard.check(gradients[j]!, this.#describeGradient(j), { step: this.#step, layer: j })) {
+      if (this.#guard.check(gradients[j]!, describeGradient(this.layers[j]!, j), { step: this.#step, layer: j })) {
         this.#optimizers[j]!.apply(layer.trainable, gradients[j]!);
       }
     });
@@ -230,7 +205,7 @@ export class Network {
               `both send() and receive()`,
           );
         }
-        this.#checkGradient(g, triggers[j]!, j, "receive");
+        checkGradient(g, triggers[j]!, j, this.interfaces[j]!.type, "receive");
       }
       const layer = this.layers[j]!;
       const factor = j === rangeLo && j > 0 && options.factorMessage === true;
@@ -244,7 +219,7 @@ export class Network {
       // of the layer below, which are checked.
       const passed = inputGradient ?? inputGradientFactors?.[0];
       const checked = passed && j === lo ? [...gradients, passed] : gradients;
-      if (!this.#guard.check(checked, this.#describeGradient(j), { step: context.step, layer: j })) {
+      if (!this.#guard.check(checked, describeGradient(this.layers[j]!, j), { step: context.step, layer: j })) {
         return this.#guard.skip(j - lo); // this layer and the ones below it in the segment keep their weights
       }
       this.#optimizers[j]!.apply(layer.trainable, gradients);
@@ -263,42 +238,11 @@ export class Network {
     return this.#guard.check([gradient], what, { step, layer, interface: type }, updates);
   }
 
-  // Names the tensors the guard checks for layer j: its weight gradients, then the gradient it passes down.
-  #describeGradient(j: number): (k: number) => string {
-    const layer = this.layers[j]!;
-    return (k) =>
-      k < layer.trainable.length
-        ? `the weight gradient of layer ${j} (${layer.type}, trainable[${k}])`
-        : `the gradient layer ${j} passes down (dL/dx)`;
-  }
-
-  #checkGradient(gradient: tf.Tensor, trigger: tf.Tensor, layer: number, method: string): void {
-    if (gradient.rank !== 2 || gradient.shape[0] !== trigger.shape[0] || gradient.shape[1] !== trigger.shape[1]) {
-      throw new RangeError(
-        `Interface "${this.interfaces[layer]!.type}" of layer ${layer} returned a gradient of shape ` +
-          `[${gradient.shape}] from ${method}(), expected [${trigger.shape}]`,
-      );
-    }
-  }
-
-  #checkBatch(x: tf.Tensor, labels: tf.Tensor): void {
-    if (x.rank !== 2 || x.shape[1] !== this.inputUnits) {
-      throw new RangeError(`Network input must have shape [B, ${this.inputUnits}], got [${x.shape}]`);
-    }
-    if (labels.rank !== 2 || labels.shape[0] !== x.shape[0] || labels.shape[1] !== this.outputUnits) {
-      throw new RangeError(
-        `Labels must be one-hot of shape [${x.shape[0]}, ${this.outputUnits}], got [${labels.shape}]`,
-      );
-    }
-  }
-
   /**
    * The network's output (before the loss's link, e.g. logits) for inputs [B, inputUnits], in evaluation mode.
    */
   forward(x: tf.Tensor2D): tf.Tensor2D {
-    if (x.rank !== 2 || x.shape[1] !== this.inputUnits) {
-      throw new RangeError(`Network input must have shape [B, ${this.inputUnits}], got [${x.shape}]`);
-    }
+    checkInput(x, this.inputUnits);
     return tf.tidy(() => this.layers.reduce((h, layer) => layer.forward(h, "eval").output, x));
   }
 

@@ -28,6 +28,7 @@ try {
   const { tf } = await import("../deps.ts");
   const { buildNetwork } = await import("../network/build.ts");
   const { readWeights, writeWeights } = await import("./_weights.ts");
+  const { shardGradients } = await import("../network/shard_gradients.ts");
   let net: ReturnType<typeof buildNetwork> | null = null;
   let busy = 0;
   // The buffer of the last average applied: the next gradients are written into it and sent back.
@@ -48,7 +49,7 @@ try {
           // Not returned from tf.tidy: it would walk the whole typed array looking for tensors.
           const out = { flat: new Float32Array(0), loss: 0, correct: 0 };
           tf.tidy(() => {
-            const r = n.gradients(x, labels);
+            const r = shardGradients(n, x, labels);
             const gradients = r.gradients.flat();
             const size = gradients.reduce((size, g) => size + g.size, 0);
             out.flat = spare?.length === size ? spare : new Float32Array(size);

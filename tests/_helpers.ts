@@ -28,3 +28,17 @@ export function oneHot(rows: number, classes: number): tf.Tensor2D {
   return tf.oneHot(tf.tensor1d(Array.from({ length: rows }, (_, i) => i % classes), "int32"), classes)
     .toFloat() as tf.Tensor2D;
 }
+
+/** An IDX file of unsigned bytes: magic 0x08 0x<rank>, the dimensions, then `data`. */
+export function idx(rank: number, dims: number[], data: number[]): Uint8Array {
+  const header = new DataView(new ArrayBuffer(4 + 4 * dims.length));
+  header.setUint32(0, 0x0800 + rank);
+  dims.forEach((d, i) => header.setUint32(4 + 4 * i, d));
+  return new Uint8Array([...new Uint8Array(header.buffer), ...data]);
+}
+
+/** `bytes` gzip-compressed. */
+export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}

@@ -7,6 +7,7 @@ import { main } from "../cli.ts";
 import { tf } from "../deps.ts";
 import { checkImagesAndLabels, readIdx } from "../datasets/idx.ts";
 import { WorkerError } from "../parallel/pipeline.ts";
+import { gzip, idx } from "./_helpers.ts";
 import {
   buildNetwork,
   CheckpointError,
@@ -89,18 +90,6 @@ async function cliFails(args: string[], code: 1 | 2, pattern: RegExp): Promise<v
 /** Trains on a few MNIST examples through the CLI. */
 function train$(spec: string, ...more: string[]): string[] {
   return ["train", "--spec", spec, "--train-count", "256", "--test-count", "20", "--epochs", "1", ...more];
-}
-
-function idx(rank: number, dims: number[], data: number[]): Uint8Array {
-  const header = new DataView(new ArrayBuffer(4 + 4 * dims.length));
-  header.setUint32(0, 0x0800 + rank);
-  dims.forEach((d, i) => header.setUint32(4 + 4 * i, d));
-  return new Uint8Array([...new Uint8Array(header.buffer), ...data]);
-}
-
-async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 async function datasetError(p: Promise<unknown> | (() => unknown), pattern: RegExp): Promise<void> {

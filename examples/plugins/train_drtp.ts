@@ -17,20 +17,38 @@ import { buildNetwork, createRegistries, loadDataset, type NetworkSpec, train } 
 import { createDrtp } from "./drtp.ts";
 import spec from "./fcn3_drtp.json" with { type: "json" };
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    epochs: { type: "string", default: "2" },
-    train: { type: "string", default: "10000" },
-    test: { type: "string", default: "2000" },
-    compare: { type: "boolean", default: false },
-  },
-});
+const USAGE = "Usage: train_drtp.ts [--epochs N] [--train N] [--test N] [--compare]";
+let values;
+try {
+  ({ values } = parseArgs({
+    args: Deno.args,
+    options: {
+      epochs: { type: "string", default: "2" },
+      train: { type: "string", default: "10000" },
+      test: { type: "string", default: "2000" },
+      compare: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }));
+} catch (error) {
+  console.error(`error: ${(error as Error).message}\n${USAGE}`);
+  Deno.exit(2);
+}
+if (values.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
 const [epochs, trainCount, testCount] = [values.epochs, values.train, values.test].map(Number) as [
   number,
   number,
   number,
 ];
+for (const [flag, n] of [["--epochs", epochs], ["--train", trainCount], ["--test", testCount]] as const) {
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`error: ${flag} must be an integer >= 1, got ${JSON.stringify(values[flag.slice(2) as "epochs"])}`);
+    Deno.exit(2);
+  }
+}
 
 // The plugin goes into registries of our own: a spec can name it, the default registries stay untouched.
 const registries = createRegistries();
