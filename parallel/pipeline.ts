@@ -1,7 +1,7 @@
 /**
  * Asynchronous decoupled training across Workers: the network is cut at its `sg`/`csg` interfaces into modules,
  * grouped into one stage per Worker by estimated cost; activations flow forward and messages flow back between the
- * stages (relayed by this coordinator), and each stage updates with its synthetic gradient without waiting for the
+ * stages (directly, over MessageChannel ports; this coordinator feeds stage 0), and each stage updates with its synthetic gradient without waiting for the
  * stages above, at most `staleness` batches ahead of their messages. After each epoch the stages' weights are
  * gathered into the given network, which is then evaluated as a whole.
  *
