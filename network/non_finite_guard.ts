@@ -93,9 +93,14 @@ export class NonFiniteGuard {
 function firstNonFinite(tensors: readonly tf.Tensor[]): { tensor: number; index: number; value: number } | null {
   for (let tensor = 0; tensor < tensors.length; tensor++) {
     const values = tensors[tensor]!.dataSync();
-    for (let index = 0; index < values.length; index++) {
-      if (!Number.isFinite(values[index]!)) return { tensor, index, value: values[index]! };
-    }
+    const index = firstNonFiniteIndex(values);
+    if (index >= 0) return { tensor, index, value: values[index]! };
   }
   return null;
+}
+
+/** The index of the first NaN or infinite value, or -1. */
+export function firstNonFiniteIndex(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return i;
+  return -1;
 }

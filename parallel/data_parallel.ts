@@ -6,7 +6,7 @@
  * @module
  */
 import { DivergenceError } from "../errors.ts";
-import { nonFinitePolicy } from "../network/non_finite_guard.ts";
+import { firstNonFiniteIndex, nonFinitePolicy } from "../network/non_finite_guard.ts";
 import { readWeights, writeWeights } from "./_weights.ts";
 import { batches, type Dataset } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
@@ -92,7 +92,7 @@ export async function trainDataParallel(
         }
         const info = meter.add(loss, correct, b.size);
         // The divergence guard: every replica applies the average, or (skip) none does, so they stay identical.
-        const bad = firstNonFinite(mean);
+        const bad = firstNonFiniteIndex(mean);
         if (bad >= 0 && onNonFinite === "error") {
           const what = `element ${bad} of the averaged weight gradients (${whereIn(network, bad)})`;
           throw new DivergenceError(what, mean[bad]!, epoch, meter.batches);
@@ -121,12 +121,6 @@ export async function trainDataParallel(
   } finally {
     for (const w of threads) w.terminate();
   }
-}
-
-// The index of the first NaN or infinite value, or -1.
-function firstNonFinite(values: Float32Array): number {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return i;
-  return -1;
 }
 
 // Which layer and trainable variable element `index` of the flattened gradients belongs to.

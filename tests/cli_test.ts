@@ -11,6 +11,11 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
 
 const example = new URL("../examples/fcn2_backprop.json", import.meta.url).pathname;
 
+/** `train --spec SPEC --epochs E --train-count N` and more flags. */
+function trainArgs(spec: string, epochs: number, trainCount: number, ...more: string[]): string[] {
+  return ["train", "--spec", spec, "--epochs", String(epochs), "--train-count", String(trainCount), ...more];
+}
+
 async function specFile(text: string): Promise<string> {
   const path = await Deno.makeTempFile({ suffix: ".json" });
   await Deno.writeTextFile(path, text);
@@ -18,18 +23,7 @@ async function specFile(text: string): Promise<string> {
 }
 
 Deno.test("cli train --json prints the result as the last line of stdout", async () => {
-  const { code, out, err } = await run([
-    "train",
-    "--spec",
-    example,
-    "--epochs",
-    "2",
-    "--train-count",
-    "2000",
-    "--test-count",
-    "500",
-    "--json",
-  ]);
+  const { code, out, err } = await run(trainArgs(example, 2, 2000, "--test-count", "500", "--json"));
   assert.equal(code, 0, err);
   const lines = out.trim().split("\n");
   const result = JSON.parse(lines[lines.length - 1]!);
@@ -42,17 +36,7 @@ Deno.test("cli train --json prints the result as the last line of stdout", async
 });
 
 Deno.test("cli train prints plain progress lines when not on a terminal", async () => {
-  const { code, out } = await run([
-    "train",
-    "--spec",
-    example,
-    "--epochs",
-    "1",
-    "--train-count",
-    "500",
-    "--test-count",
-    "100",
-  ]);
+  const { code, out } = await run(trainArgs(example, 1, 500, "--test-count", "100"));
   assert.equal(code, 0);
   assert.match(out, /epoch 1\/1 {2}loss \d+\.\d{4} {2}train acc [\d.]+% {2}test acc [\d.]+%/);
   assert.match(out, /test accuracy [\d.]+%/);
@@ -165,19 +149,7 @@ Deno.test("cli train --save then evaluate --load gives the training run's last t
   const root = await Deno.makeTempDir();
   const dir = `${root}/fcn2`;
   const common = ["--test-count", "300"];
-  const trained = await run([
-    "train",
-    "--spec",
-    example,
-    "--epochs",
-    "1",
-    "--train-count",
-    "1000",
-    ...common,
-    "--save",
-    dir,
-    "--json",
-  ]);
+  const trained = await run(trainArgs(example, 1, 1000, ...common, "--save", dir, "--json"));
   assert.equal(trained.code, 0, trained.err);
   const t = lastJson(trained.out);
   assert.equal(t.checkpoint, dir);
@@ -206,21 +178,7 @@ Deno.test("cli train --workers 2 --save saves the gathered weights, which evalua
   const dir = `${root}/csg`;
   const spec = new URL("../examples/fcn3_csg.json", import.meta.url).pathname;
   const common = ["--test-count", "200"];
-  const trained = await run([
-    "train",
-    "--spec",
-    spec,
-    "--epochs",
-    "1",
-    "--train-count",
-    "512",
-    "--workers",
-    "2",
-    ...common,
-    "--save",
-    dir,
-    "--json",
-  ]);
+  const trained = await run(trainArgs(spec, 1, 512, "--workers", "2", ...common, "--save", dir, "--json"));
   assert.equal(trained.code, 0, trained.err);
   assert.match(trained.err, /saved checkpoint .* \(weights only: the optimizer state stays in the Workers\)/);
   const manifest = JSON.parse(await Deno.readTextFile(`${dir}/manifest.json`));
