@@ -6,12 +6,21 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Checks that `value` is a plain object whose keys are all in `allowed`. */
-export function checkObject(path: string, value: unknown, allowed: readonly string[]): Record<string, unknown> {
+/**
+ * Checks that `value` is a plain object whose keys are all in `allowed`. `alsoKnown` lists fields that someone else
+ * takes out before this check (a layer's `interface` and `optimizer`), for the error message.
+ */
+export function checkObject(
+  path: string,
+  value: unknown,
+  allowed: readonly string[],
+  alsoKnown?: string,
+): Record<string, unknown> {
   if (!isRecord(value)) throw new SpecError(path, value, "must be an object");
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) {
-      throw new SpecError(`${path}.${key}`, value[key], `is not a known field (known: ${allowed.join(", ")})`);
+      const known = allowed.join(", ") + (alsoKnown ? `, ${alsoKnown}` : "");
+      throw new SpecError(`${path}.${key}`, value[key], `is not a known field (known: ${known})`);
     }
   }
   return value;

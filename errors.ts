@@ -168,3 +168,33 @@ export class CheckpointError extends Error {
     this.path = path;
   }
 }
+
+/**
+ * A plugin module cannot be loaded: not found, failed while loading, or exports no `register(registries)` function.
+ * `module` names it as given.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PluginError } from "./mod.ts";
+ *
+ * const e = new PluginError("./mine.ts", "it exports no register(registries) function");
+ * assert.equal(e.message, 'Cannot load plugin "./mine.ts": it exports no register(registries) function');
+ * ```
+ */
+export class PluginError extends Error {
+  /** The module, as given (a path or URL). */
+  readonly module: string;
+
+  /**
+   * Makes the error; the message is `Cannot load plugin "<module>": <problem>`.
+   *
+   * @param module The module, as given.
+   * @param problem What went wrong.
+   */
+  constructor(module: string, problem: string) {
+    super(`Cannot load plugin ${show(module)}: ${problem}`);
+    this.name = "PluginError";
+    this.module = module;
+  }
+}

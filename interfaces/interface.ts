@@ -1,16 +1,16 @@
 /**
  * The neural-interface contract. A neural interface is bound to a layer's output h (the *trigger*) and decides
- * which gradient reaches that layer, and when:
+ * which gradient reaches that layer, and when. Whether it *decouples* is declared, not guessed:
  *
- * - `send` is called in the forward pass, as soon as h exists. An interface that answers with a gradient there
- *   (a synthetic one, as `sg` and `csg` do) lets its layer, and the layers below it down to the next interface
- *   that answered, update at once: they are update- and backward-unlocked. Answering `null` means "no update
- *   this step" for those layers (stochastic updates).
- * - `receive` is called in the backward pass with the *message*: dL/dh as the layers above computed it (the true
- *   gradient, or a bootstrapped one where the layer above was itself updated with a synthetic gradient). An
- *   interface that did not answer in `send` (`backprop`) returns the gradient its layer gets now; one that did
- *   learns from the message and returns nothing.
+ * - A **coupled** interface (`decouples: false`, e.g. `backprop`) waits for the *message*, dL/dh as the layers above
+ *   computed it, and `backward` turns it into the gradient its layer gets: the layer is update- and backward-locked.
+ * - A **decoupling** interface (`decouples: true`, e.g. `sg`, `csg`) answers in the forward pass: `send` gives the
+ *   gradient at once (a synthetic one), so its layer, and the layers below it down to the next decoupling interface,
+ *   update before the layers above have even run (or `null`: no update this step). The message arrives later
+ *   through `receive`, to learn from; `release` says that no message will come for a step. A network may be cut at
+ *   a decoupling interface into modules that run apart (Workers, later hosts).
  *
+ * Optional capabilities are small contracts of their own, checked with `hasDiagnostics` and `hasTrainingState`.
  * The step's *context* (labels, step number) is passed explicitly; there is no global state.
  *
  * @module
@@ -20,17 +20,17 @@ import type { OptimizerConfig, OptimizerFactory } from "../optimizers/optimizer.
 import type { TrainingState } from "../optimizers/state.ts";
 import type { Random } from "../random.ts";
 import type { Registry } from "../registry.ts";
+import type { Shape } from "../layers/layer.ts";
 
 /** What an interface knows about the current training step. */
 export interface StepContext {
   /**
    * The batch's labels, one-hot [B, classes]: the context of conditioned interfaces. The network's training step
-   * always sets them. *Without labels* (a context whose `labels` is undefined, as a caller with no labels passes)
-   * an interface that does not read them must behave exactly as with them; one that needs them must throw at once
-   * with a message that names it and the labels (`requireLabels`), not fail inside TF.js. The conformance suite
-   * (`testing/conformance.ts`) checks both.
+   * always sets them; a caller that has none leaves them out. Without labels, an interface that does not read them
+   * behaves exactly as with them; one that needs them throws at once, naming itself and the labels
+   * (`requireLabels`), instead of failing inside TF.js. The conformance suite checks both.
    */
-  readonly labels: tf.Tensor2D;
+  readonly labels?: tf.Tensor2D;
   /** The number of the step, from 0. */
   readonly step: number;
 }
@@ -43,52 +43,99 @@ export interface InterfaceConfig {
   [option: string]: unknown;
 }
 
-/** A neural interface: the strategy that gives a layer its gradient. */
-export interface NeuralInterface {
+/** What every interface has. */
+export interface InterfaceBase {
   /** The registered type name. */
   readonly type: string;
-  /**
-   * Forward pass: the trigger h [B, units] exists. Returns the gradient for the bound layer now (update
-   * unlocked), `null` to skip this step's update of the layers below, or `undefined` to wait for the message.
-   */
-  send(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D | null | undefined;
-  /**
-   * Backward pass: the message dL/dh [B, units] arrives. Returns the gradient for the bound layer when `send`
-   * returned none; otherwise learns from the message and returns `undefined`.
-   */
-  receive(message: tf.Tensor2D, trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D | undefined;
-  /** The interface's spec, JSON-able, enough to build it again. */
-  getConfig(): InterfaceConfig;
+  /** Whether it answers in the forward pass (`send`), so that a network can be cut there. */
+  readonly decouples: boolean;
   /** The interface's own variables (a synthesizer's weights), for saving. Empty for stateless interfaces. */
   readonly variables: readonly tf.Variable[];
-  /** Frees the interface's variables and optimizer state. */
-  dispose(): void;
-  /**
-   * Optional, for interfaces that synthesise: the synthetic gradient `send` would give for this trigger and
-   * context, without any side effect (no learning, no statistics). Used to measure it against the true gradient.
-   */
-  synthesize?(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D;
-  /**
-   * Optional: no message will arrive for `step` (the layers above skipped their update, or the step ended).
-   * Frees whatever `send` kept for that step.
-   */
-  release?(step: number): void;
-  /** Optional: numbers measured since the last call (e.g. the synthesizer's mean loss), then reset. */
-  diagnostics?(): Record<string, number>;
   /** Optional: names of `variables` for checkpoints, e.g. `synthesizer.output.kernel` (else `variables[i]`). */
   readonly variableNames?: readonly string[];
+  /** The interface's spec, JSON-able, enough to build it again. */
+  getConfig(): InterfaceConfig;
+  /** Frees the interface's variables and whatever else it holds. */
+  dispose(): void;
+}
+
+/** An interface that waits for the message: its layer is update- and backward-locked (`backprop`). */
+export interface CoupledInterface extends InterfaceBase {
+  /** Always `false`. */
+  readonly decouples: false;
+  /** Backward pass: from the message dL/dh [B, ...shape], the gradient the bound layer gets now (same shape). */
+  backward(message: tf.Tensor, trigger: tf.Tensor, context: StepContext): tf.Tensor;
+}
+
+/** An interface that answers in the forward pass, so its layer updates at once (`sg`, `csg`). */
+export interface DecouplingInterface extends InterfaceBase {
+  /** Always `true`. */
+  readonly decouples: true;
   /**
-   * Optional, for checkpoints: what training carries from step to step besides `variables` (the synthesizer's
-   * optimizer slots and step count, the random stream of stochastic updates), so that training resumes exactly.
+   * Forward pass: the trigger h [B, ...shape] exists. Returns the gradient for the bound layer now, dL/dh of the
+   * batch-mean loss (same shape as h), or `null` to skip this step's update of the layers below.
    */
-  getTrainingState?(): TrainingState;
-  /** Optional: restores what `getTrainingState` gave. */
-  setTrainingState?(state: TrainingState): void;
+  send(trigger: tf.Tensor, context: StepContext): tf.Tensor | null;
+  /** Later: the message dL/dh for the step of `context` arrives; the interface learns from it (or ignores it). */
+  receive(message: tf.Tensor, trigger: tf.Tensor, context: StepContext): void;
+  /** No message will come for `step` (or it has come): frees whatever `send` kept for it. Called after every step. */
+  release(step: number): void;
+  /** What `send` would answer for this trigger and context, with no side effect (no learning, no random draws). */
+  synthesize(trigger: tf.Tensor, context: StepContext): tf.Tensor;
+}
+
+/** A neural interface: the strategy that gives a layer its gradient. */
+export type NeuralInterface = CoupledInterface | DecouplingInterface;
+
+/** Optional capability: numbers measured since the last call (e.g. the synthesizer's mean loss), then reset. */
+export interface Diagnosing {
+  /** The numbers since the last call; resets them. */
+  diagnostics(): Record<string, number>;
+}
+
+/**
+ * Optional capability, for checkpoints: what training carries from step to step besides `variables` (a
+ * synthesizer's optimizer slots and step count, a random stream), so that training resumes exactly.
+ */
+export interface TrainingStateful {
+  /** The state, as named arrays and counters. */
+  getTrainingState(): TrainingState;
+  /** Restores what `getTrainingState` gave. */
+  setTrainingState(state: TrainingState): void;
+}
+
+/**
+ * Whether `iface` reports diagnostics.
+ *
+ * @example
+ * ```ts
+ * import { Backprop, hasDiagnostics } from "../mod.ts";
+ * console.assert(!hasDiagnostics(new Backprop()));
+ * ```
+ */
+export function hasDiagnostics<T extends object>(iface: T): iface is T & Diagnosing {
+  return typeof (iface as Partial<Diagnosing>).diagnostics === "function";
+}
+
+/**
+ * Whether `iface` has training state to save and restore.
+ *
+ * @example
+ * ```ts
+ * import { Backprop, hasTrainingState } from "../mod.ts";
+ * console.assert(!hasTrainingState(new Backprop()));
+ * ```
+ */
+export function hasTrainingState<T extends object>(iface: T): iface is T & TrainingStateful {
+  const s = iface as Partial<TrainingStateful>;
+  return typeof s.getTrainingState === "function" && typeof s.setTrainingState === "function";
 }
 
 /** What an interface factory is given besides its config. */
 export interface InterfaceContext {
-  /** Width of the trigger (the bound layer's output). */
+  /** Shape of the trigger (the bound layer's output, one example), e.g. `[256]` or `[28, 28, 16]`. */
+  shape: Shape;
+  /** Width of a flat trigger: `shape[0]` when `shape` has one axis, else the number of values per example. */
   units: number;
   /** Width of the context (the number of classes, one-hot). */
   contextUnits: number;

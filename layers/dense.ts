@@ -9,7 +9,16 @@ import { bool, checkObject, oneOf, positiveInt } from "../_validate.ts";
 import { SpecError } from "../errors.ts";
 import { type Activation, ACTIVATION_NAMES, ACTIVATIONS } from "./activation.ts";
 import { BatchNorm, type BatchNormCache } from "./batch_norm.ts";
-import type { ForwardMode, Layer, LayerCache, LayerConfig, LayerContext, LayerGradients } from "./layer.ts";
+import {
+  type ForwardMode,
+  type Layer,
+  type LayerCache,
+  type LayerConfig,
+  type LayerContext,
+  type LayerGradients,
+  type Shape,
+  showShape,
+} from "./layer.ts";
 
 /** The fields of a dense layer's spec. */
 export interface DenseConfig extends LayerConfig {
@@ -30,7 +39,7 @@ interface DenseCache {
   bn?: BatchNormCache;
 }
 
-/** Fields a dense spec may have (the network adds `interface`). */
+/** Fields a dense spec may have (a network spec adds `interface` and `optimizer`, which the network owns). */
 export const DENSE_FIELDS = ["type", "units", "activation", "batchNorm"] as const;
 
 /** The most weights one dense layer's kernel may have (2^26, 256 MiB of float32): beyond it, a spec is a typo. */
@@ -45,7 +54,7 @@ export const MAX_KERNEL_WEIGHTS: number = 2 ** 26;
  * import { Dense, Random, tf } from "../mod.ts";
  *
  * const layer = new Dense({ type: "dense", units: 3, activation: "relu" }, {
- *   inputUnits: 2,
+ *   inputShape: [2],
  *   path: "layers[0]",
  *   random: new Random(1),
  * });
@@ -65,6 +74,12 @@ export class Dense implements Layer {
   readonly inputUnits: number;
   /** Width of the output. */
   readonly units: number;
+  /** `[inputUnits]`. */
+  readonly inputShape: Shape;
+  /** `[units]`. */
+  readonly outputShape: Shape;
+  /** Multiply-adds per example of the forward pass. */
+  readonly multiplyAdds: number;
   /** The weights W, [inputUnits, units]. */
   readonly kernel: tf.Variable;
   /** The bias b, [units]; absent with batch norm (its beta takes the place). */
@@ -83,12 +98,20 @@ export class Dense implements Layer {
    * Makes the layer from its spec, drawing the initial weights from the context's generator.
    *
    * @param config The layer's spec.
-   * @param context Input width, spec path and seeded generator.
-   * @throws {SpecError} If a field is missing or invalid, or the kernel would have more than
+   * @param context Input shape (`[features]`), spec path and seeded generator.
+   * @throws {SpecError} If a field is missing or invalid, the input is not flat, or the kernel would have more than
    *   `MAX_KERNEL_WEIGHTS` weights.
    */
-  constructor(config: LayerConfig, { inputUnits, path, random }: LayerContext) {
-    checkObject(path, config, DENSE_FIELDS);
+  constructor(config: LayerConfig, { inputShape, path, random }: LayerContext) {
+    checkObject(path, config, DENSE_FIELDS, "interface, optimizer");
+    if (inputShape.length !== 1) {
+      throw new SpecError(
+        path,
+        config.type,
+        `takes a flat input [features], got ${showShape(inputShape)}: put { "type": "flatten" } before it`,
+      );
+    }
+    const inputUnits = inputShape[0]!;
     this.units = positiveInt(`${path}.units`, config.units);
     if (inputUnits * this.units > MAX_KERNEL_WEIGHTS) {
       throw new SpecError(
@@ -102,6 +125,9 @@ export class Dense implements Layer {
     this.#activation = ACTIVATIONS[this.#activationName]!;
     const useBatchNorm = bool(`${path}.batchNorm`, config.batchNorm, false);
     this.inputUnits = inputUnits;
+    this.inputShape = [inputUnits];
+    this.outputShape = [this.units];
+    this.multiplyAdds = inputUnits * this.units;
     const limit = Math.sqrt(6 / (inputUnits + this.units));
     const init = new Float32Array(inputUnits * this.units);
     for (let i = 0; i < init.length; i++) init[i] = (2 * random.next() - 1) * limit;
@@ -125,7 +151,8 @@ export class Dense implements Layer {
     }
   }
 
-  forward(x: tf.Tensor2D, mode: ForwardMode): { output: tf.Tensor2D; cache: LayerCache } {
+  forward(input: tf.Tensor, mode: ForwardMode): { output: tf.Tensor2D; cache: LayerCache } {
+    const x = input as tf.Tensor2D;
     let preActivation: tf.Tensor2D = tf.matMul(x, this.kernel);
     let bn: BatchNormCache | undefined;
     if (this.batchNorm) {
@@ -139,30 +166,35 @@ export class Dense implements Layer {
     return { output, cache: { x, preActivation, output, bn } };
   }
 
-  backward(
-    cache: unknown,
-    outputGradient: tf.Tensor2D,
-    needInputGradient: boolean | "factors",
-  ): LayerGradients {
-    const { x, preActivation, output, bn } = cache as DenseCache;
-    let dz = this.#activation.backward(outputGradient, preActivation, output);
-    const gradients: tf.Tensor[] = [];
+  backward(cache: unknown, outputGradient: tf.Tensor, needInputGradient: boolean): LayerGradients {
+    const { dz, gradients } = this.#weightGradients(cache as DenseCache, outputGradient as tf.Tensor2D);
+    const inputGradient = needInputGradient ? tf.matMul(dz, tf.transpose(this.kernel)) as tf.Tensor2D : undefined;
+    return { inputGradient, gradients };
+  }
+
+  /**
+   * Not part of the Layer contract: the backward pass with dL/d(input) = `tf.matMul(factors[0], factors[1])` given
+   * as its two factors (dz and a copy of W^T), so that a pipeline stage can leave the product to the stage below.
+   */
+  backwardFactored(cache: LayerCache, outputGradient: tf.Tensor): { gradients: tf.Tensor[]; factors: [tf.Tensor2D, tf.Tensor2D] } {
+    const { dz, gradients } = this.#weightGradients(cache as DenseCache, outputGradient as tf.Tensor2D);
+    // A copy of the kernel's transpose: the optimizer replaces the kernel before the product is taken.
+    return { gradients, factors: [dz, tf.transpose(this.kernel) as tf.Tensor2D] };
+  }
+
+  #weightGradients(cache: DenseCache, outputGradient: tf.Tensor2D): { dz: tf.Tensor2D; gradients: tf.Tensor[] } {
+    const { x, preActivation, output, bn } = cache;
+    let dz = this.#activation.backward(outputGradient, preActivation, output) as tf.Tensor2D;
     let tail: tf.Tensor[];
     if (this.batchNorm) {
       const g = this.batchNorm.backward(bn!, dz);
-      dz = g.dz;
+      dz = g.dz as tf.Tensor2D;
       tail = [g.dGamma, g.dBeta];
     } else {
       tail = [tf.sum(dz, 0)];
     }
     // Explicit transposes: the fast path (plain matmuls), not matMul(a, b, transposeA, transposeB).
-    gradients.push(tf.matMul(tf.transpose(x), dz), ...tail);
-    if (needInputGradient === "factors") {
-      // A copy of the kernel's transpose: the optimizer replaces the kernel before the product is taken.
-      return { inputGradientFactors: [dz, tf.transpose(this.kernel) as tf.Tensor2D], gradients };
-    }
-    const inputGradient = needInputGradient ? tf.matMul(dz, tf.transpose(this.kernel)) as tf.Tensor2D : undefined;
-    return { inputGradient, gradients };
+    return { dz, gradients: [tf.matMul(tf.transpose(x), dz), ...tail] };
   }
 
   getConfig(): DenseConfig {

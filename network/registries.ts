@@ -23,6 +23,11 @@ export interface Registries {
   optimizers: Registry<OptimizerFactory>;
   /** Losses. */
   losses: Registry<LossFactory>;
+  /**
+   * The URLs of the plugin modules loaded into these registries (`loadPlugin`), in order: Workers load the same
+   * modules into their own registries, so a network that names a plugin runs there too.
+   */
+  plugins: string[];
 }
 
 /**
@@ -46,6 +51,7 @@ export function createRegistries(): Registries {
     interfaces: builtinInterfaces(),
     optimizers: builtinOptimizers(),
     losses: builtinLosses(),
+    plugins: [],
   };
 }
 
