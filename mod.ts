@@ -20,7 +20,7 @@
  *   loss: "softmax-cross-entropy",
  *   optimizer: { type: "adam", learningRate: 0.001 },
  * });
- * const history = train(net, mnist, { epochs: 1, batchSize: 64, seed: 1 });
+ * const history = await train(net, mnist, { epochs: 1, batchSize: 64, seed: 1 });
  * const { accuracy } = evaluate(net, mnist.test);
  * assert.equal(history.epochs[0]?.testAccuracy, accuracy);
  * assert.ok(accuracy > 0.5, `test accuracy ${accuracy} after one short epoch (chance: 0.1)`);
@@ -100,7 +100,18 @@ export {
   type TrainCallbacks,
   type TrainOptions,
 } from "./training/train.ts";
-export { type PipelineOptions, type StageRecord, WorkerError } from "./parallel/pipeline.ts";
+export type {
+  BatchOutcome,
+  EpochOutcome,
+  InterfaceNumbers,
+  StageRecord,
+  Strategy,
+  StrategyRun,
+} from "./execution/strategy.ts";
+export { oneThread } from "./execution/one_thread.ts";
+export { pipeline, type PipelineOptions, WorkerError } from "./parallel/pipeline.ts";
+export { dataParallel, type DataParallelOptions } from "./parallel/data_parallel.ts";
+export { type WorkersOptions, workersStrategy } from "./parallel/workers.ts";
 export type { Stage } from "./parallel/partition.ts";
 export type { MemoryRecord } from "./training/memory.ts";
 export { NON_FINITE_POLICIES, type NonFinitePolicy } from "./network/non_finite_guard.ts";

@@ -1,15 +1,25 @@
 /**
- * A data-parallel replica in its own Worker: the whole network, built from the spec and set to the coordinator's
- * current weights (the same as every other replica); per step it computes the gradients of its shard of the batch, then applies the average the
+ * A data-parallel replica in its own Worker: the whole network, built from the spec (in registries of its own,
+ * with the network's plugin modules loaded) and set to the coordinator's current weights (the same as every other
+ * replica); per step it computes the gradients of its shard of the batch, then applies the average the
  * coordinator sends back, so all replicas stay identical.
  *
  * @module
  */
+import type { tf as TF } from "../deps.ts";
 import { workerInbox } from "./_worker_inbox.ts";
+import { type Diverged, failureMessage } from "./protocol.ts";
 
 /** Coordinator -> replica. */
 export type ToReplica =
-  | { kind: "init"; spec: import("../network/spec.ts").NetworkSpec; seed: number; weights: Float32Array[] }
+  | {
+    kind: "init";
+    spec: import("../network/spec.ts").NetworkSpec;
+    /** Plugin modules to load before building the network (`network.plugins`). */
+    plugins: string[];
+    seed: number;
+    weights: Float32Array[];
+  }
   | { kind: "step"; x: Float32Array; rows: number; labels: Uint8Array }
   | { kind: "apply"; gradients: Float32Array }
   | { kind: "collect" };
@@ -19,7 +29,8 @@ export type FromReplica =
   | { kind: "ready" }
   | { kind: "gradients"; gradients: Float32Array; loss: number; correct: number; rows: number }
   | { kind: "collected"; weights: Float32Array[]; busySeconds: number }
-  | { kind: "error"; message: string };
+  | { kind: "error"; message: string }
+  | Diverged;
 
 // Before any await: early messages are buffered, not dropped.
 const { post, start: startHandling } = workerInbox<ToReplica, FromReplica>();
@@ -27,6 +38,8 @@ const { post, start: startHandling } = workerInbox<ToReplica, FromReplica>();
 try {
   const { tf } = await import("../deps.ts");
   const { buildNetwork } = await import("../network/build.ts");
+  const { createRegistries } = await import("../network/registries.ts");
+  const { loadPlugins } = await import("../network/plugins.ts");
   const { readWeights, writeWeights } = await import("./_weights.ts");
   const { shardGradients } = await import("../network/shard_gradients.ts");
   let net: ReturnType<typeof buildNetwork> | null = null;
@@ -37,15 +50,21 @@ try {
     const start = performance.now();
     try {
       switch (m.kind) {
-        case "init":
-          net = buildNetwork(m.spec, { seed: m.seed });
-          writeWeights(net.variables, m.weights, "The coordinator");
-          post({ kind: "ready" });
-          break;
+        case "init": {
+          const registries = createRegistries();
+          loadPlugins(m.plugins, registries).then(() => {
+            net = buildNetwork(m.spec, { seed: m.seed, registries });
+            writeWeights(net.variables, m.weights, "The coordinator");
+            post({ kind: "ready" });
+          }).catch((error) => post(failureMessage(error)));
+          return;
+        }
         case "step": {
           const n = net!;
           const x = tf.tensor2d(m.x, [m.rows, n.inputUnits]);
-          const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(m.labels, "int32"), n.outputUnits).toFloat() as typeof x);
+          const labels = tf.tidy(() =>
+            tf.oneHot(tf.tensor1d(m.labels, "int32"), n.outputUnits).toFloat() as TF.Tensor2D
+          );
           // Not returned from tf.tidy: it would walk the whole typed array looking for tensors.
           const out = { flat: new Float32Array(0), loss: 0, correct: 0 };
           tf.tidy(() => {
@@ -92,7 +111,7 @@ try {
         }
       }
     } catch (error) {
-      post({ kind: "error", message: (error as Error).message });
+      post(failureMessage(error));
     }
     busy += (performance.now() - start) / 1000;
   };

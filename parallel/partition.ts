@@ -1,10 +1,11 @@
 /**
- * Cutting a network into modules at its decoupling interfaces, and grouping the modules into stages of about
- * equal cost, one stage per Worker.
+ * Cutting a network into modules at its decoupling interfaces (`decouples: true`, built-in or plugin), and
+ * grouping the modules into stages of about equal cost, one stage per Worker.
  *
  * @module
  */
 import type { Network } from "../network/network.ts";
+import type { Layer } from "../layers/layer.ts";
 
 /** A stage: layers `lo..hi` (inclusive) run in one Worker. */
 export interface Stage {
@@ -16,30 +17,41 @@ export interface Stage {
   cost: number;
   /**
    * Whether the stage below takes the last product of this stage's message (the input gradient of layer `lo`,
-   * `dz x W^T`, sent as its two factors), which moves `lo`'s input-gradient cost to the stage below.
+   * `dz x W^T`, sent as its two factors), which moves `lo`'s input-gradient cost to the stage below. Only where
+   * layer `lo` can give its input gradient as factors (a dense layer's `backwardFactored`).
    */
   messageBelow?: boolean;
 }
 
 /** Whether the interface of layer `i` decouples (answers in `send`), so a module can end there. */
 export function isDecoupling(network: Network, i: number): boolean {
-  const iface = network.interfaces[i];
-  return iface !== undefined && typeof iface.synthesize === "function";
+  return network.interfaces[i]?.decouples === true;
+}
+
+/** Whether `layer` can give its input gradient as two factors (see `Stage.messageBelow`). */
+export function canFactorMessage(layer: Layer): layer is Layer & { backwardFactored: (...args: never[]) => unknown } {
+  return typeof (layer as { backwardFactored?: unknown }).backwardFactored === "function";
+}
+
+// Multiply-adds per example of a layer's forward pass: its own estimate, else input size x output size.
+function forwardCost(layer: Layer): number {
+  const size = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
+  return layer.multiplyAdds ?? size(layer.inputShape) * size(layer.outputShape);
 }
 
 /**
- * Estimated multiply-adds per example of each layer: forward, weight gradient and (above layer 0) input gradient
- * of its dense product (in x out each), plus, where its interface synthesises, the synthesizer's forward and
- * regression step.
+ * Estimated multiply-adds per example of each layer: forward, weight gradient and (above layer 0) input gradient,
+ * each about the forward pass's cost; plus, where its interface decouples, the synthesizer's forward and
+ * regression step: three times the size of each of its weight matrices and kernels (variables of rank >= 2) per
+ * position of the trigger (1 for a flat trigger, height x width for a `[h, w, channels]` one).
  */
 export function layerCosts(network: Network): number[] {
   return network.layers.map((layer, i) => {
-    let cost = (i === 0 ? 2 : 3) * layer.inputUnits * layer.units;
-    if (isDecoupling(network, i)) {
-      const config = network.interfaces[i]!.getConfig();
-      const context = config.type === "csg" ? network.outputUnits : 0;
-      const widths = [layer.units + context, ...((config.hidden as number[] | undefined) ?? []), layer.units];
-      for (let k = 1; k < widths.length; k++) cost += 3 * widths[k - 1]! * widths[k]!;
+    let cost = (i === 0 ? 2 : 3) * forwardCost(layer);
+    const iface = network.interfaces[i];
+    if (iface?.decouples) {
+      const positions = layer.outputShape.slice(0, -1).reduce((n, d) => n * d, 1);
+      for (const v of iface.variables) if (v.rank >= 2) cost += 3 * v.size * positions;
     }
     return cost;
   });
@@ -83,8 +95,9 @@ export function partition(costs: number[], cuts: number[], count: number): Stage
 }
 
 /**
- * The stages of `network` for `workers` Workers, from estimated costs; then, bottom up, each stage hands the last
- * product of its message (`in x out` per example) to the stage below where that lowers the costlier of the two.
+ * The stages of `network` for `workers` Workers, from estimated costs; then, bottom up, each stage whose first
+ * layer can factor its input gradient hands the last product of its message (about the layer's forward cost) to
+ * the stage below where that lowers the costlier of the two.
  */
 export function planStages(network: Network, workers: number): Stage[] {
   const cuts = network.interfaces.flatMap((_, i) => isDecoupling(network, i) ? [i] : []);
@@ -92,7 +105,8 @@ export function planStages(network: Network, workers: number): Stage[] {
   for (let k = 1; k < stages.length; k++) {
     const below = stages[k - 1]!, stage = stages[k]!;
     const layer = network.layers[stage.lo]!;
-    const product = layer.inputUnits * layer.units;
+    if (!canFactorMessage(layer)) continue;
+    const product = forwardCost(layer);
     if (Math.max(below.cost + product, stage.cost - product) < Math.max(below.cost, stage.cost)) {
       below.cost += product;
       stage.cost -= product;

@@ -1,36 +1,36 @@
 /**
- * Asynchronous decoupled training across Workers: the network is cut at its `sg`/`csg` interfaces into modules,
- * grouped into one stage per Worker by estimated cost; activations flow forward and messages flow back between the
- * stages (directly, over MessageChannel ports; this coordinator feeds stage 0), and each stage updates with its synthetic gradient without waiting for the
- * stages above, at most `staleness` batches ahead of their messages. After each epoch the stages' weights are
- * gathered into the given network, which is then evaluated as a whole.
+ * The pipeline strategy: asynchronous decoupled training across Workers. The network is cut at its decoupling
+ * interfaces (`decouples: true`, built-in or plugin) into modules, grouped into one stage per Worker by estimated
+ * cost (`partition.ts`); activations flow forward and messages flow back between the stages (directly, over
+ * MessageChannel ports; the coordinator feeds stage 0), and each stage updates with its synthetic gradient without
+ * waiting for the stages above, at most `staleness` batches ahead of their messages. After each epoch the stages'
+ * weights are gathered into the network, which `train()` then evaluates as a whole.
  *
  * @module
  */
-import { nonFinitePolicy } from "../network/non_finite_guard.ts";
-import { batches, type Dataset } from "../datasets/dataset.ts";
+import { DivergenceError } from "../errors.ts";
+import type { Batch } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
-import type { BatchInfo, EpochRecord, History, InterfaceDiagnostics, TrainOptions } from "../training/train.ts";
-import { epochEnd } from "../training/epoch_end.ts";
-import { EpochMeter, HistoryRecorder } from "../training/epoch_meter.ts";
+import type {
+  BatchOutcome,
+  EpochOutcome,
+  InterfaceNumbers,
+  StageRecord,
+  Strategy,
+  StrategyRun,
+} from "../execution/strategy.ts";
 import { planStages, type Stage } from "./partition.ts";
 import type { FromStage, ToStage } from "./protocol.ts";
 import { readWeights, writeWeights } from "./_weights.ts";
+import { WorkerPool } from "./_pool.ts";
+import { checkWorkerPlugins } from "./_plugins.ts";
 
-/** What the pipeline measured per stage in an epoch. */
-export interface StageRecord extends Stage {
-  /** Seconds the stage computed. */
-  busySeconds: number;
-  /** Seconds the stage had nothing it was allowed to do (no input, or too far ahead of its messages). */
-  waitSeconds: number;
-  /** The most batches the stage ran ahead of the messages from above (bounded by `staleness`). */
-  maxStaleness: number;
-}
+export type { StageRecord };
 
-/** Options of the pipeline, on top of `TrainOptions`. */
-export interface PipelineOptions extends TrainOptions {
-  /** Number of Workers (stages). */
-  workers: number;
+/** Options of `pipeline`. */
+export interface PipelineOptions {
+  /** Number of Workers: at most this many stages. @default {2} */
+  workers?: number;
   /** How many batches a stage may run ahead of the messages from the stage above. @default {1} */
   staleness?: number;
   /** Fail if no stage reports anything for this long (seconds). @default {120} */
@@ -58,155 +58,201 @@ export class WorkerError extends Error {
   }
 }
 
-/** Trains `network` on `dataset` with its modules in `workers` Workers. The network ends with the trained weights. */
-export async function trainPipeline(network: Network, dataset: Dataset, options: PipelineOptions): Promise<History> {
-  const { epochs = 1, batchSize = 128, seed = 0, workers, staleness = 1, callbacks = {}, probeSize = 256 } = options;
-  const stallSeconds = options.stallSeconds ?? 120;
-  const onNonFinite = nonFinitePolicy(options.onNonFinite ?? "error");
+/**
+ * The error a Worker's failure message stands for: its `DivergenceError`, rebuilt (`train()` places it at its
+ * epoch and batch), or a `WorkerError` naming the module; `null` for other messages.
+ */
+export function workerFailure(k: number, lo: number, hi: number, m: { kind: string } | string): Error | null {
+  if (typeof m === "string") return new WorkerError(k, lo, hi, m);
+  if (m.kind === "error") return new WorkerError(k, lo, hi, (m as unknown as { message: string }).message);
+  if (m.kind === "diverged") {
+    const d = m as Extract<FromStage, { kind: "diverged" }>;
+    return new DivergenceError(d.what, d.value, undefined, undefined, d.site);
+  }
+  return null;
+}
+
+/**
+ * Trains in a pipeline of Workers, cut at every decoupling interface of the network.
+ *
+ * @throws {RangeError} If an option is out of range (at once); at `start`, if the network has no decoupling
+ *   interface to cut at.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildNetwork, pipeline, syntheticDataset, train } from "../mod.ts";
+ *
+ * const data = syntheticDataset({ features: 8, classes: 3, trainCount: 96, testCount: 32 });
+ * const net = buildNetwork({
+ *   input: [8],
+ *   layers: [{ type: "dense", units: 8, activation: "relu", interface: "csg" }, { type: "dense", units: 3 }],
+ * });
+ * const history = await train(net, data, { batchSize: 32, strategy: pipeline({ workers: 2, staleness: 0 }) });
+ * assert.deepEqual(history.epochs[0]!.stages!.map((s) => [s.lo, s.hi]), [[0, 0], [1, 1]]);
+ * net.dispose();
+ * ```
+ */
+export function pipeline(options: PipelineOptions = {}): Strategy {
+  const { workers = 2, staleness = 1, stallSeconds = 120 } = options;
+  if (!Number.isInteger(workers) || workers < 2) {
+    throw new RangeError(`workers must be an integer >= 2 for a pipeline, got ${workers}`);
+  }
   if (!Number.isInteger(staleness) || staleness < 0) {
     throw new RangeError(`staleness must be an integer >= 0, got ${staleness}`);
   }
-  const stages = planStages(network, workers);
-  if (stages.length < 2) {
-    throw new RangeError(
-      `Cannot run this network in a pipeline: it has no sg/csg interface to cut at (use data-parallel workers)`,
-    );
+  if (!(stallSeconds > 0)) throw new RangeError(`stallSeconds must be > 0, got ${stallSeconds}`);
+  return new Pipeline(workers, staleness, stallSeconds, options.failStage);
+}
+
+interface Running {
+  network: Network;
+  stages: Stage[];
+  pool: WorkerPool<ToStage, FromStage>;
+}
+
+class Pipeline implements Strategy {
+  readonly name: string;
+  readonly #workers: number;
+  readonly #staleness: number;
+  readonly #stallSeconds: number;
+  readonly #failStage?: number;
+  #running: Running | null = null;
+
+  constructor(workers: number, staleness: number, stallSeconds: number, failStage?: number) {
+    this.name = `pipeline (${workers} workers, staleness ${staleness})`;
+    this.#workers = workers;
+    this.#staleness = staleness;
+    this.#stallSeconds = stallSeconds;
+    this.#failStage = failStage;
   }
-  const spec = network.getSpec();
-  // Every stage starts from the network's current weights (it may have been trained or loaded before).
-  const start = readWeights(network.variables);
-  const threads = stages.map(() => new Worker(new URL("./stage_worker.ts", import.meta.url).href, { type: "module" }));
-  let fail: (e: Error) => void = () => {};
-  const failed = new Promise<never>((_, reject) => fail = reject);
-  failed.catch(() => {});
-  const handlers: ((m: FromStage) => void)[] = [];
-  // A watchdog: if no stage says anything for `stallSeconds`, fail instead of hanging.
-  let lastHeard = performance.now();
-  const watchdog = setInterval(() => {
-    if (performance.now() - lastHeard > stallSeconds * 1000) {
-      fail(new Error(`The pipeline made no progress for ${stallSeconds} s (no message from any stage)`));
+
+  async start(network: Network, run: StrategyRun): Promise<void> {
+    if (this.#running !== null) throw new Error(`Strategy "${this.name}" is already running`);
+    const stages = planStages(network, this.#workers);
+    if (stages.length < 2) {
+      const types = [...new Set(network.interfaces.map((i) => i.type))].join(", ") || "none";
+      throw new RangeError(
+        `Cannot run this network in a pipeline: none of its interfaces decouples (interfaces: ${types}), so there ` +
+          `is nowhere to cut it; bind a decoupling interface (sg, csg or a plugin's) to a hidden layer, or train ` +
+          `with dataParallel()`,
+      );
     }
-  }, 1000);
-  threads.forEach((w, k) => {
-    const { lo, hi } = stages[k]!;
-    w.onmessage = (e: MessageEvent<FromStage>) => {
-      lastHeard = performance.now();
-      if (e.data.kind === "error") fail(new WorkerError(k, lo, hi, e.data.message));
-      else handlers[k]?.(e.data);
-    };
-    w.onerror = (e: ErrorEvent) => {
-      e.preventDefault();
-      fail(new WorkerError(k, lo, hi, e.message));
-    };
-  });
-  const send = (k: number, m: ToStage, buffers: (ArrayBufferLike | MessagePort)[] = []) =>
-    threads[k]!.postMessage(m, buffers as Transferable[]);
-  const race = <T>(p: Promise<T>) => Promise.race([p, failed]);
-  try {
-    // Start every stage, with a direct channel between each pair of neighbours.
+    await checkWorkerPlugins(network);
+    const spec = network.getSpec();
+    // Every stage starts from the network's current weights (it may have been trained or loaded before).
+    const weights = readWeights(network.variables);
+    const pool = new WorkerPool<ToStage, FromStage>(
+      new URL("./stage_worker.ts", import.meta.url),
+      stages.length,
+      (k, m) => workerFailure(k, stages[k]!.lo, stages[k]!.hi, m),
+    );
+    this.#running = { network, stages, pool };
+    pool.watch(this.#stallSeconds);
+    // A direct channel between each pair of neighbours.
     const channels = stages.slice(1).map(() => new MessageChannel());
-    await race(Promise.all(stages.map((st, k) =>
-      new Promise<void>((resolve) => {
-        handlers[k] = (m) => m.kind === "ready" && resolve();
-        const down = k > 0 ? channels[k - 1]!.port2 : undefined;
-        const up = k < stages.length - 1 ? channels[k]!.port1 : undefined;
-        send(k, {
+    await pool.race(Promise.all(stages.map((st, k) => {
+      const down = k > 0 ? channels[k - 1]!.port2 : undefined;
+      const up = k < stages.length - 1 ? channels[k]!.port1 : undefined;
+      return pool.ask(
+        k,
+        {
           kind: "init",
           spec,
+          plugins: [...network.plugins],
           seed: spec.seed ?? 0,
-          weights: start,
+          weights,
           lo: st.lo,
           hi: st.hi,
-          staleness,
+          staleness: this.#staleness,
           messageBelow: st.messageBelow === true,
-          fail: k === options.failStage ? "injected failure" : undefined,
-          onNonFinite,
+          fail: k === this.#failStage ? "injected failure" : undefined,
+          onNonFinite: run.onNonFinite,
           down,
           up,
-        }, [down, up].filter((p) => p !== undefined));
-      })
-    )));
-    const history = new HistoryRecorder(callbacks.onEpochEnd);
-    const { features } = dataset;
-    const perEpoch = Math.ceil(dataset.train.count / batchSize);
-    let step = network.steps;
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const meter = new EpochMeter(epoch, perEpoch, onNonFinite === "skip");
-      const source = batches(dataset.train, features, batchSize, seed + epoch);
-      let queued = 0;
-      const epochDone = new Promise<void>((resolve) => {
-        const feed = () => {
-          // Keep stage 0 supplied a little ahead of what it may consume.
-          while (queued < staleness + 2) {
-            const next = source.next();
-            if (next.done) return;
-            const b = next.value;
-            queued++;
-            send(0, { kind: "forward", step: step++, x: b.x, rows: b.size, labels: b.labels }, [b.x.buffer]);
-          }
-        };
-        stages.forEach((_, k) => {
-          handlers[k] = (m) => {
-            switch (m.kind) {
-              case "consumed":
-                if (k === 0) {
-                  queued--;
-                  feed();
-                }
-                return;
-              case "done": {
-                const rows = Math.min(batchSize, dataset.train.count - meter.batches * batchSize);
-                let info: BatchInfo;
-                try {
-                  info = meter.add(m.loss, m.correct, rows);
-                } catch (error) {
-                  return fail(error as Error);
-                }
-                callbacks.onBatchEnd?.(info);
-                if (meter.batches === perEpoch) resolve();
-              }
-            }
-          };
-        });
-        feed();
-      });
-      await race(epochDone);
-      // Let the last messages arrive, then gather weights and numbers from every stage.
-      const collected = await race(
-        Promise.all(stages.map((_, k) =>
-          new Promise<Extract<FromStage, { kind: "collected" }>>((resolve) => {
-            const previous = handlers[k]!;
-            handlers[k] = (m) => m.kind === "collected" ? resolve(m) : previous(m);
-            send(k, { kind: "collect" });
-          })
-        )),
+        },
+        (r): r is Extract<FromStage, { kind: "ready" }> => r.kind === "ready",
+        [down, up].filter((p) => p !== undefined) as never,
       );
-      const diagnostics = new Map<number, Record<string, number>>();
-      collected.forEach((c, k) => {
-        assignStageWeights(network, stages[k]!, c.weights);
-        for (const d of c.diagnostics) diagnostics.set(d.layer, d.values);
-      });
-      const record: EpochRecord = {
-        ...meter.record(),
-        stages: collected.map((c, k) => ({
-          ...stages[k]!,
-          busySeconds: c.busySeconds,
-          waitSeconds: c.waitSeconds,
-          maxStaleness: Math.max(0, c.maxOutstanding - 1),
-        })),
+    })));
+  }
+
+  async epoch(batches: Iterable<Batch>, onBatch: (outcome: BatchOutcome) => void): Promise<EpochOutcome> {
+    if (this.#running === null) throw new Error(`Strategy "${this.name}" was not started`);
+    const { network, stages, pool } = this.#running;
+    const source = batches[Symbol.iterator]();
+    let step = network.steps;
+    let queued = 0, fed = 0, done = 0, exhausted = false;
+    const epochDone = new Promise<void>((resolve) => {
+      const finish = () => exhausted && done === fed && resolve();
+      const feed = () => {
+        // Keep stage 0 supplied a little ahead of what it may consume.
+        while (queued < this.#staleness + 2 && !exhausted) {
+          const next = source.next();
+          if (next.done) {
+            exhausted = true;
+            break;
+          }
+          const b = next.value;
+          queued++;
+          fed++;
+          pool.post(0, { kind: "forward", step: step++, x: b.x, rows: b.size, labels: b.labels }, [b.x.buffer]);
+        }
+        finish();
       };
-      if (onNonFinite === "skip") record.skippedUpdates = collected.reduce((n, c) => n + c.skippedUpdates, 0);
-      epochEnd(network, dataset, record, options.validate ?? true, probeSize, (layer) => {
-        const values = diagnostics.get(layer);
-        return values ? { layer, type: network.interfaces[layer]!.type, ...values } as InterfaceDiagnostics : undefined;
+      pool.on(0, (m) => {
+        if (m.kind === "consumed") {
+          queued--;
+          feed();
+        }
       });
-      history.add(record);
-    }
+      pool.on(stages.length - 1, (m) => {
+        if (m.kind !== "done") return;
+        try {
+          onBatch({ loss: m.loss, correct: m.correct, size: m.rows });
+        } catch (error) {
+          return pool.fail(error as Error);
+        }
+        done++;
+        finish();
+      });
+      feed();
+    });
+    await pool.race(epochDone);
+    // Let the last messages arrive, then gather weights and numbers from every stage.
+    const collected = await pool.race(
+      Promise.all(
+        stages.map((_, k) =>
+          pool.ask(
+            k,
+            { kind: "collect" },
+            (r): r is Extract<FromStage, { kind: "collected" }> => r.kind === "collected",
+          )
+        ),
+      ),
+    );
+    const diagnostics: InterfaceNumbers[] = [];
+    collected.forEach((c, k) => {
+      assignStageWeights(network, stages[k]!, c.weights);
+      diagnostics.push(...c.diagnostics);
+    });
     network.steps = step;
-    return history.finish(dataset.train.count);
-  } finally {
-    clearInterval(watchdog);
-    for (const w of threads) w.terminate();
+    return {
+      diagnostics,
+      skippedUpdates: collected.reduce((n, c) => n + c.skippedUpdates, 0),
+      stages: collected.map((c, k) => ({
+        ...stages[k]!,
+        busySeconds: c.busySeconds,
+        waitSeconds: c.waitSeconds,
+        maxStaleness: Math.max(0, c.maxOutstanding - 1),
+      })),
+    };
+  }
+
+  stop(): Promise<void> {
+    this.#running?.pool.terminate();
+    this.#running = null;
+    return Promise.resolve();
   }
 }
 

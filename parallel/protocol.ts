@@ -5,11 +5,12 @@
  *
  * @module
  */
+import type { DivergenceSite } from "../errors.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 
 /**
- * The message for the stage below: dL/d(its output) for one step (null: that step skipped the update), or, with
- * `factor` ([units, width] of the stage's first layer), the left factor [rows, units] of the product that is it.
+ * The message for the stage below: dL/d(its output) for one step, flat (null: that step skipped the update), or,
+ * with `factor` ([units, width] of the stage's first layer), the left factor [rows, units] of the product that is it.
  */
 export interface Message {
   kind: "message";
@@ -23,6 +24,8 @@ export type ToStage =
   | {
     kind: "init";
     spec: NetworkSpec;
+    /** The plugin modules to load into the stage's registries before building the network (`network.plugins`). */
+    plugins: string[];
     seed: number;
     /** The network's variables (`Network.variables` order): the stage starts from them. */
     weights: Float32Array[];
@@ -48,7 +51,7 @@ export type FromStage =
   | { kind: "forward"; step: number; x: Float32Array; rows: number; labels: Uint8Array }
   | Message
   | { kind: "consumed"; step: number; outstanding: number }
-  | { kind: "done"; step: number; loss: number; correct: number }
+  | { kind: "done"; step: number; loss: number; correct: number; rows: number }
   | {
     kind: "collected";
     weights: Float32Array[];
@@ -59,4 +62,22 @@ export type FromStage =
     /** Updates the stage left out since the last collect (`onNonFinite: "skip"`). */
     skippedUpdates: number;
   }
-  | { kind: "error"; message: string };
+  | { kind: "error"; message: string }
+  | Diverged;
+
+/** A Worker's step diverged (`onNonFinite: "error"`): the fields of its `DivergenceError`, to rebuild it. */
+export interface Diverged {
+  kind: "diverged";
+  what: string;
+  value: number;
+  site: DivergenceSite;
+}
+
+/** What a Worker posts for an error it caught: a divergence's fields, or the message. */
+export function failureMessage(error: unknown): Diverged | { kind: "error"; message: string } {
+  const e = error as { name?: string; what?: unknown; value?: number; site?: DivergenceSite; message?: string };
+  if (e?.name === "DivergenceError" && typeof e.what === "string") {
+    return { kind: "diverged", what: e.what, value: e.value!, site: { ...e.site } };
+  }
+  return { kind: "error", message: e?.message ?? String(error) };
+}

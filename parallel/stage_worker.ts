@@ -1,14 +1,14 @@
 /**
- * A pipeline stage in its own Worker, with its own TF.js wasm instance: it builds the whole network from the spec,
- * sets it to the coordinator's current weights (so every stage starts where the network is) and trains layers
- * `lo..hi` (optimizer state starts fresh in the Worker).
+ * A pipeline stage in its own Worker, with its own TF.js wasm instance: it loads the network's plugin modules into
+ * registries of its own, builds the whole network from the spec, sets it to the coordinator's current weights (so
+ * every stage starts where the network is) and trains layers `lo..hi` (optimizer state starts fresh in the Worker).
  * It updates with its boundary interface's synthetic gradient at once, forwards its output to the next stage,
  * sends the message for the stage below, and runs at most `staleness` batches ahead of the messages from above.
  *
  * @module
  */
-import type { FromStage, Message, ToStage } from "./protocol.ts";
-import type { RangeResult } from "../network/step_types.ts";
+import type { tf as TF } from "../deps.ts";
+import { failureMessage, type FromStage, type Message, type ToStage } from "./protocol.ts";
 import { workerInbox } from "./_worker_inbox.ts";
 
 // Before any await: early messages are buffered, not dropped.
@@ -17,11 +17,17 @@ const { post, start: startHandling } = workerInbox<ToStage, FromStage>();
 try {
   const { tf } = await import("../deps.ts");
   const { buildNetwork } = await import("../network/build.ts");
+  const { createRegistries } = await import("../network/registries.ts");
+  const { loadPlugins } = await import("../network/plugins.ts");
   const { readWeights, writeWeights } = await import("./_weights.ts");
-  type Kept = { trigger: ReturnType<typeof tf.keep>; labels: ReturnType<typeof tf.keep> };
+  const { canFactorMessage } = await import("./partition.ts");
+  const { interfaceNumbers } = await import("../execution/strategy.ts");
+  type Network = ReturnType<typeof buildNetwork>;
+  type RangeResult = ReturnType<Network["trainRange"]>;
+  type Kept = { trigger: TF.Tensor; labels: TF.Tensor2D };
 
   let stage: {
-    net: ReturnType<typeof buildNetwork>;
+    net: Network;
     lo: number;
     hi: number;
     last: boolean;
@@ -39,39 +45,55 @@ try {
   const forward = (m: Extract<ToStage, { kind: "forward" }>) => {
     const s = stage!;
     if (s.fail !== undefined && m.step >= 2) throw new Error(s.fail);
-    const classes = s.net.outputUnits;
-    const features = s.lo === 0 ? s.net.inputUnits : s.net.layers[s.lo - 1]!.units;
-    const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(m.labels, "int32"), classes).toFloat() as typeof x);
-    const x = tf.tensor2d(m.x, [m.rows, features]);
+    const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(m.labels, "int32"), s.net.outputUnits).toFloat() as TF.Tensor2D);
+    const x = tf.tensor(m.x, [m.rows, ...s.net.layers[s.lo]!.inputShape]);
     const context = { labels, step: m.step };
-    tf.tidy(() => {
-      const r = s.net.trainRange(s.lo, s.hi, x, context, { factorMessage: s.messageBelow });
-      // The message for the stage below goes first, so it is delivered before anything this batch causes.
-      if (s.lo > 0) sendMessage(m.step, r);
-      if (!s.last) {
-        const out = r.output.dataSync().slice() as Float32Array;
-        kept.set(m.step, { trigger: tf.keep(r.output.clone()), labels: tf.keep(labels.clone()) });
-        ports.up!.postMessage({ kind: "forward", step: m.step, x: out, rows: m.rows, labels: m.labels }, [
-          out.buffer as ArrayBuffer,
-        ]);
-        outstanding++;
-        maxOutstanding = Math.max(maxOutstanding, outstanding);
-      } else {
-        post({ kind: "done", step: m.step, loss: r.loss!.dataSync()[0]!, correct: r.correct!.dataSync()[0]! });
+    try {
+      tf.tidy(() => {
+        const lowest = s.net.layers[s.lo]!;
+        const r = s.net.trainRange(s.lo, s.hi, x, context, {
+          backwardLowest: s.messageBelow && canFactorMessage(lowest)
+            ? (layer, cache, g) => {
+              const { gradients, factors } = (layer as typeof lowest & {
+                backwardFactored: (c: unknown, g: TF.Tensor) => { gradients: TF.Tensor[]; factors: TF.Tensor[] };
+              }).backwardFactored(cache, g);
+              return { gradients, messageParts: factors };
+            }
+            : undefined,
+        });
+        // The message for the stage below goes first, so it is delivered before anything this batch causes.
+        if (s.lo > 0) sendMessage(m.step, r);
+        if (!s.last) {
+          const out = r.output.dataSync().slice() as Float32Array;
+          kept.set(m.step, { trigger: tf.keep(r.output.clone()), labels: tf.keep(labels.clone()) });
+          ports.up!.postMessage({ kind: "forward", step: m.step, x: out, rows: m.rows, labels: m.labels }, [
+            out.buffer as ArrayBuffer,
+          ]);
+          outstanding++;
+          maxOutstanding = Math.max(maxOutstanding, outstanding);
+        } else {
+          const loss = r.loss!.dataSync()[0]!, correct = r.correct!.dataSync()[0]!;
+          post({ kind: "done", step: m.step, loss, correct, rows: m.rows });
+        }
+      });
+    } finally {
+      for (let i = s.lo; i < s.hi; i++) {
+        const iface = s.net.interfaces[i]!;
+        if (iface.decouples) iface.release(m.step);
       }
-    });
-    for (let i = s.lo; i < s.hi; i++) s.net.interfaces[i]!.release?.(m.step);
-    tf.dispose([x, labels]);
+      tf.dispose([x, labels]);
+    }
     if (s.lo === 0) post({ kind: "consumed", step: m.step, outstanding });
   };
 
+  // Sends dL/d(input of layer lo), or its two factors, to the stage below (null: this step skipped the update).
   const sendMessage = (step: number, r: RangeResult) => {
-    const [left, right] = r.messageFactors ?? [r.message, undefined];
+    const [left, right] = r.messageParts ?? [r.message ?? undefined];
     const gradient = left ? left.dataSync().slice() as Float32Array : null;
     const message: Message = { kind: "message", step, gradient };
     const buffers: ArrayBuffer[] = gradient ? [gradient.buffer as ArrayBuffer] : [];
     if (right) {
-      message.factor = { values: right.dataSync().slice() as Float32Array, shape: right.shape };
+      message.factor = { values: right.dataSync().slice() as Float32Array, shape: right.shape as [number, number] };
       buffers.push(message.factor.values.buffer as ArrayBuffer);
     }
     ports.down!.postMessage(message, buffers);
@@ -82,21 +104,28 @@ try {
     const k = kept.get(m.step);
     if (k === undefined) throw new Error(`message for step ${m.step} that this stage has not sent`);
     kept.delete(m.step);
-    if (m.gradient) {
-      tf.tidy(() => {
-        const rows = k.trigger.shape[0]!;
-        const g = m.factor
-          ? tf.matMul(
-            tf.tensor2d(m.gradient!, [rows, m.factor.shape[0]]),
-            tf.tensor2d(m.factor.values, m.factor.shape),
-          ) as ReturnType<typeof tf.tensor2d>
-          : tf.tensor2d(m.gradient!, k.trigger.shape as [number, number]);
-        s.net.receiveMessage(s.hi, g, k.trigger as never, { labels: k.labels as never, step: m.step });
-      });
+    const iface = s.net.interfaces[s.hi]!;
+    try {
+      if (m.gradient) {
+        tf.tidy(() => {
+          const rows = k.trigger.shape[0]!;
+          const g = m.factor
+            ? tf.reshape(
+              tf.matMul(
+                tf.tensor2d(m.gradient!, [rows, m.factor.shape[0]]),
+                tf.tensor2d(m.factor.values, m.factor.shape),
+              ),
+              k.trigger.shape,
+            )
+            : tf.tensor(m.gradient!, k.trigger.shape);
+          s.net.receiveMessage(s.hi, g, k.trigger, { labels: k.labels, step: m.step });
+        });
+      }
+    } finally {
+      if (iface.decouples) iface.release(m.step);
+      tf.dispose([k.trigger, k.labels]);
+      outstanding--;
     }
-    s.net.interfaces[s.hi]!.release?.(m.step);
-    tf.dispose([k.trigger, k.labels]);
-    outstanding--;
   };
 
   const pump = () => {
@@ -122,31 +151,36 @@ try {
     }
   };
 
+  const init = async (m: Extract<ToStage, { kind: "init" }>) => {
+    const registries = createRegistries();
+    await loadPlugins(m.plugins, registries);
+    const net = buildNetwork(m.spec, { seed: m.seed, registries });
+    writeWeights(net.variables, m.weights, "The coordinator");
+    net.onNonFinite = m.onNonFinite ?? "error";
+    stage = {
+      net,
+      lo: m.lo,
+      hi: m.hi,
+      last: m.hi === net.layers.length - 1,
+      staleness: m.staleness,
+      messageBelow: m.messageBelow,
+      fail: m.fail,
+    };
+    ports.down = m.down;
+    ports.up = m.up;
+    for (const port of [m.down, m.up]) {
+      if (port) port.onmessage = (e: MessageEvent<ToStage>) => handle(e.data);
+    }
+    post({ kind: "ready" });
+    idleSince = performance.now();
+  };
+
   const handle = (m: ToStage) => {
     try {
       switch (m.kind) {
-        case "init": {
-          const net = buildNetwork(m.spec, { seed: m.seed });
-          writeWeights(net.variables, m.weights, "The coordinator");
-          net.onNonFinite = m.onNonFinite ?? "error";
-          stage = {
-            net,
-            lo: m.lo,
-            hi: m.hi,
-            last: m.hi === net.layers.length - 1,
-            staleness: m.staleness,
-            messageBelow: m.messageBelow,
-            fail: m.fail,
-          };
-          ports.down = m.down;
-          ports.up = m.up;
-          for (const port of [m.down, m.up]) {
-            if (port) port.onmessage = (e: MessageEvent<ToStage>) => handle(e.data);
-          }
-          post({ kind: "ready" });
-          idleSince = performance.now();
+        case "init":
+          init(m).catch((error) => post(failureMessage(error)));
           return;
-        }
         case "forward":
           inputs.push(m);
           return pump();
@@ -158,7 +192,7 @@ try {
           return pump();
       }
     } catch (error) {
-      post({ kind: "error", message: (error as Error).message });
+      post(failureMessage(error));
     }
   };
 
@@ -172,13 +206,10 @@ try {
       ...ifaces.flatMap((i) => [...i.variables]),
     ];
     const weights = readWeights(variables);
-    const diagnostics = ifaces.flatMap((iface, k) =>
-      iface.diagnostics ? [{ layer: s.lo + k, values: iface.diagnostics() }] : []
-    );
     post({
       kind: "collected",
       weights,
-      diagnostics,
+      diagnostics: interfaceNumbers(ifaces, s.lo),
       busySeconds: busy,
       waitSeconds: wait,
       maxOutstanding,

@@ -10,11 +10,12 @@ import type { Network } from "../network/network.ts";
 import { probeGradients } from "../network/probe.ts";
 import { batchTensors, evaluate } from "./evaluate.ts";
 import { memoryRecord } from "./memory.ts";
+import type { InterfaceNumbers } from "../execution/strategy.ts";
 import type { EpochRecord, InterfaceDiagnostics } from "./train.ts";
 
 /**
- * Completes `record`: test loss and accuracy (when `validate`), `interfaces`, and `memory` (measured last). `own`
- * gives an interface's own numbers (by default, from its `diagnostics()`).
+ * Completes `record`: test loss and accuracy (when `validate`), `interfaces` (the interfaces' own numbers, `own`,
+ * as the strategy gathered them, and the probe), and `memory` (measured last).
  */
 export function epochEnd(
   network: Network,
@@ -22,10 +23,7 @@ export function epochEnd(
   record: EpochRecord,
   validate: boolean,
   probeSize: number,
-  own: (layer: number) => InterfaceDiagnostics | undefined = (layer) => {
-    const iface = network.interfaces[layer]!;
-    return iface.diagnostics ? { layer, type: iface.type, ...iface.diagnostics() } : undefined;
-  },
+  own: readonly InterfaceNumbers[],
 ): void {
   if (validate) {
     const evalStart = performance.now();
@@ -44,13 +42,10 @@ function interfaceDiagnostics(
   network: Network,
   dataset: Dataset,
   probeSize: number,
-  own: (layer: number) => InterfaceDiagnostics | undefined,
+  own: readonly InterfaceNumbers[],
 ): InterfaceDiagnostics[] {
   const byLayer = new Map<number, InterfaceDiagnostics>();
-  network.interfaces.forEach((_, layer) => {
-    const d = own(layer);
-    if (d) byLayer.set(layer, d);
-  });
+  for (const { layer, values } of own) byLayer.set(layer, { layer, type: network.interfaces[layer]!.type, ...values });
   if (probeSize > 0) {
     const size = Math.min(probeSize, dataset.train.count);
     const probe = batchTensors(

@@ -1,19 +1,19 @@
 /**
- * `train`: epochs of seeded, shuffled mini-batches through `Network.trainStep`, with a per-epoch history.
+ * `train`: the one epoch loop. Epochs of seeded, shuffled mini-batches go through a strategy (one thread by
+ * default; a pipeline or data-parallel Workers from `parallel/`), with a per-epoch history. The loop owns
+ * metering, callbacks, evaluation, diagnostics, the history and the errors, in every mode alike.
  *
  * @module
  */
-import { tf } from "../deps.ts";
 import { batches, checkSplit, type Dataset } from "../datasets/dataset.ts";
-import { DivergenceError } from "../errors.ts";
+import { DivergenceError, show } from "../errors.ts";
 import type { Network } from "../network/network.ts";
 import { type NonFinitePolicy, nonFinitePolicy } from "../network/non_finite_guard.ts";
-import { batchTensors } from "./evaluate.ts";
+import { oneThread } from "../execution/one_thread.ts";
+import type { StageRecord, Strategy } from "../execution/strategy.ts";
 import { epochEnd } from "./epoch_end.ts";
 import { EpochMeter, HistoryRecorder } from "./epoch_meter.ts";
 import type { MemoryRecord } from "./memory.ts";
-import { type PipelineOptions, type StageRecord, trainPipeline } from "../parallel/pipeline.ts";
-import { trainDataParallel } from "../parallel/data_parallel.ts";
 
 /** One epoch of the history. */
 export interface EpochRecord {
@@ -39,7 +39,10 @@ export interface EpochRecord {
    * gradient.
    */
   interfaces?: InterfaceDiagnostics[];
-  /** In pipeline mode: each stage's layers, estimated cost, busy and waiting seconds, and staleness reached. */
+  /**
+   * With a strategy that runs stages (a pipeline): each stage's layers, estimated cost, busy and waiting seconds,
+   * and staleness reached.
+   */
   stages?: StageRecord[];
   /**
    * With `onNonFinite: "skip"`: the layer updates of this epoch left out because a loss, gradient or synthetic
@@ -124,16 +127,24 @@ export interface TrainOptions {
    * loss and accuracy). @default {"error"}
    */
   onNonFinite?: NonFinitePolicy;
+  /**
+   * How the steps run: `oneThread()` (the default), `pipeline({ workers, staleness })` or
+   * `dataParallel({ workers })` from `parallel/`, or `workersStrategy(network, { workers })`, which picks one of
+   * those two. The history has the same form in every mode (stages only where there are stages).
+   * @default {oneThread()}
+   */
+  strategy?: Strategy;
 }
 
 /**
- * Trains `network` on `dataset.train`.
+ * Trains `network` on `dataset.train`, with the steps run by `options.strategy` (one thread by default). The
+ * network ends with the trained weights and step count in every mode.
  *
- * @returns The history: per-epoch loss, accuracy, test accuracy, seconds and samples/s.
+ * @returns The history: per-epoch loss, accuracy, test accuracy, seconds and samples/s (a Promise in every mode).
  * @throws {RangeError} If the options are out of range or the dataset does not fit the network.
  * @throws {RangeError} If a split's labels are out of range or its inputs are not finite.
  * @throws {DivergenceError} If a loss, gradient or synthetic gradient becomes NaN or infinite (unless
- *   `onNonFinite` is `"skip"`).
+ *   `onNonFinite` is `"skip"`), naming the epoch and batch, in every mode.
  *
  * @example Train a small network on synthetic data
  * ```ts
@@ -145,30 +156,66 @@ export interface TrainOptions {
  *   input: [8],
  *   layers: [{ type: "dense", units: 16, activation: "relu" }, { type: "dense", units: 3 }],
  * });
- * const history = train(net, data, { epochs: 2, batchSize: 32, seed: 1 });
+ * const history = await train(net, data, { epochs: 2, batchSize: 32, seed: 1 });
  * assert.equal(history.epochs.length, 2);
  * assert.ok(history.epochs[1]!.loss < history.epochs[0]!.loss, "the training loss falls");
  * net.dispose();
  * ```
+ *
+ * @example The same network in a pipeline of two Workers, cut at its decoupling interface
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildNetwork, pipeline, syntheticDataset, train } from "../mod.ts";
+ *
+ * const data = syntheticDataset({ features: 8, classes: 3, trainCount: 128, testCount: 32 });
+ * const net = buildNetwork({
+ *   input: [8],
+ *   layers: [{ type: "dense", units: 16, activation: "relu", interface: "sg" }, { type: "dense", units: 3 }],
+ * });
+ * const history = await train(net, data, { epochs: 1, batchSize: 32, strategy: pipeline({ workers: 2 }) });
+ * assert.equal(history.epochs[0]!.stages!.length, 2);
+ * net.dispose();
+ * ```
  */
-export function train(network: Network, dataset: Dataset, options?: TrainOptions & { workers?: 1 }): History;
-/**
- * With `workers` > 1: a network with `sg`/`csg` interfaces trains asynchronously in a pipeline of Workers
- * (`parallel/pipeline.ts`); a backprop-only network trains data-parallel (`parallel/data_parallel.ts`).
- */
-export function train(network: Network, dataset: Dataset, options: PipelineOptions): Promise<History>;
-export function train(
-  network: Network,
-  dataset: Dataset,
-  options: TrainOptions | PipelineOptions = {},
-): History | Promise<History> {
+export async function train(network: Network, dataset: Dataset, options: TrainOptions = {}): Promise<History> {
+  const { epochs = 1, batchSize = 128, seed = 0, validate = true, callbacks = {}, probeSize = 256 } = options;
   checkOptions(options);
-  if ("workers" in options && options.workers !== undefined && options.workers > 1) {
-    checkFit(network, dataset);
-    const decoupled = network.interfaces.some((i) => typeof i.synthesize === "function");
-    return decoupled ? trainPipeline(network, dataset, options) : trainDataParallel(network, dataset, options);
+  const onNonFinite = nonFinitePolicy(options.onNonFinite ?? "error");
+  checkFit(network, dataset);
+  const strategy = options.strategy ?? oneThread();
+  const perEpoch = Math.ceil(dataset.train.count / batchSize);
+  const history = new HistoryRecorder(callbacks.onEpochEnd);
+  const policy = network.onNonFinite;
+  network.onNonFinite = onNonFinite;
+  try {
+    await strategy.start(network, { onNonFinite });
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const meter = new EpochMeter(epoch, perEpoch, onNonFinite === "skip");
+      const firstStep = network.steps;
+      const source = batches(dataset.train, dataset.features, batchSize, seed + epoch);
+      let outcome;
+      try {
+        outcome = await strategy.epoch(source, (b) => {
+          const info = meter.add(b.loss, b.correct, b.size);
+          callbacks.onBatchEnd?.(info);
+        });
+      } catch (error) {
+        // The network and the Workers know the step; the loop knows the epoch and which batch that step was.
+        if (!(error instanceof DivergenceError) || error.epoch !== undefined) throw error;
+        const step = error.site.step;
+        throw error.at(epoch, step === undefined ? meter.batches + 1 : step - firstStep + 1);
+      }
+      const record = meter.record();
+      if (outcome.stages) record.stages = outcome.stages;
+      if (onNonFinite === "skip") record.skippedUpdates = outcome.skippedUpdates;
+      epochEnd(network, dataset, record, validate, probeSize, outcome.diagnostics);
+      history.add(record);
+    }
+  } finally {
+    await strategy.stop();
+    network.onNonFinite = policy;
   }
-  return trainOneThread(network, dataset, options);
+  return history.finish(dataset.train.count);
 }
 
 function checkFit(network: Network, dataset: Dataset): void {
@@ -186,9 +233,9 @@ function checkFit(network: Network, dataset: Dataset): void {
   checkSplit(`${dataset.name}.test`, dataset.test, dataset.features, dataset.classes);
 }
 
-// The options every mode shares, checked before anything starts.
-function checkOptions(options: TrainOptions & { workers?: number }): void {
-  const { epochs = 1, batchSize = 128, seed = 0, probeSize = 256, workers = 1 } = options;
+// The options, checked before anything starts.
+function checkOptions(options: TrainOptions): void {
+  const { epochs = 1, batchSize = 128, seed = 0, probeSize = 256 } = options;
   const integer = (name: string, value: number, min: number) => {
     if (!Number.isInteger(value) || value < min) {
       throw new RangeError(`${name} must be an integer${min > -Infinity ? ` >= ${min}` : ""}, got ${value}`);
@@ -198,45 +245,16 @@ function checkOptions(options: TrainOptions & { workers?: number }): void {
   integer("batchSize", batchSize, 1);
   integer("seed", seed, -Infinity);
   integer("probeSize", probeSize, 0);
-  integer("workers", workers, 1);
   nonFinitePolicy(options.onNonFinite ?? "error");
-}
-
-function trainOneThread(network: Network, dataset: Dataset, options: TrainOptions): History {
-  const { epochs = 1, batchSize = 128, seed = 0, validate = true, callbacks = {}, probeSize = 256 } = options;
-  const onNonFinite = nonFinitePolicy(options.onNonFinite ?? "error");
-  checkFit(network, dataset);
-  const { features, classes } = dataset;
-  const perEpoch = Math.ceil(dataset.train.count / batchSize);
-  const history = new HistoryRecorder(callbacks.onEpochEnd);
-  const policy = network.onNonFinite;
-  network.onNonFinite = onNonFinite;
-  try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const meter = new EpochMeter(epoch, perEpoch, onNonFinite === "skip");
-      const skipped = network.skippedUpdates;
-      for (const b of batches(dataset.train, features, batchSize, seed + epoch)) {
-        const { x, labels } = batchTensors(b, features, classes);
-        let info: BatchInfo;
-        try {
-          const step = network.trainStep(x, labels);
-          info = meter.add(step.loss, step.correct, b.size);
-        } catch (error) {
-          throw error instanceof DivergenceError && error.epoch === undefined
-            ? error.at(epoch, meter.batches + 1)
-            : error;
-        } finally {
-          tf.dispose([x, labels]);
-        }
-        callbacks.onBatchEnd?.(info);
-      }
-      const record = meter.record();
-      if (onNonFinite === "skip") record.skippedUpdates = network.skippedUpdates - skipped;
-      epochEnd(network, dataset, record, validate, probeSize);
-      history.add(record);
-    }
-  } finally {
-    network.onNonFinite = policy;
+  const strategy = options.strategy as Partial<Strategy> | undefined;
+  if (
+    strategy !== undefined &&
+    !["start", "epoch", "stop"].every((m) => typeof (strategy as Record<string, unknown>)[m] === "function")
+  ) {
+    throw new TypeError(
+      `strategy must be a Strategy (start, epoch, stop), e.g. oneThread() or pipeline({ workers: 2 }), got ${
+        show(strategy)
+      }`,
+    );
   }
-  return history.finish(dataset.train.count);
 }

@@ -1,0 +1,68 @@
+/**
+ * The default strategy: every step on this thread, with `Network.trainStep`.
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import type { Batch } from "../datasets/dataset.ts";
+import type { Network } from "../network/network.ts";
+import { type BatchOutcome, type EpochOutcome, interfaceNumbers, type Strategy } from "./strategy.ts";
+
+/**
+ * Trains on this thread: each batch is one `Network.trainStep`. `train()` uses it when no strategy is given.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildNetwork, oneThread, syntheticDataset, train } from "../mod.ts";
+ *
+ * const data = syntheticDataset({ features: 4, classes: 2, trainCount: 32, testCount: 8 });
+ * const net = buildNetwork({ input: [4], layers: [{ type: "dense", units: 2 }] });
+ * const history = await train(net, data, { batchSize: 8, strategy: oneThread() });
+ * assert.equal(net.steps, 4);
+ * assert.equal(history.epochs.length, 1);
+ * net.dispose();
+ * ```
+ */
+export function oneThread(): Strategy {
+  return new OneThread();
+}
+
+class OneThread implements Strategy {
+  readonly name = "one thread";
+  #network: Network | null = null;
+
+  start(network: Network): Promise<void> {
+    if (this.#network !== null) return Promise.reject(new Error(`Strategy "${this.name}" is already running`));
+    this.#network = network;
+    return Promise.resolve();
+  }
+
+  // deno-lint-ignore require-await
+  async epoch(batches: Iterable<Batch>, onBatch: (outcome: BatchOutcome) => void): Promise<EpochOutcome> {
+    const network = this.#network;
+    if (network === null) throw new Error(`Strategy "${this.name}" was not started`);
+    const skipped = network.skippedUpdates;
+    const features = network.inputUnits, classes = network.outputUnits;
+    for (const b of batches) {
+      const x = tf.tensor2d(b.x, [b.size, features]);
+      const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(b.labels, "int32"), classes).toFloat() as tf.Tensor2D);
+      let step;
+      try {
+        step = network.trainStep(x, labels);
+      } finally {
+        tf.dispose([x, labels]);
+      }
+      onBatch({ loss: step.loss, correct: step.correct, size: b.size });
+    }
+    return {
+      diagnostics: interfaceNumbers(network.interfaces),
+      skippedUpdates: network.skippedUpdates - skipped,
+    };
+  }
+
+  stop(): Promise<void> {
+    this.#network = null;
+    return Promise.resolve();
+  }
+}

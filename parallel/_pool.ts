@@ -1,0 +1,90 @@
+// Private: the Workers of one strategy run: one module URL, a handler per Worker, and one failure that ends every
+// wait (a Worker's error message, a crash, a stall, or a coordinator-side error such as a throwing callback).
+
+/** A set of Workers and the failure that ends their run. */
+export class WorkerPool<To, From> {
+  readonly #threads: Worker[];
+  readonly #handlers: ((m: From) => void)[] = [];
+  readonly #failed: Promise<never>;
+  #fail: (e: Error) => void = () => {};
+  #lastHeard = performance.now();
+  #watchdog: ReturnType<typeof setInterval> | undefined;
+
+  /**
+   * Starts `size` Workers of `url`. `failure(k, m)` says whether a message (or, as a string, a crash) of Worker
+   * `k` ends the run, and with which error; other messages go to the Worker's handler.
+   */
+  constructor(url: URL, size: number, failure: (k: number, m: From | string) => Error | null) {
+    this.#failed = new Promise<never>((_, reject) => this.#fail = reject);
+    this.#failed.catch(() => {});
+    this.#threads = Array.from({ length: size }, (_, k) => {
+      const w = new Worker(url.href, { type: "module" });
+      w.onmessage = (e: MessageEvent<From>) => {
+        this.#lastHeard = performance.now();
+        const error = failure(k, e.data);
+        if (error) this.#fail(error);
+        else this.#handlers[k]?.(e.data);
+      };
+      w.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        this.#fail(failure(k, e.message) ?? new Error(e.message));
+      };
+      return w;
+    });
+  }
+
+  /** Number of Workers. */
+  get size(): number {
+    return this.#threads.length;
+  }
+
+  /** Sets Worker `k`'s handler. */
+  on(k: number, handler: (m: From) => void): void {
+    this.#handlers[k] = handler;
+  }
+
+  /** Worker `k`'s current handler. */
+  handler(k: number): (m: From) => void {
+    return this.#handlers[k] ?? (() => {});
+  }
+
+  /** Posts `m` to Worker `k`, transferring `transfer`. */
+  post(k: number, m: To, transfer: (ArrayBufferLike | MessagePort)[] = []): void {
+    this.#threads[k]!.postMessage(m, transfer as Transferable[]);
+  }
+
+  /** Posts `m` to Worker `k` and resolves with its first reply that `accept` takes. */
+  ask<R extends From>(k: number, m: To, accept: (r: From) => r is R, transfer: ArrayBufferLike[] = []): Promise<R> {
+    return new Promise<R>((resolve) => {
+      const previous = this.handler(k);
+      this.on(k, (r) => accept(r) ? resolve(r) : previous(r));
+      this.post(k, m, transfer);
+    });
+  }
+
+  /** Ends the run with `error`. */
+  fail(error: Error): void {
+    this.#fail(error);
+  }
+
+  /** `p`, or the run's failure, whichever comes first. */
+  race<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.#failed]);
+  }
+
+  /** Fails the run if no Worker says anything for `seconds`. */
+  watch(seconds: number): void {
+    this.#lastHeard = performance.now();
+    this.#watchdog ??= setInterval(() => {
+      if (performance.now() - this.#lastHeard > seconds * 1000) {
+        this.#fail(new Error(`The Workers made no progress for ${seconds} s (no message from any of them)`));
+      }
+    }, 1000);
+  }
+
+  /** Stops the watchdog and every Worker. */
+  terminate(): void {
+    clearInterval(this.#watchdog);
+    for (const w of this.#threads) w.terminate();
+  }
+}
