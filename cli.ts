@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { CheckpointError, DatasetError, DivergenceError, SpecError } from "./errors.ts";
+import { CheckpointError, DatasetError, DivergenceError, PluginError, SpecError } from "./errors.ts";
 import { WorkerError } from "./parallel/pipeline.ts";
 import { UsageError } from "./cli/args.ts";
 import { COMPARE_USAGE, compareCommand } from "./cli/compare_command.ts";
@@ -73,7 +73,7 @@ export async function main(args: string[], io: CliIO): Promise<number> {
     }
     if (
       error instanceof SpecError || error instanceof DatasetError || error instanceof DivergenceError ||
-      error instanceof WorkerError || error instanceof CheckpointError ||
+      error instanceof WorkerError || error instanceof CheckpointError || error instanceof PluginError ||
       error instanceof RangeError || isFileSystemError(error)
     ) {
       io.err(`error: ${error.message}\n`);

@@ -25,15 +25,15 @@ for (const [name, spec] of cases) {
     const dir = await tempDir();
     // Two epochs in one go (epoch e shuffles with seed + e) ...
     const steady = buildNetwork(spec);
-    train(steady, data, { ...options, epochs: 2, seed: 5 });
+    await train(steady, data, { ...options, epochs: 2, seed: 5 });
     // ... against one epoch, a checkpoint, and the second epoch in a network loaded from it.
     const first = buildNetwork(spec);
-    train(first, data, { ...options, epochs: 1, seed: 5 });
+    await train(first, data, { ...options, epochs: 1, seed: 5 });
     await saveCheckpoint(first, `${dir}/ckpt`);
     first.dispose();
     const resumed = await loadCheckpoint(`${dir}/ckpt`);
     assert.equal(resumed.steps, 8);
-    train(resumed, data, { ...options, epochs: 1, seed: 6 });
+    await train(resumed, data, { ...options, epochs: 1, seed: 6 });
     assert.equal(resumed.steps, steady.steps);
     assert.deepEqual(values(resumed), values(steady), "every weight, synthesizers included, bit for bit");
     const [a, b] = [networkOptimizerState(resumed), networkOptimizerState(steady)];
@@ -41,7 +41,7 @@ for (const [name, spec] of cases) {
     assert.deepEqual(a.arrays, b.arrays);
     // The state matters: resuming without it gives other weights.
     const cold = await loadCheckpoint(`${dir}/ckpt`, { optimizerState: false });
-    train(cold, data, { ...options, epochs: 1, seed: 6 });
+    await train(cold, data, { ...options, epochs: 1, seed: 6 });
     assert.notDeepEqual(values(cold), values(steady));
     for (const n of [steady, resumed, cold]) n.dispose();
     assert.equal(tf.memory().numTensors, before, "no tensor leaks");

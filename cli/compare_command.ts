@@ -14,6 +14,7 @@ import { reportMarkdown } from "../report/markdown.ts";
 import { writeReport } from "../report/write.ts";
 import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
 import { Progress } from "./progress.ts";
+import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 
 /** The usage text of `compare`. */
 export const COMPARE_USAGE = `Usage: cli.ts compare [options]
@@ -33,7 +34,8 @@ export const COMPARE_USAGE = `Usage: cli.ts compare [options]
   --train-count N         use only the first N training examples
   --test-count N          use only the first N test examples
   --backend NAME          wasm | cpu (default wasm)
-  --json                  print the report as one JSON object, the last line of stdout`;
+  --json                  print the report as one JSON object, the last line of stdout
+${PLUGIN_USAGE} (its interfaces may be named in --interfaces)`;
 
 /** Options of the compare run that `demo` shares. */
 export interface CompareArgs {
@@ -52,17 +54,31 @@ export interface CompareArgs {
   testCount?: number;
   backend: string;
   json: boolean;
+  /** Plugin modules (`--plugin`), whose interfaces `interfaces` may name. @default {[]} */
+  plugins?: string[];
 }
 
-function listFlag(values: Record<string, unknown>, name: string, choices: readonly string[], fallback: string[]) {
+// `choices` null: any names (checked later).
+function listFlag(
+  values: Record<string, unknown>,
+  name: string,
+  choices: readonly string[] | null,
+  fallback: string[],
+) {
   const raw = values[name];
   if (raw === undefined) return fallback;
   const items = String(raw).split(",").map((s) => s.trim()).filter((s) => s.length > 0);
-  if (items.length === 0) throw new UsageError(`--${name} must list at least one of ${choices.join(", ")}`);
-  for (const item of items) {
-    if (!choices.includes(item)) throw new UsageError(`--${name}: "${item}" is not one of ${choices.join(", ")}`);
+  if (items.length === 0) {
+    throw new UsageError(`--${name} must list at least one of ${(choices ?? fallback).join(", ")}`);
   }
+  for (const item of items) checkChoice(name, item, choices);
   return items;
+}
+
+function checkChoice(name: string, item: string, choices: readonly string[] | null): void {
+  if (choices !== null && !choices.includes(item)) {
+    throw new UsageError(`--${name}: "${item}" is not one of ${choices.join(", ")}`);
+  }
 }
 
 /** Parses the flags of `compare`. */
@@ -84,8 +100,10 @@ export function parseCompareArgs(args: string[]): CompareArgs | "help" {
     backend: { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
+    ...PLUGIN_OPTION,
   });
   if (values.help) return "help";
+  const plugins = pluginFlag(values);
   const depths = values.depths === undefined ? [3] : String(values.depths).split(",").map((d) => {
     const n = Number(d);
     if (!Number.isInteger(n) || n < 1 || n > 16) throw new UsageError(`--depths: "${d}" is not an integer in 1..16`);
@@ -99,7 +117,10 @@ export function parseCompareArgs(args: string[]): CompareArgs | "help" {
   const target = values.target === undefined ? 0.97 : Number(values.target);
   if (!(target > 0 && target <= 1)) throw new UsageError(`--target must be a number in (0, 1], got "${values.target}"`);
   return {
-    interfaces: listFlag(values, "interfaces", COMPARE_INTERFACES, [...COMPARE_INTERFACES]),
+    // With plugins, their interface names are checked once they are loaded (runCompare).
+    interfaces: plugins.length > 0
+      ? listFlag(values, "interfaces", null, [...COMPARE_INTERFACES])
+      : listFlag(values, "interfaces", COMPARE_INTERFACES, [...COMPARE_INTERFACES]),
     depths,
     datasets: listFlag(values, "datasets", DATASET_NAMES, ["mnist"]),
     workers,
@@ -114,6 +135,7 @@ export function parseCompareArgs(args: string[]): CompareArgs | "help" {
     testCount: values["test-count"] === undefined ? undefined : intFlag(values, "test-count", 0, 1),
     backend: choiceFlag(values, "backend", ["wasm", "cpu"], "wasm"),
     json: values.json === true,
+    plugins,
   };
 }
 
@@ -123,6 +145,12 @@ export async function runCompare(
   io: { out: (s: string) => void; err: (s: string) => void; live: boolean },
 ): Promise<ComparisonReport> {
   await useBackend(a.backend);
+  const registries = await pluginRegistries(a.plugins ?? []);
+  const known = [
+    ...COMPARE_INTERFACES,
+    ...registries.interfaces.names().filter((n) => !COMPARE_INTERFACES.includes(n as never)),
+  ];
+  for (const iface of a.interfaces) checkChoice("interfaces", iface, known);
   await Deno.mkdir(a.out, { recursive: true }); // an unwritable --out fails now, not after hours of training
   const log = a.json ? io.err : io.out;
   const datasets: Record<string, Dataset> = {};
@@ -142,6 +170,7 @@ export async function runCompare(
     seed: a.seed,
     target: a.target,
     staleness: a.staleness,
+    registries,
     datasets,
     onConfigStart: (config, i, total) => {
       log(`[${i + 1}/${total}] ${config.name}\n`);

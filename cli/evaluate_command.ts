@@ -10,6 +10,7 @@ import { loadDataset } from "../datasets/load.ts";
 import { evaluate } from "../training/evaluate.ts";
 import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
 import { percent } from "./progress.ts";
+import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 
 /** The usage text of `evaluate`. */
 export const EVALUATE_USAGE = `Usage: cli.ts evaluate --load DIR [options]
@@ -20,6 +21,7 @@ export const EVALUATE_USAGE = `Usage: cli.ts evaluate --load DIR [options]
   --test-count N          use only the first N test examples
   --backend NAME          wasm | cpu (default wasm)
   --json                  print the result as one JSON object, the last line of stdout
+${PLUGIN_USAGE}
   -h, --help              this text`;
 
 /** What `evaluate --json` prints. */
@@ -51,6 +53,7 @@ export async function evaluateCommand(
     backend: { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
+    ...PLUGIN_OPTION,
   });
   if (values.help) {
     io.out(EVALUATE_USAGE + "\n");
@@ -61,8 +64,10 @@ export async function evaluateCommand(
   const name = choiceFlag(values, "dataset", DATASET_NAMES, "mnist");
   const testCount = values["test-count"] === undefined ? undefined : intFlag(values, "test-count", 0, 1);
   const backend = choiceFlag(values, "backend", ["wasm", "cpu"], "wasm");
+  const plugins = pluginFlag(values);
   await useBackend(backend);
-  const network = await loadCheckpoint(dir); // a bad checkpoint fails before the dataset is read
+  const registries = await pluginRegistries(plugins);
+  const network = await loadCheckpoint(dir, { registries }); // a bad checkpoint fails before the dataset is read
   try {
     const data = await loadDataset(name, {
       dataDir: values["data-dir"] as string | undefined,

@@ -7,7 +7,9 @@ import { backendInfo } from "../backend.ts";
 import type { Dataset } from "../datasets/dataset.ts";
 import { saveCheckpoint } from "../checkpoint/save.ts";
 import { buildNetwork } from "../network/build.ts";
+import type { Registries } from "../network/registries.ts";
 import type { NetworkSpec } from "../network/spec.ts";
+import { workersStrategy } from "../parallel/workers.ts";
 import type { NonFinitePolicy } from "../network/non_finite_guard.ts";
 import { type EpochRecord, train } from "../training/train.ts";
 import { Progress, type Write } from "./progress.ts";
@@ -50,10 +52,15 @@ export interface RunOptions {
   live: boolean;
   /** Prefix of progress lines. */
   label?: string;
-  /** Workers (> 1: pipeline of decoupled modules). @default {1} */
+  /**
+   * Workers: > 1 runs a pipeline of the network's modules (cut at its decoupling interfaces), or data-parallel
+   * replicas when nothing decouples (`workersStrategy`). @default {1}
+   */
   workers?: number;
   /** Pipeline staleness bound. */
   staleness?: number;
+  /** Where the spec's names are looked up (with the `--plugin` modules loaded). @default {defaultRegistries} */
+  registries?: Registries;
   /**
    * Save the trained network to this checkpoint directory. With one thread the optimizer state is saved too; with
    * Workers it lives in the Workers, so only the gathered weights are saved.
@@ -65,16 +72,16 @@ export interface RunOptions {
 
 /** Builds `spec`, trains it on `dataset`, and returns the result; the network is disposed. */
 export async function runTraining(spec: NetworkSpec, dataset: Dataset, options: RunOptions): Promise<RunResult> {
-  const { epochs, batchSize, seed, write, live, label, workers = 1, staleness, save, onNonFinite } = options;
-  const network = buildNetwork(spec, { seed });
+  const { epochs, batchSize, seed, write, live, label, workers = 1, staleness, save, onNonFinite, registries } =
+    options;
+  const network = buildNetwork(spec, { seed, registries });
   try {
     const progress = new Progress(write, live, epochs, label);
     const history = await train(network, dataset, {
       epochs,
       batchSize,
       seed,
-      workers,
-      staleness,
+      strategy: workersStrategy(network, { workers, staleness }),
       onNonFinite,
       callbacks: { onBatchEnd: (b) => progress.batch(b), onEpochEnd: (r) => progress.epoch(r) },
     });

@@ -13,6 +13,7 @@ import type { NetworkSpec } from "../network/spec.ts";
 import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
 import { percent } from "./progress.ts";
 import { runTraining } from "./run.ts";
+import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 
 /** The usage text of `train`. */
 export const TRAIN_USAGE = `Usage: cli.ts train --spec FILE [options]
@@ -32,6 +33,7 @@ export const TRAIN_USAGE = `Usage: cli.ts train --spec FILE [options]
                           anything else there is never overwritten); load it with cli.ts evaluate --load DIR
   --on-non-finite WHAT    on a NaN/Inf loss or gradient: error (stop, the default) or skip (that update)
   --json                  print the result as one JSON object, the last line of stdout
+${PLUGIN_USAGE}
   -h, --help              this text`;
 
 /** Reads and parses a spec file. */
@@ -70,6 +72,7 @@ export async function trainCommand(
     "on-non-finite": { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
+    ...PLUGIN_OPTION,
   });
   if (values.help) {
     io.out(TRAIN_USAGE + "\n");
@@ -89,11 +92,13 @@ export async function trainCommand(
   const json = values.json === true;
   const save = values.save as string | undefined;
   if (save === "") throw new UsageError("--save needs a directory");
+  const plugins = pluginFlag(values);
   const spec = await readSpec(values.spec);
   // Before hours of training: a --save target that is not a checkpoint fails now, not at the end.
   if (save !== undefined) await checkSaveTarget(save);
   await useBackend(backend);
-  buildNetwork(spec, { seed }).dispose(); // a bad spec is reported before the dataset is loaded
+  const registries = await pluginRegistries(plugins);
+  buildNetwork(spec, { seed, registries }).dispose(); // a bad spec is reported before the dataset is loaded
   const log = json ? io.err : io.out;
   const data = await loadDataset(dataset, {
     dataDir: values["data-dir"] as string | undefined,
@@ -116,6 +121,7 @@ export async function trainCommand(
     staleness,
     save,
     onNonFinite,
+    registries,
   });
   if (json) io.out(JSON.stringify(result) + "\n");
   else {

@@ -130,9 +130,9 @@ Deno.test("a zero-initialised synthesizer gives a zero first update, then learns
   }
 });
 
-Deno.test("a trained csg synthesizer's cosine to the true gradient rises above 0.5 on a synthetic task", () => {
+Deno.test("a trained csg synthesizer's cosine to the true gradient rises above 0.5 on a synthetic task", async () => {
   const net = buildNetwork(spec(["csg", "csg"], { type: "adam", learningRate: 0.003 }), { seed: 1 });
-  const history = train(net, data, { epochs: 8, batchSize: 32, seed: 3, probeSize: 128 });
+  const history = await train(net, data, { epochs: 8, batchSize: 32, seed: 3, probeSize: 128 });
   const first = history.epochs[0]!.interfaces!, last = history.epochs[7]!.interfaces!;
   assert.deepEqual(last.map((d) => [d.layer, d.type]), [[0, "csg"], [1, "csg"]]);
   for (const d of last) {
@@ -146,18 +146,18 @@ Deno.test("a trained csg synthesizer's cosine to the true gradient rises above 0
   net.dispose();
 });
 
-Deno.test("measuring the diagnostics does not change training", () => {
-  const run = (probeSize: number) => {
+Deno.test("measuring the diagnostics does not change training", async () => {
+  const run = async (probeSize: number) => {
     const net = buildNetwork(spec(["sg", { type: "csg", hidden: [8], batchNorm: true }]), { seed: 3 });
-    train(net, data, { epochs: 2, batchSize: 64, probeSize, validate: probeSize > 0 });
+    await train(net, data, { epochs: 2, batchSize: 64, probeSize, validate: probeSize > 0 });
     const w = [...weights(net), ...net.interfaces.flatMap((i) => i.variables.map((v) => v.dataSync().slice()))];
     net.dispose();
     return w;
   };
-  assert.deepEqual(run(0), run(128));
+  assert.deepEqual(await run(0), await run(128));
 });
 
-Deno.test("sg and csg leak no tensors across steps, synthesizers and their optimizers included", () => {
+Deno.test("sg and csg leak no tensors across steps, synthesizers and their optimizers included", async () => {
   for (const iface of ["sg", "csg", { type: "sg", hidden: [16, 8], batchNorm: true, optimizer: "rmsprop" }]) {
     const net = buildNetwork(spec([iface, iface, "backprop"]));
     steps(net, 1);
@@ -170,7 +170,7 @@ Deno.test("sg and csg leak no tensors across steps, synthesizers and their optim
   }
   const start = tf.memory().numTensors;
   const net = buildNetwork(spec(["sg", "csg"]));
-  train(net, data, { epochs: 1, batchSize: 64 });
+  await train(net, data, { epochs: 1, batchSize: 64 });
   net.dispose();
   assert.equal(tf.memory().numTensors, start, "dispose() frees synthesizers too");
 });

@@ -3,9 +3,16 @@ import { tf } from "../deps.ts";
 import { syntheticDataset } from "../datasets/synthetic.ts";
 import { buildNetwork } from "../network/build.ts";
 import type { NetworkSpec } from "../network/spec.ts";
+import { createRegistries } from "../network/registries.ts";
+import { loadPlugin } from "../network/plugins.ts";
+import { Backprop } from "../interfaces/backprop.ts";
+import { oneThread } from "../execution/one_thread.ts";
 import { train } from "../training/train.ts";
+import { createDrtp } from "../examples/plugins/drtp.ts";
+import { dataParallel } from "./data_parallel.ts";
 import { layerCosts, partition, planStages } from "./partition.ts";
-import { WorkerError } from "./pipeline.ts";
+import { pipeline, WorkerError } from "./pipeline.ts";
+import { workersStrategy } from "./workers.ts";
 
 const data = syntheticDataset({ features: 40, classes: 4, trainCount: 256, testCount: 64, seed: 5 });
 const spec: NetworkSpec = {
@@ -22,10 +29,15 @@ const weights = (net: ReturnType<typeof buildNetwork>) => net.variables.map((v) 
 
 Deno.test("a pipeline of Workers with staleness 0 trains exactly like the single thread", async () => {
   const single = buildNetwork(spec);
-  const h1 = train(single, data, { epochs: 2, batchSize: 32, seed: 3 });
+  const h1 = await train(single, data, { epochs: 2, batchSize: 32, seed: 3 });
   for (const workers of [2, 3]) {
     const piped = buildNetwork(spec);
-    const h2 = await train(piped, data, { epochs: 2, batchSize: 32, seed: 3, workers, staleness: 0 });
+    const h2 = await train(piped, data, {
+      epochs: 2,
+      batchSize: 32,
+      seed: 3,
+      strategy: pipeline({ workers, staleness: 0 }),
+    });
     assert.equal(h2.epochs[0]!.stages!.length, workers);
     // On 2 Workers the upper stage hands the last product of its message to the stage below (costs balance).
     if (workers === 2) assert.equal(h2.epochs[0]!.stages![1]!.messageBelow, true);
@@ -42,20 +54,20 @@ Deno.test("Workers start from the network's current weights and step count: a se
   // Plain SGD has no optimizer state, so continuing in Workers must equal continuing on one thread exactly.
   const sgd: NetworkSpec = { ...spec, optimizer: { type: "sgd", learningRate: 0.05 } };
   const single = buildNetwork(sgd), piped = buildNetwork(sgd);
-  train(single, data, { epochs: 1, batchSize: 32, seed: 3 });
+  await train(single, data, { epochs: 1, batchSize: 32, seed: 3 });
   tf.tidy(() => piped.variables.forEach((v, i) => v.assign(single.variables[i]!)));
   piped.steps = single.steps;
-  train(single, data, { epochs: 1, batchSize: 32, seed: 4 });
-  await train(piped, data, { epochs: 1, batchSize: 32, seed: 4, workers: 2, staleness: 0 });
+  await train(single, data, { epochs: 1, batchSize: 32, seed: 4 });
+  await train(piped, data, { epochs: 1, batchSize: 32, seed: 4, strategy: pipeline({ staleness: 0 }) });
   assert.deepEqual(weights(piped), weights(single));
   assert.equal(piped.steps, single.steps);
   const bp: NetworkSpec = { input: [40], layers: [{ type: "dense", units: 4 }], optimizer: sgd.optimizer };
   const a = buildNetwork(bp), b = buildNetwork(bp);
-  train(a, data, { epochs: 1, batchSize: 32, seed: 3 });
+  await train(a, data, { epochs: 1, batchSize: 32, seed: 3 });
   tf.tidy(() => b.variables.forEach((v, i) => v.assign(a.variables[i]!)));
   b.steps = a.steps;
-  train(a, data, { epochs: 1, batchSize: 32, seed: 4 });
-  await train(b, data, { epochs: 1, batchSize: 32, seed: 4, workers: 2 });
+  await train(a, data, { epochs: 1, batchSize: 32, seed: 4 });
+  await train(b, data, { epochs: 1, batchSize: 32, seed: 4, strategy: dataParallel({ workers: 2 }) });
   weights(a).forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - weights(b)[i]![j]!) < 1e-4, `${i}[${j}]`)));
   assert.equal(b.steps, a.steps);
   for (const n of [single, piped, a, b]) n.dispose();
@@ -63,7 +75,7 @@ Deno.test("Workers start from the network's current weights and step count: a se
 
 Deno.test("a pipeline with staleness 2 runs ahead by at most 2 batches and still learns", async () => {
   const net = buildNetwork(spec);
-  const h = await train(net, data, { epochs: 3, batchSize: 16, seed: 1, workers: 2, staleness: 2 });
+  const h = await train(net, data, { epochs: 3, batchSize: 16, seed: 1, strategy: pipeline({ staleness: 2 }) });
   for (const e of h.epochs) for (const s of e.stages!) assert.ok(s.maxStaleness <= 2 && s.busySeconds > 0);
   assert.ok(h.epochs[2]!.testAccuracy! > 0.6, `test accuracy ${h.epochs[2]!.testAccuracy}`);
   assert.ok(h.epochs[2]!.interfaces!.every((d) => Number.isFinite(d.cosine)));
@@ -74,7 +86,8 @@ Deno.test("a Worker that throws ends train() within seconds with an error naming
   const net = buildNetwork(spec);
   const start = performance.now();
   await assert.rejects(
-    () => train(net, data, { epochs: 1, batchSize: 16, workers: 2, staleness: 1, failStage: 1 }),
+    () =>
+      train(net, data, { epochs: 1, batchSize: 16, strategy: pipeline({ workers: 2, staleness: 1, failStage: 1 }) }),
     (e: Error) => e instanceof WorkerError && /Module 1 \(layers \d-3\) failed: injected failure/.test(e.message),
   );
   assert.ok(performance.now() - start < 10_000);
@@ -88,14 +101,111 @@ Deno.test("a backprop network on 2 Workers trains data-parallel, like the single
     optimizer: { type: "sgd", learningRate: 0.1 },
   };
   const single = buildNetwork(bp), parallel = buildNetwork(bp);
-  const h1 = train(single, data, { epochs: 2, batchSize: 32, seed: 2 });
-  const h2 = await train(parallel, data, { epochs: 2, batchSize: 32, seed: 2, workers: 2 });
+  const h1 = await train(single, data, { epochs: 2, batchSize: 32, seed: 2 });
+  const h2 = await train(parallel, data, { epochs: 2, batchSize: 32, seed: 2, strategy: dataParallel({ workers: 2 }) });
   const a = weights(single), b = weights(parallel);
   a.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - b[i]![j]!) < 1e-4, `variable ${i}[${j}]`)));
   assert.ok(Math.abs(h1.epochs[1]!.loss - h2.epochs[1]!.loss) < 1e-4);
   assert.equal(h2.epochs[1]!.testAccuracy, h1.epochs[1]!.testAccuracy);
   single.dispose();
   parallel.dispose();
+});
+
+// The drtp example plugin on layer 0 (a decoupling interface from outside the library), csg on layer 1.
+const drtpSpec: NetworkSpec = {
+  ...spec,
+  layers: [
+    { type: "dense", units: 12, activation: "tanh", interface: "drtp" },
+    { type: "dense", units: 12, activation: "relu", interface: "csg" },
+    { type: "dense", units: 4 },
+  ],
+};
+const drtpUrl = new URL("../examples/plugins/drtp.ts", import.meta.url).href;
+
+Deno.test("a network on a plugin interface loaded with loadPlugin() runs in the pipeline exactly like one thread", async () => {
+  const registries = createRegistries();
+  await loadPlugin(drtpUrl, registries);
+  const single = buildNetwork(drtpSpec, { registries });
+  const h1 = await train(single, data, { epochs: 2, batchSize: 32, seed: 3 });
+  for (const workers of [2, 3]) {
+    const piped = buildNetwork(drtpSpec, { registries });
+    assert.deepEqual(piped.plugins, [drtpUrl]);
+    const h2 = await train(piped, data, {
+      epochs: 2,
+      batchSize: 32,
+      seed: 3,
+      strategy: pipeline({ workers, staleness: 0 }),
+    });
+    // Cut at the plugin's interface too: one stage per layer on 3 Workers.
+    assert.equal(h2.epochs[0]!.stages!.length, workers);
+    assert.deepEqual(h2.epochs.map((e) => e.loss), h1.epochs.map((e) => e.loss), `${workers} workers: losses`);
+    assert.deepEqual(weights(piped), weights(single), `${workers} workers: every weight`);
+    piped.dispose();
+  }
+  single.dispose();
+});
+
+Deno.test("an interface registered without a plugin module stops a Worker strategy at start, saying how to load it", async () => {
+  const registries = createRegistries();
+  registries.interfaces.register("drtp", createDrtp);
+  registries.interfaces.register("my-backprop", () => new Backprop());
+  const pattern = (name: string, layer: number) =>
+    new RegExp(
+      `^Error: Cannot run the interface of layer ${layer}, "${name}", in a Worker: no plugin module registers it ` +
+        `\\(plugins loaded: none\\)\\..*loadPlugin\\(url, registries\\).*--plugin PATH`,
+    );
+  const net = buildNetwork(drtpSpec, { registries });
+  const start = performance.now();
+  await assert.rejects(() => train(net, data, { strategy: pipeline({ workers: 2 }) }), pattern("drtp", 0));
+  assert.ok(performance.now() - start < 5_000, "at start, before any Worker trains");
+  // On one thread it trains as before.
+  await train(net, data, { epochs: 1, batchSize: 64, strategy: oneThread() });
+  net.dispose();
+  const bp = buildNetwork({
+    input: [40],
+    layers: [{ type: "dense", units: 8, interface: "my-backprop" }, { type: "dense", units: 4 }],
+  }, { registries });
+  await assert.rejects(() => train(bp, data, { strategy: dataParallel({ workers: 2 }) }), pattern("my-backprop", 0));
+  bp.dispose();
+});
+
+Deno.test("train() returns a Promise of the same History in every mode", async () => {
+  const bp: NetworkSpec = { input: [40], layers: [{ type: "dense", units: 8 }, { type: "dense", units: 4 }] };
+  for (
+    const [s, strategy] of [
+      [spec, oneThread()],
+      [spec, pipeline({ workers: 2 })],
+      [bp, dataParallel({ workers: 2 })],
+    ] as const
+  ) {
+    const net = buildNetwork(s);
+    const p = train(net, data, { epochs: 1, batchSize: 64, strategy });
+    assert.ok(p instanceof Promise, strategy.name);
+    const h = await p;
+    assert.equal(h.epochs.length, 1);
+    assert.ok(h.samplesPerSecond > 0 && h.epochs[0]!.testAccuracy! >= 0, strategy.name);
+    assert.equal(net.steps, 4, `${strategy.name}: the network counts every step`);
+    net.dispose();
+  }
+});
+
+Deno.test("workersStrategy() cuts a network with a decoupling interface, else splits batches; a pipeline needs a cut", async () => {
+  const bp = buildNetwork({ input: [40], layers: [{ type: "dense", units: 8 }, { type: "dense", units: 4 }] });
+  const sg = buildNetwork(spec);
+  assert.match(workersStrategy(sg, { workers: 3, staleness: 2 }).name, /^pipeline \(3 workers, staleness 2\)$/);
+  assert.match(workersStrategy(bp, { workers: 2 }).name, /^data-parallel/);
+  assert.equal(workersStrategy(bp, { workers: 1 }).name, "one thread");
+  await assert.rejects(
+    () => train(bp, data, { strategy: pipeline({ workers: 2 }) }),
+    /^RangeError: Cannot run this network in a pipeline: none of its interfaces decouples \(interfaces: backprop\)/,
+  );
+  await assert.rejects(
+    () => train(sg, data, { strategy: dataParallel({ workers: 2 }) }),
+    /^RangeError: Data-parallel training needs every interface to be coupled \(backprop\): the interface "csg" of layer 0 decouples/,
+  );
+  assert.throws(() => pipeline({ workers: 1 }), /^RangeError: workers must be an integer >= 2 for a pipeline, got 1$/);
+  bp.dispose();
+  sg.dispose();
 });
 
 Deno.test("planStages() gives the upper stage's message product to the stage below when that balances them", () => {

@@ -7,6 +7,8 @@
  */
 import type { Dataset } from "../datasets/dataset.ts";
 import { buildNetwork } from "../network/build.ts";
+import type { Registries } from "../network/registries.ts";
+import { workersStrategy } from "../parallel/workers.ts";
 import { type BatchInfo, type EpochRecord, type InterfaceDiagnostics, train } from "../training/train.ts";
 import type { CompareConfig } from "./configs.ts";
 import { type MachineInfo, machineInfo } from "./machine.ts";
@@ -66,6 +68,8 @@ export interface ComparisonOptions {
   target: number;
   /** Pipeline staleness for rows on several workers. @default {1} */
   staleness?: number;
+  /** Where the configurations' interface names are looked up (plugins). @default {defaultRegistries} */
+  registries?: Registries;
   /** Datasets by name (already loaded). */
   datasets: Record<string, Dataset>;
   /** Called before each configuration. */
@@ -89,14 +93,13 @@ export async function runComparison(configs: CompareConfig[], options: Compariso
     if (config.spec === null) {
       records = await fitLayersPeer(dataset, { epochs, batchSize, seed, depth: config.depth, onEpochEnd });
     } else {
-      const network = buildNetwork(config.spec, { seed });
+      const network = buildNetwork(config.spec, { seed, registries: options.registries });
       try {
         records = (await train(network, dataset, {
           epochs,
           batchSize,
           seed,
-          workers: config.workers,
-          staleness: options.staleness ?? 1,
+          strategy: workersStrategy(network, { workers: config.workers, staleness: options.staleness ?? 1 }),
           callbacks: { onEpochEnd, onBatchEnd: options.onBatchEnd },
         })).epochs;
       } finally {

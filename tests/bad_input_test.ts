@@ -6,12 +6,12 @@ import assert from "node:assert/strict";
 import { main } from "../cli.ts";
 import { tf } from "../deps.ts";
 import { checkImagesAndLabels, readIdx } from "../datasets/idx.ts";
-import { WorkerError } from "../parallel/pipeline.ts";
 import { gzip, idx } from "./_helpers.ts";
 import {
   buildNetwork,
   CheckpointError,
   createRegistries,
+  dataParallel,
   type Dataset,
   DatasetError,
   DivergenceError,
@@ -19,6 +19,7 @@ import {
   loadWeights,
   type NetworkSpec,
   type NeuralInterface,
+  pipeline,
   saveCheckpoint,
   SpecError,
   syntheticDataset,
@@ -109,10 +110,14 @@ const smallSpec = (over: Partial<NetworkSpec> = {}): NetworkSpec => ({
   ...over,
 });
 
-function withNetwork(spec: NetworkSpec, fn: (net: ReturnType<typeof buildNetwork>) => void, registries?: never) {
+async function withNetwork(
+  spec: NetworkSpec,
+  fn: (net: ReturnType<typeof buildNetwork>) => void | Promise<void>,
+  registries?: never,
+) {
   const net = buildNetwork(spec, registries);
   try {
-    fn(net);
+    await fn(net);
   } finally {
     net.dispose();
   }
@@ -374,12 +379,12 @@ const ROWS: Row[] = [
     id: "batch-size",
     exit: 2,
     check: async () => {
-      withNetwork(smallSpec(), (net) => {
-        assert.throws(
+      await withNetwork(smallSpec(), async (net) => {
+        await assert.rejects(
           () => train(net, small, { batchSize: 0 }),
           /^RangeError: batchSize must be an integer >= 1, got 0$/,
         );
-        assert.throws(() => train(net, small, { batchSize: 2.5 }), /batchSize must be an integer >= 1, got 2.5/);
+        await assert.rejects(() => train(net, small, { batchSize: 2.5 }), /batchSize must be an integer >= 1, got 2.5/);
       });
       await cliFails(
         train$(await specFile(valid()), "--batch-size", "0"),
@@ -392,9 +397,9 @@ const ROWS: Row[] = [
     id: "epochs",
     exit: 2,
     check: async () => {
-      withNetwork(smallSpec(), (net) => {
+      await withNetwork(smallSpec(), async (net) => {
         for (const epochs of [0, -1, 1.5]) {
-          assert.throws(
+          await assert.rejects(
             () => train(net, small, { epochs }),
             new RegExp(`epochs must be an integer >= 1, got ${epochs}`),
           );
@@ -409,14 +414,15 @@ const ROWS: Row[] = [
     id: "train-options",
     exit: 2,
     check: async () => {
-      withNetwork(smallSpec(), (net) => {
-        assert.throws(() => train(net, small, { seed: 1.5 }), /seed must be an integer, got 1.5/);
-        assert.throws(
+      await withNetwork(smallSpec(), async (net) => {
+        await assert.rejects(() => train(net, small, { seed: 1.5 }), /seed must be an integer, got 1.5/);
+        await assert.rejects(
           () => train(net, small, { onNonFinite: "warn" as "skip" }),
           /onNonFinite must be "error" or "skip", got "warn"/,
         );
-        assert.throws(() => train(net, small, { probeSize: -1 }), /probeSize must be an integer >= 0, got -1/);
-        assert.throws(() => train(net, small, { workers: 1.5 } as never), /workers must be an integer >= 1, got 1.5/);
+        await assert.rejects(() => train(net, small, { probeSize: -1 }), /probeSize must be an integer >= 0, got -1/);
+        assert.throws(() => dataParallel({ workers: 1.5 }), /^RangeError: workers must be an integer >= 1, got 1.5$/);
+        assert.throws(() => pipeline({ staleness: -1 }), /^RangeError: staleness must be an integer >= 0, got -1$/);
       });
       const file = await specFile(valid());
       await cliFails(
@@ -435,13 +441,16 @@ const ROWS: Row[] = [
     id: "shape-chain",
     exit: 1,
     check: async () => {
-      withNetwork(smallSpec({ input: [5] }), (net) => {
-        assert.throws(() => train(net, small), /Dataset "synthetic" has 8 features per example, the network takes 5/);
+      await withNetwork(smallSpec({ input: [5] }), async (net) => {
+        await assert.rejects(
+          () => train(net, small),
+          /Dataset "synthetic" has 8 features per example, the network takes 5/,
+        );
       });
       const four = smallSpec();
       four.layers[1]!.units = 4;
-      withNetwork(four, (net) => {
-        assert.throws(
+      await withNetwork(four, async (net) => {
+        await assert.rejects(
           () => train(net, small),
           /Dataset "synthetic" has 3 classes, the network's output layer has 4 units/,
         );
@@ -452,13 +461,13 @@ const ROWS: Row[] = [
   },
   {
     id: "labels",
-    check: () => {
+    check: async () => {
       const bad: Dataset = {
         ...small,
         train: { ...small.train, labels: small.train.labels.map((l, i) => i === 5 ? 7 : l) },
       };
-      withNetwork(smallSpec(), (net) => {
-        assert.throws(
+      await withNetwork(smallSpec(), async (net) => {
+        await assert.rejects(
           () => train(net, bad),
           /^RangeError: Split synthetic\.train: label 7 of example 5 is out of range \[0, 3\)$/,
         );
@@ -478,11 +487,11 @@ const ROWS: Row[] = [
   },
   {
     id: "inputs",
-    check: () => {
+    check: async () => {
       const x = small.train.x.slice();
       x[8 + 2] = NaN;
-      withNetwork(smallSpec(), (net) => {
-        assert.throws(
+      await withNetwork(smallSpec(), async (net) => {
+        await assert.rejects(
           () => train(net, { ...small, train: { ...small.train, x } }),
           /Split synthetic\.train: input 2 of example 1 is NaN, not a finite number/,
         );
@@ -658,7 +667,7 @@ const ROWS: Row[] = [
   },
   {
     id: "plugin-gradient",
-    check: () => {
+    check: async () => {
       const registries = createRegistries();
       const plugin = (type: string, send: NeuralInterface["send"], receive: NeuralInterface["receive"]) =>
         registries.interfaces.register(
@@ -682,7 +691,7 @@ const ROWS: Row[] = [
         const spec = smallSpec();
         spec.layers[0]!.interface = type;
         const net = buildNetwork(spec, { registries });
-        assert.throws(() => train(net, small, { batchSize: 16 }), pattern);
+        await assert.rejects(() => train(net, small, { batchSize: 16 }), pattern);
         net.dispose();
       }
     },
@@ -706,8 +715,8 @@ const ROWS: Row[] = [
     exit: 1,
     check: async () => {
       const diverging = smallSpec({ optimizer: { type: "sgd", learningRate: 1e30 } });
-      withNetwork(diverging, (net) => {
-        assert.throws(() => train(net, small, { batchSize: 8 }), (e: Error) => {
+      await withNetwork(diverging, async (net) => {
+        await assert.rejects(() => train(net, small, { batchSize: 8 }), (e: Error) => {
           assert.ok(e instanceof DivergenceError);
           assert.match(
             e.message,
@@ -729,7 +738,7 @@ const ROWS: Row[] = [
   },
   {
     id: "nan-gradient",
-    check: () => {
+    check: async () => {
       const registries = createRegistries();
       registries.interfaces.register("inf", () => ({
         type: "inf",
@@ -742,7 +751,7 @@ const ROWS: Row[] = [
       const spec = smallSpec();
       spec.layers[0]!.interface = "inf";
       const net = buildNetwork(spec, { registries });
-      assert.throws(
+      await assert.rejects(
         () => train(net, small, { batchSize: 16 }),
         /^DivergenceError: Training diverged: element \d+ of the weight gradient of layer 0 \(dense, trainable\[0\]\) is (NaN|-?Infinity) at epoch 1, batch 1 \(step 0\)/,
       );
@@ -759,7 +768,7 @@ const ROWS: Row[] = [
       const pattern =
         /Training diverged: element \d+ of the synthetic gradient of interface "csg" of layer 0 is (NaN|-?Infinity) at epoch 1, batch \d+ \(step \d+\)/;
       const mnist = await loadDataset("mnist", { trainCount: 256, testCount: 20 });
-      withNetwork(spec, (net) => assert.throws(() => train(net, mnist, { batchSize: 32 }), pattern));
+      await withNetwork(spec, async (net) => await assert.rejects(() => train(net, mnist, { batchSize: 32 }), pattern));
       await cliFails(train$(await specFile(spec), "--batch-size", "32"), 1, pattern);
     },
   },
@@ -777,15 +786,16 @@ const ROWS: Row[] = [
       });
       const mnist = await loadDataset("mnist", { trainCount: 256, testCount: 20 });
       const net = buildNetwork(spec);
+      // A stage Worker's divergence is the DivergenceError of one thread, placed at its epoch and batch.
       await assert.rejects(
-        () => train(net, mnist, { batchSize: 32, workers: 2 }),
-        (e: Error) => e instanceof WorkerError,
+        () => train(net, mnist, { batchSize: 32, strategy: pipeline({ workers: 2 }) }),
+        (e: Error) => e instanceof DivergenceError && e.epoch === 1 && e.batch! >= 1,
       );
       net.dispose();
       await cliFails(
         train$(await specFile(spec), "--batch-size", "32", "--workers", "2"),
         1,
-        /^error: Module \d \(layers \d-\d\) failed: Training diverged: .* is (NaN|-?Infinity) at step \d+ /,
+        /^error: Training diverged: .* is (NaN|-?Infinity) at epoch 1, batch \d+ \(step \d+\) /,
       );
     },
   },

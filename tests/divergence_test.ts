@@ -6,14 +6,15 @@ import { tf } from "../deps.ts";
 import {
   buildNetwork,
   createRegistries,
+  dataParallel,
   DivergenceError,
   type Network,
   type NetworkSpec,
   type NeuralInterface,
+  pipeline,
   syntheticDataset,
   train,
 } from "../mod.ts";
-import { WorkerError } from "../parallel/pipeline.ts";
 
 const data = syntheticDataset({ features: 8, classes: 3, trainCount: 96, testCount: 32, seed: 4 });
 
@@ -55,10 +56,10 @@ function divergence(pattern: RegExp, site: Record<string, unknown>) {
   };
 }
 
-Deno.test("a NaN synthetic gradient stops training naming the interface, its layer, the step, epoch and batch", () => {
+Deno.test("a NaN synthetic gradient stops training naming the interface, its layer, the step, epoch and batch", async () => {
   const net = network(poisoned((step) => step === 2));
   let before: number[][] = [];
-  assert.throws(
+  await assert.rejects(
     () =>
       train(net, data, {
         epochs: 1,
@@ -78,9 +79,9 @@ Deno.test("a NaN synthetic gradient stops training naming the interface, its lay
   net.dispose();
 });
 
-Deno.test("an infinite gradient stops training naming the layer's weight gradient and the step", () => {
+Deno.test("an infinite gradient stops training naming the layer's weight gradient and the step", async () => {
   const net = network(poisoned((step) => step === 1, true));
-  assert.throws(
+  await assert.rejects(
     () => train(net, data, { epochs: 1, batchSize: 16, validate: false }),
     divergence(
       /^Training diverged: element \d+ of the weight gradient of layer 1 \(dense, trainable\[0\]\) is (NaN|-?Infinity) at epoch 1, batch 2 \(step 1\)/,
@@ -91,13 +92,13 @@ Deno.test("an infinite gradient stops training naming the layer's weight gradien
   net.dispose();
 });
 
-Deno.test("a NaN loss stops training, naming the epoch, batch and step", () => {
+Deno.test("a NaN loss stops training, naming the epoch, batch and step", async () => {
   const net = buildNetwork({
     input: [8],
     layers: [{ type: "dense", units: 16, activation: "relu" }, { type: "dense", units: 3 }],
     optimizer: { type: "sgd", learningRate: 1e30 },
   });
-  assert.throws(
+  await assert.rejects(
     () => train(net, data, { epochs: 3, batchSize: 16, validate: false }),
     (e: Error) =>
       e instanceof DivergenceError && e.epoch === 1 && e.site.step === e.batch! - 1 &&
@@ -107,11 +108,11 @@ Deno.test("a NaN loss stops training, naming the epoch, batch and step", () => {
   net.dispose();
 });
 
-Deno.test("onNonFinite skip leaves out the poisoned updates, counts them per epoch, and keeps training", () => {
+Deno.test("onNonFinite skip leaves out the poisoned updates, counts them per epoch, and keeps training", async () => {
   const bad = (step: number) => step % 3 === 0;
   const net = network(poisoned(bad));
   const start = tf.memory().numTensors;
-  const history = train(net, data, { epochs: 2, batchSize: 16, onNonFinite: "skip", probeSize: 0 });
+  const history = await train(net, data, { epochs: 2, batchSize: 16, onNonFinite: "skip", probeSize: 0 });
   // 6 steps per epoch, steps 0, 3 (epoch 1) and 6, 9 (epoch 2) poisoned: each skips layers 0 and 1.
   assert.deepEqual(history.epochs.map((e) => e.skippedUpdates), [4, 4]);
   assert.equal(net.skippedUpdates, 8);
@@ -139,9 +140,12 @@ Deno.test("onNonFinite skip on a waiting interface skips the layer and the ones 
   net.dispose();
 });
 
-Deno.test("train() rejects an unknown onNonFinite", () => {
+Deno.test("train() rejects an unknown onNonFinite", async () => {
   const net = network(poisoned(() => false));
-  assert.throws(() => train(net, data, { onNonFinite: "warn" as "skip" }), /onNonFinite must be "error" or "skip"/);
+  await assert.rejects(
+    () => train(net, data, { onNonFinite: "warn" as "skip" }),
+    /onNonFinite must be "error" or "skip"/,
+  );
   net.dispose();
 });
 
@@ -166,20 +170,36 @@ const decoupled: NetworkSpec = {
   optimizer: { type: "sgd", learningRate: 1e30 },
 };
 
-Deno.test("a divergence inside a pipeline Worker surfaces as a WorkerError naming the module and the step", async () => {
+Deno.test("a divergence inside a pipeline Worker is the same DivergenceError, placed at its epoch and batch", async () => {
   const net = buildNetwork(decoupled);
+  let batches = 0;
   await assert.rejects(
-    () => train(net, data, { epochs: 2, batchSize: 16, workers: 2 }),
+    () =>
+      train(net, data, {
+        epochs: 2,
+        batchSize: 16,
+        strategy: pipeline({ workers: 2 }),
+        callbacks: { onBatchEnd: () => batches++ },
+      }),
     (e: Error) => {
-      assert.ok(e instanceof WorkerError, `expected a WorkerError, got ${e}`);
+      assert.ok(e instanceof DivergenceError, `expected a DivergenceError, got ${e}`);
       assert.match(
         e.message,
-        /^Module \d \(layers \d-\d\) failed: Training diverged: .* is (NaN|-?Infinity) at step \d+/,
+        /^Training diverged: .* is (NaN|-?Infinity) at epoch 1, batch \d+ \(step \d+\)/,
       );
+      assert.equal(e.epoch, 1);
+      assert.equal(e.batch, e.site.step! + 1, "a fresh network: batch k is step k - 1");
+      assert.ok(e.site.layer !== undefined, "the site names the layer");
+      assert.ok(e.batch! > batches, `the batch that diverged (${e.batch}) is past those reported (${batches})`);
       return true;
     },
   );
-  const skipped = await train(net, data, { epochs: 2, batchSize: 16, workers: 2, onNonFinite: "skip" });
+  const skipped = await train(net, data, {
+    epochs: 2,
+    batchSize: 16,
+    strategy: pipeline({ workers: 2 }),
+    onNonFinite: "skip",
+  });
   assert.ok(skipped.epochs.every((e) => typeof e.skippedUpdates === "number"));
   assert.ok(skipped.epochs[1]!.skippedUpdates! > 0, `skipped ${skipped.epochs.map((e) => e.skippedUpdates)}`);
   net.dispose();
@@ -189,10 +209,17 @@ Deno.test("data-parallel training stops on a NaN, or skips the step on every rep
   const spec = { ...decoupled, layers: decoupled.layers.map(({ interface: _, ...l }) => l) };
   const net = buildNetwork(spec);
   await assert.rejects(
-    () => train(net, data, { epochs: 2, batchSize: 16, workers: 2 }),
-    /Training diverged: .* is (NaN|-?Infinity) at epoch 1, batch \d+/,
+    () => train(net, data, { epochs: 2, batchSize: 16, strategy: dataParallel({ workers: 2 }) }),
+    (e: Error) =>
+      e instanceof DivergenceError && e.epoch === 1 && e.batch === e.site.step! + 1 &&
+      /Training diverged: .* is (NaN|-?Infinity) at epoch 1, batch \d+/.test(e.message),
   );
-  const skipped = await train(net, data, { epochs: 1, batchSize: 16, workers: 2, onNonFinite: "skip" });
+  const skipped = await train(net, data, {
+    epochs: 1,
+    batchSize: 16,
+    strategy: dataParallel({ workers: 2 }),
+    onNonFinite: "skip",
+  });
   assert.ok(skipped.epochs[0]!.skippedUpdates! > 0);
   net.dispose();
 });

@@ -80,11 +80,11 @@ Deno.test("skipped NaN updates leak nothing over a long run", () => {
   tf.dispose(data.flatMap((b) => [b.x, b.labels]));
 });
 
-Deno.test("train() records the same memory after every epoch of a long run (evaluation and probes included)", () => {
+Deno.test("train() records the same memory after every epoch of a long run (evaluation and probes included)", async () => {
   const data = syntheticDataset({ features: 6, classes: 3, trainCount: 64, testCount: 32, seed: 1 });
   const net = buildNetwork(spec("csg"));
   const start = tf.memory().numTensors;
-  const history = train(net, data, { epochs: 40, batchSize: 4, probeSize: 16 });
+  const history = await train(net, data, { epochs: 40, batchSize: 4, probeSize: 16 });
   const memory = history.epochs.map((e) => e.memory!);
   for (const [i, m] of memory.entries()) {
     assert.equal(m.tensors, memory[0]!.tensors, `epoch ${i + 1}: ${m.tensors} tensors`);

@@ -21,7 +21,7 @@ Deno.test("the suite says what a broken copy of the plugin breaks", () => {
   assert.match(report.parts[1]!.problem!, /^config: getConfig\\(\\)\\.type is "DRTP"; expected "drtp"/);
 });
 
-Deno.test("a network whose spec names the plugin trains", () => {
+Deno.test("a network whose spec names the plugin trains", async () => {
   const registries = createRegistries();
   registries.interfaces.register("drtp", createDrtp);
   const data = syntheticDataset({ features: 16, classes: 4, trainCount: 400, testCount: 200, seed: 1 });
@@ -31,7 +31,7 @@ Deno.test("a network whose spec names the plugin trains", () => {
     optimizer: { type: "adam", learningRate: 0.01 },
   }, { registries });
   const before = evaluate(net, data.test).accuracy;
-  train(net, data, { epochs: 3, batchSize: 32, seed: 1 });
+  await train(net, data, { epochs: 3, batchSize: 32, seed: 1 });
   const after = evaluate(net, data.test).accuracy;
   assert.deepEqual(net.getSpec().layers[0]!.interface, { type: "drtp", scale: 1 });
   console.log("ACCURACY " + JSON.stringify({ before, after }));

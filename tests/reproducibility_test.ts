@@ -25,10 +25,10 @@ interface Run {
   history: Omit<EpochRecord, "seconds" | "samplesPerSecond" | "evalSeconds" | "memory">[];
 }
 
-function run(iface: string, seed: number): Run {
+async function run(iface: string, seed: number): Promise<Run> {
   const net = buildNetwork(spec(iface), { seed });
   try {
-    const history = train(net, data, { epochs: 2, batchSize: 32, seed, probeSize: 64 });
+    const history = await train(net, data, { epochs: 2, batchSize: 32, seed, probeSize: 64 });
     return {
       weights: net.variables.map((v) => Array.from(v.dataSync())),
       history: history.epochs.map(({ seconds: _s, samplesPerSecond: _r, evalSeconds: _e, memory: _m, ...rest }) =>
@@ -56,33 +56,34 @@ Deno.test("the same seed gives identical weights and history on the cpu backend 
   await useBackend("cpu");
   try {
     for (const iface of INTERFACES) {
-      const a = run(iface, 3), b = run(iface, 3);
+      const a = await run(iface, 3), b = await run(iface, 3);
       assert.deepEqual(b.weights, a.weights, `${iface}: weights`);
       assert.deepEqual(b.history, a.history, `${iface}: history`);
       if (iface !== "backprop") assert.ok(a.history[1]!.interfaces!.length === 2, "diagnostics are compared too");
-      assert.notDeepEqual(run(iface, 4).weights, a.weights, `${iface}: another seed gives other weights`);
+      assert.notDeepEqual((await run(iface, 4)).weights, a.weights, `${iface}: another seed gives other weights`);
     }
   } finally {
     await useBackend("wasm");
   }
 });
 
-Deno.test("the same seed gives the same weights and history on wasm, to float tolerance (backprop, sg, csg)", () => {
+Deno.test("the same seed gives the same weights and history on wasm, to float tolerance (backprop, sg, csg)", async () => {
   for (const iface of INTERFACES) {
-    const a = run(iface, 3), b = run(iface, 3);
+    const a = await run(iface, 3), b = await run(iface, 3);
     assert.deepEqual(b.history.map((e) => Object.keys(e)), a.history.map((e) => Object.keys(e)));
     assertClose(numbers(b), numbers(a), { atol: 1e-6, rtol: 1e-5, what: `${iface} on wasm` });
-    const other = numbers(run(iface, 4));
+    const other = numbers(await run(iface, 4));
     assert.throws(() => assertClose(other, numbers(a), { atol: 1e-6, rtol: 1e-5 }), "another seed differs");
   }
 });
 
 Deno.test("wasm and cpu train the same network to float tolerance", async () => {
-  const wasm = INTERFACES.map((iface) => run(iface, 5));
+  const wasm: Run[] = [];
+  for (const iface of INTERFACES) wasm.push(await run(iface, 5));
   await useBackend("cpu");
-  let cpu: Run[];
+  const cpu: Run[] = [];
   try {
-    cpu = INTERFACES.map((iface) => run(iface, 5));
+    for (const iface of INTERFACES) cpu.push(await run(iface, 5));
   } finally {
     await useBackend("wasm");
   }

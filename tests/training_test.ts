@@ -8,6 +8,7 @@ import {
   type InterfaceConfig,
   type NetworkSpec,
   type NeuralInterface,
+  type Strategy,
   syntheticDataset,
   train,
 } from "../mod.ts";
@@ -26,10 +27,10 @@ const spec = (optimizer: NetworkSpec["optimizer"] = { type: "adam", learningRate
   optimizer,
 });
 
-Deno.test("train() learns a synthetic task well above chance and records each epoch", () => {
+Deno.test("train() learns a synthetic task well above chance and records each epoch", async () => {
   const net = buildNetwork(spec());
   const before = evaluate(net, data.test).accuracy;
-  const history = train(net, data, { epochs: 5, batchSize: 32, seed: 1 });
+  const history = await train(net, data, { epochs: 5, batchSize: 32, seed: 1 });
   assert.equal(history.epochs.length, 5);
   const last = history.epochs[4]!;
   assert.ok(last.testAccuracy! > 0.85, `test accuracy ${last.testAccuracy} after 5 epochs (was ${before})`);
@@ -40,15 +41,15 @@ Deno.test("train() learns a synthetic task well above chance and records each ep
   net.dispose();
 });
 
-Deno.test("train() with the same seed gives the same weights and losses", () => {
-  const run = () => {
+Deno.test("train() with the same seed gives the same weights and losses", async () => {
+  const run = async () => {
     const net = buildNetwork(spec(), { seed: 5 });
-    const h = train(net, data, { epochs: 2, batchSize: 64, seed: 9, validate: false });
+    const h = await train(net, data, { epochs: 2, batchSize: 64, seed: 9, validate: false });
     const w = net.layers[0]!.trainable[0]!.dataSync().slice();
     net.dispose();
     return { losses: h.epochs.map((e) => e.loss), w };
   };
-  const a = run(), b = run();
+  const a = await run(), b = await run();
   assert.deepEqual(a.losses, b.losses);
   assert.deepEqual(a.w, b.w);
 });
@@ -74,22 +75,22 @@ Deno.test("Network.trainStep() leaks no tensors across steps", () => {
   }
 });
 
-Deno.test("Network.dispose() frees every variable and optimizer slot", () => {
+Deno.test("Network.dispose() frees every variable and optimizer slot", async () => {
   const start = tf.memory().numTensors;
   const net = buildNetwork(spec());
-  train(net, data, { epochs: 1, batchSize: 64, validate: false });
+  await train(net, data, { epochs: 1, batchSize: 64, validate: false });
   net.dispose();
   assert.equal(tf.memory().numTensors, start);
 });
 
-Deno.test("train() rejects a dataset that does not fit the network, and bad options", () => {
+Deno.test("train() rejects a dataset that does not fit the network, and bad options", async () => {
   const net = buildNetwork(spec());
   const wide = syntheticDataset({ features: 21, classes: 4, trainCount: 8, testCount: 8 });
   const five = syntheticDataset({ features: 20, classes: 5, trainCount: 8, testCount: 8 });
-  assert.throws(() => train(net, wide), /has 21 features per example, the network takes 20/);
-  assert.throws(() => train(net, five), /has 5 classes, the network's output layer has 4 units/);
-  assert.throws(() => train(net, data, { epochs: 0 }), /epochs must be an integer >= 1, got 0/);
-  assert.throws(() => train(net, data, { batchSize: 0 }), /batchSize must be an integer >= 1, got 0/);
+  await assert.rejects(() => train(net, wide), /has 21 features per example, the network takes 20/);
+  await assert.rejects(() => train(net, five), /has 5 classes, the network's output layer has 4 units/);
+  await assert.rejects(() => train(net, data, { epochs: 0 }), /epochs must be an integer >= 1, got 0/);
+  await assert.rejects(() => train(net, data, { batchSize: 0 }), /batchSize must be an integer >= 1, got 0/);
   net.dispose();
 });
 
@@ -113,7 +114,7 @@ class ZeroInterface implements NeuralInterface {
   dispose() {}
 }
 
-Deno.test("an interface that answers in send() updates its layer at once and still receives the message", () => {
+Deno.test("an interface that answers in send() updates its layer at once and still receives the message", async () => {
   const registries = createRegistries();
   const zero = new ZeroInterface();
   registries.interfaces.register("zero", () => zero);
@@ -122,14 +123,14 @@ Deno.test("an interface that answers in send() updates its layer at once and sti
   const net = buildNetwork(s, { registries });
   const w0 = net.layers[0]!.trainable[0]!.dataSync().slice();
   const w1 = net.layers[1]!.trainable[0]!.dataSync().slice();
-  train(net, data, { epochs: 1, batchSize: 64, validate: false });
+  await train(net, data, { epochs: 1, batchSize: 64, validate: false });
   assert.deepEqual(net.layers[0]!.trainable[0]!.dataSync(), w0, "layer 0 got a zero gradient");
   assert.notDeepEqual(net.layers[1]!.trainable[0]!.dataSync(), w1, "layer 1 got the true gradient");
   assert.equal(zero.messages, 8, "one message per step (512 / 64)");
   net.dispose();
 });
 
-Deno.test("Network.trainStep() names an interface that returns a wrong shape or no gradient", () => {
+Deno.test("Network.trainStep() names an interface that returns a wrong shape or no gradient", async () => {
   for (
     const [name, iface] of [
       ["wrong", { send: () => tf.zeros([2, 2]) as tf.Tensor2D, receive: () => undefined }],
@@ -150,18 +151,59 @@ Deno.test("Network.trainStep() names an interface that returns a wrong shape or 
     const pattern = name === "wrong"
       ? /Interface "wrong" of layer 1 returned a gradient of shape \[2,2\] from send\(\), expected \[64,32\]/
       : /Interface "silent" of layer 1 gave no gradient/;
-    assert.throws(() => train(net, data, { epochs: 1, batchSize: 64, validate: false }), pattern);
+    await assert.rejects(() => train(net, data, { epochs: 1, batchSize: 64, validate: false }), pattern);
     net.dispose();
   }
 });
 
-Deno.test("train() stops with a DivergenceError naming the epoch and batch when the loss is NaN", () => {
+Deno.test("train() stops with a DivergenceError naming the epoch and batch when the loss is NaN", async () => {
   const net = buildNetwork(spec({ type: "sgd", learningRate: 1e30 }));
-  assert.throws(
+  await assert.rejects(
     () => train(net, data, { epochs: 2, batchSize: 32 }),
     (e: Error) =>
       e instanceof DivergenceError &&
       /Training diverged: the loss is (NaN|Infinity) at epoch 1, batch \d+/.test(e.message),
+  );
+  net.dispose();
+});
+
+Deno.test("train() returns a Promise of the History in every mode, and rejects bad options through it", async () => {
+  const net = buildNetwork(spec("sgd"));
+  const promise = train(net, data, { epochs: 1, batchSize: 128, validate: false });
+  assert.ok(promise instanceof Promise);
+  assert.equal((await promise).epochs.length, 1);
+  const rejected = train(net, data, { epochs: 0 });
+  assert.ok(rejected instanceof Promise, "even a bad option gives a Promise (rejected), not a throw");
+  await assert.rejects(rejected, /epochs must be an integer >= 1, got 0/);
+  await assert.rejects(
+    () => train(net, data, { strategy: {} as never }),
+    /^TypeError: strategy must be a Strategy \(start, epoch, stop\)/,
+  );
+  assert.equal(net.onNonFinite, "error");
+  net.dispose();
+});
+
+Deno.test("train() places a DivergenceError from a strategy at its epoch and batch from its step", async () => {
+  const net = buildNetwork(spec("sgd"));
+  net.steps = 10; // a network trained before: its steps go on from 10
+  const failing: Strategy = {
+    name: "failing",
+    start: () => Promise.resolve(),
+    epoch: (batches, onBatch) => {
+      for (const b of batches) {
+        if (net.steps === 13) {
+          return Promise.reject(new DivergenceError("the loss", NaN, undefined, undefined, { step: 13 }));
+        }
+        onBatch({ loss: 1, correct: 0, size: b.size });
+        net.steps++;
+      }
+      return Promise.resolve({ diagnostics: [], skippedUpdates: 0 });
+    },
+    stop: () => Promise.resolve(),
+  };
+  await assert.rejects(
+    () => train(net, data, { epochs: 2, batchSize: 64, validate: false, strategy: failing }),
+    (e: Error) => e instanceof DivergenceError && e.epoch === 1 && e.batch === 4 && e.site.step === 13,
   );
   net.dispose();
 });

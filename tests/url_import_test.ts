@@ -11,7 +11,7 @@ Deno.test("mod.ts imported by URL from a folder without deno.json trains on the 
       `import { buildNetwork, loadDataset, train } from "http://${host}/mod.ts";
 const data = await loadDataset("mnist", { trainCount: 1000, testCount: 200 });
 const net = buildNetwork({ input: [784], layers: [{ type: "dense", units: 32, activation: "relu", interface: "csg" }, { type: "dense", units: 10 }] });
-const h = train(net, data, { epochs: 1, batchSize: 50 });
+const h = await train(net, data, { epochs: 1, batchSize: 50 });
 console.log(JSON.stringify({ accuracy: h.epochs[0].testAccuracy, spec: net.getSpec().layers[0].interface.type }));
 `,
     );

@@ -72,7 +72,7 @@ console.log(`MNIST, ${data.train.count} training / ${data.test.count} test examp
 for (const [name, s] of runs) {
   const net = buildNetwork(s, { registries });
   if (name === "drtp") console.log(net.toString());
-  const history = train(net, data, { epochs, batchSize: 128, seed: 0 });
+  const history = await train(net, data, { epochs, batchSize: 128, seed: 0 });
   const last = history.epochs[history.epochs.length - 1]!;
   const cosines = last.interfaces?.map((d) => d.cosine?.toFixed(2)).join(" / ");
   console.log(
