@@ -10,7 +10,12 @@
  * in `send`, like `sg`/`csg` (update- and backward-unlocked), learns nothing, and costs one small matrix product.
  *
  * Import from the library's URL in your own folder, e.g.
- * `import { DecouplingBase, type Registries, requireLabels, SpecError, tf } from "../../mod.ts";
+ * `import { DecouplingBase, requireLabels, SpecError, tf } from "https://raw.githubusercontent.com/OWNER/dni/main/mod.ts";`
+ * Register it with `loadPlugin("./drtp.ts", registries)` or the CLI's `--plugin ./drtp.ts`: both call `register`.
+ *
+ * @module
+ */
+import { DecouplingBase, type Registries, requireLabels, SpecError, tf } from "../../mod.ts";
 import type { InterfaceConfig, InterfaceContext, StepContext } from "../../mod.ts";
 
 /**
