@@ -40,6 +40,7 @@
  * @module
  */
 import type { Batch } from "../datasets/dataset.ts";
+import { hasDiagnostics } from "../interfaces/interface.ts";
 import type { Network } from "../network/network.ts";
 import type { NonFinitePolicy } from "../network/non_finite_guard.ts";
 
@@ -131,8 +132,7 @@ export interface Strategy {
  * ```
  */
 export function interfaceNumbers(interfaces: readonly object[], from = 0): InterfaceNumbers[] {
-  return interfaces.flatMap((iface, k) => {
-    const d = iface as { diagnostics?: () => Record<string, number> };
-    return typeof d.diagnostics === "function" ? [{ layer: from + k, values: d.diagnostics() }] : [];
-  });
+  return interfaces.flatMap((iface, k) =>
+    hasDiagnostics(iface) ? [{ layer: from + k, values: iface.diagnostics() }] : []
+  );
 }
