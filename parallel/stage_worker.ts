@@ -77,10 +77,7 @@ try {
         }
       });
     } finally {
-      for (let i = s.lo; i < s.hi; i++) {
-        const iface = s.net.interfaces[i]!;
-        if (iface.decouples) iface.release(m.step);
-      }
+      s.net.release(m.step, s.lo, s.hi - 1); // the boundary's (hi) is released when its message has come
       tf.dispose([x, labels]);
     }
     if (s.lo === 0) post({ kind: "consumed", step: m.step, outstanding });
@@ -104,7 +101,6 @@ try {
     const k = kept.get(m.step);
     if (k === undefined) throw new Error(`message for step ${m.step} that this stage has not sent`);
     kept.delete(m.step);
-    const iface = s.net.interfaces[s.hi]!;
     try {
       if (m.gradient) {
         tf.tidy(() => {
@@ -122,7 +118,7 @@ try {
         });
       }
     } finally {
-      if (iface.decouples) iface.release(m.step);
+      s.net.release(m.step, s.hi, s.hi);
       tf.dispose([k.trigger, k.labels]);
       outstanding--;
     }
