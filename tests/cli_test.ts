@@ -237,3 +237,39 @@ Deno.test("cli evaluate rejects bad flags (status 2) and bad checkpoints (status
   assert.equal(await Deno.readTextFile(`${root}/precious.txt`), "keep");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("cli --plugin loads a plugin module for train (also on Workers), evaluate and compare", async () => {
+  const root = await Deno.makeTempDir();
+  const spec = new URL("../examples/plugins/fcn3_drtp.json", import.meta.url).pathname;
+  const plugin = new URL("../examples/plugins/drtp.ts", import.meta.url).pathname;
+  const common = ["--test-count", "100"];
+  // Without the plugin the spec names an unknown interface; with it, it trains, in a pipeline of Workers too.
+  const without = await run(trainArgs(spec, 1, 256, ...common));
+  assert.equal(without.code, 1);
+  assert.match(without.err, /^error: Invalid spec: layers\[0\]\.interface is not a known interface .*got "drtp"\n$/);
+  const piped = await run(trainArgs(spec, 1, 256, ...common, "--plugin", plugin, "--workers", "2", "--json"));
+  assert.equal(piped.code, 0, piped.err);
+  assert.equal(lastJson(piped.out).epochs[0].stages.length, 2, "cut at the plugin's interfaces");
+  const trained = await run(trainArgs(spec, 1, 256, ...common, "--plugin", plugin, "--save", `${root}/ck`, "--json"));
+  assert.equal(trained.code, 0, trained.err);
+  const evaluated = await run(["evaluate", "--load", `${root}/ck`, ...common, "--plugin", plugin, "--json"]);
+  assert.equal(evaluated.code, 0, evaluated.err);
+  assert.equal(lastJson(evaluated.out).testAccuracy, lastJson(trained.out).testAccuracy);
+  const compared = await run([
+    "compare",
+    ...["--plugin", plugin, "--interfaces", "drtp", "--epochs", "1", "--train-count", "256", ...common],
+    ...["--out", `${root}/report`, "--json"],
+  ]);
+  assert.equal(compared.code, 0, compared.err);
+  assert.deepEqual(lastJson(compared.out).results.map((r: { name: string }) => r.name), ["fcn3-drtp-mnist"]);
+  // A module that cannot be loaded: one error line, status 1, for every command.
+  for (const args of [trainArgs(spec, 1, 256), ["evaluate", "--load", `${root}/ck`], ["compare"]]) {
+    const r = await run([...args, "--plugin", `${root}/no_such_plugin.ts`]);
+    assert.equal(r.code, 1, args.join(" "));
+    assert.match(r.err, /^error: Cannot load plugin ".*no_such_plugin\.ts": importing file:\/\/.* failed: .*\n$/);
+  }
+  const unknown = await run(["compare", "--interfaces", "drtp"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err, /--interfaces: "drtp" is not one of backprop, sg, csg, tfjs-layers/);
+  await Deno.remove(root, { recursive: true });
+});
