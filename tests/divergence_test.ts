@@ -18,17 +18,31 @@ import {
 
 const data = syntheticDataset({ features: 8, classes: 3, trainCount: 96, testCount: 32, seed: 4 });
 
-// An interface that answers in send() with a gradient that is NaN on the steps in `bad` (zero otherwise), or,
-// with `waits`, answers in receive() with the message times Infinity on those steps.
+// A decoupling interface that answers in send() with a gradient that is NaN on the steps in `bad` (zero otherwise),
+// or, with `waits`, a coupled one whose backward() gives the message times Infinity on those steps.
 function poisoned(bad: (step: number) => boolean, waits = false): NeuralInterface {
+  const base = { variables: [], dispose() {} };
+  if (waits) {
+    return {
+      ...base,
+      type: "poisoned-backprop",
+      decouples: false,
+      backward: (message, _trigger, { step }) => bad(step) ? tf.mul(message, Infinity) : message,
+      getConfig: () => ({ type: "poisoned-backprop" }),
+    };
+  }
+  const synthesize = (trigger: tf.Tensor, { step }: { step: number }) =>
+    bad(step) ? tf.fill(trigger.shape, NaN) : tf.zerosLike(trigger);
   return {
-    type: waits ? "poisoned-backprop" : "poisoned-sg",
-    variables: [],
-    send: (trigger, { step }) => waits ? undefined : bad(step) ? tf.fill(trigger.shape, NaN) : tf.zerosLike(trigger),
-    receive: (message, _trigger, { step }) => waits ? (bad(step) ? tf.mul(message, Infinity) : message) : undefined,
-    getConfig: () => ({ type: waits ? "poisoned-backprop" : "poisoned-sg" }),
-    dispose() {},
-  } as NeuralInterface;
+    ...base,
+    type: "poisoned-sg",
+    decouples: true,
+    send: synthesize,
+    synthesize,
+    receive() {},
+    release() {},
+    getConfig: () => ({ type: "poisoned-sg" }),
+  };
 }
 
 function network(iface: NeuralInterface, optimizer: NetworkSpec["optimizer"] = "sgd"): Network {

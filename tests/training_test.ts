@@ -5,6 +5,7 @@ import {
   createRegistries,
   DivergenceError,
   evaluate,
+  type DecouplingInterface,
   type InterfaceConfig,
   type NetworkSpec,
   type NeuralInterface,
@@ -96,17 +97,21 @@ Deno.test("train() rejects a dataset that does not fit the network, and bad opti
 
 // A minimal interface that answers at once with a zero gradient: the layers below it must not move (SGD), the
 // layers above must, and it must receive the true message of the layer above.
-class ZeroInterface implements NeuralInterface {
+class ZeroInterface implements DecouplingInterface {
   readonly type = "zero";
+  readonly decouples = true;
   readonly variables = [];
   messages = 0;
-  send(trigger: tf.Tensor2D) {
-    return tf.zerosLike(trigger);
+  send(trigger: tf.Tensor) {
+    return this.synthesize(trigger);
   }
-  receive(message: tf.Tensor2D, trigger: tf.Tensor2D) {
+  receive(message: tf.Tensor, trigger: tf.Tensor) {
     assert.deepEqual(message.shape, trigger.shape);
     this.messages++;
-    return undefined;
+  }
+  release() {}
+  synthesize(trigger: tf.Tensor) {
+    return tf.zerosLike(trigger);
   }
   getConfig(): InterfaceConfig {
     return { type: "zero" };
@@ -131,26 +136,28 @@ Deno.test("an interface that answers in send() updates its layer at once and sti
 });
 
 Deno.test("Network.trainStep() names an interface that returns a wrong shape or no gradient", async () => {
+  const wrong = () => tf.zeros([2, 2]);
   for (
     const [name, iface] of [
-      ["wrong", { send: () => tf.zeros([2, 2]) as tf.Tensor2D, receive: () => undefined }],
-      ["silent", { send: () => undefined, receive: () => undefined }],
+      ["wrong", { decouples: true, send: wrong, synthesize: wrong, receive() {}, release() {} }],
+      ["silent", { decouples: false, backward: () => undefined }],
     ] as const
   ) {
     const registries = createRegistries();
-    registries.interfaces.register(name, () => ({
-      type: name,
-      variables: [],
-      getConfig: () => ({ type: name }),
-      dispose() {},
-      ...iface,
-    }));
+    registries.interfaces.register(name, () =>
+      ({
+        type: name,
+        variables: [],
+        getConfig: () => ({ type: name }),
+        dispose() {},
+        ...iface,
+      }) as unknown as NeuralInterface);
     const s = spec();
     s.layers[1]!.interface = name;
     const net = buildNetwork(s, { registries });
     const pattern = name === "wrong"
-      ? /Interface "wrong" of layer 1 returned a gradient of shape \[2,2\] from send\(\), expected \[64,32\]/
-      : /Interface "silent" of layer 1 gave no gradient/;
+      ? /Interface "wrong" of layer 1 returned a gradient of shape \[2, 2\] from send\(\), expected a tensor of shape \[64, 32\]/
+      : /Interface "silent" of layer 1 returned undefined from backward\(\)/;
     await assert.rejects(() => train(net, data, { epochs: 1, batchSize: 64, validate: false }), pattern);
     net.dispose();
   }
