@@ -3,9 +3,9 @@ import { tf } from "../deps.ts";
 import {
   buildNetwork,
   createRegistries,
+  type DecouplingInterface,
   DivergenceError,
   evaluate,
-  type DecouplingInterface,
   type InterfaceConfig,
   type NetworkSpec,
   type NeuralInterface,
