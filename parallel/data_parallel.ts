@@ -23,9 +23,10 @@ export interface DataParallelOptions {
 }
 
 /**
- * Trains a network whose interfaces are all coupled (backprop) with `workers` data-parallel replicas.
+ * Trains a network whose interfaces are all `backprop` with `workers` data-parallel replicas.
  *
- * @throws {RangeError} If `workers` is not an integer >= 1 (at once); at `start`, if an interface decouples.
+ * @throws {RangeError} If `workers` is not an integer >= 1 (at once); at `start`, if an interface decouples or is
+ *   another coupled interface than `backprop`.
  *
  * @example
  * ```ts
@@ -69,6 +70,17 @@ class DataParallel implements Strategy {
       );
     }
     await checkWorkerPlugins(network);
+    // The replicas compute plain backprop gradients (shardGradients): another coupled interface's backward() would
+    // be left out.
+    const other = network.interfaces.findIndex((i) => i.type !== "backprop");
+    if (other >= 0) {
+      throw new RangeError(
+        `Data-parallel training computes plain backprop gradients: the interface "${
+          network.interfaces[other]!.type
+        }" ` +
+          `of layer ${other} is not backprop (its backward() would be left out); train it with oneThread()`,
+      );
+    }
     const spec = network.getSpec();
     const last = network.layers.length - 1;
     const pool = new WorkerPool<ToReplica, FromReplica>(

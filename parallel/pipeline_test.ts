@@ -5,7 +5,7 @@ import { buildNetwork } from "../network/build.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 import { createRegistries } from "../network/registries.ts";
 import { loadPlugin } from "../network/plugins.ts";
-import { Backprop } from "../interfaces/backprop.ts";
+import { CoupledBase } from "../interfaces/base.ts";
 import { oneThread } from "../execution/one_thread.ts";
 import { train } from "../training/train.ts";
 import { createDrtp } from "../examples/plugins/drtp.ts";
@@ -120,6 +120,12 @@ const drtpSpec: NetworkSpec = {
     { type: "dense", units: 4 },
   ],
 };
+// A coupled plugin interface: the message, unchanged.
+class Straight extends CoupledBase {
+  backward(message: tf.Tensor): tf.Tensor {
+    return message.clone();
+  }
+}
 const drtpUrl = new URL("../examples/plugins/drtp.ts", import.meta.url).href;
 
 Deno.test("a network on a plugin interface loaded with loadPlugin() runs in the pipeline exactly like one thread", async () => {
@@ -148,7 +154,7 @@ Deno.test("a network on a plugin interface loaded with loadPlugin() runs in the 
 Deno.test("an interface registered without a plugin module stops a Worker strategy at start, saying how to load it", async () => {
   const registries = createRegistries();
   registries.interfaces.register("drtp", createDrtp);
-  registries.interfaces.register("my-backprop", () => new Backprop());
+  registries.interfaces.register("straight", (config) => new Straight(config));
   const pattern = (name: string, layer: number) =>
     new RegExp(
       `^Error: Cannot run the interface of layer ${layer}, "${name}", in a Worker: no plugin module registers it ` +
@@ -163,9 +169,9 @@ Deno.test("an interface registered without a plugin module stops a Worker strate
   net.dispose();
   const bp = buildNetwork({
     input: [40],
-    layers: [{ type: "dense", units: 8, interface: "my-backprop" }, { type: "dense", units: 4 }],
+    layers: [{ type: "dense", units: 8, interface: "straight" }, { type: "dense", units: 4 }],
   }, { registries });
-  await assert.rejects(() => train(bp, data, { strategy: dataParallel({ workers: 2 }) }), pattern("my-backprop", 0));
+  await assert.rejects(() => train(bp, data, { strategy: dataParallel({ workers: 2 }) }), pattern("straight", 0));
   bp.dispose();
 });
 
