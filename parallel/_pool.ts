@@ -82,9 +82,15 @@ export class WorkerPool<To, From> {
     }, 1000);
   }
 
+  /** Stops the watchdog (while the coordinator works on its own, e.g. evaluates). */
+  unwatch(): void {
+    clearInterval(this.#watchdog);
+    this.#watchdog = undefined;
+  }
+
   /** Stops the watchdog and every Worker. */
   terminate(): void {
-    clearInterval(this.#watchdog);
+    this.unwatch();
     for (const w of this.#threads) w.terminate();
   }
 }

@@ -175,11 +175,13 @@ class Pipeline implements Strategy {
         [down, up].filter((p) => p !== undefined) as never,
       );
     })));
+    pool.unwatch(); // between epochs the coordinator evaluates: no Worker has anything to say
   }
 
   async epoch(batches: Iterable<Batch>, onBatch: (outcome: BatchOutcome) => void): Promise<EpochOutcome> {
     if (this.#running === null) throw new Error(`Strategy "${this.name}" was not started`);
     const { network, stages, pool } = this.#running;
+    pool.watch(this.#stallSeconds);
     const source = batches[Symbol.iterator]();
     let step = network.steps;
     let queued = 0, fed = 0, done = 0, exhausted = false;
@@ -231,6 +233,7 @@ class Pipeline implements Strategy {
         ),
       ),
     );
+    pool.unwatch();
     const diagnostics: InterfaceNumbers[] = [];
     collected.forEach((c, k) => {
       assignStageWeights(network, stages[k]!, c.weights);
