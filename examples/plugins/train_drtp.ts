@@ -13,8 +13,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { buildNetwork, createRegistries, loadDataset, type NetworkSpec, train } from "../../mod.ts";
-import { createDrtp } from "./drtp.ts";
+import { buildNetwork, createRegistries, loadDataset, loadPlugin, type NetworkSpec, train } from "../../mod.ts";
 import spec from "./fcn3_drtp.json" with { type: "json" };
 
 const USAGE = "Usage: train_drtp.ts [--epochs N] [--train N] [--test N] [--compare]";
@@ -50,9 +49,10 @@ for (const [flag, n] of [["--epochs", epochs], ["--train", trainCount], ["--test
   }
 }
 
-// The plugin goes into registries of our own: a spec can name it, the default registries stay untouched.
+// The plugin module goes into registries of our own: a spec can name it, the default registries stay untouched, and
+// Workers (a pipeline strategy) would load the same module.
 const registries = createRegistries();
-registries.interfaces.register("drtp", createDrtp);
+await loadPlugin(new URL("./drtp.ts", import.meta.url).href, registries);
 
 const data = await loadDataset("mnist", { trainCount, testCount });
 const runs: [string, NetworkSpec][] = [["drtp", spec as NetworkSpec]];
