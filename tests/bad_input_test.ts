@@ -669,22 +669,30 @@ const ROWS: Row[] = [
     id: "plugin-gradient",
     check: async () => {
       const registries = createRegistries();
-      const plugin = (type: string, send: NeuralInterface["send"], receive: NeuralInterface["receive"]) =>
+      const plugin = (type: string, members: Record<string, unknown>) =>
         registries.interfaces.register(
           type,
-          () => ({ type, variables: [], getConfig: () => ({ type }), dispose() {}, send, receive }),
+          () =>
+            ({
+              type,
+              variables: [],
+              getConfig: () => ({ type }),
+              dispose() {},
+              ...members,
+            }) as unknown as NeuralInterface,
         );
-      plugin("wrong-shape", (h) => tf.zeros([h.shape[0], 2]) as tf.Tensor2D, () => undefined);
-      plugin("silent", () => undefined, () => undefined);
+      const wrong = (h: tf.Tensor) => tf.zeros([h.shape[0]!, 2]);
+      plugin("wrong-shape", { decouples: true, send: wrong, synthesize: wrong, receive() {}, release() {} });
+      plugin("silent", { decouples: false, backward: () => undefined });
       for (
         const [type, pattern] of [
           [
             "wrong-shape",
-            /^RangeError: Interface "wrong-shape" of layer 0 returned a gradient of shape \[16,2\] from send\(\), expected \[16,8\]$/,
+            /^RangeError: Interface "wrong-shape" of layer 0 returned a gradient of shape \[16, 2\] from send\(\), expected a tensor of shape \[16, 8\]$/,
           ],
           [
             "silent",
-            /^Error: Interface "silent" of layer 0 gave no gradient: it returned nothing from both send\(\) and receive\(\)$/,
+            /^RangeError: Interface "silent" of layer 0 returned undefined from backward\(\), expected a tensor of shape \[16, 8\]$/,
           ],
         ] as const
       ) {
@@ -745,8 +753,8 @@ const ROWS: Row[] = [
         variables: [],
         getConfig: () => ({ type: "inf" }),
         dispose() {},
-        send: () => undefined,
-        receive: (message) => tf.mul(message, Infinity) as tf.Tensor2D,
+        decouples: false,
+        backward: (message) => tf.mul(message, Infinity),
       }));
       const spec = smallSpec();
       spec.layers[0]!.interface = "inf";
