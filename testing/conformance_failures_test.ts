@@ -202,9 +202,8 @@ const CASES: Case[] = [
     },
     problem:
       /^decoupling: decouples is undefined; expected the interface to declare decouples: true \(it answers in send\(\)\) or false \(it waits for the message in backward\(\)\)$/,
-    // Every part that steps it stops there; buildNetwork rejects it with a TypeError, reported, not thrown (and
-    // does not dispose the interface it rejects: its variables are left).
-    leaks: true,
+    // Every part that steps it stops there; buildNetwork rejects it with a TypeError, reported, not thrown, and
+    // disposes the interface it rejects.
     alsoFailing: ["shapes", "disposal", "state", "labels", "evaluation", "training"],
   },
   {
@@ -214,7 +213,6 @@ const CASES: Case[] = [
     factory: decoupling("partial", () => ({ release: undefined, synthesize: undefined })),
     problem:
       /^decoupling: the interface declares decouples: true but lacks release\(\), synthesize\(\); expected send\(\), receive\(\), release\(\), synthesize\(\)/,
-    leaks: true, // buildNetwork does not dispose the interface it rejects
     alsoFailing: ["shapes", "disposal", "state", "labels", "evaluation", "training"],
   },
   {
