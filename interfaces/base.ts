@@ -34,7 +34,11 @@ export abstract class CoupledBase implements CoupledInterface {
   readonly type: string;
   readonly #config: InterfaceConfig;
 
-  /** @param config The validated config, with defaults filled in (what `getConfig` returns). */
+  /**
+   * Keeps a copy of the config.
+   *
+   * @param config The validated config, with defaults filled in (what `getConfig` returns).
+   */
   constructor(config: InterfaceConfig) {
     this.type = config.type;
     this.#config = structuredClone(config);
@@ -85,7 +89,11 @@ export abstract class DecouplingBase implements DecouplingInterface {
   readonly type: string;
   readonly #config: InterfaceConfig;
 
-  /** @param config The validated config, with defaults filled in (what `getConfig` returns). */
+  /**
+   * Keeps a copy of the config.
+   *
+   * @param config The validated config, with defaults filled in (what `getConfig` returns).
+   */
   constructor(config: InterfaceConfig) {
     this.type = config.type;
     this.#config = structuredClone(config);

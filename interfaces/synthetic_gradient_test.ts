@@ -12,6 +12,7 @@ import { Random } from "../random.ts";
 import { assertClose } from "../tests/_helpers.ts";
 import { batchTensors } from "../training/evaluate.ts";
 import { train } from "../training/train.ts";
+import { hasDiagnostics } from "./interface.ts";
 import { type SynthesizerModel, SyntheticGradient } from "./synthetic_gradient.ts";
 
 const data = syntheticDataset({ features: 16, classes: 4, trainCount: 384, testCount: 128, seed: 2 });
@@ -54,59 +55,106 @@ function oracle(getNet: () => Network, layer: number): SynthesizerModel {
   return {
     variables: [],
     dispose() {},
-    forward(input) {
+    forward(trigger, labels) {
       const net = getNet();
-      const units = net.layers[layer]!.units;
-      const [h, labels] = tf.split(input, [units, input.shape[1] - units], 1) as [tf.Tensor2D, tf.Tensor2D];
       const caches: unknown[] = [];
-      let out = h;
+      let out = trigger;
       for (let j = layer + 1; j < net.layers.length; j++) {
         const r = net.layers[j]!.forward(out, "probe");
         caches.push(r.cache);
         out = r.output;
       }
-      let g: tf.Tensor2D | undefined = net.loss.compute(out, labels).gradient;
+      let g: tf.Tensor | undefined = net.loss.compute(out as tf.Tensor2D, labels!).gradient;
       for (let j = net.layers.length - 1; j > layer; j--) {
         g = net.layers[j]!.backward(caches[j - layer - 1], g!, true).inputGradient;
       }
-      return { output: tf.mul(g!, h.shape[0]) as tf.Tensor2D, caches: [] };
+      return { output: tf.mul(g!, trigger.shape[0]!), caches: [] };
     },
     fit: () => tf.scalar(0),
   };
 }
 
+// Registries where "oracle" is a conditioned SG interface with the oracle synthesizer of its layer.
+function oracleRegistries(holder: { net?: Network }) {
+  const registries = createRegistries();
+  registries.interfaces.register("oracle", (_config, context) => {
+    const layer = Number(context.path.match(/layers\[(\d+)\]/)![1]);
+    return new SyntheticGradient(true, oracle(() => holder.net!, layer), { type: "oracle" }, new Random(0));
+  });
+  return registries;
+}
+
+function assertOracleProbes(net: Network, decoupled: number[], features: number): void {
+  const probe = batchTensors(
+    { x: data.train.x.subarray(0, 64 * features), labels: data.train.labels.subarray(0, 64), size: 64 },
+    features,
+    4,
+  );
+  const measured = probeGradients(net, probe.x, probe.labels);
+  assert.deepEqual(measured.map((m) => m.layer), decoupled);
+  for (const m of measured) {
+    for (const value of [m.cosine, m.normRatio, m.weightCosine]) {
+      assert.ok(Math.abs(value - 1) < 1e-4, JSON.stringify(m));
+    }
+  }
+  tf.dispose([probe.x, probe.labels]);
+}
+
 for (const decoupled of [[0], [1], [0, 1, 2]]) {
   Deno.test(`an sg interface whose synthesizer returns the true gradient trains exactly like backprop (layers ${decoupled})`, () => {
     const reference = buildNetwork(spec(["backprop", "backprop", "backprop"]), { seed: 4 });
-    const registries = createRegistries();
     const holder: { net?: Network } = {};
-    registries.interfaces.register("oracle", (_config, context) => {
-      const layer = Number(context.path.match(/layers\[(\d+)\]/)![1]);
-      return new SyntheticGradient(true, oracle(() => holder.net!, layer), { type: "oracle" }, new Random(0));
-    });
     const net = holder.net = buildNetwork(spec([0, 1, 2].map((i) => decoupled.includes(i) ? "oracle" : "backprop")), {
       seed: 4,
-      registries,
+      registries: oracleRegistries(holder),
     });
     steps(reference, 6);
     steps(net, 6);
     const a = weights(reference), b = weights(net);
     a.forEach((w, i) => assertClose(b[i]!, w, { atol: 1e-6, rtol: 1e-5, what: `variable ${i}` }));
     // The diagnostics measure the oracle as perfect.
-    const probe = batchTensors(
-      { x: data.train.x.subarray(0, 64 * 16), labels: data.train.labels.subarray(0, 64), size: 64 },
-      16,
-      4,
-    );
-    const measured = probeGradients(net, probe.x, probe.labels);
-    assert.deepEqual(measured.map((m) => m.layer), decoupled);
-    for (const m of measured) {
-      for (const value of [m.cosine, m.normRatio, m.weightCosine]) {
-        assert.ok(Math.abs(value - 1) < 1e-4, JSON.stringify(m));
-      }
-    }
-    tf.dispose([probe.x, probe.labels]);
+    assertOracleProbes(net, decoupled, 16);
     assert.notDeepEqual(a[0], weights(buildNetwork(spec(["backprop", "backprop", "backprop"]), { seed: 4 }))[0]);
+    reference.dispose();
+    net.dispose();
+  });
+}
+
+// A small CNN on the 16 features as a 4 x 4 x 1 image: conv (BN) -> pool -> conv -> flatten -> dense.
+function cnnSpec(first: string, second: string): NetworkSpec {
+  return {
+    input: [4, 4, 1],
+    layers: [
+      {
+        type: "conv2d",
+        filters: 3,
+        kernelSize: 3,
+        padding: "same",
+        activation: "relu",
+        batchNorm: true,
+        interface: first,
+      },
+      { type: "maxPool2d", poolSize: 2 },
+      { type: "conv2d", filters: 4, kernelSize: 2, padding: "same", activation: "tanh", interface: second },
+      { type: "flatten" },
+      { type: "dense", units: 4 },
+    ],
+    loss: "softmax-cross-entropy",
+    optimizer: "adam",
+  };
+}
+
+for (const decoupled of [[0], [2], [0, 2]]) {
+  Deno.test(`on conv layers too, an oracle synthesizer trains exactly like backprop (layers ${decoupled})`, () => {
+    const reference = buildNetwork(cnnSpec("backprop", "backprop"), { seed: 5 });
+    const holder: { net?: Network } = {};
+    const pick = (i: number) => decoupled.includes(i) ? "oracle" : "backprop";
+    const net = holder.net = buildNetwork(cnnSpec(pick(0), pick(2)), { seed: 5, registries: oracleRegistries(holder) });
+    steps(reference, 6);
+    steps(net, 6);
+    const a = weights(reference), b = weights(net);
+    a.forEach((w, i) => assertClose(b[i]!, w, { atol: 1e-5, rtol: 1e-4, what: `variable ${i}` }));
+    assertOracleProbes(net, decoupled, 16);
     reference.dispose();
     net.dispose();
   });
@@ -161,10 +209,10 @@ Deno.test("sg and csg leak no tensors across steps, synthesizers and their optim
   for (const iface of ["sg", "csg", { type: "sg", hidden: [16, 8], batchNorm: true, optimizer: "rmsprop" }]) {
     const net = buildNetwork(spec([iface, iface, "backprop"]));
     steps(net, 1);
-    net.interfaces.forEach((i) => i.diagnostics?.());
+    net.interfaces.forEach((i) => hasDiagnostics(i) && i.diagnostics());
     const start = tf.memory().numTensors;
     steps(net, 10);
-    net.interfaces.forEach((i) => i.diagnostics?.());
+    net.interfaces.forEach((i) => hasDiagnostics(i) && i.diagnostics());
     assert.equal(tf.memory().numTensors, start, JSON.stringify(iface));
     net.dispose();
   }

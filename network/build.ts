@@ -135,8 +135,8 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
         optimizers: registries.optimizers,
       });
       checkPlugin("interface", config.type, path, iface, INTERFACE_MEMBERS);
+      built.interfaces.push(iface); // disposed if its declaration is wrong
       checkDecoupling(config.type, path, iface);
-      built.interfaces.push(iface);
     });
     return new Network({
       spec: {

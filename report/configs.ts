@@ -82,3 +82,45 @@ export function compareConfigs(
     )
   );
 }
+
+/**
+ * Configurations from spec files' contents, e.g. the CNN of `examples/cnn_*.json`: one row each, named after the
+ * file (`cnn_csg`), compared with the one-thread row whose interfaces are all `backprop` and whose layers are
+ * otherwise the same. `interface` is the interfaces the spec names on its layers (`backprop` when none), `depth`
+ * the number of hidden layers.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fcnSpec, specConfigs } from "./configs.ts";
+ *
+ * const [row] = specConfigs([{ name: "fcn2_sg", spec: fcnSpec(2, "sg") }], ["mnist"]);
+ * assert.equal(row!.interface, "sg");
+ * assert.equal(row!.depth, 2);
+ * assert.equal(row!.name, "fcn2_sg-mnist");
+ * ```
+ */
+export function specConfigs(
+  specs: { name: string; spec: NetworkSpec }[],
+  datasets: string[],
+  workers: number[] = [1],
+): CompareConfig[] {
+  return datasets.flatMap((dataset) =>
+    workers.flatMap((w) =>
+      specs.map(({ name, spec }) => {
+        const named = spec.layers.flatMap((l) =>
+          l.interface === undefined ? [] : [typeof l.interface === "string" ? l.interface : l.interface.type]
+        );
+        const kinds = [...new Set(named.filter((t) => t !== "backprop"))];
+        return {
+          name: `${name}-${dataset}${w > 1 ? `-w${w}` : ""}`,
+          interface: kinds.length === 0 ? "backprop" : kinds.join("+"),
+          depth: spec.layers.length - 1,
+          dataset,
+          workers: w,
+          spec,
+        };
+      })
+    )
+  );
+}

@@ -17,6 +17,7 @@ import {
   tinyDataset,
   Violation,
 } from "./_fixture.ts";
+import { hasDiagnostics } from "../interfaces/interface.ts";
 import { runStep } from "./_step.ts";
 
 const count = () => tf.memory().numTensors;
@@ -41,21 +42,25 @@ function checkAlone(f: Fixture, t: ReturnType<typeof batch>): void {
     if (!Array.isArray(variables) || !variables.every((v) => v instanceof tf.Variable)) {
       throw new Violation(`variables is ${describe(variables)}; expected an array of tf.Variable (empty if none)`);
     }
-    let afterTwo = 0;
+    let afterTwo = 0, method = "";
     for (let step = 0; step < 8; step++) {
-      runStep(iface, t, step, step % 2 === 0);
+      method = runStep(iface, t, step, step % 2 === 0).call;
       if (step === 1) afterTwo = count();
     }
     const grown = count() - afterTwo;
     if (grown !== 0) {
       throw new Violation(
-        `${grown} more tensors after 8 steps than after 2 (send, receive on every other step, release(step) after ` +
-          `each); expected the count to stay flat: free what a step keeps in receive() or release(step)`,
+        `${grown} more tensors after 8 steps than after 2 (${
+          method === "send()"
+            ? "send(), receive() on every other step, release(step) after each); expected the count to stay flat: " +
+              "free what a step keeps in receive() or release(step)"
+            : "backward() on every other step); expected the count to stay flat: keep nothing from a step"
+        }`,
       );
     }
-    if (iface.diagnostics) {
+    if (hasDiagnostics(iface)) {
       const start = count();
-      const d: unknown = call("diagnostics()", () => iface.diagnostics!());
+      const d: unknown = call("diagnostics()", () => iface.diagnostics());
       const bad = d !== null && typeof d === "object" && !Array.isArray(d)
         ? Object.entries(d).find(([, v]) => typeof v !== "number")
         : ["(itself)", d];

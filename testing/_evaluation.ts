@@ -2,7 +2,7 @@
 // variables and its later training as they were, and so do predict, evaluate and probeGradients on a network.
 import { tf } from "../deps.ts";
 import { batches } from "../datasets/dataset.ts";
-import type { NeuralInterface } from "../interfaces/interface.ts";
+import { hasTrainingState } from "../interfaces/interface.ts";
 import { buildNetwork } from "../network/build.ts";
 import type { Network } from "../network/network.ts";
 import { probeGradients } from "../network/probe.ts";
@@ -20,7 +20,8 @@ import {
   tinyDataset,
   Violation,
 } from "./_fixture.ts";
-import { runStep, runSynthesize, type StepOutcome } from "./_step.ts";
+import { declared, runStep, runSynthesize, sameAnswer, type StepOutcome, unlessIrreproducible } from "./_step.ts";
+import { stateDifference } from "./_state.ts";
 
 /** @throws {Violation} If probing or evaluating changed a variable or the training that follows. */
 export function checkEvaluation(f: Fixture): void {
@@ -35,7 +36,7 @@ function checkSynthesize(f: Fixture): void {
   const all = [0, 1, 2, 3].map((s) => batch(f, 5, 40 + s));
   const probe = batch(f, 6, 50);
   try {
-    if (!probed.synthesize) return;
+    if (!declared(probed).decouples) return; // a coupled interface has no synthesize()
     for (let step = 0; step < all.length; step++) {
       const before = snapshot(probed.variables);
       const start = tf.memory().numTensors;
@@ -57,8 +58,9 @@ function checkSynthesize(f: Fixture): void {
       if (!sameOutcome(a, b)) {
         unlessIrreproducible(f);
         throw new Violation(
-          `after synthesize() calls, step ${step} gave send() ${a.send.text}, receive() ${a.receive!.text}, unlike ` +
-            `an interface without those calls; expected synthesize() to change nothing (no random draws either)`,
+          `after synthesize() calls, step ${step} gave send() ${a.gradient!.text}, unlike an interface without ` +
+            `those calls (${b.gradient!.text}${a.gradient!.text === b.gradient!.text ? ", other values" : ""}); ` +
+            `expected synthesize() to change nothing (no random draws either)`,
         );
       }
     }
@@ -69,6 +71,19 @@ function checkSynthesize(f: Fixture): void {
         `after 4 steps with synthesize() calls, variable ${changed.index} differs by up to ${changed.difference} ` +
           `from an interface trained without them; expected the same`,
       );
+    }
+    if (hasTrainingState(probed) && hasTrainingState(twin)) {
+      const difference = stateDifference(
+        call("getTrainingState()", () => twin.getTrainingState()),
+        call("getTrainingState()", () => probed.getTrainingState()),
+      );
+      if (difference) {
+        unlessIrreproducible(f);
+        throw new Violation(
+          `after 4 steps with synthesize() calls, the training state differs from that of an interface trained ` +
+            `without them (${difference}); expected the same: synthesize() draws no random numbers, counts nothing`,
+        );
+      }
     }
   } finally {
     quietDispose(probed);
@@ -122,26 +137,5 @@ function checkNetwork(f: Fixture): void {
 }
 
 function sameOutcome(a: StepOutcome, b: StepOutcome): boolean {
-  const same = (x: StepOutcome["send"], y: StepOutcome["send"]) =>
-    x.text === y.text && (x.values === undefined || firstDifference([x.values], [y.values!]) === undefined);
-  return same(a.send, b.send) && same(a.receive!, b.receive!);
-}
-
-// Before blaming evaluation for a difference, checks that two twins trained alike give the same results at all.
-function unlessIrreproducible(f: Fixture): void {
-  const twins: NeuralInterface[] = [build(f), build(f)];
-  const all = [0, 1, 2, 3].map((s) => batch(f, 5, 40 + s));
-  try {
-    all.forEach((t, step) => {
-      if (!sameOutcome(runStep(twins[0]!, t, step), runStep(twins[1]!, t, step))) {
-        throw new Violation(
-          `two interfaces built from the same config and seed differ at step ${step}, so evaluation mode cannot be ` +
-            `checked; expected them to be the same (draw random numbers from the factory's context.random)`,
-        );
-      }
-    });
-  } finally {
-    twins.forEach(quietDispose);
-    for (const t of all) tf.dispose([t.trigger, t.message, t.labels]);
-  }
+  return sameAnswer(a.gradient, b.gradient);
 }

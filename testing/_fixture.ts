@@ -5,6 +5,7 @@ import { tf } from "../deps.ts";
 import { syntheticDataset } from "../datasets/synthetic.ts";
 import type { Dataset } from "../datasets/dataset.ts";
 import type { InterfaceConfig, InterfaceContext, InterfaceFactory, NeuralInterface } from "../interfaces/interface.ts";
+import type { Shape } from "../layers/layer.ts";
 import type { Registries } from "../network/registries.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 import { Random } from "../random.ts";
@@ -20,7 +21,9 @@ export interface Fixture {
   /** Registries for everything but interfaces (optimizers for an interface's own optimizer). */
   registries: Registries;
   seed: number;
-  /** Width of the trigger. */
+  /** Shape of the trigger, one example (`[units]`). */
+  shape: Shape;
+  /** Values per example of the trigger. */
   units: number;
   /** Number of classes (width of the labels). */
   classes: number;
@@ -35,6 +38,7 @@ export class Violation extends Error {
 export function factoryContext(f: Fixture, seed = f.seed): InterfaceContext {
   const optimizer = f.registries.optimizers.get("adam").validate({ type: "adam", learningRate: 0.01 }, "optimizer");
   return {
+    shape: [...f.shape],
     units: f.units,
     contextUnits: f.classes,
     path: "layers[0].interface",
@@ -49,15 +53,15 @@ export function build(f: Fixture, config: InterfaceConfig = f.config): NeuralInt
   return call("the factory", () => f.factory(structuredClone(config), factoryContext(f)));
 }
 
-/** A seeded batch: trigger and message [rows, units], one-hot labels [rows, classes]. Caller disposes. */
+/** A seeded batch: trigger and message [rows, ...shape], one-hot labels [rows, classes]. Caller disposes. */
 export function batch(
   f: Fixture,
   rows: number,
   seed: number,
-): { trigger: tf.Tensor2D; message: tf.Tensor2D; labels: tf.Tensor2D } {
+): { trigger: tf.Tensor; message: tf.Tensor; labels: tf.Tensor2D } {
   return tf.tidy(() => ({
-    trigger: tf.randomNormal([rows, f.units], 0, 1, "float32", seed) as tf.Tensor2D,
-    message: tf.mul(tf.randomNormal([rows, f.units], 0, 1, "float32", seed + 1), 1 / rows) as tf.Tensor2D,
+    trigger: tf.randomNormal([rows, ...f.shape], 0, 1, "float32", seed),
+    message: tf.mul(tf.randomNormal([rows, ...f.shape], 0, 1, "float32", seed + 1), 1 / rows),
     labels: tf.oneHot(tf.tensor1d(Array.from({ length: rows }, (_, i) => (i + seed) % f.classes), "int32"), f.classes)
       .toFloat() as tf.Tensor2D,
   }));
@@ -109,12 +113,6 @@ export function describe(value: unknown): string {
   if (value === undefined || value === null) return String(value);
   if (typeof value === "object") return Array.isArray(value) ? `an array of ${value.length}` : "an object";
   return `a ${typeof value} (${String(value)})`;
-}
-
-/** Whether `value` is a float32 tensor of shape [rows, units]. */
-export function isGradient(value: unknown, rows: number, units: number): value is tf.Tensor2D {
-  return value instanceof tf.Tensor && value.dtype === "float32" && value.rank === 2 && value.shape[0] === rows &&
-    value.shape[1] === units;
 }
 
 /** Copies of the values of `variables`, to compare before and after. */

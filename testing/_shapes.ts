@@ -1,38 +1,35 @@
-// Private: the "shapes" part. send, receive and synthesize answer with a float32 gradient [B, units] where they
-// answer with one, at several batch sizes; receive gives the layer's gradient exactly when send did not answer.
+// Private: the "shapes" part. A decoupling interface's send() answers with a float32 gradient of the trigger's
+// shape or null, and its synthesize() with such a gradient; a coupled interface's backward() answers with one; at
+// several batch sizes.
 import { tf } from "../deps.ts";
 import { batch, build, type Fixture, quietDispose, Violation } from "./_fixture.ts";
-import { isGradientAnswer, runStep, runSynthesize, type StepTensors } from "./_step.ts";
+import { declared, isGradientAnswer, runStep, runSynthesize, type StepTensors } from "./_step.ts";
 
 /** @throws {Violation} At the first answer of the wrong kind or shape. */
 export function checkShapes(f: Fixture): void {
   const iface = build(f);
   const all: StepTensors[] = [];
   try {
+    const { decouples } = declared(iface);
     [5, 3, 7].forEach((rows, step) => {
       const t = batch(f, rows, 10 + step);
       all.push(t);
-      const { send, receive } = runStep(iface, t, step);
-      const expected = `a float32 tensor of shape [${rows},${f.units}] (B x units)`;
+      const shape = [rows, ...f.shape];
+      const expected = `a float32 tensor of shape [${shape}] (the trigger's)`;
       const at = `at step ${step} (batch of ${rows})`;
-      if (send.kind === "other" || (send.kind === "tensor" && !isGradientAnswer(send, rows, f.units))) {
-        throw new Violation(`send() returned ${send.text} ${at}; expected ${expected}, null or undefined`);
-      }
-      if (send.kind === "undefined" && !isGradientAnswer(receive, rows, f.units)) {
+      const { gradient } = runStep(iface, t, step);
+      if (decouples) {
+        if (gradient!.kind !== "null" && !isGradientAnswer(gradient, shape)) {
+          throw new Violation(`send() returned ${gradient!.text} ${at}; expected ${expected} or null`);
+        }
+        const synthetic = runSynthesize(iface, t, step);
+        if (!isGradientAnswer(synthetic, shape)) {
+          throw new Violation(`synthesize() returned ${synthetic!.text} ${at}; expected ${expected}`);
+        }
+      } else if (!isGradientAnswer(gradient, shape)) {
         throw new Violation(
-          `receive() returned ${receive!.text} ${at}, after send() returned undefined; expected the layer's ` +
-            `gradient, ${expected}`,
+          `backward() returned ${gradient!.text} ${at}; expected ${expected}: the gradient its layer gets`,
         );
-      }
-      if (send.kind !== "undefined" && receive!.kind !== "undefined") {
-        throw new Violation(
-          `receive() returned ${receive!.text} ${at}, after send() answered with ${send.text}; expected undefined ` +
-            `(the layer already has its gradient; the network ignores what receive() returns then)`,
-        );
-      }
-      const synthetic = runSynthesize(iface, t, step);
-      if (synthetic && !isGradientAnswer(synthetic, rows, f.units)) {
-        throw new Violation(`synthesize() returned ${synthetic.text} ${at}; expected ${expected}`);
       }
     });
   } finally {

@@ -1,8 +1,9 @@
-// Private: one training step of a lone interface, called the way `Network.trainStep` calls it: `send` then (unless
-// the message does not come) `receive`, inside `tf.tidy`, then `release(step)` outside it.
+// Private: one training step of a lone interface, called the way `Network.trainStep` calls it. A decoupling
+// interface: `send`, then (unless the message does not come) `receive`, inside `tf.tidy`, then `release(step)`
+// outside it. A coupled one: `backward` with the message, inside `tf.tidy` (no call when the message does not come).
 import { tf } from "../deps.ts";
-import type { NeuralInterface, StepContext } from "../interfaces/interface.ts";
-import { call, describe } from "./_fixture.ts";
+import type { CoupledInterface, DecouplingInterface, NeuralInterface, StepContext } from "../interfaces/interface.ts";
+import { batch, build, call, describe, type Fixture, quietDispose, Violation } from "./_fixture.ts";
 
 /** What one call gave back, read out of the tidy scope. */
 export interface Answer {
@@ -17,53 +18,120 @@ export interface Answer {
 
 /** What a step gave back. */
 export interface StepOutcome {
-  send: Answer;
-  /** Undefined when the message was not delivered. */
-  receive?: Answer;
+  /** `"send()"` for a decoupling interface, `"backward()"` for a coupled one. */
+  call: "send()" | "backward()";
+  /** The gradient the layer gets: what `send` or `backward` answered; undefined when `backward` was not called. */
+  gradient?: Answer;
 }
 
 /** The tensors of one step; `labels` undefined means a context without labels. */
 export interface StepTensors {
-  trigger: tf.Tensor2D;
-  message: tf.Tensor2D;
+  trigger: tf.Tensor;
+  message: tf.Tensor;
   labels?: tf.Tensor2D;
 }
 
-/** Whether an answer is a float32 gradient of shape [rows, units]. */
-export function isGradientAnswer(a: Answer | undefined, rows: number, units: number): boolean {
-  return a?.kind === "tensor" && a.dtype === "float32" && a.shape!.length === 2 && a.shape![0] === rows &&
-    a.shape![1] === units;
+/** The methods each declared kind must have. */
+export const METHODS = {
+  decoupling: ["send", "receive", "release", "synthesize"],
+  coupled: ["backward"],
+} as const;
+
+/**
+ * The interface as the kind it declares, with the methods of that kind.
+ *
+ * @throws {Violation} If `decouples` is not a boolean, or a method of the declared kind is missing.
+ */
+export function declared(
+  iface: NeuralInterface,
+): { decouples: true; iface: DecouplingInterface } | { decouples: false; iface: CoupledInterface } {
+  const record = iface as unknown as Record<string, unknown>;
+  const decouples: unknown = record.decouples;
+  if (typeof decouples !== "boolean") {
+    throw new Violation(
+      `decouples is ${describe(decouples)}; expected the interface to declare decouples: true (it answers in ` +
+        `send()) or false (it waits for the message in backward())`,
+    );
+  }
+  const methods = decouples ? METHODS.decoupling : METHODS.coupled;
+  const missing = methods.filter((m) => typeof record[m] !== "function");
+  if (missing.length > 0) {
+    throw new Violation(
+      `the interface declares decouples: ${decouples} but lacks ${missing.map((m) => `${m}()`).join(", ")}; ` +
+        `expected ${methods.map((m) => `${m}()`).join(", ")} (${
+          decouples
+            ? "an interface that answers in the forward pass"
+            : "an interface that waits for the message: backward() gives its layer's gradient"
+        })`,
+    );
+  }
+  return decouples
+    ? { decouples, iface: iface as DecouplingInterface }
+    : { decouples, iface: iface as CoupledInterface };
+}
+
+/** The step's context: with the labels, or without when `t.labels` is undefined. */
+export function contextOf(t: StepTensors, step: number): StepContext {
+  return t.labels ? { labels: t.labels, step } : { step };
+}
+
+/** Whether an answer is a float32 gradient of shape `shape` (the trigger's). */
+export function isGradientAnswer(a: Answer | undefined, shape: readonly number[]): boolean {
+  return a?.kind === "tensor" && a.dtype === "float32" && a.shape!.length === shape.length &&
+    a.shape!.every((d, i) => d === shape[i]);
 }
 
 /**
- * Runs step `step`: `send`, then `receive` when `deliver`, inside `tf.tidy`; then `release(step)`.
+ * Runs step `step`. Decoupling: `send`, then `receive` when `deliver`, inside `tf.tidy`; then `release(step)`.
+ * Coupled: `backward` when `deliver`, inside `tf.tidy`.
  *
- * @throws {Violation} Naming the call that threw.
+ * @throws {Violation} Naming the call that threw, or the declaration that is broken.
  */
 export function runStep(iface: NeuralInterface, t: StepTensors, step: number, deliver = true): StepOutcome {
-  const context = (t.labels ? { labels: t.labels, step } : { step }) as StepContext;
-  let outcome: StepOutcome | undefined;
+  const kind = declared(iface);
+  const context = contextOf(t, step);
+  if (!kind.decouples) {
+    const coupled = kind.iface;
+    const outcome: StepOutcome = { call: "backward()" };
+    if (deliver) {
+      tf.tidy(() => {
+        outcome.gradient = answer(call("backward()", () => coupled.backward(t.message, t.trigger, context)));
+      });
+    }
+    return outcome;
+  }
+  const decoupling = kind.iface;
+  const outcome: StepOutcome = { call: "send()" };
   try {
     tf.tidy(() => {
-      const send = answer(call("send()", () => iface.send(t.trigger, context)));
-      outcome = { send };
-      if (deliver) outcome.receive = answer(call("receive()", () => iface.receive(t.message, t.trigger, context)));
+      outcome.gradient = answer(call("send()", () => decoupling.send(t.trigger, context)));
+      if (deliver) call("receive()", () => decoupling.receive(t.message, t.trigger, context));
     });
   } finally {
-    call(`release(${step})`, () => iface.release?.(step));
+    call(`release(${step})`, () => decoupling.release(step));
   }
-  return outcome!;
+  return outcome;
 }
 
-/** Calls `synthesize` (when there is one) inside `tf.tidy` and reads its answer. */
+/** Calls `synthesize` of a decoupling interface inside `tf.tidy` and reads its answer; undefined for a coupled one. */
 export function runSynthesize(iface: NeuralInterface, t: StepTensors, step: number): Answer | undefined {
-  if (!iface.synthesize) return undefined;
-  const context = (t.labels ? { labels: t.labels, step } : { step }) as StepContext;
+  const kind = declared(iface);
+  if (!kind.decouples) return undefined;
+  const decoupling = kind.iface;
   let result: Answer | undefined;
   tf.tidy(() => {
-    result = answer(call("synthesize()", () => iface.synthesize!(t.trigger, context)));
+    result = answer(call("synthesize()", () => decoupling.synthesize(t.trigger, contextOf(t, step))));
   });
   return result;
+}
+
+/** Whether two answers are the same: same kind, dtype, shape and values. */
+export function sameAnswer(a: Answer | undefined, b: Answer | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.text !== b.text) return false;
+  if (a.values === undefined || b.values === undefined) return a.values === b.values;
+  if (a.values.length !== b.values.length) return false;
+  return a.values.every((x, i) => Object.is(x, b.values![i]));
 }
 
 function answer(value: unknown): Answer {
@@ -78,4 +146,27 @@ function answer(value: unknown): Answer {
     };
   }
   return { text, kind: value === null ? "null" : value === undefined ? "undefined" : "other" };
+}
+
+/**
+ * Before blaming a part for a difference between twins: checks that two twins trained alike give the same results at all.
+ *
+ * @throws {Violation} If they do not.
+ */
+export function unlessIrreproducible(f: Fixture): void {
+  const twins: NeuralInterface[] = [build(f), build(f)];
+  const all = [0, 1, 2, 3].map((s) => batch(f, 5, 40 + s));
+  try {
+    all.forEach((t, step) => {
+      if (!sameAnswer(runStep(twins[0]!, t, step).gradient, runStep(twins[1]!, t, step).gradient)) {
+        throw new Violation(
+          `two interfaces built from the same config and seed differ at step ${step}, so the part cannot be ` +
+            `checked; expected them to be the same (draw random numbers from the factory's context.random)`,
+        );
+      }
+    });
+  } finally {
+    twins.forEach(quietDispose);
+    for (const t of all) tf.dispose([t.trigger, t.message, t.labels]);
+  }
 }

@@ -4,22 +4,26 @@
  *
  * | part         | what it checks                                                                                      |
  * | ------------ | --------------------------------------------------------------------------------------------------- |
- * | `shapes`     | `send` answers with a float32 gradient [B, units], `null` or `undefined`; `receive` gives one exactly when `send` did not; `synthesize` gives one; at batch sizes 5, 3 and 7 |
+ * | `shapes`     | a decoupling interface's `send` answers with a float32 gradient of the trigger's shape [B, ...shape] or `null`, and its `synthesize` with such a gradient; a coupled interface's `backward` answers with one; at batch sizes 5, 3 and 7 |
+ * | `decoupling` | `decouples` is declared, `true` or `false`; a decoupling interface has `send`, `receive`, `release` and `synthesize`, and `send` answers a tensor or `null`, never `undefined`; a coupled one has `backward`, which answers its layer's gradient (a tensor); `buildNetwork` accepts it |
  * | `config`     | `getConfig()` is a JSON-able copy whose `type` is the registered name; the factory builds from it an interface with the same config; an unknown option is a `SpecError` |
- * | `disposal`   | `variables` are `tf.Variable`s; the tensor count stays flat over steps (with and without a message, `release(step)` after each); `dispose()` frees everything, alone and in a network |
+ * | `disposal`   | `variables` are `tf.Variable`s; the tensor count stays flat over steps (with and without a message, `release(step)` after each); `diagnostics()` (when `hasDiagnostics`) gives numbers and leaves no tensor; `dispose()` frees everything, alone and in a network |
+ * | `state`      | with `hasTrainingState`: `getTrainingState()` is plain data (named `Float32Array`s with their shapes, integer counters) and leaves no tensor; an interface built alike, given the original's variables and `setTrainingState(state)`, then steps exactly like the original (same answers, variables and training state); without the capability there is nothing to check (the part passes and says so) |
  * | `labels`     | without labels (`context.labels` undefined) the interface behaves as with them, or, if it needs them, throws an error naming itself and the labels and leaks nothing |
- * | `evaluation` | `synthesize()`, and `predict`/`evaluate`/`probeGradients` on a network, change no variable and not the training that follows |
- * | `training`   | a network with the interface on both hidden layers trains with `train()` on a tiny synthetic problem: its training loss ends below that of the same network with its hidden layers frozen |
+ * | `evaluation` | `synthesize()`, and `predict`/`evaluate`/`probeGradients` on a network, change no variable, no training state and not the training that follows |
+ * | `training`   | a network with the interface on both hidden layers, trained with `Network.trainStep` on a tiny synthetic problem (with diagnostics, the gradient probe and an evaluation after each epoch, as `train()` does), ends with a training loss below that of the same network with its hidden layers frozen |
  *
- * Each part builds the interface the way `buildNetwork` does (width 6, 3 classes, a seeded `context.random`, Adam
- * 0.01 as the network's optimizer) and stops at its first problem. The interface must be reproducible from its
- * seed: two built alike must step alike.
+ * Each part builds the interface the way `buildNetwork` does (trigger shape `[6]`, 3 classes, a seeded
+ * `context.random`, Adam 0.01 as the network's optimizer), steps it the way `Network.trainStep` does (a decoupling
+ * interface: `send`, then `receive` when the message comes, then `release(step)`; a coupled one: `backward`), and
+ * stops at its first problem. The interface must be reproducible from its seed: two built alike must step alike.
+ * The suite is synchronous: it trains with `Network.trainStep`, not `train()`.
  *
  * @example Check a plugin and print what it breaks
  * ```ts
  * import { Backprop } from "../mod.ts";
  * import { checkInterface, formatReport } from "./conformance.ts";
- * const report = checkInterface("backprop", () => new Backprop(), { parts: ["shapes", "config"] });
+ * const report = checkInterface("backprop", () => new Backprop(), { parts: ["shapes", "decoupling", "config"] });
  * console.log(formatReport(report)); // config fails: the factory accepts unknown options
  * ```
  *
@@ -41,18 +45,32 @@ import { checkDisposal } from "./_disposal.ts";
 import { checkEvaluation } from "./_evaluation.ts";
 import { checkLabels } from "./_labels.ts";
 import { checkShapes } from "./_shapes.ts";
+import { checkDecoupling } from "./_decoupling.ts";
+import { checkState } from "./_state.ts";
 import { checkTraining } from "./_training.ts";
 
 /** The parts of the contract, in the order they are checked. */
-export const CONFORMANCE_PARTS = ["shapes", "config", "disposal", "labels", "evaluation", "training"] as const;
+export const CONFORMANCE_PARTS = [
+  "shapes",
+  "decoupling",
+  "config",
+  "disposal",
+  "state",
+  "labels",
+  "evaluation",
+  "training",
+] as const;
 
 /** One part of the contract. */
 export type ConformancePart = typeof CONFORMANCE_PARTS[number];
 
-const CHECKS: Record<ConformancePart, (f: Fixture) => void> = {
+// Each check throws a Violation at its first problem; it may return a note (e.g. that there was nothing to check).
+const CHECKS: Record<ConformancePart, (f: Fixture) => string | void> = {
   shapes: checkShapes,
+  decoupling: checkDecoupling,
   config: checkConfig,
   disposal: checkDisposal,
+  state: checkState,
   labels: checkLabels,
   evaluation: checkEvaluation,
   training: checkTraining,
@@ -78,6 +96,8 @@ export interface PartResult {
   ok: boolean;
   /** When not ok: `"<part>: <what came>; expected <what the contract says>"`. */
   problem?: string;
+  /** When ok, what the part has to say, e.g. that it had nothing to check (`state` without training state). */
+  note?: string;
 }
 
 /** The outcome of `checkInterface`. */
@@ -112,7 +132,8 @@ export function checkInterface(
 
 /**
  * Registers one `Deno.test` named after the interface, with one step per part; a failing step's error says what
- * broke. Call it at the top level of a `*_test.ts` file.
+ * broke, and a part with nothing to check says so in its step's name (`state: nothing to check: ...`). Call it at
+ * the top level of a `*_test.ts` file.
  *
  * @param name The name the factory is registered under.
  * @param factory The factory you register.
@@ -123,24 +144,25 @@ export function testInterface(name: string, factory: InterfaceFactory, options: 
   const label = options.config ? `interface "${name}" ${show(options.config)}` : `interface "${name}"`;
   Deno.test(`${label} conforms to the neural-interface contract`, async (t) => {
     for (const part of parts) {
-      await t.step(part, () => {
-        const result = checkPart(fixture, part);
+      // Checked first, so that a part with nothing to check says so in the step's name.
+      const result = checkPart(fixture, part);
+      await t.step(result.note ? `${part}: ${result.note}` : part, () => {
         if (!result.ok) throw new Error(`Interface "${name}" breaks the contract, ${result.problem}`);
       });
     }
   });
 }
 
-/** One line per part: `ok   shapes` or `FAIL labels: ...`. */
+/** One line per part: `ok   shapes`, `ok   state: nothing to check: ...` or `FAIL labels: ...`. */
 export function formatReport(report: ConformanceReport): string {
-  const lines = report.parts.map((r) => r.ok ? `ok   ${r.part}` : `FAIL ${r.problem}`);
+  const lines = report.parts.map((r) => r.ok ? `ok   ${r.part}${r.note ? `: ${r.note}` : ""}` : `FAIL ${r.problem}`);
   return [`interface "${report.name}": ${report.ok ? "conforms" : "breaks the contract"}`, ...lines].join("\n");
 }
 
 function checkPart(fixture: Fixture, part: ConformancePart): PartResult {
   try {
-    CHECKS[part](fixture);
-    return { part, ok: true };
+    const note = CHECKS[part](fixture);
+    return note ? { part, ok: true, note } : { part, ok: true };
   } catch (error) {
     const text = error instanceof Violation ? error.message : `the check threw ${errorText(error)}`;
     return { part, ok: false, problem: `${part}: ${text}` };
@@ -160,6 +182,6 @@ function setUp(name: string, factory: InterfaceFactory, options: ConformanceOpti
       throw new RangeError(`Unknown conformance part "${part}": known parts are ${CONFORMANCE_PARTS.join(", ")}`);
     }
   }
-  const fixture: Fixture = { name, factory, config, registries, seed, units: 6, classes: 3 };
+  const fixture: Fixture = { name, factory, config, registries, seed, shape: [6], units: 6, classes: 3 };
   return { fixture, parts: CONFORMANCE_PARTS.filter((p) => parts.includes(p)) };
 }
