@@ -54,7 +54,7 @@ Deno.bench({
 
 // One dense layer (784 -> 256, ReLU), forward then backward (dW, db, dx), through the Dense class.
 const dense = new Dense({ type: "dense", units: 256, activation: "relu" }, {
-  inputUnits: 784,
+  inputShape: [784],
   path: "bench",
   random: new Random(0),
 });
@@ -107,8 +107,10 @@ Deno.bench({
   fn: () => {
     tf.tidy(() => {
       for (const iface of synthNet.interfaces) {
+        if (!iface.decouples) continue;
         iface.send(h, context);
         iface.receive(message, h, context);
+        iface.release(context.step);
       }
     });
   },

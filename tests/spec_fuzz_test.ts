@@ -30,6 +30,13 @@ const PALETTE: unknown[] = [
   "tanh",
   "dense",
   "conv",
+  "conv2d",
+  "maxPool2d",
+  "flatten",
+  "same",
+  "valid",
+  [28, 28, 1],
+  [3, 3],
   "sg",
   "csg",
   "backprop",
@@ -52,6 +59,8 @@ const PALETTE: unknown[] = [
   { type: "csg", hidden: [], scale: 2 },
   { type: "momentum", momentum: 2 },
   { type: "dense", units: 5 },
+  { type: "conv2d", filters: 2, kernelSize: 3 },
+  { type: "flatten" },
 ];
 const KEYS = [
   "type",
@@ -69,12 +78,22 @@ const KEYS = [
   "loss",
   "seed",
   "momentum",
+  "filters",
+  "kernelSize",
+  "strides",
+  "padding",
+  "poolSize",
   "extra",
 ];
 
 // Values that make sense for a field, so that many mutants are still valid specs and get built and trained.
 const PLAUSIBLE: Record<string, unknown[]> = {
   units: [1, 2, 3, 5, 16],
+  filters: [1, 2, 4],
+  kernelSize: [1, 3, 5, [3, 1]],
+  strides: [1, 2],
+  padding: ["same", "valid"],
+  poolSize: [1, 2, 3],
   activation: ["linear", "relu", "tanh", "sigmoid"],
   batchNorm: [true, false],
   interface: ["backprop", "sg", "csg", { type: "sg", hidden: [4] }, { type: "csg", updateProbability: 0.5 }],
@@ -152,9 +171,15 @@ function plausible(random: Random, root: unknown): boolean {
   const set = (target: Record<string, unknown>, field: string) =>
     target[field] = clone(pick(random, PLAUSIBLE[field]!));
   switch (random.int(5)) {
-    case 0:
-      set(pick(random, layers), pick(random, ["units", "activation", "batchNorm"]));
+    case 0: {
+      const layer = pick(random, layers);
+      const fields: Record<string, string[]> = {
+        conv2d: ["filters", "kernelSize", "strides", "padding", "activation", "batchNorm"],
+        maxPool2d: ["poolSize", "strides", "padding"],
+      };
+      set(layer, pick(random, fields[layer.type as string] ?? ["units", "activation", "batchNorm"]));
       break;
+    }
     case 1:
       set(hiddenLayer, "interface");
       break;
