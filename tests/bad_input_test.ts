@@ -83,8 +83,15 @@ async function cliFails(args: string[], code: 1 | 2, pattern: RegExp): Promise<v
   const error = lines.find((l) => l.startsWith("error: "));
   assert.ok(error, `${args.join(" ")}: no "error:" line in ${JSON.stringify(r.err)}`);
   assert.match(error, pattern);
-  assert.deepEqual(lines.slice(lines.indexOf(error) + 1), code === 2 ? ["(see cli.ts --help)"] : []);
+  assert.deepEqual(lines.slice(lines.indexOf(error) + 1), code === 2 ? [`(see ${helpHint(args[0])})`] : []);
   assert.doesNotMatch(r.err, /^\s+at /m, "no stack trace");
+}
+
+/** The help a usage error points to: the command's own, in the form users type it. */
+function helpHint(command: string | undefined): string {
+  return ["train", "evaluate", "compare", "demo"].includes(command ?? "")
+    ? `deno task ${command} --help`
+    : "deno run -A cli.ts --help";
 }
 
 /** Trains on a few MNIST examples through the CLI. */
@@ -592,10 +599,19 @@ const ROWS: Row[] = [
     exit: 2,
     check: async () => {
       const file = await specFile(valid());
-      await cliFails(["train", "--spec", file, "--learning-rate", "0.1"], 2, /Unknown option '--learning-rate'/);
+      await cliFails(
+        ["train", "--spec", file, "--learning-rate", "0.1"],
+        2,
+        /^error: Unknown option "--learning-rate" for "train"$/,
+      );
       await cliFails(["train", "--spec", file, "extra"], 2, /Unexpected argument "extra"/);
       await cliFails(["fit"], 2, /Unknown command "fit": known commands are train, evaluate, compare, demo/);
-      await cliFails(["demo", "--interfaces", "sg"], 2, /Unknown option '--interfaces'/);
+      await cliFails(["demo", "--interfaces", "sg"], 2, /Unknown option "--interfaces" for "demo"/);
+      await cliFails(
+        ["train", "--spec", file, "--epoch", "3"],
+        2,
+        /Unknown option "--epoch" for "train" \(did you mean --epochs\?\)/,
+      );
     },
   },
   {
