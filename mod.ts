@@ -34,7 +34,7 @@ import { defaultRegistries } from "./network/registries.ts";
 
 export { tf } from "./deps.ts";
 export { backendInfo, type BackendName, BACKENDS, useBackend } from "./backend.ts";
-export { CheckpointError, DatasetError, DivergenceError, SpecError } from "./errors.ts";
+export { CheckpointError, DatasetError, DivergenceError, PluginError, SpecError } from "./errors.ts";
 export { Random } from "./random.ts";
 export { Registry } from "./registry.ts";
 
@@ -46,18 +46,27 @@ export type {
   LayerContext,
   LayerFactory,
   LayerGradients,
+  Shape,
 } from "./layers/layer.ts";
+export { showShape, sizeOf } from "./layers/layer.ts";
 export { Dense, type DenseConfig } from "./layers/dense.ts";
 export { BatchNorm, type BatchNormCache, type BatchNormOptions } from "./layers/batch_norm.ts";
 export { ACTIVATION_NAMES } from "./layers/activation.ts";
 
 export type {
+  CoupledInterface,
+  DecouplingInterface,
+  Diagnosing,
+  InterfaceBase,
   InterfaceConfig,
   InterfaceContext,
   InterfaceFactory,
   NeuralInterface,
   StepContext,
+  TrainingStateful,
 } from "./interfaces/interface.ts";
+export { hasDiagnostics, hasTrainingState } from "./interfaces/interface.ts";
+export { CoupledBase, DecouplingBase } from "./interfaces/base.ts";
 export { Backprop } from "./interfaces/backprop.ts";
 export { requireLabels } from "./interfaces/require_labels.ts";
 
@@ -66,9 +75,11 @@ export type { Loss, LossFactory } from "./losses/loss.ts";
 
 export type { LayerSpec, NetworkSpec } from "./network/spec.ts";
 export { Network, type RangeOptions, type RangeResult, type StepResult } from "./network/network.ts";
+export type { BackwardLowest } from "./network/step_types.ts";
 export { buildNetwork, type BuildOptions } from "./network/build.ts";
 export { type ShardGradients, shardGradients } from "./network/shard_gradients.ts";
 export { createRegistries, defaultRegistries, type Registries } from "./network/registries.ts";
+export { loadPlugin, loadPlugins, type PluginModule, pluginUrl } from "./network/plugins.ts";
 
 export { type Batch, batches, type Dataset, type Split } from "./datasets/dataset.ts";
 export { loadDataset, type LoadOptions } from "./datasets/load.ts";

@@ -8,6 +8,7 @@
 import type { tf } from "../deps.ts";
 import { variableNames } from "../layers/layer.ts";
 import type { Network } from "../network/network.ts";
+import { hasTrainingState } from "../interfaces/interface.ts";
 import { optimizerState, prefixState, setOptimizerState, subState, type TrainingState } from "../optimizers/state.ts";
 
 /** A variable of the network and its name in a checkpoint. */
@@ -72,7 +73,7 @@ export function networkOptimizerState(network: Network): TrainingState {
     )
   );
   network.interfaces.forEach((iface, i) => {
-    if (iface.getTrainingState) parts.push(prefixState(iface.getTrainingState(), `interfaces[${i}].`));
+    if (hasTrainingState(iface)) parts.push(prefixState(iface.getTrainingState(), `interfaces[${i}].`));
   });
   return {
     arrays: parts.flatMap((p) => p.arrays),
@@ -91,5 +92,7 @@ export function setNetworkOptimizerState(network: Network, state: TrainingState)
       state,
     )
   );
-  network.interfaces.forEach((iface, i) => iface.setTrainingState?.(subState(state, `interfaces[${i}].`)));
+  network.interfaces.forEach((iface, i) => {
+    if (hasTrainingState(iface)) iface.setTrainingState(subState(state, `interfaces[${i}].`));
+  });
 }

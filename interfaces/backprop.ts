@@ -6,7 +6,8 @@
  */
 import type { tf } from "../deps.ts";
 import { checkObject } from "../_validate.ts";
-import type { InterfaceConfig, InterfaceContext, NeuralInterface } from "./interface.ts";
+import { CoupledBase } from "./base.ts";
+import type { InterfaceConfig, InterfaceContext } from "./interface.ts";
 
 /**
  * Passes the message through unchanged.
@@ -17,31 +18,23 @@ import type { InterfaceConfig, InterfaceContext, NeuralInterface } from "./inter
  * import { Backprop, type NeuralInterface, tf } from "../mod.ts";
  *
  * const iface: NeuralInterface = new Backprop();
- * const trigger = tf.ones([2, 3]) as tf.Tensor2D;
- * const message = tf.fill([2, 3], 0.5) as tf.Tensor2D;
- * const context = { labels: tf.zeros([2, 10]) as tf.Tensor2D, step: 0 };
- * assert.equal(iface.send(trigger, context), undefined); // no gradient in the forward pass: wait
- * assert.equal(iface.receive(message, trigger, context), message); // the true gradient, unchanged
- * tf.dispose([trigger, message, context.labels]);
+ * assert.equal(iface.decouples, false); // it waits for the message
+ * const trigger = tf.ones([2, 3]);
+ * const message = tf.fill([2, 3], 0.5);
+ * if (!iface.decouples) assert.equal(iface.backward(message, trigger, { step: 0 }), message); // unchanged
+ * tf.dispose([trigger, message]);
  * ```
  */
-export class Backprop implements NeuralInterface {
-  readonly type = "backprop";
-  readonly variables: readonly tf.Variable[] = [];
-
-  send(): undefined {
-    return undefined;
+export class Backprop extends CoupledBase {
+  /** Makes the interface; it takes no options. */
+  constructor() {
+    super({ type: "backprop" });
   }
 
-  receive(message: tf.Tensor2D): tf.Tensor2D {
+  /** The message, unchanged: the true gradient. */
+  backward(message: tf.Tensor): tf.Tensor {
     return message;
   }
-
-  getConfig(): InterfaceConfig {
-    return { type: "backprop" };
-  }
-
-  dispose(): void {}
 }
 
 /** The registry factory for `backprop`; it takes no options. */

@@ -5,12 +5,7 @@
  * @module
  */
 import type { tf } from "../deps.ts";
-import type {
-  CoupledInterface,
-  DecouplingInterface,
-  InterfaceConfig,
-  StepContext,
-} from "./interface.ts";
+import type { CoupledInterface, DecouplingInterface, InterfaceConfig, StepContext } from "./interface.ts";
 
 /**
  * A base for interfaces that wait for the message (`decouples: false`): write `backward`.

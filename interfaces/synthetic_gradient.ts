@@ -9,14 +9,24 @@
 import { tf } from "../deps.ts";
 import { bool, checkObject, isRecord, numberIn, positiveInt, positiveNumber } from "../_validate.ts";
 import { SpecError } from "../errors.ts";
-import type { InterfaceConfig, InterfaceContext, NeuralInterface, StepContext } from "./interface.ts";
+import type {
+  DecouplingInterface,
+  Diagnosing,
+  InterfaceConfig,
+  InterfaceContext,
+  StepContext,
+  TrainingStateful,
+} from "./interface.ts";
 import type { OptimizerConfig } from "../optimizers/optimizer.ts";
 import type { Random } from "../random.ts";
 import { emptyState, prefixState, subState, type TrainingState } from "../optimizers/state.ts";
 import { requireLabels } from "./require_labels.ts";
 import { Synthesizer, type SynthesizerPass } from "./synthesizer.ts";
 
-/** What the interface needs of a synthesizer (a test can pass an oracle instead). */
+/**
+ * What the interface needs of a synthesizer (a test can pass an oracle instead): `forward(trigger, labels, mode)`
+ * predicts the per-example gradient from the trigger (and, conditioned, the labels), `fit` regresses it.
+ */
 export type SynthesizerModel =
   & Pick<Synthesizer, "forward" | "fit" | "variables" | "dispose">
   & Partial<Pick<Synthesizer, "variableNames" | "getTrainingState" | "setTrainingState">>;
@@ -27,6 +37,8 @@ export interface SyntheticGradientOptions {
   hidden?: number[];
   /** Batch normalisation in the synthesizer's hidden layers. @default {false} */
   batchNorm?: boolean;
+  /** For a trigger `[H, W, C]` (a conv layer's): the synthesizer's convolution kernel size. @default {5} */
+  kernelSize?: number;
   /** The synthesizer's optimizer, by name or config. @default {the network's optimizer} */
   optimizer?: string | OptimizerConfig;
   /** Factor on the synthetic gradient before the layer uses it. @default {1} */
@@ -35,11 +47,14 @@ export interface SyntheticGradientOptions {
   updateProbability?: number;
 }
 
-const FIELDS = ["type", "hidden", "batchNorm", "optimizer", "scale", "updateProbability"];
+const FIELDS = ["type", "hidden", "batchNorm", "kernelSize", "optimizer", "scale", "updateProbability"];
 
 /** A synthetic-gradient interface; `conditioned` makes it `csg`. */
-export class SyntheticGradient implements NeuralInterface {
+export class SyntheticGradient implements DecouplingInterface, Diagnosing, TrainingStateful {
+  /** `"sg"` or `"csg"`. */
   readonly type: "sg" | "csg";
+  /** Always `true`: the layer updates with the synthetic gradient in the forward pass. */
+  readonly decouples = true as const;
   readonly #synthesizer: SynthesizerModel;
   readonly #config: InterfaceConfig;
   readonly #scale: number;
@@ -88,21 +103,22 @@ export class SyntheticGradient implements NeuralInterface {
     this.#random.state = random;
   }
 
-  #input(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D {
-    // A tensor of its own (clone shares the data), since send() keeps it until the message arrives.
-    if (this.type === "sg") return tf.clone(trigger);
-    return tf.concat([trigger, requireLabels(context, this.type, trigger.shape[0])], 1);
+  // The labels the synthesizer reads: the step's, checked (csg), or none (sg).
+  #labels(trigger: tf.Tensor, context: StepContext): tf.Tensor2D | undefined {
+    return this.type === "csg" ? requireLabels(context, this.type, trigger.shape[0]!) : undefined;
   }
 
-  send(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D | null {
-    const pass = this.#synthesizer.forward(this.#input(trigger, context), "train");
+  /** The synthetic gradient for the bound layer now (or null: a stochastic update skipped); keeps the pass. */
+  send(trigger: tf.Tensor, context: StepContext): tf.Tensor | null {
+    const pass = this.#synthesizer.forward(trigger, this.#labels(trigger, context), "train");
     this.release(context.step);
     this.#pending.set(context.step, keepPass(pass));
     if (this.#updateProbability < 1 && this.#random.next() >= this.#updateProbability) return null;
-    return tf.mul(pass.output, this.#scale / trigger.shape[0]) as tf.Tensor2D;
+    return tf.mul(pass.output, this.#scale / trigger.shape[0]!);
   }
 
-  receive(message: tf.Tensor2D, _trigger: tf.Tensor2D, context: StepContext): undefined {
+  /** The message arrives: the synthesizer regresses its prediction of that step onto it (times B). */
+  receive(message: tf.Tensor, _trigger: tf.Tensor, context: StepContext): void {
     const pass = this.#pending.get(context.step);
     if (pass === undefined) {
       throw new Error(`Interface "${this.type}" received a message for step ${context.step} without a send() for it`);
@@ -110,7 +126,7 @@ export class SyntheticGradient implements NeuralInterface {
     this.#pending.delete(context.step);
     // The target is the per-example gradient: B x dL/dh.
     const loss = tf.tidy(() => {
-      const l = this.#synthesizer.fit(pass, tf.mul(message, message.shape[0]) as tf.Tensor2D);
+      const l = this.#synthesizer.fit(pass, tf.mul(message, message.shape[0]!));
       disposePass(pass);
       return l;
     });
@@ -121,7 +137,6 @@ export class SyntheticGradient implements NeuralInterface {
     }
     this.#lossSum = tf.keep(sum);
     this.#lossCount++;
-    return undefined;
   }
 
   /** No message will come for `step` (the layers above skipped it): frees what `send` kept for it. */
@@ -133,12 +148,15 @@ export class SyntheticGradient implements NeuralInterface {
     }
   }
 
-  synthesize(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D {
-    return tf.tidy(() =>
-      tf.mul(this.#synthesizer.forward(this.#input(trigger, context), "probe").output, this.#scale / trigger.shape[0])
-    ) as tf.Tensor2D;
+  /** What `send` would answer, without learning, statistics or random draws. */
+  synthesize(trigger: tf.Tensor, context: StepContext): tf.Tensor {
+    return tf.tidy(() => {
+      const pass = this.#synthesizer.forward(trigger, this.#labels(trigger, context), "probe");
+      return tf.mul(pass.output, this.#scale / trigger.shape[0]!);
+    });
   }
 
+  /** The synthesizer's mean regression loss since the last call (`synthesizerLoss`). */
   diagnostics(): Record<string, number> {
     const mean = this.#lossSum ? this.#lossSum.dataSync()[0]! / this.#lossCount : NaN;
     this.#lossSum?.dispose();
@@ -163,10 +181,10 @@ export class SyntheticGradient implements NeuralInterface {
 export function syntheticGradientConfig(
   type: "sg" | "csg",
   raw: InterfaceConfig,
-  context: Pick<InterfaceContext, "path" | "optimizer" | "optimizers">,
+  context: Pick<InterfaceContext, "path" | "optimizer" | "optimizers" | "shape">,
 ): InterfaceConfig {
   const { path } = context;
-  const c = checkObject(path, raw, FIELDS);
+  const c = checkObject(path, raw, context.shape.length === 3 ? FIELDS : FIELDS.filter((f) => f !== "kernelSize"));
   const hidden = c.hidden ?? [];
   if (!Array.isArray(hidden)) throw new SpecError(`${path}.hidden`, hidden, "must be an array of layer widths");
   const widths = hidden.map((w, i) => positiveInt(`${path}.hidden[${i}]`, w));
@@ -191,6 +209,7 @@ export function syntheticGradientConfig(
     type,
     hidden: widths,
     batchNorm: bool(`${path}.batchNorm`, c.batchNorm, false),
+    ...(context.shape.length === 3 ? { kernelSize: positiveInt(`${path}.kernelSize`, c.kernelSize, 5) } : {}),
     optimizer,
     scale: positiveNumber(`${path}.scale`, c.scale, 1),
     updateProbability: numberIn(`${path}.updateProbability`, c.updateProbability, 1e-9, 1, 1),
@@ -202,10 +221,11 @@ function create(type: "sg" | "csg") {
     const config = syntheticGradientConfig(type, raw, context);
     const optimizerConfig = config.optimizer as OptimizerConfig;
     const synthesizer = new Synthesizer({
-      units: context.units,
+      shape: context.shape,
       contextUnits: type === "csg" ? context.contextUnits : 0,
       hidden: config.hidden as number[],
       batchNorm: config.batchNorm as boolean,
+      kernelSize: config.kernelSize as number | undefined,
       optimizer: context.optimizers.get(optimizerConfig.type).create(optimizerConfig),
       random: context.random.fork(),
       path: context.path,

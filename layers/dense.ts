@@ -106,9 +106,10 @@ export class Dense implements Layer {
     checkObject(path, config, DENSE_FIELDS, "interface, optimizer");
     if (inputShape.length !== 1) {
       throw new SpecError(
-        path,
+        `${path}.type`,
         config.type,
-        `takes a flat input [features], got ${showShape(inputShape)}: put { "type": "flatten" } before it`,
+        `takes a flat input [features] but would get ${showShape(inputShape)} per example ` +
+          `(put { "type": "flatten" } before it)`,
       );
     }
     const inputUnits = inputShape[0]!;

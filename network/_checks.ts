@@ -1,28 +1,35 @@
 // Private: the shape checks of a training step, and the names the divergence guard gives a layer's gradients.
 import type { tf } from "../deps.ts";
-import type { Layer } from "../layers/layer.ts";
+import { type Layer, type Shape, showShape, sizeOf } from "../layers/layer.ts";
 
-/** Throws a RangeError unless `x` is [B, inputUnits]. */
-export function checkInput(x: tf.Tensor, inputUnits: number): void {
-  if (x.rank !== 2 || x.shape[1] !== inputUnits) {
-    throw new RangeError(`Network input must have shape [B, ${inputUnits}], got [${x.shape}]`);
+/** Throws a RangeError unless `x` is `[B, ...inputShape]` or flat `[B, size]`. */
+export function checkInput(x: tf.Tensor, inputShape: Shape): void {
+  const flat = x.rank === 2 && x.shape[1] === sizeOf(inputShape);
+  const shaped = x.rank === inputShape.length + 1 && inputShape.every((d, i) => x.shape[i + 1] === d);
+  if (!flat && !shaped) {
+    const expected = inputShape.length === 1
+      ? `[B, ${inputShape[0]}]`
+      : `[B, ${inputShape.join(", ")}] or [B, ${sizeOf(inputShape)}]`;
+    throw new RangeError(`Network input must have shape ${expected}, got ${showShape(x.shape)}`);
   }
 }
 
-/** Throws a RangeError unless `x` is [B, inputUnits] and `labels` one-hot [B, outputUnits]. */
-export function checkBatch(x: tf.Tensor, labels: tf.Tensor, inputUnits: number, outputUnits: number): void {
-  checkInput(x, inputUnits);
+/** Throws a RangeError unless `x` fits the input shape and `labels` is one-hot [B, outputUnits]. */
+export function checkBatch(x: tf.Tensor, labels: tf.Tensor, inputShape: Shape, outputUnits: number): void {
+  checkInput(x, inputShape);
   if (labels.rank !== 2 || labels.shape[0] !== x.shape[0] || labels.shape[1] !== outputUnits) {
     throw new RangeError(`Labels must be one-hot of shape [${x.shape[0]}, ${outputUnits}], got [${labels.shape}]`);
   }
 }
 
 /** Throws a RangeError naming the interface unless the gradient it gave from `method` has the trigger's shape. */
-export function checkGradient(gradient: tf.Tensor, trigger: tf.Tensor, layer: number, type: string, method: string) {
-  if (gradient.rank !== 2 || gradient.shape[0] !== trigger.shape[0] || gradient.shape[1] !== trigger.shape[1]) {
+export function checkGradient(gradient: unknown, trigger: tf.Tensor, layer: number, type: string, method: string) {
+  const shape = (gradient as tf.Tensor | undefined)?.shape;
+  if (!Array.isArray(shape) || shape.length !== trigger.rank || shape.some((d, i) => d !== trigger.shape[i])) {
     throw new RangeError(
-      `Interface "${type}" of layer ${layer} returned a gradient of shape [${gradient.shape}] from ${method}(), ` +
-        `expected [${trigger.shape}]`,
+      `Interface "${type}" of layer ${layer} returned ${
+        Array.isArray(shape) ? `a gradient of shape ${showShape(shape)}` : String(gradient)
+      } from ${method}(), expected a tensor of shape ${showShape(trigger.shape)}`,
     );
   }
 }

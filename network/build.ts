@@ -6,7 +6,7 @@
 import { show, SpecError } from "../errors.ts";
 import { checkObject, isRecord, positiveInt } from "../_validate.ts";
 import type { InterfaceConfig, NeuralInterface } from "../interfaces/interface.ts";
-import type { Layer, LayerConfig } from "../layers/layer.ts";
+import { type Layer, type LayerConfig, type Shape, showShape, sizeOf } from "../layers/layer.ts";
 import type { OptimizerConfig } from "../optimizers/optimizer.ts";
 import { Random } from "../random.ts";
 import type { Registry } from "../registry.ts";
@@ -55,7 +55,7 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
   if (!Array.isArray(s.input) || s.input.length === 0) {
     throw new SpecError("input", s.input, "must be a non-empty array of positive integers (the shape of one example)");
   }
-  const inputUnits = s.input.reduce((n: number, d: unknown, i: number) => n * positiveInt(`input[${i}]`, d), 1);
+  const inputShape: number[] = s.input.map((d: unknown, i: number) => positiveInt(`input[${i}]`, d));
   const layerSpecs = s.layers;
   if (!Array.isArray(layerSpecs) || layerSpecs.length === 0) {
     throw new SpecError("layers", layerSpecs, "must be a non-empty array of layer specs");
@@ -73,7 +73,7 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
   const interfaceConfigs: { config: InterfaceConfig; path: string }[] = [];
   const built: { layers: Layer[]; interfaces: NeuralInterface[] } = { layers, interfaces: [] };
   try {
-    let units = inputUnits;
+    let shape: Shape = inputShape;
     Array.from(layerSpecs).forEach((raw: unknown, i: number) => {
       const path = `layers[${i}]`;
       if (!isRecord(raw)) throw new SpecError(path, raw, "must be an object with a type");
@@ -92,16 +92,26 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
         );
       }
       if (isOutput) lossFactory.checkOutput(config as LayerConfig, path);
-      const layer = layerFactory(config as LayerConfig, { inputUnits: units, path, random: random.fork() });
+      const layer = layerFactory(config as LayerConfig, { inputShape: shape, path, random: random.fork() });
       checkPlugin("layer", layerType, path, layer, LAYER_MEMBERS);
       layers.push(layer);
-      if (layer.inputUnits !== units || !Number.isInteger(layer.units) || layer.units < 1) {
-        throw new TypeError(
-          `The factory of layer "${layerType}" (${path}) made a layer of inputUnits ${show(layer.inputUnits)} and ` +
-            `units ${show(layer.units)}, expected inputUnits ${units} and a positive integer of units`,
+      checkShapes(layer, layerType, path, shape);
+      shape = layer.outputShape;
+      if (isOutput && shape.length !== 1) {
+        throw new SpecError(
+          `${path}.type`,
+          layerType,
+          `is the output layer and gives ${showShape(shape)} per example; the loss needs a flat [classes]: end with ` +
+            `{ "type": "flatten" } and a dense layer`,
         );
       }
-      units = layer.units;
+      if (!isOutput && layer.trainable.length === 0 && iface !== undefined) {
+        throw new SpecError(
+          `${path}.interface`,
+          iface,
+          `must not be set: layer "${layerType}" has no weights to update (bind the interface to the layer below)`,
+        );
+      }
       if (!isOutput) {
         const ipath = `${path}.interface`;
         const rawIface = iface ?? "backprop";
@@ -112,11 +122,12 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
         });
       }
     });
-    const contextUnits = layers[layers.length - 1]!.units;
+    const contextUnits = sizeOf(layers[layers.length - 1]!.outputShape);
     interfaceConfigs.forEach(({ config, path }, i) => {
       const factory = lookup(registries.interfaces, config.type, path);
       const iface = factory(config, {
-        units: layers[i]!.units,
+        shape: layers[i]!.outputShape,
+        units: sizeOf(layers[i]!.outputShape),
         contextUnits,
         path,
         random: random.fork(),
@@ -124,11 +135,12 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
         optimizers: registries.optimizers,
       });
       checkPlugin("interface", config.type, path, iface, INTERFACE_MEMBERS);
+      checkDecoupling(config.type, path, iface);
       built.interfaces.push(iface);
     });
     return new Network({
       spec: {
-        input: [...s.input] as number[],
+        input: inputShape,
         layers: [],
         loss: lossName,
         optimizer: optimizerConfig,
@@ -139,6 +151,7 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
       loss: lossFactory.create(),
       optimizers: layerOptimizers.map((c) => registries.optimizers.get(c.type).create(c)),
       layerOptimizers: layerOptimizers.map((c) => c === optimizerConfig ? undefined : c),
+      plugins: registries.plugins,
     });
   } catch (error) {
     for (const layer of built.layers) layer.dispose();
@@ -147,14 +160,59 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
   }
 }
 
-const LAYER_MEMBERS = ["forward", "backward", "getConfig", "dispose", "trainable", "state"];
-const INTERFACE_MEMBERS = ["send", "receive", "getConfig", "dispose", "variables"];
+const LAYER_MEMBERS = [
+  "forward",
+  "backward",
+  "getConfig",
+  "dispose",
+  "trainable",
+  "state",
+  "inputShape",
+  "outputShape",
+];
+const INTERFACE_MEMBERS = ["getConfig", "dispose", "variables"];
+
+// A plugin layer must take the shape it was given and give a shape of positive integers.
+function checkShapes(layer: Layer, type: string, path: string, input: Shape): void {
+  const fits = layer.inputShape.length === input.length && layer.inputShape.every((d, i) => d === input[i]);
+  const valid = layer.outputShape.length > 0 && layer.outputShape.every((d) => Number.isInteger(d) && d > 0);
+  if (!fits || !valid) {
+    throw new TypeError(
+      `The factory of layer "${type}" (${path}) made a layer of inputShape ${show(layer.inputShape)} and ` +
+        `outputShape ${show(layer.outputShape)}, expected inputShape ${show(input)} and an outputShape of ` +
+        `positive integers`,
+    );
+  }
+}
+
+// An interface declares whether it decouples, and has the methods that go with it.
+function checkDecoupling(type: string, path: string, iface: NeuralInterface): void {
+  const record = iface as unknown as Record<string, unknown>;
+  const decouples = record.decouples;
+  const methods = decouples === true
+    ? ["send", "receive", "release", "synthesize"]
+    : decouples === false
+    ? ["backward"]
+    : undefined;
+  const missing = methods?.filter((m) => typeof record[m] !== "function");
+  if (methods === undefined || missing!.length > 0) {
+    throw new TypeError(
+      `The factory of interface "${type}" (${path}) returned an interface that ${
+        methods === undefined
+          ? `does not declare decouples: true or false (got ${show(decouples)})`
+          : `declares decouples: ${decouples} but lacks ${missing!.join(", ")}`
+      }`,
+    );
+  }
+}
 
 // Checks that a factory (a plugin's, perhaps) made something with the contract's methods and variable lists.
 function checkPlugin(kind: string, name: string, path: string, made: unknown, members: readonly string[]): void {
   const record = (typeof made === "object" && made !== null ? made : {}) as Record<string, unknown>;
   const missing = members.filter((m) =>
-    ["trainable", "state", "variables"].includes(m) ? !Array.isArray(record[m]) : typeof record[m] !== "function"
+    ["trainable", "state", "variables", "inputShape", "outputShape"].includes(m)
+      ? !Array.isArray(record[m])
+      : typeof record[m] !== "function"
   );
   if (missing.length > 0) {
     throw new TypeError(

@@ -5,8 +5,8 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import type { NeuralInterface, StepContext } from "../interfaces/interface.ts";
-import type { Layer, LayerCache } from "../layers/layer.ts";
+import type { CoupledInterface, DecouplingInterface, NeuralInterface, StepContext } from "../interfaces/interface.ts";
+import { type Layer, type LayerCache, type Shape, showShape, sizeOf } from "../layers/layer.ts";
 import type { Loss } from "../losses/loss.ts";
 import type { Optimizer, OptimizerConfig } from "../optimizers/optimizer.ts";
 import { NonFiniteGuard, type NonFinitePolicy, nonFinitePolicy } from "./non_finite_guard.ts";
@@ -16,6 +16,16 @@ import type { NetworkParts, RangeOptions, RangeResult, StepResult } from "./step
 
 export type { NetworkParts, RangeOptions, RangeResult, StepResult };
 
+// What the backward passes of one trainRange share.
+interface Range {
+  lo: number;
+  caches: LayerCache[];
+  triggers: tf.Tensor[];
+  context: StepContext;
+  result: RangeResult;
+  options: RangeOptions;
+}
+
 /** A trainable network built from a spec. Build one with `buildNetwork`. */
 export class Network {
   /** Layers, input to output. */
@@ -24,8 +34,12 @@ export class Network {
   readonly interfaces: readonly NeuralInterface[];
   /** The loss. */
   readonly loss: Loss;
-  /** Width of one flattened input example. */
+  /** Shape of one input example, e.g. `[28, 28, 1]`. */
+  readonly inputShape: Shape;
+  /** Values per input example (a dataset's flat features take the input shape). */
   readonly inputUnits: number;
+  /** The URLs of the plugin modules the network's registries had loaded (Workers load them too). */
+  readonly plugins: readonly string[];
   readonly #spec: NetworkSpec;
   readonly #optimizers: readonly Optimizer[];
   readonly #layerOptimizers: readonly (OptimizerConfig | undefined)[];
@@ -33,7 +47,7 @@ export class Network {
   #step = 0;
 
   /** Assembles a network from built parts; prefer `buildNetwork(spec)`. */
-  constructor({ spec, layers, interfaces, loss, optimizers, layerOptimizers = [] }: NetworkParts) {
+  constructor({ spec, layers, interfaces, loss, optimizers, layerOptimizers = [], plugins = [] }: NetworkParts) {
     if (interfaces.length !== layers.length - 1 || optimizers.length !== layers.length) {
       throw new RangeError(
         `Network needs one interface per hidden layer and one optimizer per layer: got ${layers.length} layers, ` +
@@ -46,12 +60,14 @@ export class Network {
     this.loss = loss;
     this.#optimizers = optimizers;
     this.#layerOptimizers = layerOptimizers;
-    this.inputUnits = layers[0]!.inputUnits;
+    this.inputShape = [...layers[0]!.inputShape];
+    this.inputUnits = sizeOf(this.inputShape);
+    this.plugins = [...plugins];
   }
 
   /** Width of the output (the number of classes for a classifier). */
   get outputUnits(): number {
-    return this.layers[this.layers.length - 1]!.units;
+    return sizeOf(this.layers[this.layers.length - 1]!.outputShape);
   }
 
   /** How many training steps this network has taken (set back when a checkpoint is loaded). */
@@ -87,25 +103,31 @@ export class Network {
     return this.#guard.skipped;
   }
 
+  /** A batch of inputs, flat `[B, inputUnits]` or `[B, ...inputShape]`, as `[B, ...inputShape]`. */
+  shapeInput(x: tf.Tensor): tf.Tensor {
+    checkInput(x, this.inputShape);
+    return x.rank === this.inputShape.length + 1 ? x : tf.reshape(x, [x.shape[0]!, ...this.inputShape]);
+  }
+
   /**
-   * One training step on a batch: forward through every layer; each interface may answer with a gradient at
-   * once (its segment of layers updates then) or wait for the message from above.
+   * One training step on a batch: forward through every layer; each decoupling interface answers with a gradient
+   * at once (its segment of layers updates then), each coupled one waits for the message from above.
    *
-   * @param x Inputs [B, inputUnits].
+   * @param x Inputs, flat `[B, inputUnits]` or `[B, ...inputShape]`.
    * @param labels One-hot labels [B, outputUnits]: the loss's target and the interfaces' context.
    * @returns The batch loss and the number of correct predictions, both before the update.
    */
-  trainStep(x: tf.Tensor2D, labels: tf.Tensor2D): StepResult {
-    checkBatch(x, labels, this.inputUnits, this.outputUnits);
+  trainStep(x: tf.Tensor, labels: tf.Tensor2D): StepResult {
+    checkBatch(x, labels, this.inputShape, this.outputUnits);
     const context: StepContext = { labels, step: this.#step++ };
     let loss: tf.Scalar, correct: tf.Scalar;
     try {
       [loss, correct] = tf.tidy(() => {
-        const r = this.trainRange(0, this.layers.length - 1, x, context);
+        const r = this.trainRange(0, this.layers.length - 1, this.shapeInput(x), context);
         return [r.loss!, r.correct!];
       });
     } finally {
-      for (const iface of this.interfaces) iface.release?.(context.step);
+      this.release(context.step, 0, this.interfaces.length - 1);
     }
     const result = { loss: loss.dataSync()[0]!, correct: correct.dataSync()[0]! };
     loss.dispose();
@@ -113,21 +135,34 @@ export class Network {
     return result;
   }
 
+  /** Tells the decoupling interfaces of layers `lo..hi` that the step is over (`release`). */
+  release(step: number, lo: number, hi: number): void {
+    for (const iface of this.interfaces.slice(lo, hi + 1)) if (iface.decouples) iface.release(step);
+  }
+
   /**
    * The training step restricted to layers `lo..hi`, for running a network in modules (see `parallel/`):
-   * forward from `x` (the input of layer `lo`), with the same updates as `trainStep`. Above `hi` there is the loss
-   * (when `hi` is the output layer) or the interface of layer `hi`, which must answer in `send` (the module's
-   * boundary); its message comes later, through `receiveMessage`. Call it inside `tf.tidy`.
+   * forward from `x` (the input of layer `lo`, `[B, ...layers[lo].inputShape]`), with the same updates as
+   * `trainStep`. Above `hi` there is the loss (when `hi` is the output layer) or the interface of layer `hi`, which
+   * must decouple (the module's boundary); its message comes later, through `receiveMessage`. Call it inside
+   * `tf.tidy`.
    *
    * @returns The output of layer `hi`; the loss and correct count when `hi` is the output layer; and, when
-   *   `lo > 0`, the message for the interface of layer `lo - 1` (null when this step skipped that update), or its
-   *   factors (with `options.factorMessage`, where layer `lo` gives them).
+   *   `lo > 0`, the message for the interface of layer `lo - 1` (null when this step skipped that update), or the
+   *   parts `options.backwardLowest` made of it.
    */
-  trainRange(lo: number, hi: number, x: tf.Tensor2D, context: StepContext, options: RangeOptions = {}): RangeResult {
+  trainRange(lo: number, hi: number, x: tf.Tensor, context: StepContext, options: RangeOptions = {}): RangeResult {
     const n = this.layers.length;
+    if (hi < n - 1 && !this.interfaces[hi]!.decouples) {
+      throw new Error(
+        `Cannot end a module at layer ${hi}: its interface "${this.interfaces[hi]!.type}" does not decouple ` +
+          `(it waits for the message instead of answering in send())`,
+      );
+    }
     const caches: LayerCache[] = [];
-    const triggers: tf.Tensor2D[] = [];
+    const triggers: tf.Tensor[] = [];
     const result: RangeResult = { output: x, message: lo > 0 ? null : undefined };
+    const range = { lo, caches, triggers, context, result, options };
     let h = x;
     let segmentStart = lo;
     for (let i = lo; i <= hi; i++) {
@@ -136,32 +171,27 @@ export class Network {
       h = output;
       if (i === n - 1) break;
       triggers[i] = h;
-      const gradient = this.interfaces[i]!.send(h, context);
-      if (gradient === undefined && i === hi) {
-        throw new Error(
-          `Cannot end a module at layer ${hi}: its interface "${this.interfaces[hi]!.type}" waits for the message ` +
-            `instead of answering in send()`,
-        );
-      }
-      if (gradient !== undefined) {
-        // A gradient now: the segment below updates at once. null: it skips this step's update.
-        if (gradient !== null) {
-          checkGradient(gradient, h, i, this.interfaces[i]!.type, "send");
-          if (this.#finiteSynthetic(gradient, i, context.step, i - segmentStart + 1)) {
-            this.#backward(segmentStart, i, gradient, caches, triggers, context, lo, result, options);
-          }
+      const iface = this.interfaces[i]!;
+      if (!iface.decouples) continue;
+      // A gradient now: the segment below updates at once. null: it skips this step's update.
+      const gradient = iface.send(h, context);
+      if (gradient !== null) {
+        checkGradient(gradient, h, i, iface.type, "send");
+        if (this.#finiteSynthetic(gradient, i, context.step, i - segmentStart + 1)) {
+          this.#backward(segmentStart, i, gradient, range);
         }
-        segmentStart = i + 1;
       }
+      segmentStart = i + 1;
     }
     result.output = h;
     if (hi === n - 1) {
-      const { loss, gradient } = this.loss.compute(h, context.labels);
+      const labels = context.labels!;
+      const { loss, gradient } = this.loss.compute(h as tf.Tensor2D, labels);
       if (this.#guard.check([loss], () => "the loss", { step: context.step }, n - segmentStart)) {
-        this.#backward(segmentStart, n - 1, gradient, caches, triggers, context, lo, result, options);
+        this.#backward(segmentStart, n - 1, gradient, range);
       }
       result.loss = loss;
-      result.correct = tf.sum(tf.cast(tf.equal(tf.argMax(h, 1), tf.argMax(context.labels, 1)), "int32"));
+      result.correct = tf.sum(tf.cast(tf.equal(tf.argMax(h, 1), tf.argMax(labels, 1)), "int32"));
     }
     return result;
   }
@@ -176,59 +206,51 @@ export class Network {
     this.#step++;
   }
 
-  /** Delivers the message for the interface of layer `layer` (a module boundary) for the step of `context`. */
-  receiveMessage(layer: number, message: tf.Tensor2D, trigger: tf.Tensor2D, context: StepContext): void {
-    this.interfaces[layer]!.receive(message, trigger, context);
+  /** Delivers the message for the decoupling interface of layer `layer` (a module boundary) for `context`'s step. */
+  receiveMessage(layer: number, message: tf.Tensor, trigger: tf.Tensor, context: StepContext): void {
+    const iface = this.interfaces[layer]!;
+    if (!iface.decouples) {
+      throw new Error(`Cannot deliver a message to interface "${iface.type}" of layer ${layer}: it does not decouple`);
+    }
+    iface.receive(message, trigger, context);
   }
 
   // Backpropagates `gradient` from the output of layer `hi` down to layer `lo`, updating each layer, then
-  // delivers the message at the segment's bottom to the interface below it (which answered in `send`), or, at the
-  // bottom of the range, hands it out as the range's message.
-  #backward(
-    lo: number,
-    hi: number,
-    gradient: tf.Tensor2D,
-    caches: LayerCache[],
-    triggers: tf.Tensor2D[],
-    context: StepContext,
-    rangeLo: number,
-    result: RangeResult,
-    options: RangeOptions,
-  ): void {
-    let g: tf.Tensor2D | undefined = gradient;
+  // delivers the message at the segment's bottom to the decoupling interface below it, or, at the bottom of the
+  // range, hands it out as the range's message.
+  #backward(lo: number, hi: number, gradient: tf.Tensor, range: Range): void {
+    const { caches, triggers, context, result, options } = range;
+    let g: tf.Tensor | undefined = gradient;
     for (let j = hi; j >= lo; j--) {
       if (j < hi) {
-        g = this.interfaces[j]!.receive(g!, triggers[j]!, context);
-        if (g === undefined) {
-          throw new Error(
-            `Interface "${this.interfaces[j]!.type}" of layer ${j} gave no gradient: it returned nothing from ` +
-              `both send() and receive()`,
-          );
-        }
-        checkGradient(g, triggers[j]!, j, this.interfaces[j]!.type, "receive");
+        const iface = this.interfaces[j] as CoupledInterface; // inside a segment every interface is coupled
+        g = iface.backward(g!, triggers[j]!, context);
+        checkGradient(g, triggers[j]!, j, iface.type, "backward");
       }
       const layer = this.layers[j]!;
-      const factor = j === rangeLo && j > 0 && options.factorMessage === true;
-      const { inputGradient, inputGradientFactors, gradients } = layer.backward(
-        caches[j],
-        g!,
-        factor ? "factors" : j > 0,
-      );
-      // The gradient passed down is checked where it leaves the segment as a message (or its left factor, when the
-      // stage below takes the product); inside it, a NaN or an infinity in it always reaches the weight gradients
-      // of the layer below, which are checked.
-      const passed = inputGradient ?? inputGradientFactors?.[0];
+      const lowest = j === range.lo && j > 0 && options.backwardLowest !== undefined;
+      let gradients: tf.Tensor[], passed: tf.Tensor | undefined, parts: tf.Tensor[] | undefined;
+      if (lowest) {
+        ({ gradients, messageParts: parts } = options.backwardLowest!(layer, caches[j], g!));
+        passed = parts[0];
+      } else {
+        const r = layer.backward(caches[j], g!, j > 0);
+        gradients = r.gradients;
+        passed = r.inputGradient;
+      }
+      // The gradient passed down is checked where it leaves the segment as a message (or its first part); inside
+      // it, a NaN or an infinity in it always reaches the weight gradients of the layer below, which are checked.
       const checked = passed && j === lo ? [...gradients, passed] : gradients;
-      if (!this.#guard.check(checked, describeGradient(this.layers[j]!, j), { step: context.step, layer: j })) {
+      if (!this.#guard.check(checked, describeGradient(layer, j), { step: context.step, layer: j })) {
         return this.#guard.skip(j - lo); // this layer and the ones below it in the segment keep their weights
       }
       this.#optimizers[j]!.apply(layer.trainable, gradients);
-      g = inputGradient;
-      if (factor && inputGradientFactors) result.messageFactors = inputGradientFactors;
+      g = passed;
+      if (parts) result.messageParts = parts;
     }
-    if (lo === rangeLo) {
-      if (lo > 0 && result.messageFactors === undefined) result.message = g!;
-    } else this.interfaces[lo - 1]!.receive(g!, triggers[lo - 1]!, context);
+    if (lo === range.lo) {
+      if (lo > 0 && result.messageParts === undefined) result.message = g!;
+    } else (this.interfaces[lo - 1] as DecouplingInterface).receive(g!, triggers[lo - 1]!, context);
   }
 
   // The guard on a synthetic gradient from send(): if it is not finite, its segment of `updates` layers skips it.
@@ -239,15 +261,17 @@ export class Network {
   }
 
   /**
-   * The network's output (before the loss's link, e.g. logits) for inputs [B, inputUnits], in evaluation mode.
+   * The network's output (before the loss's link, e.g. logits) for inputs (flat `[B, inputUnits]` or
+   * `[B, ...inputShape]`), in evaluation mode.
    */
-  forward(x: tf.Tensor2D): tf.Tensor2D {
-    checkInput(x, this.inputUnits);
-    return tf.tidy(() => this.layers.reduce((h, layer) => layer.forward(h, "eval").output, x));
+  forward(x: tf.Tensor): tf.Tensor2D {
+    return tf.tidy(() =>
+      this.layers.reduce((h, layer) => layer.forward(h, "eval").output, this.shapeInput(x)) as tf.Tensor2D
+    );
   }
 
-  /** Predictions (class probabilities for a classifier) for inputs [B, inputUnits], in evaluation mode. */
-  predict(x: tf.Tensor2D): tf.Tensor2D {
+  /** Predictions (class probabilities for a classifier) for inputs, in evaluation mode. */
+  predict(x: tf.Tensor): tf.Tensor2D {
     return tf.tidy(() => this.loss.predict(this.forward(x)));
   }
 
@@ -277,7 +301,7 @@ export class Network {
       const iface = this.interfaces[i];
       return `  ${i}: ${layer}${iface ? `  -> [${iface.type}]` : "  -> loss"}`;
     });
-    return `Network(input ${this.inputUnits}, loss ${this.loss.type})\n${lines.join("\n")}`;
+    return `Network(input ${showShape(this.inputShape)}, loss ${this.loss.type})\n${lines.join("\n")}`;
   }
 
   /** Frees every variable and optimizer state. */

@@ -88,7 +88,10 @@ export async function loadPlugin(specifier: string, registries: Registries = def
  *
  * @returns Their URLs.
  */
-export async function loadPlugins(specifiers: readonly string[], registries: Registries = defaultRegistries): Promise<string[]> {
+export async function loadPlugins(
+  specifiers: readonly string[],
+  registries: Registries = defaultRegistries,
+): Promise<string[]> {
   const urls: string[] = [];
   for (const s of specifiers) urls.push(await loadPlugin(s, registries));
   return urls;

@@ -5,6 +5,7 @@
  * @module
  */
 import { tf } from "../deps.ts";
+import type { DecouplingInterface } from "../interfaces/interface.ts";
 import type { Network } from "./network.ts";
 
 /** How one interface's synthetic gradient compares with the true gradient on the probe batch. */
@@ -28,17 +29,17 @@ export interface GradientProbe {
  * Compares each synthesising interface's gradient with the true backprop gradient at its trigger.
  *
  * @param network The network (left unchanged).
- * @param x Probe inputs [B, inputUnits].
+ * @param x Probe inputs, flat [B, inputUnits] or [B, ...inputShape].
  * @param labels One-hot labels [B, outputUnits].
- * @returns One entry per interface that has `synthesize`; empty when none has.
+ * @returns One entry per decoupling interface; empty when none decouples.
  */
-export function probeGradients(network: Network, x: tf.Tensor2D, labels: tf.Tensor2D): GradientProbe[] {
-  const synthesizing = network.interfaces.flatMap((iface, layer) => iface.synthesize ? [layer] : []);
+export function probeGradients(network: Network, x: tf.Tensor, labels: tf.Tensor2D): GradientProbe[] {
+  const synthesizing = network.interfaces.flatMap((iface, layer) => iface.decouples ? [layer] : []);
   if (synthesizing.length === 0) return [];
   const values = tf.tidy(() => {
     const caches: unknown[] = [];
-    const triggers: tf.Tensor2D[] = [];
-    let h = x;
+    const triggers: tf.Tensor[] = [];
+    let h = network.shapeInput(x);
     for (const layer of network.layers) {
       const r = layer.forward(h, "probe");
       caches.push(r.cache);
@@ -46,18 +47,18 @@ export function probeGradients(network: Network, x: tf.Tensor2D, labels: tf.Tens
       h = r.output;
     }
     // True dL/dh at every hidden layer, by plain backprop.
-    const trueGradients: tf.Tensor2D[] = [];
-    let g: tf.Tensor2D | undefined = network.loss.compute(h, labels).gradient;
+    const trueGradients: tf.Tensor[] = [];
+    let g: tf.Tensor | undefined = network.loss.compute(h as tf.Tensor2D, labels).gradient;
     for (let j = network.layers.length - 1; j > 0; j--) {
       g = network.layers[j]!.backward(caches[j], g!, true).inputGradient!;
       trueGradients[j - 1] = g;
     }
     const context = { labels, step: network.steps };
     return tf.stack(synthesizing.map((i) => {
-      const synthetic = network.interfaces[i]!.synthesize!(triggers[i]!, context);
+      const synthetic = (network.interfaces[i] as DecouplingInterface).synthesize(triggers[i]!, context);
       const truth = trueGradients[i]!;
       const layer = network.layers[i]!;
-      const kernelGradient = (g: tf.Tensor2D) => layer.backward(caches[i], g, false).gradients[0]!;
+      const kernelGradient = (g: tf.Tensor) => layer.backward(caches[i], g, false).gradients[0]!;
       return tf.stack([
         cosine(synthetic, truth),
         tf.div(tf.norm(synthetic), tf.maximum(tf.norm(truth), 1e-30)),

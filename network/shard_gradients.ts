@@ -37,18 +37,18 @@ export interface ShardGradients {
  * net.dispose();
  * ```
  */
-export function shardGradients(network: Network, x: tf.Tensor2D, labels: tf.Tensor2D): ShardGradients {
-  checkBatch(x, labels, network.inputUnits, network.outputUnits);
+export function shardGradients(network: Network, x: tf.Tensor, labels: tf.Tensor2D): ShardGradients {
+  checkBatch(x, labels, network.inputShape, network.outputUnits);
   const caches: LayerCache[] = [];
-  let h = x;
+  let h = network.shapeInput(x);
   for (const layer of network.layers) {
     const r = layer.forward(h, "train");
     caches.push(r.cache);
     h = r.output;
   }
-  const { loss, gradient } = network.loss.compute(h, labels);
+  const { loss, gradient } = network.loss.compute(h as tf.Tensor2D, labels);
   const gradients: tf.Tensor[][] = [];
-  let g: tf.Tensor2D | undefined = gradient;
+  let g: tf.Tensor | undefined = gradient;
   for (let j = network.layers.length - 1; j >= 0; j--) {
     const r = network.layers[j]!.backward(caches[j], g!, j > 0);
     gradients[j] = r.gradients;

@@ -6,7 +6,7 @@
  */
 import type { tf } from "../deps.ts";
 import type { NeuralInterface } from "../interfaces/interface.ts";
-import type { Layer } from "../layers/layer.ts";
+import type { Layer, LayerCache } from "../layers/layer.ts";
 import type { Loss } from "../losses/loss.ts";
 import type { Optimizer, OptimizerConfig } from "../optimizers/optimizer.ts";
 import type { NetworkSpec } from "./spec.ts";
@@ -22,24 +22,32 @@ export interface StepResult {
 /** What `trainRange` gives back (tensors owned by the caller's `tf.tidy`). */
 export interface RangeResult {
   /** The output of the range's last layer. */
-  output: tf.Tensor2D;
+  output: tf.Tensor;
   /** The batch loss, when the range ends at the output layer. */
   loss?: tf.Scalar;
   /** The number of correct predictions, when the range ends at the output layer. */
   correct?: tf.Scalar;
   /** For a range that starts above layer 0: dL/d(input), the message for the interface below; null if skipped. */
-  message?: tf.Tensor2D | null;
-  /**
-   * Instead of `message`, when asked for with `factorMessage` and layer `lo` can: the message is
-   * `tf.matMul(messageFactors[0], messageFactors[1])`, a product the stage below can take.
-   */
-  messageFactors?: [tf.Tensor2D, tf.Tensor2D];
+  message?: tf.Tensor | null;
+  /** Instead of `message`, when `options.backwardLowest` made them: the parts it made of the message. */
+  messageParts?: tf.Tensor[];
 }
+
+/**
+ * The backward pass of the lowest layer of a range, when a caller computes it its own way: the layer's weight
+ * gradients and the message for the layer below, in parts (a pipeline sends `[dz, W^T]` of a dense layer and lets
+ * the stage below take the product). The first part is checked by the divergence guard.
+ */
+export type BackwardLowest = (
+  layer: Layer,
+  cache: LayerCache,
+  outputGradient: tf.Tensor,
+) => { gradients: tf.Tensor[]; messageParts: tf.Tensor[] };
 
 /** Options of `Network.trainRange`. */
 export interface RangeOptions {
-  /** Ask layer `lo` (> 0) for the factors of its input gradient instead of the product (see `messageFactors`). */
-  factorMessage?: boolean;
+  /** How layer `lo` (> 0) computes its backward pass and the message below (see `BackwardLowest`). */
+  backwardLowest?: BackwardLowest;
 }
 
 /** The parts a network is assembled from (see `buildNetwork`). */
@@ -56,4 +64,6 @@ export interface NetworkParts {
   optimizers: Optimizer[];
   /** Per layer, the optimizer config when it overrides the network's (for `getSpec`). */
   layerOptimizers?: (OptimizerConfig | undefined)[];
+  /** The URLs of the plugin modules the registries had loaded (see `loadPlugin`). */
+  plugins?: readonly string[];
 }

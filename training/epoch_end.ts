@@ -8,6 +8,7 @@ import { tf } from "../deps.ts";
 import type { Dataset } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import { probeGradients } from "../network/probe.ts";
+import { hasDiagnostics } from "../interfaces/interface.ts";
 import { batchTensors, evaluate } from "./evaluate.ts";
 import { memoryRecord } from "./memory.ts";
 import type { EpochRecord, InterfaceDiagnostics } from "./train.ts";
@@ -24,7 +25,7 @@ export function epochEnd(
   probeSize: number,
   own: (layer: number) => InterfaceDiagnostics | undefined = (layer) => {
     const iface = network.interfaces[layer]!;
-    return iface.diagnostics ? { layer, type: iface.type, ...iface.diagnostics() } : undefined;
+    return hasDiagnostics(iface) ? { layer, type: iface.type, ...iface.diagnostics() } : undefined;
   },
 ): void {
   if (validate) {

@@ -10,15 +10,17 @@
  * in `send`, like `sg`/`csg` (update- and backward-unlocked), learns nothing, and costs one small matrix product.
  *
  * Import from the library's URL in your own folder, e.g.
- * `import { requireLabels, SpecError, tf } from "https://raw.githubusercontent.com/OWNER/dni/main/mod.ts";`
+ * `import { DecouplingBase, requireLabels, SpecError, tf } from "https://raw.githubusercontent.com/OWNER/dni/main/mod.ts";`
+ * Register it with `loadPlugin("./drtp.ts", registries)` or the CLI's `--plugin ./drtp.ts`: both call `register`.
  *
  * @module
  */
-import { requireLabels, SpecError, tf } from "../../mod.ts";
-import type { InterfaceConfig, InterfaceContext, NeuralInterface, StepContext } from "../../mod.ts";
+import { DecouplingBase, type Registries, requireLabels, SpecError, tf } from "../../mod.ts";
+import type { InterfaceConfig, InterfaceContext, StepContext } from "../../mod.ts";
 
 /**
- * The `drtp` interface: a fixed random projection of the labels is the bound layer's gradient.
+ * The `drtp` interface: a fixed random projection of the labels is the bound layer's gradient. It decouples (it
+ * answers in `send`), so a pipeline can cut the network at it.
  *
  * @example
  * ```ts
@@ -27,53 +29,43 @@ import type { InterfaceConfig, InterfaceContext, NeuralInterface, StepContext } 
  * const feedback = tf.tensor2d([[1, 0], [0, 2]]);
  * const iface = new DirectRandomTargetProjection(feedback, 1);
  * const labels = tf.tensor2d([[0, 1], [0, 1]]);
- * const g = iface.send(tf.zeros([2, 2]) as tf.Tensor2D, { labels, step: 0 });
+ * const g = iface.send(tf.zeros([2, 2]), { labels, step: 0 }) as tf.Tensor2D;
  * console.assert(g.arraySync()[0]![1] === -1); // -(Y B) / batch
  * tf.dispose([feedback, labels, g]);
  * iface.dispose();
  * ```
  */
-export class DirectRandomTargetProjection implements NeuralInterface {
-  readonly type = "drtp";
+export class DirectRandomTargetProjection extends DecouplingBase {
   readonly #feedback: tf.Variable;
-  readonly #scale: number;
 
   /**
-   * @param feedback The fixed feedback matrix `B`, [classes, units], copied into a non-trainable variable (the
-   *   caller still owns `feedback`).
+   * @param feedback The fixed feedback matrix `B`, [classes, values per example], copied into a non-trainable
+   *   variable (the caller still owns `feedback`).
    * @param scale Factor on the gradient.
    */
   constructor(feedback: tf.Tensor2D, scale: number) {
+    super({ type: "drtp", scale });
     this.#feedback = tf.variable(feedback, false);
-    this.#scale = scale;
   }
 
   /** `B`, so that saving the network saves it too. */
-  get variables(): readonly tf.Variable[] {
+  override get variables(): readonly tf.Variable[] {
     return [this.#feedback];
   }
 
-  /** Answers at once: the layer updates before the layers above have run. */
-  send(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D {
-    return this.synthesize(trigger, context);
+  /**
+   * dL/dh = -(Y B) / batch, shaped like the trigger, with no side effect. `send` answers it (the base's default),
+   * `receive` ignores the message: nothing here learns.
+   */
+  synthesize(trigger: tf.Tensor, context: StepContext): tf.Tensor {
+    const rows = trigger.shape[0]!;
+    const labels = requireLabels(context, this.type, rows);
+    const scale = this.getConfig().scale as number;
+    return tf.tidy(() => tf.reshape(tf.mul(tf.matMul(labels, this.#feedback), -scale / rows), trigger.shape));
   }
 
-  /** The message is not needed: nothing here learns. */
-  receive(): undefined {
-    return undefined;
-  }
-
-  /** The gradient `send` gives, with no side effect (the training loop probes it against the true gradient). */
-  synthesize(trigger: tf.Tensor2D, context: StepContext): tf.Tensor2D {
-    const labels = requireLabels(context, this.type, trigger.shape[0]);
-    return tf.tidy(() => tf.mul(tf.matMul(labels, this.#feedback), -this.#scale / trigger.shape[0]));
-  }
-
-  getConfig(): InterfaceConfig {
-    return { type: this.type, scale: this.#scale };
-  }
-
-  dispose(): void {
+  /** Frees `B`. */
+  override dispose(): void {
     this.#feedback.dispose();
   }
 }
@@ -102,4 +94,12 @@ export function createDrtp(
   const iface = new DirectRandomTargetProjection(feedback, scale);
   feedback.dispose();
   return iface;
+}
+
+/**
+ * The plugin module's entry point: `loadPlugin("./drtp.ts", registries)` and the CLI's `--plugin` call it, and so
+ * do Workers, so that a spec naming `drtp` trains on them too.
+ */
+export function register(registries: Registries): void {
+  registries.interfaces.register("drtp", createDrtp);
 }
