@@ -16,7 +16,7 @@ import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
 import { Progress } from "./progress.ts";
 
 /** The usage text of `compare`. */
-export const COMPARE_USAGE = `Usage: cli.ts compare [options]
+export const COMPARE_USAGE = `Usage: deno task compare [options]
 
   --interfaces LIST       comma-separated, of ${COMPARE_INTERFACES.join(", ")} (default: all)
   --depths LIST           hidden layers, comma-separated (default 3)
@@ -84,7 +84,7 @@ export function parseCompareArgs(args: string[]): CompareArgs | "help" {
     backend: { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
-  });
+  }, "compare");
   if (values.help) return "help";
   const depths = values.depths === undefined ? [3] : String(values.depths).split(",").map((d) => {
     const n = Number(d);

@@ -12,9 +12,9 @@ import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
 import { percent } from "./progress.ts";
 
 /** The usage text of `evaluate`. */
-export const EVALUATE_USAGE = `Usage: cli.ts evaluate --load DIR [options]
+export const EVALUATE_USAGE = `Usage: deno task evaluate --load DIR [options]
 
-  --load DIR              checkpoint directory (written by cli.ts train --save DIR)
+  --load DIR              checkpoint directory (written by deno task train --save DIR)
   --dataset NAME          ${DATASET_NAMES.join(" | ")} (default mnist)
   --data-dir DIR          read dataset files from DIR (DIR/NAME/FILE or DIR/FILE)
   --test-count N          use only the first N test examples
@@ -51,7 +51,7 @@ export async function evaluateCommand(
     backend: { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
-  });
+  }, "evaluate");
   if (values.help) {
     io.out(EVALUATE_USAGE + "\n");
     return 0;
