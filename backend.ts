@@ -5,6 +5,39 @@
  */
 import { tf, wasmVersion } from "./deps.ts";
 
+/**
+ * Why the wasm backend is not the active one after TF.js started (it falls back to the slow cpu backend when the
+ * `.wasm` file cannot be read), as a warning that names the backend that runs, the reason and the fix; `undefined`
+ * when wasm runs.
+ *
+ * @param backend The active backend. @default {tf.getBackend()}
+ * @param canRead Whether the process may read files (the `.wasm` file sits in Deno's npm cache).
+ */
+export function fallbackWarning(
+  backend: string = tf.getBackend(),
+  canRead: boolean = readGranted(),
+): string | undefined {
+  if (backend === "wasm") return undefined;
+  const why = canRead
+    ? "the wasm backend failed to start (see the messages above)"
+    : "the wasm backend could not read its .wasm file from Deno's npm cache: read permission was not granted";
+  const fix = canRead ? "" : " Run with --allow-read (e.g. deno run --allow-read --allow-env ...) to use wasm.";
+  return `dni: TensorFlow.js runs on the "${backend}" backend (pure JavaScript, much slower), because ` +
+    `${why}.${fix}`;
+}
+
+function readGranted(): boolean {
+  try {
+    return Deno.permissions.querySync({ name: "read" }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+// Said once per process (per Worker), when this module is first imported: the silent fallback cost users hours.
+const warning = fallbackWarning();
+if (warning !== undefined) console.warn(warning);
+
 /** The backends `dni` supports. */
 export const BACKENDS = ["wasm", "cpu"] as const;
 

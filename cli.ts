@@ -16,23 +16,27 @@ import { CheckpointError, DatasetError, DivergenceError, PluginError, SpecError 
 import { WorkerError } from "./parallel/pipeline.ts";
 import { UsageError } from "./cli/args.ts";
 import { COMPARE_USAGE, compareCommand } from "./cli/compare_command.ts";
-import { demoCommand } from "./cli/demo_command.ts";
+import { DEMO_USAGE, demoCommand } from "./cli/demo_command.ts";
 import { EVALUATE_USAGE, evaluateCommand } from "./cli/evaluate_command.ts";
 import { TRAIN_USAGE, trainCommand } from "./cli/train_command.ts";
 
-const USAGE = `Usage: cli.ts <command> [options]
+const USAGE = `Usage: deno task <command> [options]   (or: deno run -A cli.ts <command> [options])
 
 Commands:
-  train    train a network spec on a dataset (cli.ts train --help)
-  evaluate test loss and accuracy of a saved checkpoint (cli.ts evaluate --help)
-  compare  train backprop, sg, csg and TF.js layers side by side and write a report (cli.ts compare --help)
-  demo     a short compare on the shipped MNIST, offline (reports/demo)
+  train    train a network spec on a dataset (deno task train --help)
+  evaluate test loss and accuracy of a saved checkpoint (deno task evaluate --help)
+  compare  train backprop, sg, csg and TF.js layers side by side and write a report (deno task compare --help)
+  demo     a short compare on the shipped MNIST, offline (deno task demo --help)
 
 ${TRAIN_USAGE}
 
 ${EVALUATE_USAGE}
 
-${COMPARE_USAGE}`;
+${COMPARE_USAGE}
+
+${DEMO_USAGE}`;
+
+const COMMANDS = ["train", "evaluate", "compare", "demo"] as const;
 
 /** Where the CLI writes, and whether stderr is a terminal. */
 export interface CliIO {
@@ -64,11 +68,11 @@ export async function main(args: string[], io: CliIO): Promise<number> {
         io.out(USAGE + "\n");
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`Unknown command "${command}": known commands are train, evaluate, compare, demo`);
+        throw new UsageError(`Unknown command "${command}": known commands are ${COMMANDS.join(", ")}`);
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`error: ${error.message}\n(see cli.ts --help)\n`);
+      io.err(`error: ${error.message}\n(see ${helpHint(command)})\n`);
       return 2;
     }
     if (
@@ -81,6 +85,13 @@ export async function main(args: string[], io: CliIO): Promise<number> {
     }
     throw error;
   }
+}
+
+// Where to read about the command that failed, in the form users type it.
+function helpHint(command: string | undefined): string {
+  return COMMANDS.includes(command as typeof COMMANDS[number])
+    ? `deno task ${command} --help`
+    : "deno run -A cli.ts --help";
 }
 
 // A file the CLI reads or writes (e.g. the --out directory) cannot be: Deno's message names the path.

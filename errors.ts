@@ -124,7 +124,7 @@ export class DivergenceError extends Error {
     ].filter((part) => part !== undefined).join(" ");
     super(
       `Training diverged: ${what} is ${value}${at ? ` at ${at}` : ""} ` +
-        `(lower the learning rate, or the synthesizer's; or train with onNonFinite "skip"; see the README)`,
+        `(lower the learning rate, or the synthesizer's; or train with onNonFinite "skip"; see docs/errors.md)`,
     );
     this.name = "DivergenceError";
     this.what = what;

@@ -15,10 +15,17 @@ export class UsageError extends Error {
   }
 }
 
-/** Parses `args` against `options`, turning parseArgs' errors into `UsageError`s. */
+/**
+ * Parses `args` against `options`, turning parseArgs' errors into `UsageError`s. An unknown option is named with
+ * the command and, when one is close, the known option it was probably meant to be:
+ * `Unknown option "--epoch" for "train" (did you mean --epochs?)`.
+ *
+ * @param command The command the options belong to, for the messages (e.g. `"train"`).
+ */
 export function parseFlags(
   args: string[],
   options: NonNullable<ParseArgsConfig["options"]>,
+  command?: string,
 ): Record<string, string | boolean | undefined> {
   // `--seed -1`: a negative number is the flag's value (so its check can name it), not an unknown option.
   const joined = args.flatMap((arg, i) => {
@@ -30,6 +37,8 @@ export function parseFlags(
       ? [`${arg}=${next}`]
       : [arg];
   });
+  const unknown = firstUnknownOption(joined, options);
+  if (unknown !== undefined) throw new UsageError(unknownOption(unknown, options, command));
   try {
     const { values, positionals } = parseArgs({ args: joined, options, strict: true, allowPositionals: true });
     if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
@@ -38,6 +47,57 @@ export function parseFlags(
     if (error instanceof UsageError) throw error;
     throw new UsageError((error as Error).message.split("\n").join(" ")); // one line
   }
+}
+
+// The first option in `args` that `options` lacks (`--name` of `--name=value`), skipping the values of string
+// options and everything after `--`; a negative number is a value, not an option.
+function firstUnknownOption(args: string[], options: NonNullable<ParseArgsConfig["options"]>): string | undefined {
+  const shorts = new Map(Object.entries(options).flatMap(([name, o]) => o.short ? [[o.short, name]] : []));
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") return undefined;
+    if (!arg.startsWith("-") || arg === "-" || /^-\d/.test(arg)) continue;
+    if (arg.startsWith("--")) {
+      const name = arg.slice(2).split("=")[0]!;
+      if (!Object.hasOwn(options, name)) return `--${name}`;
+      if (options[name]!.type === "string" && !arg.includes("=")) i++; // its value
+    } else {
+      const letter = [...arg.slice(1)].find((c) => !shorts.has(c));
+      if (letter !== undefined) return `-${letter}`;
+    }
+  }
+  return undefined;
+}
+
+/** The message for an unknown option, with the closest known option when one is within a few edits. */
+export function unknownOption(
+  option: string,
+  options: NonNullable<ParseArgsConfig["options"]>,
+  command?: string,
+): string {
+  const name = option.replace(/^-+/, "");
+  let best: string | undefined, bestDistance = Infinity;
+  for (const known of Object.keys(options)) {
+    const d = editDistance(name, known);
+    if (d < bestDistance) [best, bestDistance] = [known, d];
+  }
+  // Close enough to be a typo: at most 2 edits, and fewer than half the option's letters.
+  const suggest = best !== undefined && bestDistance <= Math.min(2, Math.floor(best.length / 2));
+  return `Unknown option "${option}"${command ? ` for "${command}"` : ""}` +
+    (suggest ? ` (did you mean --${best}?)` : "");
+}
+
+/** Levenshtein distance: the fewest insertions, deletions and substitutions that turn `a` into `b`. */
+export function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length]!;
 }
 
 /** The integer value of `--name`, or `fallback`; must be >= `min`. */

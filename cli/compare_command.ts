@@ -17,7 +17,7 @@ import { Progress } from "./progress.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 
 /** The usage text of `compare`. */
-export const COMPARE_USAGE = `Usage: cli.ts compare [options]
+export const COMPARE_USAGE = `Usage: deno task compare [options]
 
   --interfaces LIST       comma-separated, of ${COMPARE_INTERFACES.join(", ")} (default: all)
   --depths LIST           hidden layers, comma-separated (default 3)
@@ -101,7 +101,7 @@ export function parseCompareArgs(args: string[]): CompareArgs | "help" {
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
     ...PLUGIN_OPTION,
-  });
+  }, "compare");
   if (values.help) return "help";
   const plugins = pluginFlag(values);
   const depths = values.depths === undefined ? [3] : String(values.depths).split(",").map((d) => {

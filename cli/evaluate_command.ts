@@ -13,9 +13,9 @@ import { percent } from "./progress.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 
 /** The usage text of `evaluate`. */
-export const EVALUATE_USAGE = `Usage: cli.ts evaluate --load DIR [options]
+export const EVALUATE_USAGE = `Usage: deno task evaluate --load DIR [options]
 
-  --load DIR              checkpoint directory (written by cli.ts train --save DIR)
+  --load DIR              checkpoint directory (written by deno task train --save DIR)
   --dataset NAME          ${DATASET_NAMES.join(" | ")} (default mnist)
   --data-dir DIR          read dataset files from DIR (DIR/NAME/FILE or DIR/FILE)
   --test-count N          use only the first N test examples
@@ -54,7 +54,7 @@ export async function evaluateCommand(
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
     ...PLUGIN_OPTION,
-  });
+  }, "evaluate");
   if (values.help) {
     io.out(EVALUATE_USAGE + "\n");
     return 0;

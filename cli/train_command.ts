@@ -16,7 +16,7 @@ import { runTraining } from "./run.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 
 /** The usage text of `train`. */
-export const TRAIN_USAGE = `Usage: cli.ts train --spec FILE [options]
+export const TRAIN_USAGE = `Usage: deno task train --spec FILE [options]
 
   --spec FILE             network spec (JSON)
   --dataset NAME          ${DATASET_NAMES.join(" | ")} (default mnist)
@@ -30,7 +30,7 @@ export const TRAIN_USAGE = `Usage: cli.ts train --spec FILE [options]
   --workers N             run the network's modules (cut at its sg/csg interfaces) in N Workers (default 1)
   --staleness K           with --workers: a module runs at most K batches ahead of its messages (default 1)
   --save DIR              save the trained network to the checkpoint directory DIR (replacing a checkpoint there;
-                          anything else there is never overwritten); load it with cli.ts evaluate --load DIR
+                          anything else there is never overwritten); load it with deno task evaluate --load DIR
   --on-non-finite WHAT    on a NaN/Inf loss or gradient: error (stop, the default) or skip (that update)
   --json                  print the result as one JSON object, the last line of stdout
 ${PLUGIN_USAGE}
@@ -73,7 +73,7 @@ export async function trainCommand(
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
     ...PLUGIN_OPTION,
-  });
+  }, "train");
   if (values.help) {
     io.out(TRAIN_USAGE + "\n");
     return 0;

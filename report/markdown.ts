@@ -1,9 +1,10 @@
 /**
- * The comparison report as Markdown: the machine, the settings, and one table row per configuration.
+ * The comparison report as Markdown: the machine, the settings, a conclusion computed from the numbers, and one
+ * table row per configuration.
  *
  * @module
  */
-import type { ComparisonReport } from "./compare.ts";
+import type { ComparisonReport, ConfigResult } from "./compare.ts";
 
 const pct = (x: number | null | undefined) => x == null || Number.isNaN(x) ? "-" : `${(100 * x).toFixed(2)}%`;
 const num = (x: number | null | undefined, digits = 1) => x == null || Number.isNaN(x) ? "-" : x.toFixed(digits);
@@ -23,6 +24,9 @@ export function reportMarkdown(report: ComparisonReport): string {
     `test examples, target test accuracy ${pct(o.target)}.`,
     ``,
     report.note,
+    ``,
+    ...conclusion(report),
+    `## Measurements`,
     ``,
     `| configuration | s/epoch | samples/s | speed vs backprop | time to ${pct(o.target)} | epochs to ${
       pct(o.target)
@@ -78,6 +82,70 @@ export function reportMarkdown(report: ComparisonReport): string {
   );
   return lines.join("\n");
 }
+
+/**
+ * The report's conclusion, computed from its numbers: for each dataset and depth, the fastest configuration
+ * (samples/s), the first to the target test accuracy, and the best final test accuracy, each against the
+ * one-thread backprop row of the same dataset and depth.
+ */
+export function conclusion(report: ComparisonReport): string[] {
+  const target = pct(report.options.target);
+  const groups = new Map<string, ConfigResult[]>();
+  for (const r of report.results) {
+    const key = `${r.dataset}, ${r.depth} hidden layers`;
+    groups.set(key, [...groups.get(key) ?? [], r]);
+  }
+  const lines = [`## Conclusion`, ``];
+  for (const [key, rows] of groups) {
+    const base = rows.find((r) => r.interface === "backprop" && r.workers === 1);
+    const vs = (r: ConfigResult, text: (base: ConfigResult) => string) =>
+      r === base ? "(backprop itself)" : base ? text(base) : "";
+    if (groups.size > 1) lines.push(`${key}:`, ``);
+    const fastest = best(rows, (r) => r.samplesPerSecond);
+    lines.push(
+      `- **Fastest**: ${fastest.name}, ${Math.round(fastest.samplesPerSecond)} samples/s ` +
+        vs(
+          fastest,
+          (b) =>
+            `(${ratio(fastest.samplesPerSecond / b.samplesPerSecond)} backprop's ${Math.round(b.samplesPerSecond)})`,
+        ) + ".",
+    );
+    const reached = rows.filter((r) => r.secondsToTarget != null);
+    if (reached.length === 0) lines.push(`- **To ${target} test accuracy**: no configuration reached it.`);
+    else {
+      const first = best(reached, (r) => -r.secondsToTarget!);
+      const baseTime = base?.secondsToTarget;
+      lines.push(
+        `- **First to ${target} test accuracy**: ${first.name}, in ${num(first.secondsToTarget)} s of training ` +
+          `(${first.epochsToTarget} epoch${first.epochsToTarget === 1 ? "" : "s"}) ` +
+          vs(
+            first,
+            () =>
+              baseTime == null
+                ? "(backprop did not reach it)"
+                : `(backprop: ${num(baseTime)} s, ${ratio(baseTime / first.secondsToTarget!)} as fast)`,
+          ) + ".",
+      );
+    }
+    const accurate = best(rows, (r) => r.testAccuracy);
+    lines.push(
+      `- **Best final test accuracy**: ${accurate.name}, ${pct(accurate.testAccuracy)} ` +
+        vs(accurate, (b) => {
+          const points = (100 * (accurate.testAccuracy - b.testAccuracy)).toFixed(2);
+          return `(${points.startsWith("-") ? points : `+${points}`} points against backprop's ${pct(b.testAccuracy)})`;
+        }) + ".",
+      ``,
+    );
+  }
+  return lines.map((l) => l.replace(/ \.$/, "."));
+}
+
+// The row with the largest `score`; the first of equals.
+function best(rows: ConfigResult[], score: (r: ConfigResult) => number): ConfigResult {
+  return rows.reduce((a, b) => score(b) > score(a) ? b : a);
+}
+
+const ratio = (x: number) => `${x.toFixed(2)}x`;
 
 // Memory after the first and the last epoch of each configuration (and the largest resident set in between), to
 // show whether anything grows over a long run.

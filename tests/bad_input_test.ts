@@ -1,4 +1,4 @@
-// The bad-input table of the README ("Bad input, divergence and reproducibility"), one test per row: each bad
+// The bad-input table of docs/errors.md ("Bad input, divergence and reproducibility"), one test per row: each bad
 // input gets the error the table names, with a message that names the problem and the value; through the CLI, the
 // exit status the table names and one line on stderr (no stack trace). A last test checks that the table and
 // these rows list the same ids, and the same exit statuses.
@@ -84,8 +84,15 @@ async function cliFails(args: string[], code: 1 | 2, pattern: RegExp): Promise<v
   const error = lines.find((l) => l.startsWith("error: "));
   assert.ok(error, `${args.join(" ")}: no "error:" line in ${JSON.stringify(r.err)}`);
   assert.match(error, pattern);
-  assert.deepEqual(lines.slice(lines.indexOf(error) + 1), code === 2 ? ["(see cli.ts --help)"] : []);
+  assert.deepEqual(lines.slice(lines.indexOf(error) + 1), code === 2 ? [`(see ${helpHint(args[0])})`] : []);
   assert.doesNotMatch(r.err, /^\s+at /m, "no stack trace");
+}
+
+/** The help a usage error points to: the command's own, in the form users type it. */
+function helpHint(command: string | undefined): string {
+  return ["train", "evaluate", "compare", "demo"].includes(command ?? "")
+    ? `deno task ${command} --help`
+    : "deno run -A cli.ts --help";
 }
 
 /** Trains on a few MNIST examples through the CLI. */
@@ -126,7 +133,7 @@ async function withNetwork(
 // ---- the rows ----
 
 interface Row {
-  /** The id in the README table's first column. */
+  /** The id in the first column of the table in docs/errors.md. */
   id: string;
   /** The CLI's exit status for this input, when the CLI can be given it. */
   exit?: 1 | 2;
@@ -210,9 +217,9 @@ const ROWS: Row[] = [
     id: "unknown-layer",
     exit: 1,
     check: async () => {
-      const spec = spoiled((s) => s.layers[0].type = "conv2d");
-      specError(spec, /layers\[0\]\.type is not a known layer \(known: dense\), got "conv2d"/);
-      await cliFails(train$(await specFile(spec)), 1, /is not a known layer \(known: dense\), got "conv2d"$/);
+      const spec = spoiled((s) => s.layers[0].type = "conv3d");
+      specError(spec, /layers\[0\]\.type is not a known layer \(known: dense[^)]*\), got "conv3d"/);
+      await cliFails(train$(await specFile(spec)), 1, /is not a known layer \(known: dense[^)]*\), got "conv3d"$/);
     },
   },
   {
@@ -601,10 +608,19 @@ const ROWS: Row[] = [
     exit: 2,
     check: async () => {
       const file = await specFile(valid());
-      await cliFails(["train", "--spec", file, "--learning-rate", "0.1"], 2, /Unknown option '--learning-rate'/);
+      await cliFails(
+        ["train", "--spec", file, "--learning-rate", "0.1"],
+        2,
+        /^error: Unknown option "--learning-rate" for "train"$/,
+      );
       await cliFails(["train", "--spec", file, "extra"], 2, /Unexpected argument "extra"/);
       await cliFails(["fit"], 2, /Unknown command "fit": known commands are train, evaluate, compare, demo/);
-      await cliFails(["demo", "--interfaces", "sg"], 2, /Unknown option '--interfaces'/);
+      await cliFails(["demo", "--interfaces", "sg"], 2, /Unknown option "--interfaces" for "demo"/);
+      await cliFails(
+        ["train", "--spec", file, "--epoch", "3"],
+        2,
+        /Unknown option "--epoch" for "train" \(did you mean --epochs\?\)/,
+      );
     },
   },
   {
@@ -810,16 +826,20 @@ const ROWS: Row[] = [
 ];
 
 for (const row of ROWS) {
-  Deno.test(`bad input "${row.id}" gets the error the README table names${row.exit ? `; the CLI exits ${row.exit}` : ""}`, async () => {
+  Deno.test(`bad input "${row.id}" gets the error the table in docs/errors.md names${row.exit ? `; the CLI exits ${row.exit}` : ""}`, async () => {
     await row.check();
   });
 }
 
-Deno.test("the README's bad-input table lists exactly the rows tested here, with their CLI exit statuses", async () => {
-  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
-  const start = readme.indexOf("## Bad input, divergence and reproducibility");
-  assert.ok(start >= 0, "the README has the section");
-  const section = readme.slice(start, readme.indexOf("\n## ", start + 1));
+// Rows of the table whose code is still being written in the redesign (plugin modules on the CLI, shaped layers):
+// documented, not yet tested here. Each must get its row in ROWS, and leave this list, when its code lands.
+const NOT_YET_TESTED = ["plugin-load", "layer-shape"];
+
+Deno.test("the bad-input table in docs/errors.md lists exactly the rows tested here, with their CLI exit statuses", async () => {
+  const doc = await Deno.readTextFile(new URL("../docs/errors.md", import.meta.url));
+  const start = doc.indexOf("# Bad input, divergence and reproducibility");
+  assert.ok(start >= 0, "docs/errors.md has the section");
+  const section = doc.slice(start, doc.indexOf("\n## ", start + 1));
   const header = section.indexOf("\n| id ");
   assert.ok(header >= 0, "the section has the table");
   const table = new Map<string, string[]>();
@@ -827,6 +847,7 @@ Deno.test("the README's bad-input table lists exactly the rows tested here, with
     const m = line.match(/^\| `([a-z-]+)` +\|(.*)\|$/);
     if (m) table.set(m[1]!, m[2]!.split("|").map((c) => c.trim()));
   }
+  for (const id of NOT_YET_TESTED) assert.ok(table.delete(id), `${id} is in the table`);
   const tested = ROWS.map((r) => r.id);
   assert.deepEqual([...table.keys()].sort(), [...tested].sort());
   for (const row of ROWS) {

@@ -51,7 +51,7 @@ Deno.test("cli rejects bad flags with exit status 2 and a message naming the fla
     [["train", "--spec", example, "--batch-size", "ten"], /--batch-size must be an integer >= 1, got "ten"/],
     [["train", "--spec", example, "--dataset", "cifar"], /--dataset must be one of mnist, fashion-mnist, got "cifar"/],
     [["train", "--spec", example, "--backend", "webgl"], /--backend must be one of wasm, cpu, got "webgl"/],
-    [["train", "--spec", example, "--bogus"], /Unknown option '--bogus'/],
+    [["train", "--spec", example, "--bogus"], /Unknown option "--bogus" for "train"/],
     [["train", "--spec", "/no/such/spec.json"], /Cannot read spec file \/no\/such\/spec\.json/],
   ];
   for (const [args, pattern] of cases) {
@@ -195,7 +195,7 @@ Deno.test("cli evaluate rejects bad flags (status 2) and bad checkpoints (status
     [["evaluate"], /evaluate needs --load DIR/],
     [["evaluate", "--load", root, "--test-count", "0"], /--test-count must be an integer >= 1, got "0"/],
     [["evaluate", "--load", root, "--dataset", "cifar"], /--dataset must be one of mnist, fashion-mnist, got "cifar"/],
-    [["evaluate", "--load", root, "--bogus"], /Unknown option '--bogus'/],
+    [["evaluate", "--load", root, "--bogus"], /Unknown option "--bogus" for "evaluate"/],
     [["train", "--spec", example, "--save", ""], /--save needs a directory/],
   ];
   for (const [args, pattern] of usage) {
@@ -236,6 +236,45 @@ Deno.test("cli evaluate rejects bad flags (status 2) and bad checkpoints (status
   assert.doesNotMatch(r.out + r.err, /epoch/);
   assert.equal(await Deno.readTextFile(`${root}/precious.txt`), "keep");
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("cli: a mistyped flag gets one line naming the command and the flag it was probably meant to be", async () => {
+  const cases: [string[], string][] = [
+    [["train", "--spec", example, "--epoch", "3"], 'Unknown option "--epoch" for "train" (did you mean --epochs?)'],
+    [
+      ["train", "--spec", example, "--batchsize", "8"],
+      'Unknown option "--batchsize" for "train" (did you mean --batch-size?)',
+    ],
+    [["evaluate", "--lod", "ckpt"], 'Unknown option "--lod" for "evaluate" (did you mean --load?)'],
+    [["compare", "--interface", "sg"], 'Unknown option "--interface" for "compare" (did you mean --interfaces?)'],
+    [["demo", "--epoch", "1"], 'Unknown option "--epoch" for "demo" (did you mean --epochs?)'],
+  ];
+  for (const [args, message] of cases) {
+    const { code, out, err } = await run(args);
+    assert.equal(code, 2, args.join(" "));
+    assert.equal(err, `error: ${message}\n(see deno task ${args[0]} --help)\n`);
+    assert.equal(out, "");
+  }
+});
+
+Deno.test("cli help texts name the commands as users type them (deno task ...), and demo --help exits 0", async () => {
+  for (const command of ["train", "evaluate", "compare", "demo"]) {
+    for (const flag of ["--help", "-h"]) {
+      const { code, out, err } = await run([command, flag]);
+      assert.equal(code, 0, `${command} ${flag}: ${err}`);
+      assert.match(out, new RegExp(`^Usage: deno task ${command}\\b`), `${command} ${flag}`);
+      assert.doesNotMatch(out, /cli\.ts/, `${command} ${flag}`);
+    }
+  }
+  const { code, out } = await run(["--help"]);
+  assert.equal(code, 0);
+  assert.match(out, /^Usage: deno task <command> \[options\]/);
+  for (const command of ["train", "evaluate", "compare", "demo"]) {
+    assert.match(out, new RegExp(`deno task ${command} --help`));
+  }
+  const unknown = await run(["fit"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err, /\(see deno run -A cli\.ts --help\)\n$/);
 });
 
 Deno.test("cli --plugin loads a plugin module for train (also on Workers), evaluate and compare", async () => {
