@@ -3,13 +3,15 @@
  * the batch for `[B, units]`, over batch, height and width for `[B, H, W, C]`. Used inside `dense` and `conv2d`
  * layers (`batchNorm: true`), giving the DNI paper's FC -> BN -> ReLU and conv -> BN -> ReLU blocks.
  *
- * Any input is handled as the matrix `[elements per channel, channels]` (a free reshape), so the dense case runs
- * exactly the operations it always ran.
+ * Any input is handled as the matrix `[elements per channel, channels]` (a free reshape). A matrix input (the
+ * dense case) runs exactly the operations it always ran; for images, the per-channel sums are matMuls with a row
+ * of ones, several times faster on wasm than reductions over the leading axis.
  *
  * @module
  */
 import { tf } from "../deps.ts";
 import type { ForwardMode } from "./layer.ts";
+import { channelSum } from "./_channel_sum.ts";
 
 /** Settings of a batch normalisation. */
 export interface BatchNormOptions {
@@ -84,9 +86,15 @@ export class BatchNorm {
       mean = this.movingMean as tf.Tensor1D;
       variance = this.movingVariance as tf.Tensor1D;
     } else {
-      const moments = tf.moments(z, 0);
-      mean = moments.mean as tf.Tensor1D;
-      variance = moments.variance as tf.Tensor1D;
+      if (input.rank === 2) {
+        const moments = tf.moments(z, 0);
+        mean = moments.mean as tf.Tensor1D;
+        variance = moments.variance as tf.Tensor1D;
+      } else {
+        const count = z.shape[0];
+        mean = tf.div(channelSum(z), count);
+        variance = tf.div(channelSum(tf.squaredDifference(z, mean)), count);
+      }
       if (mode === "train") {
         const m = this.momentum;
         this.movingMean.assign(tf.add(tf.mul(this.movingMean, m), tf.mul(mean, 1 - m)));
@@ -110,8 +118,9 @@ export class BatchNorm {
     const { normalized, invStd } = cache;
     const dy = asMatrix(outputGradient);
     const batch = dy.shape[0];
-    const dBeta = tf.sum(dy, 0) as tf.Tensor1D;
-    const dGamma = tf.sum(tf.mul(dy, normalized), 0) as tf.Tensor1D;
+    const sum = outputGradient.rank === 2 ? (t: tf.Tensor) => tf.sum(t, 0) as tf.Tensor1D : channelSum;
+    const dBeta = sum(dy);
+    const dGamma = sum(tf.mul(dy, normalized));
     // dz = gamma * invStd / B * (B * dy - sum(dy) - normalized * sum(dy * normalized))
     const centered = tf.sub(tf.sub(tf.mul(dy, batch), dBeta), tf.mul(normalized, dGamma));
     const dz = tf.mul(centered, tf.div(tf.mul(this.gamma, invStd), batch));

@@ -12,6 +12,7 @@ import { type Activation, ACTIVATION_NAMES, ACTIVATIONS } from "./activation.ts"
 import { BatchNorm, type BatchNormCache } from "./batch_norm.ts";
 import { conv2dFilterGradient } from "./_conv_filter_gradient.ts";
 import { conv2dInputGradient } from "./_conv_input_gradient.ts";
+import { channelSum } from "./_channel_sum.ts";
 import type { ForwardMode, Layer, LayerCache, LayerConfig, LayerContext, LayerGradients, Shape } from "./layer.ts";
 import { showShape } from "./layer.ts";
 import { MAX_KERNEL_WEIGHTS } from "./dense.ts";
@@ -28,7 +29,7 @@ export interface Conv2DConfig extends LayerConfig {
   /** Steps between windows: `n` or `[h, w]`. @default {1} */
   strides?: number | [number, number];
   /** `valid` (no padding, the default, as in Keras) or `same` (output size = input size / stride). */
-  padding?: Padding;
+  padding?: "valid" | "same";
   /** `linear` (default), `relu`, `tanh` or `sigmoid`. */
   activation?: string;
   /** Batch normalisation per channel between the convolution and the activation (no bias then). @default {false} */
@@ -96,7 +97,7 @@ export class Conv2D implements Layer {
   /** `[sh, sw]`. */
   readonly strides: [number, number];
   /** `valid` or `same`. */
-  readonly padding: Padding;
+  readonly padding: "valid" | "same";
   /** The kernel K, `[kh, kw, C, filters]`. */
   readonly kernel: tf.Variable;
   /** The bias b, `[filters]`; absent with batch norm (its beta takes the place). */
@@ -203,7 +204,7 @@ export class Conv2D implements Layer {
       dz = g.dz;
       tail = [g.dGamma, g.dBeta];
     } else {
-      tail = [tf.sum(dz, [0, 1, 2])];
+      tail = [channelSum(dz)];
     }
     const kernelGradient = conv2dFilterGradient(x, dz, this.kernelSize, this.strides, this.#pad);
     const inputGradient = needInputGradient

@@ -27,7 +27,7 @@ export interface MaxPool2DConfig extends LayerConfig {
   /** Steps between windows: `n` or `[h, w]`. @default {poolSize} */
   strides?: number | [number, number];
   /** `valid` (the default) or `same`. */
-  padding?: Padding;
+  padding?: "valid" | "same";
 }
 
 interface MaxPool2DCache {
@@ -81,7 +81,7 @@ export class MaxPool2D implements Layer {
   /** `[sh, sw]`. */
   readonly strides: [number, number];
   /** `valid` or `same`. */
-  readonly padding: Padding;
+  readonly padding: "valid" | "same";
   readonly #pad: [[number, number], [number, number]];
 
   /**
