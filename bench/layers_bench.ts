@@ -2,12 +2,14 @@
 // backward on wasm, the filter-gradient methods against each other, and the whole conv stack.
 //   conv2d 16 5x5 same relu BN -> maxPool 2 -> conv2d 32 5x5 same relu BN -> maxPool 2 -> flatten -> dense 10
 import { tf } from "../deps.ts";
-import { conv2dFilterGradient } from "../layers/_conv_filter_gradient.ts";
+import { conv2dFilterGradient, IM2COL_MAX_CHANNELS } from "../layers/_conv_filter_gradient.ts";
 import { conv2dInputGradient } from "../layers/_conv_input_gradient.ts";
 import type { Layer, LayerConfig, Shape } from "../layers/layer.ts";
 import { builtinLayers } from "../layers/registry.ts";
 import { softmaxCrossEntropy } from "../losses/softmax_cross_entropy.ts";
+import { Sgd } from "../optimizers/rules.ts";
 import { Random } from "../random.ts";
+import { Synthesizer } from "../interfaces/synthesizer.ts";
 
 const BATCH = 128;
 const random = new Random(0);
@@ -74,7 +76,7 @@ for (const { name, x, filters } of cases) {
   for (const method of ["im2col", "swapped"] as const) {
     Deno.bench({
       group: `filter-gradient ${name}`,
-      name: `${method}${(method === "im2col") === (x.shape[3] < 4) ? " (auto's choice)" : ""}`,
+      name: `${method}${(method === "im2col") === (x.shape[3] <= IM2COL_MAX_CHANNELS) ? " (auto's choice)" : ""}`,
       baseline: method === "im2col",
       fn: () => tf.dispose(conv2dFilterGradient(x, dy, [5, 5], [1, 1], pad, method)),
     });
@@ -137,3 +139,29 @@ Deno.bench({
   name: "MNIST CNN: forward only (train mode)",
   fn: () => tf.dispose(tf.tidy(() => cnn.reduce((h: tf.Tensor, l) => l.forward(h, "train").output, images))),
 });
+
+// Linear convolutional synthesizers (cDNI: labels as 10 extra channels) on the CNN's two conv triggers: one
+// prediction and one regression step each, to set against the whole network's step above.
+for (const [shape, kernelSize] of [[[28, 28, 16], 5], [[28, 28, 16], 3], [[14, 14, 32], 5]] as const) {
+  const synthesizer = new Synthesizer({
+    shape,
+    contextUnits: 10,
+    hidden: [],
+    batchNorm: false,
+    kernelSize,
+    optimizer: new Sgd(1e-4),
+    random: random.fork(),
+  });
+  const trigger = tf.randomNormal([BATCH, ...shape], 0, 1, "float32", 7);
+  const message = tf.randomNormal([BATCH, ...shape], 0, 1, "float32", 8);
+  Deno.bench({
+    group: "conv-synthesizer",
+    name: `linear csg synthesizer ${kernelSize}x${kernelSize} on [${shape}]: predict + fit`,
+    baseline: shape[0] === 28 && kernelSize === 5,
+    fn: () => {
+      tf.tidy(() => {
+        synthesizer.fit(synthesizer.forward(trigger, labels, "train"), message);
+      });
+    },
+  });
+}

@@ -8,16 +8,18 @@
 // - "swapped": a convolution with batch and channels swapped: input [C, H, W, B] (padded), "filter" dy as
 //   [outH, outW, B, F], dilated by the strides; the output [C, kh, kw, F] is the gradient, transposed.
 //
-// Measured on this machine (wasm, 1 thread, batch 128, 5x5 same, ms per gradient; bench/layers_bench.ts):
-// 28x28x1 -> 16: im2col 16, swapped 25; 14x14x16 -> 32: im2col 75, swapped 34. Channel-major im2col followed by a
-// transpose of the patches was the slowest (308 and 148). So "auto" takes im2col for inputs of few channels.
+// Measured (wasm, 1 thread, batch 128, 5x5 same, ms per gradient; bench/layers_bench.ts has the first and the
+// last): input HxWxC -> F filters: 28x28x1 -> 16: im2col 11-12, swapped 16-20; 28x28x2 -> 16: 20, 20;
+// 28x28x3 -> 16: 37, 26; 28x28x8 -> 16: 154, 90; 14x14x8 -> 32: 37, 26; 14x14x16 -> 32: 73-102, 33-43;
+// 7x7x32 -> 64: 99, 39. An NHWC im2col followed by a transpose of the patches was the slowest (308 and 148 for the
+// first and the 14x14x16 case). So "auto" takes im2col for inputs of at most 2 channels.
 import { tf } from "../deps.ts";
 
 /** How the filter gradient is computed; `auto` picks by the number of input channels. */
 export type FilterGradientMethod = "auto" | "im2col" | "swapped";
 
-/** Below this many input channels, `auto` takes im2col. */
-export const IM2COL_MAX_CHANNELS = 4;
+/** Up to this many input channels, `auto` takes im2col. */
+export const IM2COL_MAX_CHANNELS = 2;
 
 /**
  * dL/d(kernel) `[kh, kw, C, F]` of `y = conv2d(x, kernel)` given `x` `[B, H, W, C]` and dL/dy `[B, outH, outW, F]`,
@@ -32,7 +34,7 @@ export function conv2dFilterGradient(
   method: FilterGradientMethod = "auto",
 ): tf.Tensor4D {
   const channels = x.shape[3];
-  const use = method === "auto" ? (channels < IM2COL_MAX_CHANNELS ? "im2col" : "swapped") : method;
+  const use = method === "auto" ? (channels <= IM2COL_MAX_CHANNELS ? "im2col" : "swapped") : method;
   return tf.tidy(() =>
     use === "im2col" ? im2col(x, dy, kernelSize, strides, pad) : swapped(x, dy, kernelSize, strides, pad)
   );

@@ -4,7 +4,6 @@ import { Random } from "../random.ts";
 import { SpecError } from "../errors.ts";
 import { assertClose } from "../tests/_helpers.ts";
 import { Conv2D, type Conv2DConfig } from "./conv2d.ts";
-import { conv2dFilterGradient } from "./_conv_filter_gradient.ts";
 import type { Shape } from "./layer.ts";
 
 const context = (inputShape: Shape, seed = 1) => ({ inputShape, path: "layers[0]", random: new Random(seed) });
@@ -147,46 +146,6 @@ Deno.test("Conv2D.backward() matches finite differences (tanh, batch norm, strid
   });
   tf.dispose([x, r]);
   layer.dispose();
-});
-
-Deno.test("conv2dFilterGradient(): im2col and swapped convolution both match TF.js autodiff on cpu", async () => {
-  for (
-    const [shape, k, s, padding] of [[[2, 6, 6, 1], 3, 1, "same"], [[2, 7, 6, 5], 3, 2, "valid"], [
-      [2, 7, 7, 4],
-      2,
-      2,
-      "same",
-    ]] as const
-  ) {
-    const x = randomTensor([...shape], 1) as tf.Tensor4D;
-    const kernel = randomTensor([k, k, shape[3], 3], 2) as tf.Tensor4D;
-    const layer = new Conv2D(
-      { type: "conv2d", filters: 3, kernelSize: k, strides: s, padding },
-      context(shape.slice(1)),
-    );
-    const dy = randomTensor([2, ...layer.outputShape], 3) as tf.Tensor4D;
-    const pad = [[0, 0], [0, 0]] as [[number, number], [number, number]];
-    if (padding === "same") {
-      const h = Math.max((layer.outputShape[0]! - 1) * s + k - shape[1], 0),
-        w = Math.max((layer.outputShape[1]! - 1) * s + k - shape[2], 0);
-      pad[0] = [Math.floor(h / 2), h - Math.floor(h / 2)];
-      pad[1] = [Math.floor(w / 2), w - Math.floor(w / 2)];
-    }
-    const results = (["im2col", "swapped"] as const).map((m) => {
-      const g = conv2dFilterGradient(x, dy, [k, k], [s, s], pad, m);
-      const data = g.dataSync();
-      g.dispose();
-      return data;
-    });
-    await tf.setBackend("cpu");
-    const ref = tf.tidy(() =>
-      tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, s, padding), dy)))(kernel).dataSync()
-    );
-    await tf.setBackend("wasm");
-    results.forEach((r, i) => assertClose(r, ref, { atol: 1e-4, rtol: 1e-4, what: i ? "swapped" : "im2col" }));
-    tf.dispose([x, kernel, dy]);
-    layer.dispose();
-  }
 });
 
 Deno.test("Conv2D infers its output shape as TF does, and counts its multiply-adds", () => {
