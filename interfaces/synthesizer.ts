@@ -1,7 +1,9 @@
 /**
- * The synthesizer: a small MLP that predicts the gradient a layer will receive from its trigger (and, when
- * conditioned, from the context). Its output layer starts at zero (weights and bias), as in the paper, so the
- * first synthetic gradient is zero. It learns by L2 regression onto the messages that arrive later.
+ * The synthesizer: a small network that predicts the gradient a layer will receive from its trigger (and, when
+ * conditioned, from the context, e.g. the one-hot labels). For a flat trigger `[units]` it is an MLP of dense
+ * layers; for an image trigger `[H, W, C]` a CNN of "same" convolutions, as the DNI paper's convolutional
+ * synthesizers. Its output layer starts at zero (weights and bias), as in the paper, so the first synthetic
+ * gradient is zero. It learns by L2 regression onto the messages that arrive later.
  *
  * It predicts the *per-example* gradient, B x dL/dh for a batch-mean loss L, so that its targets stay of order
  * one whatever the batch size; the interface divides by B again.
@@ -9,30 +11,44 @@
  * @module
  */
 import { tf } from "../deps.ts";
+import { SpecError } from "../errors.ts";
+import { Conv2D } from "../layers/conv2d.ts";
 import { Dense } from "../layers/dense.ts";
-import { type ForwardMode, variableNames } from "../layers/layer.ts";
+import {
+  type ForwardMode,
+  type LayerConfig,
+  type LayerGradients,
+  type Shape,
+  showShape,
+  variableNames,
+} from "../layers/layer.ts";
 import type { Optimizer } from "../optimizers/optimizer.ts";
 import { optimizerState, setOptimizerState, type TrainingState } from "../optimizers/state.ts";
 import type { Random } from "../random.ts";
 
-/** What `forward` keeps for `fit`. */
+/** What `forward` keeps for `fit`: tensors of its own (none is the caller's), to dispose when done. */
 export interface SynthesizerPass {
-  /** The prediction [B, units]. */
-  output: tf.Tensor2D;
-  /** The layers' caches. */
+  /** The prediction, of the trigger's shape `[B, ...shape]`. */
+  output: tf.Tensor;
+  /** The layers' caches (the first holds the synthesizer's input: the trigger, with the context if any). */
   caches: unknown[];
 }
 
-/** Settings of an MLP synthesizer. */
+/** Settings of a synthesizer. */
 export interface SynthesizerOptions {
-  /** Width of the trigger, and of the prediction. */
-  units: number;
-  /** Width of the context appended to the trigger (0 for unconditioned). */
+  /** The trigger's shape per example, and the prediction's: `[units]` (MLP) or `[H, W, C]` (CNN). */
+  shape: Shape;
+  /**
+   * Width of the context (e.g. the number of classes of one-hot labels); 0 for an unconditioned synthesizer. The
+   * MLP reads it as extra columns of the trigger; the CNN as extra channels, the context broadcast over H and W.
+   */
   contextUnits: number;
-  /** Widths of the hidden layers (ReLU); empty for a linear synthesizer. */
+  /** Hidden layers (ReLU): widths of the MLP, or filters of the CNN's convolutions; empty for a linear one. */
   hidden: readonly number[];
   /** Batch normalisation in the hidden layers. */
   batchNorm: boolean;
+  /** Kernel size of the CNN's convolutions (padding "same"); unused by the MLP. @default {5} */
+  kernelSize?: number;
   /** The synthesizer's own optimizer. */
   optimizer: Optimizer;
   /** Seeded generator for the hidden layers' initial weights. */
@@ -41,8 +57,10 @@ export interface SynthesizerOptions {
   path?: string;
 }
 
+type SynthesizerLayer = Dense | Conv2D;
+
 /**
- * An MLP synthesizer with a zero-initialised output layer.
+ * A synthesizer with a zero-initialised output layer: an MLP for flat triggers, a CNN for images.
  *
  * @example The first prediction is zero
  * ```ts
@@ -53,46 +71,97 @@ export interface SynthesizerOptions {
  * import { Synthesizer } from "./synthesizer.ts";
  *
  * const synth = new Synthesizer({
- *   units: 4,
+ *   shape: [4],
  *   contextUnits: 0,
  *   hidden: [],
  *   batchNorm: false,
  *   optimizer: new Sgd(0.1),
  *   random: new Random(0),
  * });
- * const trigger = tf.ones([2, 4]) as tf.Tensor2D;
- * const { output } = synth.forward(trigger, "probe");
- * assert.deepEqual(output.shape, [2, 4]);
- * assert.deepEqual([...output.dataSync()], new Array(8).fill(0)); // the output layer starts at zero
- * tf.dispose([trigger, output]);
+ * tf.tidy(() => {
+ *   const pass = synth.forward(tf.ones([2, 4]), undefined, "probe");
+ *   assert.deepEqual(pass.output.shape, [2, 4]);
+ *   assert.deepEqual([...pass.output.dataSync()], new Array(8).fill(0)); // the output layer starts at zero
+ * });
+ * synth.dispose();
+ * ```
+ *
+ * @example A convolutional synthesizer conditioned on labels, for a `[14, 14, 16]` trigger
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps.ts";
+ * import { Random } from "../random.ts";
+ * import { Sgd } from "../optimizers/rules.ts";
+ * import { Synthesizer } from "./synthesizer.ts";
+ *
+ * const synth = new Synthesizer({
+ *   shape: [14, 14, 16],
+ *   contextUnits: 10, // one-hot labels, read as 10 extra channels
+ *   hidden: [32],
+ *   batchNorm: true,
+ *   optimizer: new Sgd(0.1),
+ *   random: new Random(0),
+ * });
+ * assert.equal(synth.layers.map(String).join("; "),
+ *   "conv2d([14, 14, 26] -> [14, 14, 32], 5x5, same, bn, relu); conv2d([14, 14, 32] -> [14, 14, 16], 5x5, same, linear)");
+ * tf.tidy(() => {
+ *   const labels = tf.oneHot(tf.tensor1d([3, 7], "int32"), 10).toFloat() as tf.Tensor2D;
+ *   const pass = synth.forward(tf.randomNormal([2, 14, 14, 16]), labels, "train");
+ *   assert.deepEqual(pass.output.shape, [2, 14, 14, 16]);
+ *   synth.fit(pass, tf.randomNormal([2, 14, 14, 16]));
+ * });
  * synth.dispose();
  * ```
  */
 export class Synthesizer {
   /** Hidden layers then the zero-initialised output layer. */
-  readonly layers: readonly Dense[];
+  readonly layers: readonly SynthesizerLayer[];
+  /** The trigger's (and prediction's) shape per example. */
+  readonly shape: Shape;
+  /** Width of the context; 0 when unconditioned. */
+  readonly contextUnits: number;
   readonly #optimizer: Optimizer;
   readonly #trainable: tf.Variable[];
 
   /**
-   * @param options Sizes, optimizer and seed.
-   * @throws {SpecError} If a layer would be too large (nothing is left allocated).
+   * @param options Shape, sizes, optimizer and seed.
+   * @throws {SpecError} If the shape is neither `[units]` nor `[H, W, C]`, or a layer would be invalid or too
+   *   large (nothing is left allocated).
    */
-  constructor({ units, contextUnits, hidden, batchNorm, optimizer, random, path = "synthesizer" }: SynthesizerOptions) {
-    const layers: Dense[] = [];
-    let inputUnits = units + contextUnits;
-    let output: Dense;
+  constructor(
+    { shape, contextUnits, hidden, batchNorm, kernelSize = 5, optimizer, random, path = "synthesizer" }:
+      SynthesizerOptions,
+  ) {
+    if (shape.length !== 1 && shape.length !== 3) {
+      throw new SpecError(
+        path,
+        [...shape],
+        `predicts gradients for triggers of shape [units] (an MLP) or [height, width, channels] (a CNN), got a ` +
+          `trigger of shape ${showShape(shape)}: put the interface on a dense, flatten, conv2d or maxPool2d layer`,
+      );
+    }
+    const image = shape.length === 3;
+    const channels = shape[shape.length - 1]!;
+    const hiddenConfig = (width: number): LayerConfig =>
+      image
+        ? { type: "conv2d", filters: width, kernelSize, padding: "same", activation: "relu", batchNorm }
+        : { type: "dense", units: width, activation: "relu", batchNorm };
+    const outputConfig: LayerConfig = image
+      ? { type: "conv2d", filters: channels, kernelSize, padding: "same" }
+      : { type: "dense", units: channels };
+    const make = (config: LayerConfig, inputShape: Shape, at: string): SynthesizerLayer => {
+      const context = { inputShape, path: `${path}.${at}`, random: random.fork() };
+      return image ? new Conv2D(config, context) : new Dense(config, context);
+    };
+    const layers: SynthesizerLayer[] = [];
+    let inputShape: Shape = [...shape.slice(0, -1), channels + contextUnits];
+    let output: SynthesizerLayer;
     try {
       hidden.forEach((width, i) => {
-        layers.push(
-          new Dense(
-            { type: "dense", units: width, activation: "relu", batchNorm },
-            { inputUnits, path: `${path}.hidden[${i}]`, random: random.fork() },
-          ),
-        );
-        inputUnits = width;
+        layers.push(make(hiddenConfig(width), inputShape, `hidden[${i}]`));
+        inputShape = layers[i]!.outputShape;
       });
-      output = new Dense({ type: "dense", units }, { inputUnits, path: `${path}.output`, random: random.fork() });
+      output = make(outputConfig, inputShape, "output");
     } catch (error) {
       for (const layer of layers) layer.dispose();
       throw error;
@@ -103,6 +172,8 @@ export class Synthesizer {
     });
     layers.push(output);
     this.layers = layers;
+    this.shape = [...shape];
+    this.contextUnits = contextUnits;
     this.#optimizer = optimizer;
     this.#trainable = layers.flatMap((l) => [...l.trainable]);
   }
@@ -137,10 +208,17 @@ export class Synthesizer {
     );
   }
 
-  /** Predicts the per-example gradient for `input` ([trigger, context] side by side). */
-  forward(input: tf.Tensor2D, mode: ForwardMode): SynthesizerPass {
+  /**
+   * Predicts the per-example gradient for `trigger` `[B, ...shape]`, conditioned on `labels` `[B, contextUnits]`
+   * when `contextUnits` > 0 (the labels are ignored otherwise). The pass holds tensors of its own only (the input
+   * is a clone of the trigger, or the trigger joined with the context), so it can be kept beyond the caller's
+   * tf.tidy and disposed when its message has arrived.
+   *
+   * @throws {RangeError} If a conditioned synthesizer gets no labels, or labels of another width or batch.
+   */
+  forward(trigger: tf.Tensor, labels: tf.Tensor2D | undefined, mode: ForwardMode): SynthesizerPass {
     const caches: unknown[] = [];
-    let h = input;
+    let h = this.#input(trigger, labels);
     for (const layer of this.layers) {
       const r = layer.forward(h, mode);
       caches.push(r.cache);
@@ -149,20 +227,38 @@ export class Synthesizer {
     return { output: h, caches };
   }
 
+  #input(trigger: tf.Tensor, labels: tf.Tensor2D | undefined): tf.Tensor {
+    if (this.contextUnits === 0) return tf.clone(trigger);
+    const batch = trigger.shape[0]!;
+    if (labels === undefined || labels.shape[1] !== this.contextUnits || labels.shape[0] !== batch) {
+      throw new RangeError(
+        `A conditioned synthesizer needs labels [${batch}, ${this.contextUnits}] for a batch of ${batch}, got ` +
+          (labels ? showShape(labels.shape) : "none"),
+      );
+    }
+    if (this.shape.length === 1) return tf.concat([trigger, labels], 1);
+    const [height, width] = this.shape as [number, number, number];
+    return tf.tidy(() => {
+      const context = tf.tile(tf.reshape(labels, [batch, 1, 1, this.contextUnits]), [1, height, width, 1]);
+      return tf.concat([trigger, context], 3);
+    });
+  }
+
   /**
-   * One L2 regression step of the pass's prediction onto `target` (loss: batch mean of the squared error summed
-   * over units, gradient 2 (prediction - target) / B). The target is data: nothing flows back through it.
+   * One L2 regression step of the pass's prediction onto `target` (same shape as the prediction; loss: batch mean
+   * of the squared error summed over the other axes, gradient 2 (prediction - target) / B). The target is data:
+   * nothing flows back through it.
    *
    * @returns The loss before the step.
    */
-  fit(pass: SynthesizerPass, target: tf.Tensor2D): tf.Scalar {
+  fit(pass: SynthesizerPass, target: tf.Tensor): tf.Scalar {
     const diff = tf.sub(pass.output, target);
-    const batch = target.shape[0];
+    const batch = target.shape[0]!;
     const loss = tf.div(tf.sum(tf.square(diff)), batch) as tf.Scalar;
-    let g: tf.Tensor2D | undefined = tf.mul(diff, 2 / batch) as tf.Tensor2D;
+    let g: tf.Tensor | undefined = tf.mul(diff, 2 / batch);
     const gradients: tf.Tensor[][] = [];
     for (let j = this.layers.length - 1; j >= 0; j--) {
-      const r = this.layers[j]!.backward(pass.caches[j], g!, j > 0);
+      const r: LayerGradients = this.layers[j]!.backward(pass.caches[j], g!, j > 0);
       gradients[j] = r.gradients;
       g = r.inputGradient;
     }

@@ -1,6 +1,6 @@
 /**
- * Pointwise activations with their hand-written derivatives (checked against finite differences in
- * `layers/dense_test.ts`).
+ * Pointwise activations, for tensors of any rank, with their hand-written derivatives (checked against finite
+ * differences in `layers/dense_test.ts` and `layers/conv2d_test.ts`).
  *
  * @module
  */
@@ -8,10 +8,10 @@ import { tf } from "../deps.ts";
 
 /** An activation: `apply` maps pre-activations to outputs; `backward` maps dL/dy to dL/dz given z and y. */
 export interface Activation {
-  /** y = f(z). */
-  apply(z: tf.Tensor2D): tf.Tensor2D;
-  /** dL/dz from dL/dy, the input z and the output y. */
-  backward(dy: tf.Tensor2D, z: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D;
+  /** y = f(z), of z's shape (any rank). */
+  apply<T extends tf.Tensor>(z: T): T;
+  /** dL/dz from dL/dy, the input z and the output y (all of one shape). */
+  backward<T extends tf.Tensor>(dy: T, z: T, y: T): T;
 }
 
 /** The built-in activations, by name. */
@@ -19,15 +19,15 @@ export const ACTIVATIONS: Readonly<Record<string, Activation>> = {
   linear: { apply: (z) => z, backward: (dy) => dy },
   relu: {
     apply: (z) => tf.relu(z),
-    backward: (dy, z) => tf.mul(dy, tf.step(z)) as tf.Tensor2D,
+    backward: <T extends tf.Tensor>(dy: T, z: T) => tf.mul(dy, tf.step(z)) as T,
   },
   tanh: {
     apply: (z) => tf.tanh(z),
-    backward: (dy, _z, y) => tf.mul(dy, tf.sub(1, tf.square(y))) as tf.Tensor2D,
+    backward: <T extends tf.Tensor>(dy: T, _z: T, y: T) => tf.mul(dy, tf.sub(1, tf.square(y))) as T,
   },
   sigmoid: {
     apply: (z) => tf.sigmoid(z),
-    backward: (dy, _z, y) => tf.mul(dy, tf.mul(y, tf.sub(1, y))) as tf.Tensor2D,
+    backward: <T extends tf.Tensor>(dy: T, _z: T, y: T) => tf.mul(dy, tf.mul(y, tf.sub(1, y))) as T,
   },
 };
 

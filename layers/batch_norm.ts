@@ -1,11 +1,17 @@
 /**
- * Batch normalisation over the batch axis, with its hand-written backward pass. Used inside `dense` layers
- * (`batchNorm: true`), giving the DNI paper's FC -> BN -> ReLU blocks.
+ * Batch normalisation per channel (the last axis) over all other axes, with its hand-written backward pass: over
+ * the batch for `[B, units]`, over batch, height and width for `[B, H, W, C]`. Used inside `dense` and `conv2d`
+ * layers (`batchNorm: true`), giving the DNI paper's FC -> BN -> ReLU and conv -> BN -> ReLU blocks.
+ *
+ * Any input is handled as the matrix `[elements per channel, channels]` (a free reshape). A matrix input (the
+ * dense case) runs exactly the operations it always ran; for images, the per-channel sums are matMuls with a row
+ * of ones, several times faster on wasm than reductions over the leading axis.
  *
  * @module
  */
 import { tf } from "../deps.ts";
 import type { ForwardMode } from "./layer.ts";
+import { channelSum } from "./_channel_sum.ts";
 
 /** Settings of a batch normalisation. */
 export interface BatchNormOptions {
@@ -17,13 +23,32 @@ export interface BatchNormOptions {
 
 /** What the forward pass keeps for the backward pass. */
 export interface BatchNormCache {
-  /** The normalised input (z - mean) / sqrt(var + eps), [B, units]. */
+  /** The normalised input (z - mean) / sqrt(var + eps), as a matrix [elements per channel, channels]. */
   normalized: tf.Tensor2D;
-  /** 1 / sqrt(var + eps), [units]. */
+  /** 1 / sqrt(var + eps), [channels]. */
   invStd: tf.Tensor1D;
 }
 
-/** Batch normalisation of `units` features: y = gamma * (z - mean) / sqrt(var + eps) + beta. */
+/**
+ * Batch normalisation of `units` channels: y = gamma * (z - mean) / sqrt(var + eps) + beta, with mean and var
+ * taken per channel (last axis) over all other axes.
+ *
+ * @example Normalise a batch of 2 x 2 images with 3 channels
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps.ts";
+ * import { BatchNorm } from "./batch_norm.ts";
+ *
+ * const bn = new BatchNorm(3);
+ * const z = tf.randomNormal([4, 2, 2, 3], 5, 2, "float32", 1);
+ * const { output } = bn.forward(z, "probe");
+ * assert.deepEqual(output.shape, [4, 2, 2, 3]);
+ * const mean = tf.mean(output, [0, 1, 2]).dataSync(); // per channel, over batch, height and width
+ * assert.ok(mean.every((m) => Math.abs(m) < 1e-4));
+ * tf.dispose([z, output]);
+ * bn.dispose();
+ * ```
+ */
 export class BatchNorm {
   /** Scale, initialised to 1. */
   readonly gamma: tf.Variable;
@@ -53,16 +78,23 @@ export class BatchNorm {
     this.movingVariance = tf.tidy(() => tf.variable(tf.ones([units]), false));
   }
 
-  /** Normalises `z`; in `train` mode also updates the running statistics. */
-  forward(z: tf.Tensor2D, mode: ForwardMode): { output: tf.Tensor2D; cache: BatchNormCache } {
+  /** Normalises `z` (`[..., units]`, any rank); in `train` mode also updates the running statistics. */
+  forward<T extends tf.Tensor>(input: T, mode: ForwardMode): { output: T; cache: BatchNormCache } {
+    const z = asMatrix(input);
     let mean: tf.Tensor1D, variance: tf.Tensor1D;
     if (mode === "eval") {
       mean = this.movingMean as tf.Tensor1D;
       variance = this.movingVariance as tf.Tensor1D;
     } else {
-      const moments = tf.moments(z, 0);
-      mean = moments.mean as tf.Tensor1D;
-      variance = moments.variance as tf.Tensor1D;
+      if (input.rank === 2) {
+        const moments = tf.moments(z, 0);
+        mean = moments.mean as tf.Tensor1D;
+        variance = moments.variance as tf.Tensor1D;
+      } else {
+        const count = z.shape[0];
+        mean = tf.div(channelSum(z), count);
+        variance = tf.div(channelSum(tf.squaredDifference(z, mean)), count);
+      }
       if (mode === "train") {
         const m = this.momentum;
         this.movingMean.assign(tf.add(tf.mul(this.movingMean, m), tf.mul(mean, 1 - m)));
@@ -71,24 +103,42 @@ export class BatchNorm {
     }
     const invStd = tf.rsqrt(tf.add(variance, this.epsilon)) as tf.Tensor1D;
     const normalized = tf.mul(tf.sub(z, mean), invStd) as tf.Tensor2D;
-    const output = tf.add(tf.mul(normalized, this.gamma), this.beta) as tf.Tensor2D;
-    return { output, cache: { normalized, invStd } };
+    const output = tf.add(tf.mul(normalized, this.gamma), this.beta);
+    return { output: reshapeLike(output, input), cache: { normalized, invStd } };
   }
 
-  /** dL/dz and the gradients of gamma and beta, from dL/dy (batch statistics, as in training). */
-  backward(cache: BatchNormCache, dy: tf.Tensor2D): { dz: tf.Tensor2D; dGamma: tf.Tensor1D; dBeta: tf.Tensor1D } {
+  /**
+   * dL/dz and the gradients of gamma and beta, from dL/dy of any rank (batch statistics, as in training). The
+   * count in the formula is the number of elements per channel (B, or B * H * W).
+   */
+  backward<T extends tf.Tensor>(
+    cache: BatchNormCache,
+    outputGradient: T,
+  ): { dz: T; dGamma: tf.Tensor1D; dBeta: tf.Tensor1D } {
     const { normalized, invStd } = cache;
+    const dy = asMatrix(outputGradient);
     const batch = dy.shape[0];
-    const dBeta = tf.sum(dy, 0) as tf.Tensor1D;
-    const dGamma = tf.sum(tf.mul(dy, normalized), 0) as tf.Tensor1D;
+    const sum = outputGradient.rank === 2 ? (t: tf.Tensor) => tf.sum(t, 0) as tf.Tensor1D : channelSum;
+    const dBeta = sum(dy);
+    const dGamma = sum(tf.mul(dy, normalized));
     // dz = gamma * invStd / B * (B * dy - sum(dy) - normalized * sum(dy * normalized))
     const centered = tf.sub(tf.sub(tf.mul(dy, batch), dBeta), tf.mul(normalized, dGamma));
-    const dz = tf.mul(centered, tf.div(tf.mul(this.gamma, invStd), batch)) as tf.Tensor2D;
-    return { dz, dGamma, dBeta };
+    const dz = tf.mul(centered, tf.div(tf.mul(this.gamma, invStd), batch));
+    return { dz: reshapeLike(dz, outputGradient), dGamma, dBeta };
   }
 
   /** Frees the variables. */
   dispose(): void {
     for (const v of [this.gamma, this.beta, this.movingMean, this.movingVariance]) v.dispose();
   }
+}
+
+// `[..., C]` as `[elements per channel, C]`: the tensor itself when it is already a matrix (the dense case).
+function asMatrix(t: tf.Tensor): tf.Tensor2D {
+  return (t.rank === 2 ? t : tf.reshape(t, [-1, t.shape[t.rank - 1]!])) as tf.Tensor2D;
+}
+
+// `t` in the shape of `like`: `t` itself when the shapes already agree.
+function reshapeLike<T extends tf.Tensor>(t: tf.Tensor, like: T): T {
+  return (t.rank === like.rank ? t : tf.reshape(t, like.shape)) as T;
 }

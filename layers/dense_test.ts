@@ -12,7 +12,7 @@ function stack(sizes: number[], activations: string[], batchNorm: boolean): Laye
   return activations.map((activation, i) =>
     new Dense(
       { type: "dense", units: sizes[i + 1]!, activation, batchNorm: batchNorm && i < activations.length - 1 },
-      { inputUnits: sizes[i]!, path: `layers[${i}]`, random: random.fork() },
+      { inputShape: [sizes[i]!], path: `layers[${i}]`, random: random.fork() },
     )
   );
 }
@@ -20,21 +20,21 @@ function stack(sizes: number[], activations: string[], batchNorm: boolean): Laye
 const loss = softmaxCrossEntropy.create();
 
 function lossOf(layers: Layer[], x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
-  const h = layers.reduce((h, l) => l.forward(h, "probe").output, x);
-  return loss.compute(h, y).loss;
+  const h = layers.reduce((h: tf.Tensor, l) => l.forward(h, "probe").output, x);
+  return loss.compute(h as tf.Tensor2D, y).loss;
 }
 
 // Our hand-written backward pass through the whole stack: gradients of every layer's trainable variables.
 function handGradients(layers: Layer[], x: tf.Tensor2D, y: tf.Tensor2D): Float32Array[][] {
   return tf.tidy(() => {
     const caches: unknown[] = [];
-    let h = x;
+    let h: tf.Tensor = x;
     for (const layer of layers) {
       const { output, cache } = layer.forward(h, "probe");
       caches.push(cache);
       h = output;
     }
-    let g: tf.Tensor2D | undefined = loss.compute(h, y).gradient;
+    let g: tf.Tensor | undefined = loss.compute(h as tf.Tensor2D, y).gradient;
     const result: Float32Array[][] = [];
     for (let j = layers.length - 1; j >= 0; j--) {
       const { inputGradient, gradients } = layers[j]!.backward(caches[j], g!, j > 0);
@@ -109,7 +109,7 @@ Deno.test("Dense fast-path gradient equals the stock transposed-matmul gradient 
 });
 
 Deno.test("Dense rejects bad configs with a SpecError naming the field", () => {
-  const context = { inputUnits: 4, path: "layers[2]", random: new Random(0) };
+  const context = { inputShape: [4], path: "layers[2]", random: new Random(0) };
   assert.throws(() => new Dense({ type: "dense", units: 0 }, context), (e: Error) => {
     assert.ok(e instanceof SpecError);
     assert.match(e.message, /layers\[2\]\.units must be a positive integer, got 0/);
@@ -138,17 +138,16 @@ Deno.test("Dense in eval mode uses running statistics, in train mode updates the
   layer.dispose();
 });
 
-Deno.test("dense backward with 'factors' gives factors whose product is exactly the input gradient", () => {
+Deno.test("Dense.backwardFactored() gives factors whose product is exactly the input gradient", () => {
   for (const batchNorm of [false, true]) {
-    const layer = stack([6, 5], ["tanh"], batchNorm)[0]!;
+    const layer = stack([6, 5], ["tanh"], batchNorm)[0]! as Dense;
     tf.tidy(() => {
       const x = uniform(4, 6, 1);
       const { cache } = layer.forward(x, "train");
       const dy = uniform(4, 5, 2);
       const full = layer.backward(cache, dy, true);
-      const split = layer.backward(cache, dy, "factors");
-      assert.equal(split.inputGradient, undefined);
-      const [a, b] = split.inputGradientFactors!;
+      const split = layer.backwardFactored(cache, dy);
+      const [a, b] = split.factors;
       assert.deepEqual(a.shape, [4, 5]);
       assert.deepEqual(b.shape, [5, 6]);
       assert.deepEqual(tf.matMul(a, b).dataSync(), full.inputGradient!.dataSync());
