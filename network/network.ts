@@ -279,7 +279,8 @@ export class Network {
   getSpec(): NetworkSpec {
     const layers: LayerSpec[] = this.layers.map((layer, i) => {
       const spec: LayerSpec = layer.getConfig();
-      if (i < this.interfaces.length) spec.interface = this.interfaces[i]!.getConfig();
+      // A layer without weights (pooling, flatten) takes no interface in a spec: it gets backprop.
+      if (i < this.interfaces.length && layer.trainable.length > 0) spec.interface = this.interfaces[i]!.getConfig();
       const optimizer = this.#layerOptimizers[i];
       if (optimizer) spec.optimizer = optimizer;
       return spec;
