@@ -111,6 +111,36 @@ Deno.test("a backprop network on 2 Workers trains data-parallel, like the single
   parallel.dispose();
 });
 
+Deno.test("a conv net in a pipeline with staleness 0 trains exactly like the single thread (shaped stage inputs)", async () => {
+  const images = syntheticDataset({ features: 64, classes: 3, trainCount: 96, testCount: 24, seed: 2 });
+  const conv: NetworkSpec = {
+    input: [8, 8, 1],
+    layers: [
+      { type: "conv2d", filters: 4, kernelSize: 3, padding: "same", activation: "relu", interface: "csg" },
+      { type: "maxPool2d", poolSize: 2 },
+      { type: "conv2d", filters: 4, kernelSize: 3, padding: "same", activation: "relu", interface: "sg" },
+      { type: "flatten" },
+      { type: "dense", units: 8, activation: "relu", interface: "csg" },
+      { type: "dense", units: 3 },
+    ],
+    optimizer: { type: "adam", learningRate: 0.01 },
+  };
+  const single = buildNetwork(conv);
+  const h1 = await train(single, images, { epochs: 2, batchSize: 16, seed: 3 });
+  const piped = buildNetwork(conv);
+  const h2 = await train(piped, images, {
+    epochs: 2,
+    batchSize: 16,
+    seed: 3,
+    strategy: pipeline({ workers: 3, staleness: 0 }),
+  });
+  assert.deepEqual(h2.epochs[0]!.stages!.map((s) => [s.lo, s.hi]), [[0, 0], [1, 2], [3, 5]]);
+  assert.deepEqual(h2.epochs.map((e) => e.loss), h1.epochs.map((e) => e.loss));
+  assert.deepEqual(weights(piped), weights(single), "every weight, conv synthesizers included");
+  single.dispose();
+  piped.dispose();
+});
+
 // The drtp example plugin on layer 0 (a decoupling interface from outside the library), csg on layer 1.
 const drtpSpec: NetworkSpec = {
   ...spec,
