@@ -94,6 +94,27 @@ Deno.test("a Worker that throws ends train() within seconds with an error naming
   net.dispose();
 });
 
+Deno.test("a callback that throws during a Worker epoch ends train() with its error; the next train() starts afresh", async () => {
+  const net = buildNetwork(spec);
+  for (const strategy of [pipeline({ workers: 2 }), dataParallel({ workers: 2 })]) {
+    const s = strategy.name.startsWith("pipeline")
+      ? net
+      : buildNetwork({ ...spec, layers: [{ type: "dense", units: 4 }] });
+    const stop = () => {
+      throw new Error("stop here");
+    };
+    await assert.rejects(
+      () => train(s, data, { batchSize: 64, strategy, callbacks: { onBatchEnd: stop } }),
+      /^Error: stop here$/,
+    );
+    // The same strategy object runs again once the failed run has stopped it.
+    const h = await train(s, data, { batchSize: 64, strategy });
+    assert.equal(h.epochs.length, 1, strategy.name);
+    if (s !== net) s.dispose();
+  }
+  net.dispose();
+});
+
 Deno.test("a backprop network on 2 Workers trains data-parallel, like the single thread up to float rounding", async () => {
   const bp: NetworkSpec = {
     input: [40],
