@@ -44,6 +44,8 @@ Deno.test("a pipeline of Workers with staleness 0 trains exactly like the single
     assert.deepEqual(h2.epochs.map((e) => e.loss), h1.epochs.map((e) => e.loss), `${workers} workers: losses`);
     assert.deepEqual(h2.epochs.map((e) => e.testAccuracy), h1.epochs.map((e) => e.testAccuracy));
     assert.deepEqual(weights(piped), weights(single), `${workers} workers: every weight, synthesizers included`);
+    // The synthesizers' own numbers come back from the Workers; the probe runs on the gathered network.
+    assert.deepEqual(h2.epochs.map((e) => e.interfaces), h1.epochs.map((e) => e.interfaces), `${workers}: diagnostics`);
     for (const s of h2.epochs[1]!.stages!) assert.equal(s.maxStaleness, 0);
     piped.dispose();
   }
