@@ -105,7 +105,10 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
             `{ "type": "flatten" } and a dense layer`,
         );
       }
-      if (!isOutput && layer.trainable.length === 0 && iface !== undefined) {
+      if (
+        !isOutput && layer.trainable.length === 0 && iface !== undefined &&
+        nameOf(`${path}.interface`, iface) !== "backprop"
+      ) {
         throw new SpecError(
           `${path}.interface`,
           iface,

@@ -85,7 +85,7 @@ Deno.test("buildNetwork() rejects invalid specs naming the field and the value",
 Deno.test("buildNetwork() lists the known names for an unknown layer, interface, optimizer or loss", () => {
   rejects(
     (s) => (s.layers as Record<string, unknown>[])[0]!.type = "conv",
-    /layers\[0\]\.type is not a known layer \(known: dense\), got "conv"/,
+    /layers\[0\]\.type is not a known layer \(known: dense, conv2d, maxPool2d, flatten\), got "conv"/,
   );
   rejects(
     (s) => (s.layers as Record<string, unknown>[])[0]!.interface = "magic",
@@ -131,4 +131,56 @@ Deno.test("buildNetwork() takes a per-layer optimizer that overrides the network
     /layers\[1\]\.optimizer is not a known optimizer/,
   );
   net.dispose();
+});
+
+const CNN = JSON.parse(Deno.readTextFileSync(new URL("../examples/cnn_csg.json", import.meta.url)));
+
+Deno.test("buildNetwork() infers each layer's shape from the spec's input shape (the CNN example)", () => {
+  const net = buildNetwork(CNN);
+  assert.deepEqual(net.inputShape, [28, 28, 1]);
+  assert.equal(net.inputUnits, 784);
+  assert.deepEqual(net.layers.map((l) => l.outputShape), [[28, 28, 16], [14, 14, 16], [14, 14, 32], [7, 7, 32], [
+    1568,
+  ], [10]]);
+  assert.deepEqual(net.interfaces.map((i) => [i.type, i.decouples]), [
+    ["csg", true],
+    ["backprop", false],
+    ["csg", true],
+    ["backprop", false],
+    ["backprop", false],
+  ]);
+  assert.match(net.toString(), /0: conv2d\(\[28, 28, 1\] -> \[28, 28, 16\], 5x5, same, bn, relu\) {2}-> \[csg\]/);
+  assert.deepEqual(buildNetwork(net.getSpec()).getSpec(), net.getSpec());
+  net.dispose();
+});
+
+Deno.test("buildNetwork() rejects shapes that do not fit, naming the layer and the shapes", () => {
+  const conv = { type: "conv2d", filters: 4, kernelSize: 3, padding: "same" };
+  assert.throws(
+    () => buildNetwork({ input: [28, 28, 1], layers: [conv, { type: "dense", units: 10 }] }),
+    /layers\[1\]\.type takes a flat input \[features\] but would get \[28, 28, 4\] per example \(put \{ "type": "flatten" \} before it\), got "dense"/,
+  );
+  assert.throws(
+    () => buildNetwork({ input: [28, 28], layers: [{ type: "dense", units: 10 }] }),
+    /layers\[0\]\.type takes a flat input \[features\] but would get \[28, 28\] per example/,
+  );
+  assert.throws(
+    () => buildNetwork({ input: [784], layers: [conv, { type: "flatten" }, { type: "dense", units: 10 }] }),
+    (e: Error) => e instanceof SpecError && /layers\[0\]/.test(e.message) && /\[784\]/.test(e.message),
+  );
+  assert.throws(
+    () => buildNetwork({ input: [8, 8, 1], layers: [conv] }),
+    /layers\[0\]\.type is the output layer and gives \[8, 8, 4\] per example; the loss needs a flat \[classes\]/,
+  );
+  assert.throws(
+    () =>
+      buildNetwork({
+        input: [8, 8, 1],
+        layers: [conv, { type: "maxPool2d", poolSize: 2, interface: "sg" }, { type: "flatten" }, {
+          type: "dense",
+          units: 3,
+        }],
+      }),
+    /layers\[1\]\.interface must not be set: layer "maxPool2d" has no weights to update/,
+  );
 });

@@ -279,8 +279,9 @@ export class Network {
   getSpec(): NetworkSpec {
     const layers: LayerSpec[] = this.layers.map((layer, i) => {
       const spec: LayerSpec = layer.getConfig();
-      // A layer without weights (pooling, flatten) takes no interface in a spec: it gets backprop.
-      if (i < this.interfaces.length && layer.trainable.length > 0) spec.interface = this.interfaces[i]!.getConfig();
+      const iface = this.interfaces[i];
+      // A layer without weights keeps the default backprop, which its spec need not name.
+      if (iface && (layer.trainable.length > 0 || iface.type !== "backprop")) spec.interface = iface.getConfig();
       const optimizer = this.#layerOptimizers[i];
       if (optimizer) spec.optimizer = optimizer;
       return spec;
