@@ -35,7 +35,8 @@ export const COMPARE_USAGE = `Usage: deno task compare [options]
   --test-count N          use only the first N test examples
   --backend NAME          wasm | cpu (default wasm)
   --json                  print the report as one JSON object, the last line of stdout
-${PLUGIN_USAGE} (its interfaces may be named in --interfaces)`;
+${PLUGIN_USAGE}
+                          (--interfaces may then name its interfaces)`;
 
 /** Options of the compare run that `demo` shares. */
 export interface CompareArgs {
