@@ -40,7 +40,9 @@ export interface SynthesizerOptions {
   shape: Shape;
   /**
    * Width of the context (e.g. the number of classes of one-hot labels); 0 for an unconditioned synthesizer. The
-   * MLP reads it as extra columns of the trigger; the CNN as extra channels, the context broadcast over H and W.
+   * MLP reads it as extra columns of the trigger. The CNN adds a learned map of it to its prediction: a dense
+   * projection of the context to `[H, W, C]` (zero at first), a class-conditional gradient for every position, which
+   * extra input channels (a constant per class over H and W) could not give a convolution.
    */
   contextUnits: number;
   /** Hidden layers (ReLU): widths of the MLP, or filters of the CNN's convolutions; empty for a linear one. */
@@ -96,14 +98,15 @@ type SynthesizerLayer = Dense | Conv2D;
  *
  * const synth = new Synthesizer({
  *   shape: [14, 14, 16],
- *   contextUnits: 10, // one-hot labels, read as 10 extra channels
+ *   contextUnits: 10, // one-hot labels, projected to a [14, 14, 16] map added to the prediction
  *   hidden: [32],
  *   batchNorm: true,
  *   optimizer: new Sgd(0.1),
  *   random: new Random(0),
  * });
  * assert.equal(synth.layers.map(String).join("; "),
- *   "conv2d([14, 14, 26] -> [14, 14, 32], 5x5, same, bn, relu); conv2d([14, 14, 32] -> [14, 14, 16], 5x5, same, linear)");
+ *   "conv2d([14, 14, 16] -> [14, 14, 32], 5x5, same, bn, relu); conv2d([14, 14, 32] -> [14, 14, 16], 5x5, same, linear)");
+ * assert.equal(String(synth.context), "dense(10 -> 3136, linear)");
  * tf.tidy(() => {
  *   const labels = tf.oneHot(tf.tensor1d([3, 7], "int32"), 10).toFloat() as tf.Tensor2D;
  *   const pass = synth.forward(tf.randomNormal([2, 14, 14, 16]), labels, "train");
@@ -120,6 +123,8 @@ export class Synthesizer {
   readonly shape: Shape;
   /** Width of the context; 0 when unconditioned. */
   readonly contextUnits: number;
+  /** For an image trigger with a context: the projection of the context to `[H * W * C]`, added to the prediction. */
+  readonly context?: Dense;
   readonly #optimizer: Optimizer;
   readonly #trainable: tf.Variable[];
 
@@ -154,38 +159,56 @@ export class Synthesizer {
       return image ? new Conv2D(config, context) : new Dense(config, context);
     };
     const layers: SynthesizerLayer[] = [];
-    let inputShape: Shape = [...shape.slice(0, -1), channels + contextUnits];
+    let inputShape: Shape = image ? shape : [channels + contextUnits];
     let output: SynthesizerLayer;
+    let context: Dense | undefined;
     try {
       hidden.forEach((width, i) => {
         layers.push(make(hiddenConfig(width), inputShape, `hidden[${i}]`));
         inputShape = layers[i]!.outputShape;
       });
       output = make(outputConfig, inputShape, "output");
+      if (image && contextUnits > 0) {
+        const units = shape[0]! * shape[1]! * channels;
+        context = new Dense({ type: "dense", units }, {
+          inputShape: [contextUnits],
+          path: `${path}.context`,
+          random: random.fork(),
+        });
+      }
     } catch (error) {
       for (const layer of layers) layer.dispose();
       throw error;
     }
     tf.tidy(() => {
-      output.kernel.assign(tf.zerosLike(output.kernel));
-      output.bias!.assign(tf.zerosLike(output.bias!));
+      for (const zeroed of [output, context]) {
+        if (!zeroed) continue;
+        zeroed.kernel.assign(tf.zerosLike(zeroed.kernel));
+        zeroed.bias!.assign(tf.zerosLike(zeroed.bias!));
+      }
     });
     layers.push(output);
     this.layers = layers;
+    this.context = context;
     this.shape = [...shape];
     this.contextUnits = contextUnits;
     this.#optimizer = optimizer;
-    this.#trainable = layers.flatMap((l) => [...l.trainable]);
+    this.#trainable = this.#parts().flatMap((l) => [...l.trainable]);
+  }
+
+  // The layers, then the context projection if any: the order of variables, names and gradients.
+  #parts(): SynthesizerLayer[] {
+    return this.context ? [...this.layers, this.context] : [...this.layers];
   }
 
   /** All variables (weights and batch-norm state), for saving. */
   get variables(): tf.Variable[] {
-    return this.layers.flatMap((l) => [...l.trainable, ...l.state]);
+    return this.#parts().flatMap((l) => [...l.trainable, ...l.state]);
   }
 
-  /** The names of `variables`: `hidden[0].kernel`, ..., `output.kernel`, `output.bias`. */
+  /** The names of `variables`: `hidden[0].kernel`, ..., `output.kernel`, `output.bias`, `context.kernel`, ... */
   get variableNames(): string[] {
-    return this.layers.flatMap((l, i) => variableNames(l).map((n) => `${this.#layerName(i)}.${n}`));
+    return this.#parts().flatMap((l, i) => variableNames(l).map((n) => `${this.#layerName(i)}.${n}`));
   }
 
   /** The optimizer's state (slots named `optimizer.output.kernel.m`, counter `optimizer.steps`), for checkpoints. */
@@ -199,11 +222,11 @@ export class Synthesizer {
   }
 
   #layerName(i: number): string {
-    return i === this.layers.length - 1 ? "output" : `hidden[${i}]`;
+    return i === this.layers.length ? "context" : i === this.layers.length - 1 ? "output" : `hidden[${i}]`;
   }
 
   #trainableNames(): string[] {
-    return this.layers.flatMap((l, i) =>
+    return this.#parts().flatMap((l, i) =>
       variableNames(l).slice(0, l.trainable.length).map((n) => `${this.#layerName(i)}.${n}`)
     );
   }
@@ -224,6 +247,12 @@ export class Synthesizer {
       caches.push(r.cache);
       h = r.output;
     }
+    if (this.context) {
+      // A copy of the labels: the pass is kept (and disposed) beyond the caller's tf.tidy.
+      const r = this.context.forward(tf.clone(labels!), mode);
+      caches.push(r.cache);
+      h = tf.tidy(() => tf.add(h, tf.reshape(r.output, h.shape)));
+    }
     return { output: h, caches };
   }
 
@@ -236,12 +265,7 @@ export class Synthesizer {
           (labels ? showShape(labels.shape) : "none"),
       );
     }
-    if (this.shape.length === 1) return tf.concat([trigger, labels], 1);
-    const [height, width] = this.shape as [number, number, number];
-    return tf.tidy(() => {
-      const context = tf.tile(tf.reshape(labels, [batch, 1, 1, this.contextUnits]), [1, height, width, 1]);
-      return tf.concat([trigger, context], 3);
-    });
+    return this.shape.length === 1 ? tf.concat([trigger, labels], 1) : tf.clone(trigger);
   }
 
   /**
@@ -257,6 +281,12 @@ export class Synthesizer {
     const loss = tf.div(tf.sum(tf.square(diff)), batch) as tf.Scalar;
     let g: tf.Tensor | undefined = tf.mul(diff, 2 / batch);
     const gradients: tf.Tensor[][] = [];
+    if (this.context) {
+      // A copy, not a view of g: tfjs-wasm caches its matMul operator by the right operand's data, so the same data
+      // as a right operand in two shapes ([B, H*W*C] here, [B*H*W, C] in the conv's bias gradient) corrupts memory.
+      const flat = tf.reshape(tf.mul(g!, 1), [batch, this.context.units]);
+      gradients[this.layers.length] = this.context.backward(pass.caches[this.layers.length], flat, false).gradients;
+    }
     for (let j = this.layers.length - 1; j >= 0; j--) {
       const r: LayerGradients = this.layers[j]!.backward(pass.caches[j], g!, j > 0);
       gradients[j] = r.gradients;
@@ -268,7 +298,7 @@ export class Synthesizer {
 
   /** Frees the weights and the optimizer state. */
   dispose(): void {
-    for (const layer of this.layers) layer.dispose();
+    for (const layer of this.#parts()) layer.dispose();
     this.#optimizer.dispose();
   }
 }
