@@ -177,7 +177,10 @@ export class Dense implements Layer {
    * Not part of the Layer contract: the backward pass with dL/d(input) = `tf.matMul(factors[0], factors[1])` given
    * as its two factors (dz and a copy of W^T), so that a pipeline stage can leave the product to the stage below.
    */
-  backwardFactored(cache: LayerCache, outputGradient: tf.Tensor): { gradients: tf.Tensor[]; factors: [tf.Tensor2D, tf.Tensor2D] } {
+  backwardFactored(
+    cache: LayerCache,
+    outputGradient: tf.Tensor,
+  ): { gradients: tf.Tensor[]; factors: [tf.Tensor2D, tf.Tensor2D] } {
     const { dz, gradients } = this.#weightGradients(cache as DenseCache, outputGradient as tf.Tensor2D);
     // A copy of the kernel's transpose: the optimizer replaces the kernel before the product is taken.
     return { gradients, factors: [dz, tf.transpose(this.kernel) as tf.Tensor2D] };
