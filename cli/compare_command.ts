@@ -8,19 +8,23 @@ import { useBackend } from "../backend.ts";
 import { DATASET_NAMES } from "../datasets/catalog.ts";
 import type { Dataset } from "../datasets/dataset.ts";
 import { loadDataset } from "../datasets/load.ts";
+import { buildNetwork } from "../network/build.ts";
 import { type ComparisonReport, runComparison } from "../report/compare.ts";
-import { COMPARE_INTERFACES, compareConfigs } from "../report/configs.ts";
+import { COMPARE_INTERFACES, compareConfigs, specConfigs } from "../report/configs.ts";
 import { reportMarkdown } from "../report/markdown.ts";
 import { writeReport } from "../report/write.ts";
 import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
 import { Progress } from "./progress.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
+import { readSpec } from "./train_command.ts";
 
 /** The usage text of `compare`. */
 export const COMPARE_USAGE = `Usage: deno task compare [options]
 
   --interfaces LIST       comma-separated, of ${COMPARE_INTERFACES.join(", ")} (default: all)
   --depths LIST           hidden layers, comma-separated (default 3)
+  --specs FILES           comma-separated spec files to compare instead of the FCNs of --interfaces and --depths,
+                          e.g. examples/cnn_backprop.json,examples/cnn_csg.json (rows named after the files)
   --datasets LIST         comma-separated, of ${DATASET_NAMES.join(", ")} (default mnist)
   --workers LIST          worker counts, comma-separated (default 1); rows on N > 1 workers run sg/csg as a
                           pipeline of modules and backprop data-parallel (the TF.js peer runs on one thread)
@@ -57,6 +61,8 @@ export interface CompareArgs {
   json: boolean;
   /** Plugin modules (`--plugin`), whose interfaces `interfaces` may name. @default {[]} */
   plugins?: string[];
+  /** Spec files to compare instead of the FCNs of `interfaces` and `depths`. @default {[]} */
+  specs?: string[];
 }
 
 // `choices` null: any names (checked later).
@@ -87,6 +93,7 @@ export function parseCompareArgs(args: string[]): CompareArgs | "help" {
   const values = parseFlags(args, {
     interfaces: { type: "string" },
     depths: { type: "string" },
+    specs: { type: "string" },
     datasets: { type: "string" },
     workers: { type: "string" },
     staleness: { type: "string" },
@@ -137,6 +144,7 @@ export function parseCompareArgs(args: string[]): CompareArgs | "help" {
     backend: choiceFlag(values, "backend", ["wasm", "cpu"], "wasm"),
     json: values.json === true,
     plugins,
+    specs: values.specs === undefined ? [] : listFlag(values, "specs", null, []),
   };
 }
 
@@ -163,7 +171,15 @@ export async function runCompare(
       onProgress: (m) => io.err(m + "\n"),
     });
   }
-  const configs = compareConfigs(a.interfaces, a.depths, a.datasets, a.workers);
+  const specs = await Promise.all((a.specs ?? []).map(async (file) => ({
+    name: file.replace(/^.*\//, "").replace(/\.json$/, ""),
+    spec: await readSpec(file),
+  })));
+  // Every spec builds before anything trains: a bad third file fails now, not after hours of training.
+  for (const { spec } of specs) buildNetwork(spec, { registries }).dispose();
+  const configs = specs.length > 0
+    ? specConfigs(specs, a.datasets, a.workers)
+    : compareConfigs(a.interfaces, a.depths, a.datasets, a.workers);
   let progress: Progress | undefined;
   const report = await runComparison(configs, {
     epochs: a.epochs,

@@ -125,6 +125,47 @@ Deno.test("cli compare writes the report and prints it as JSON with --json", asy
   await Deno.remove(out, { recursive: true });
 });
 
+Deno.test("cli compare --specs compares spec files (a small CNN), rows named after the files; a bad one fails first", async () => {
+  const out = await Deno.makeTempDir();
+  const cnn = (iface: string) => ({
+    input: [28, 28, 1],
+    layers: [
+      { type: "conv2d", filters: 2, kernelSize: 3, strides: 2, padding: "same", activation: "relu", interface: iface },
+      { type: "maxPool2d", poolSize: 2 },
+      { type: "flatten" },
+      { type: "dense", units: 10 },
+    ],
+  });
+  const files = await Promise.all(["backprop", "csg"].map(async (iface) => {
+    const file = `${out}/tiny_${iface}.json`;
+    await Deno.writeTextFile(file, JSON.stringify(cnn(iface)));
+    return file;
+  }));
+  const common = ["--epochs", "1", "--train-count", "256", "--test-count", "64", "--target", "0.2", "--json"];
+  const r = await run(["compare", "--specs", files.join(","), ...common, "--out", out]);
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out.trim().split("\n");
+  const report = JSON.parse(lines[lines.length - 1]!);
+  assert.deepEqual(report.results.map((x: { name: string }) => x.name), ["tiny_backprop-mnist", "tiny_csg-mnist"]);
+  assert.deepEqual(report.results.map((x: { interface: string }) => x.interface), ["backprop", "csg"]);
+  assert.ok(report.results[1].speedVsBackprop > 0, "the csg row is compared with the backprop row");
+  assert.deepEqual(report.results[1].diagnostics.map((d: { layer: number }) => d.layer), [0]);
+  const bad = `${out}/bad.json`;
+  await Deno.writeTextFile(
+    bad,
+    JSON.stringify({ ...cnn("csg"), layers: cnn("csg").layers.filter((l) => l.type !== "flatten") }),
+  );
+  const start = performance.now();
+  const failed = await run(["compare", "--specs", `${files[0]},${bad}`, ...common, "--out", out]);
+  assert.equal(failed.code, 1);
+  assert.match(
+    failed.err,
+    /^error: Invalid spec: layers\[2\]\.type takes a flat input \[features\] but would get \[7, 7, 2\] per example/m,
+  );
+  assert.ok(performance.now() - start < 5000, "it fails before training anything");
+  await Deno.remove(out, { recursive: true });
+});
+
 Deno.test("cli compare rejects bad lists and values", async () => {
   const cases: [string[], RegExp][] = [
     [
