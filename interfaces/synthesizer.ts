@@ -20,6 +20,7 @@ import {
   type LayerGradients,
   type Shape,
   showShape,
+  sizeOf,
   variableNames,
 } from "../layers/layer.ts";
 import type { Optimizer } from "../optimizers/optimizer.ts";
@@ -160,34 +161,27 @@ export class Synthesizer {
     };
     const layers: SynthesizerLayer[] = [];
     let inputShape: Shape = image ? shape : [channels + contextUnits];
-    let output: SynthesizerLayer;
     let context: Dense | undefined;
     try {
       hidden.forEach((width, i) => {
         layers.push(make(hiddenConfig(width), inputShape, `hidden[${i}]`));
         inputShape = layers[i]!.outputShape;
       });
-      output = make(outputConfig, inputShape, "output");
+      layers.push(make(outputConfig, inputShape, "output"));
       if (image && contextUnits > 0) {
-        const units = shape[0]! * shape[1]! * channels;
-        context = new Dense({ type: "dense", units }, {
-          inputShape: [contextUnits],
-          path: `${path}.context`,
-          random: random.fork(),
-        });
+        const at = { inputShape: [contextUnits], path: `${path}.context`, random: random.fork() };
+        context = new Dense({ type: "dense", units: sizeOf(shape) }, at);
       }
     } catch (error) {
       for (const layer of layers) layer.dispose();
       throw error;
     }
     tf.tidy(() => {
-      for (const zeroed of [output, context]) {
-        if (!zeroed) continue;
-        zeroed.kernel.assign(tf.zerosLike(zeroed.kernel));
-        zeroed.bias!.assign(tf.zerosLike(zeroed.bias!));
+      for (const zeroed of [layers[layers.length - 1]!, context]) {
+        zeroed?.kernel.assign(tf.zerosLike(zeroed.kernel));
+        zeroed?.bias!.assign(tf.zerosLike(zeroed.bias!));
       }
     });
-    layers.push(output);
     this.layers = layers;
     this.context = context;
     this.shape = [...shape];

@@ -6,25 +6,16 @@
  */
 import { tf } from "../deps.ts";
 import type { CoupledInterface, DecouplingInterface, NeuralInterface, StepContext } from "../interfaces/interface.ts";
-import { type Layer, type LayerCache, type Shape, showShape, sizeOf } from "../layers/layer.ts";
+import { type Layer, type LayerCache, type Shape, sizeOf } from "../layers/layer.ts";
 import type { Loss } from "../losses/loss.ts";
 import type { Optimizer, OptimizerConfig } from "../optimizers/optimizer.ts";
 import { NonFiniteGuard, type NonFinitePolicy, nonFinitePolicy } from "./non_finite_guard.ts";
-import type { LayerSpec, NetworkSpec } from "./spec.ts";
+import type { NetworkSpec } from "./spec.ts";
 import { checkBatch, checkGradient, checkInput, describeGradient } from "./_checks.ts";
-import type { NetworkParts, RangeOptions, RangeResult, StepResult } from "./step_types.ts";
+import type { NetworkParts, Range, RangeOptions, RangeResult, StepResult } from "./step_types.ts";
+import { outlineOf, specOf } from "./_outline.ts";
 
 export type { NetworkParts, RangeOptions, RangeResult, StepResult };
-
-// What the backward passes of one trainRange share.
-interface Range {
-  lo: number;
-  caches: LayerCache[];
-  triggers: tf.Tensor[];
-  context: StepContext;
-  result: RangeResult;
-  options: RangeOptions;
-}
 
 /** A trainable network built from a spec. Build one with `buildNetwork`. */
 export class Network {
@@ -277,16 +268,7 @@ export class Network {
 
   /** The network's spec, JSON-able; `buildNetwork(net.getSpec())` builds the same architecture. */
   getSpec(): NetworkSpec {
-    const layers: LayerSpec[] = this.layers.map((layer, i) => {
-      const spec: LayerSpec = layer.getConfig();
-      const iface = this.interfaces[i];
-      // A layer without weights keeps the default backprop, which its spec need not name.
-      if (iface && (layer.trainable.length > 0 || iface.type !== "backprop")) spec.interface = iface.getConfig();
-      const optimizer = this.#layerOptimizers[i];
-      if (optimizer) spec.optimizer = optimizer;
-      return spec;
-    });
-    return structuredClone({ ...this.#spec, layers });
+    return specOf(this.#spec, this.layers, this.interfaces, this.#layerOptimizers);
   }
 
   /** All variables: layer weights, layer state, interface weights. */
@@ -299,11 +281,7 @@ export class Network {
 
   /** A readable outline: one line per layer with its interface. */
   toString(): string {
-    const lines = this.layers.map((layer, i) => {
-      const iface = this.interfaces[i];
-      return `  ${i}: ${layer}${iface ? `  -> [${iface.type}]` : "  -> loss"}`;
-    });
-    return `Network(input ${showShape(this.inputShape)}, loss ${this.loss.type})\n${lines.join("\n")}`;
+    return outlineOf(this);
   }
 
   /** Frees every variable and optimizer state. */

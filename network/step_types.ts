@@ -5,7 +5,7 @@
  * @module
  */
 import type { tf } from "../deps.ts";
-import type { NeuralInterface } from "../interfaces/interface.ts";
+import type { NeuralInterface, StepContext } from "../interfaces/interface.ts";
 import type { Layer, LayerCache } from "../layers/layer.ts";
 import type { Loss } from "../losses/loss.ts";
 import type { Optimizer, OptimizerConfig } from "../optimizers/optimizer.ts";
@@ -66,4 +66,20 @@ export interface NetworkParts {
   layerOptimizers?: (OptimizerConfig | undefined)[];
   /** The URLs of the plugin modules the registries had loaded (see `loadPlugin`). */
   plugins?: readonly string[];
+}
+
+/** Private to the network: what the backward passes of one `trainRange` share. */
+export interface Range {
+  /** The range's first layer. */
+  lo: number;
+  /** Each layer's forward cache. */
+  caches: LayerCache[];
+  /** Each layer's output. */
+  triggers: tf.Tensor[];
+  /** The step's context. */
+  context: StepContext;
+  /** What the range gives back, filled in as it goes. */
+  result: RangeResult;
+  /** The range's options. */
+  options: RangeOptions;
 }
