@@ -27,7 +27,7 @@ export const TRAIN_USAGE = `Usage: deno task train --spec FILE [options]
   --data-dir DIR          read dataset files from DIR (DIR/NAME/FILE or DIR/FILE)
   --train-count N         use only the first N training examples
   --test-count N          use only the first N test examples
-  --workers N             run the network's modules (cut at its sg/csg interfaces) in N Workers (default 1)
+  --workers N             run the network's modules (cut at its decoupling interfaces) in N Workers (default 1)
   --staleness K           with --workers: a module runs at most K batches ahead of its messages (default 1)
   --save DIR              save the trained network to the checkpoint directory DIR (replacing a checkpoint there;
                           anything else there is never overwritten); load it with deno task evaluate --load DIR
