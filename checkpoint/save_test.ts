@@ -20,11 +20,11 @@ function synthesized(net: Network): Float32Array[] {
   return tf.tidy(() => {
     const x = tf.tensor2d(data.test.x.subarray(0, 32 * 16), [32, 16]);
     const labels = tf.oneHot(tf.tensor1d(data.test.labels.subarray(0, 32), "int32"), 4).toFloat();
-    let h = x as tf.Tensor2D;
+    let h: tf.Tensor = x;
     const out: tf.Tensor[] = [];
     net.interfaces.forEach((iface, i) => {
       h = net.layers[i]!.forward(h, "eval").output;
-      if (iface.synthesize) out.push(iface.synthesize(h, { labels: labels as tf.Tensor2D, step: 0 }));
+      if (iface.decouples) out.push(iface.synthesize(h, { labels: labels as tf.Tensor2D, step: 0 }));
     });
     return out;
   }).map((t) => {

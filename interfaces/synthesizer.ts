@@ -178,8 +178,9 @@ export class Synthesizer {
     }
     tf.tidy(() => {
       for (const zeroed of [layers[layers.length - 1]!, context]) {
-        zeroed?.kernel.assign(tf.zerosLike(zeroed.kernel));
-        zeroed?.bias!.assign(tf.zerosLike(zeroed.bias!));
+        if (!zeroed) continue;
+        zeroed.kernel.assign(tf.zerosLike(zeroed.kernel));
+        zeroed.bias!.assign(tf.zerosLike(zeroed.bias!));
       }
     });
     this.layers = layers;

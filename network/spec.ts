@@ -37,12 +37,15 @@ export interface LayerSpec extends LayerConfig {
  *   optimizer: { type: "adam", learningRate: 0.001 },
  * };
  * const net = buildNetwork(spec);
- * assert.equal(net.layers[0]?.units, 256);
+ * assert.deepEqual(net.layers[0]?.outputShape, [256]);
  * net.dispose();
  * ```
  */
 export interface NetworkSpec {
-  /** Shape of one example, e.g. `[784]`; a multi-dimensional shape is flattened. */
+  /**
+   * Shape of one example: `[784]` for an MLP, `[28, 28, 1]` (height, width, channels) for a conv net. A dataset's
+   * flat features take this shape; a `dense` layer needs a flat input (`flatten` first).
+   */
   input: number[];
   /** The layers, input to output. The last one is the output layer and has no interface. */
   layers: LayerSpec[];

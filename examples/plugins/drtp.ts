@@ -37,6 +37,7 @@ import type { InterfaceConfig, InterfaceContext, StepContext } from "../../mod.t
  */
 export class DirectRandomTargetProjection extends DecouplingBase {
   readonly #feedback: tf.Variable;
+  readonly #scale: number;
 
   /**
    * @param feedback The fixed feedback matrix `B`, [classes, values per example], copied into a non-trainable
@@ -46,6 +47,7 @@ export class DirectRandomTargetProjection extends DecouplingBase {
   constructor(feedback: tf.Tensor2D, scale: number) {
     super({ type: "drtp", scale });
     this.#feedback = tf.variable(feedback, false);
+    this.#scale = scale;
   }
 
   /** `B`, so that saving the network saves it too. */
@@ -60,8 +62,7 @@ export class DirectRandomTargetProjection extends DecouplingBase {
   synthesize(trigger: tf.Tensor, context: StepContext): tf.Tensor {
     const rows = trigger.shape[0]!;
     const labels = requireLabels(context, this.type, rows);
-    const scale = this.getConfig().scale as number;
-    return tf.tidy(() => tf.reshape(tf.mul(tf.matMul(labels, this.#feedback), -scale / rows), trigger.shape));
+    return tf.tidy(() => tf.reshape(tf.mul(tf.matMul(labels, this.#feedback), -this.#scale / rows), trigger.shape));
   }
 
   /** Frees `B`. */
