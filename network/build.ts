@@ -105,16 +105,6 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
             `{ "type": "flatten" } and a dense layer`,
         );
       }
-      if (
-        !isOutput && layer.trainable.length === 0 && iface !== undefined &&
-        nameOf(`${path}.interface`, iface) !== "backprop"
-      ) {
-        throw new SpecError(
-          `${path}.interface`,
-          iface,
-          `must not be set: layer "${layerType}" has no weights to update (bind the interface to the layer below)`,
-        );
-      }
       if (!isOutput) {
         const ipath = `${path}.interface`;
         const rawIface = iface ?? "backprop";

@@ -172,15 +172,20 @@ Deno.test("buildNetwork() rejects shapes that do not fit, naming the layer and t
     () => buildNetwork({ input: [8, 8, 1], layers: [conv] }),
     /layers\[0\]\.type is the output layer and gives \[8, 8, 4\] per example; the loss needs a flat \[classes\]/,
   );
-  assert.throws(
-    () =>
-      buildNetwork({
-        input: [8, 8, 1],
-        layers: [conv, { type: "maxPool2d", poolSize: 2, interface: "sg" }, { type: "flatten" }, {
-          type: "dense",
-          units: 3,
-        }],
-      }),
-    /layers\[1\]\.interface must not be set: layer "maxPool2d" has no weights to update/,
-  );
+});
+
+Deno.test("buildNetwork() binds an interface to a layer without weights too: a pooling layer's csg drives the block below", () => {
+  const net = buildNetwork({
+    input: [8, 8, 1],
+    layers: [
+      { type: "conv2d", filters: 2, kernelSize: 3, padding: "same" },
+      { type: "maxPool2d", poolSize: 2, interface: "csg" },
+      { type: "flatten" },
+      { type: "dense", units: 3 },
+    ],
+  });
+  assert.deepEqual(net.interfaces.map((i) => i.type), ["backprop", "csg", "backprop"]);
+  assert.deepEqual((net.getSpec().layers[1]!.interface as { type: string }).type, "csg");
+  assert.equal(net.getSpec().layers[2]!.interface, undefined, "flatten keeps the default, unnamed");
+  net.dispose();
 });
