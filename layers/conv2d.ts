@@ -9,7 +9,8 @@ import { tf } from "../deps.ts";
 import { bool, checkObject, oneOf, positiveInt } from "../_validate.ts";
 import { SpecError } from "../errors.ts";
 import { type Activation, ACTIVATION_NAMES, ACTIVATIONS } from "./activation.ts";
-import { BatchNorm, type BatchNormCache } from "./batch_norm.ts";
+import type { BatchNorm, BatchNormCache } from "./batch_norm.ts";
+import { KernelBlock } from "./_kernel_block.ts";
 import { conv2dFilterGradient } from "./_conv_filter_gradient.ts";
 import { conv2dInputGradient } from "./_conv_input_gradient.ts";
 import { channelSum } from "./_channel_sum.ts";
@@ -113,6 +114,7 @@ export class Conv2D implements Layer {
   readonly #pad: [[number, number], [number, number]];
   readonly #activationName: string;
   readonly #activation: Activation;
+  readonly #block: KernelBlock;
 
   /**
    * Makes the layer from its spec, drawing the initial kernel from the context's generator.
@@ -150,27 +152,23 @@ export class Conv2D implements Layer {
     this.inputShape = [...inputShape];
     this.outputShape = [...window.out, this.filters];
     this.multiplyAdds = window.out[0] * window.out[1] * weights;
-    const limit = Math.sqrt(6 / (kh * kw * channels + kh * kw * this.filters));
-    const init = new Float32Array(weights);
-    for (let i = 0; i < init.length; i++) init[i] = (2 * random.next() - 1) * limit;
-    this.kernel = tf.tidy(() => tf.variable(tf.tensor4d(init, [kh, kw, channels, this.filters]), true));
-    if (useBatchNorm) {
-      this.batchNorm = new BatchNorm(this.filters);
-      this.trainable = [this.kernel, this.batchNorm.gamma, this.batchNorm.beta];
-      this.state = [this.batchNorm.movingMean, this.batchNorm.movingVariance];
-      this.variableNames = [
-        "kernel",
-        "batchNorm.gamma",
-        "batchNorm.beta",
-        "batchNorm.movingMean",
-        "batchNorm.movingVariance",
-      ];
-    } else {
-      this.bias = tf.tidy(() => tf.variable(tf.zeros([this.filters]), true));
-      this.trainable = [this.kernel, this.bias];
-      this.state = [];
-      this.variableNames = ["kernel", "bias"];
-    }
+    const block = new KernelBlock(
+      [kh, kw, channels, this.filters],
+      kh * kw * channels,
+      kh * kw * this.filters,
+      this.filters,
+      useBatchNorm,
+      random,
+    );
+    this.#block = block;
+    ({
+      kernel: this.kernel,
+      bias: this.bias,
+      batchNorm: this.batchNorm,
+      trainable: this.trainable,
+      state: this.state,
+      variableNames: this.variableNames,
+    } = block);
   }
 
   forward(input: tf.Tensor, mode: ForwardMode): { output: tf.Tensor4D; cache: LayerCache } {
@@ -182,30 +180,18 @@ export class Conv2D implements Layer {
       [left, right],
       [0, 0],
     ];
-    let preActivation = tf.conv2d(x, this.kernel as tf.Tensor4D, this.strides, pad);
-    let bn: BatchNormCache | undefined;
-    if (this.batchNorm) {
-      const normalized = this.batchNorm.forward(preActivation, mode);
-      preActivation = normalized.output;
-      bn = normalized.cache;
-    } else {
-      preActivation = tf.add(preActivation, this.bias!);
-    }
-    const output = this.#activation.apply(preActivation);
+    const product = tf.conv2d(x, this.kernel as tf.Tensor4D, this.strides, pad);
+    const { z, bn } = this.#block.finish(product, mode);
+    const preActivation = z as tf.Tensor4D;
+    const output = this.#activation.apply(preActivation) as tf.Tensor4D;
     return { output, cache: { x, preActivation, output, bn } satisfies Conv2DCache };
   }
 
   backward(cache: LayerCache, outputGradient: tf.Tensor, needInputGradient: boolean): LayerGradients {
     const { x, preActivation, output, bn } = cache as Conv2DCache;
-    let dz = this.#activation.backward(outputGradient as tf.Tensor4D, preActivation, output);
-    let tail: tf.Tensor[];
-    if (this.batchNorm) {
-      const g = this.batchNorm.backward(bn!, dz);
-      dz = g.dz;
-      tail = [g.dGamma, g.dBeta];
-    } else {
-      tail = [channelSum(dz)];
-    }
+    const activated = this.#activation.backward(outputGradient as tf.Tensor4D, preActivation, output);
+    const { dz: product, tail } = this.#block.backward(activated, bn, channelSum);
+    const dz = product as tf.Tensor4D;
     const kernelGradient = conv2dFilterGradient(x, dz, this.kernelSize, this.strides, this.#pad);
     const inputGradient = needInputGradient
       ? conv2dInputGradient(dz, this.kernel as tf.Tensor4D, x.shape, this.strides, this.#pad)
@@ -227,9 +213,7 @@ export class Conv2D implements Layer {
   }
 
   dispose(): void {
-    this.kernel.dispose();
-    this.bias?.dispose();
-    this.batchNorm?.dispose();
+    this.#block.dispose();
   }
 
   /** The layer's structure, e.g. `conv2d([28, 28, 1] -> [28, 28, 16], 5x5, same, bn, relu)`. */

@@ -8,7 +8,8 @@ import { tf } from "../deps.ts";
 import { bool, checkObject, oneOf, positiveInt } from "../_validate.ts";
 import { SpecError } from "../errors.ts";
 import { type Activation, ACTIVATION_NAMES, ACTIVATIONS } from "./activation.ts";
-import { BatchNorm, type BatchNormCache } from "./batch_norm.ts";
+import type { BatchNorm, BatchNormCache } from "./batch_norm.ts";
+import { KernelBlock } from "./_kernel_block.ts";
 import {
   type ForwardMode,
   type Layer,
@@ -34,7 +35,7 @@ export interface DenseConfig extends LayerConfig {
 
 interface DenseCache {
   x: tf.Tensor2D;
-  preActivation: tf.Tensor2D;
+  preActivation: tf.Tensor;
   output: tf.Tensor2D;
   bn?: BatchNormCache;
 }
@@ -93,6 +94,7 @@ export class Dense implements Layer {
   readonly variableNames: readonly string[];
   readonly #activationName: string;
   readonly #activation: Activation;
+  readonly #block: KernelBlock;
 
   /**
    * Makes the layer from its spec, drawing the initial weights from the context's generator.
@@ -129,42 +131,22 @@ export class Dense implements Layer {
     this.inputShape = [inputUnits];
     this.outputShape = [this.units];
     this.multiplyAdds = inputUnits * this.units;
-    const limit = Math.sqrt(6 / (inputUnits + this.units));
-    const init = new Float32Array(inputUnits * this.units);
-    for (let i = 0; i < init.length; i++) init[i] = (2 * random.next() - 1) * limit;
-    this.kernel = tf.tidy(() => tf.variable(tf.tensor2d(init, [inputUnits, this.units]), true));
-    if (useBatchNorm) {
-      this.batchNorm = new BatchNorm(this.units);
-      this.trainable = [this.kernel, this.batchNorm.gamma, this.batchNorm.beta];
-      this.state = [this.batchNorm.movingMean, this.batchNorm.movingVariance];
-      this.variableNames = [
-        "kernel",
-        "batchNorm.gamma",
-        "batchNorm.beta",
-        "batchNorm.movingMean",
-        "batchNorm.movingVariance",
-      ];
-    } else {
-      this.bias = tf.tidy(() => tf.variable(tf.zeros([this.units]), true));
-      this.trainable = [this.kernel, this.bias];
-      this.state = [];
-      this.variableNames = ["kernel", "bias"];
-    }
+    this.#block = new KernelBlock([inputUnits, this.units], inputUnits, this.units, this.units, useBatchNorm, random);
+    ({
+      kernel: this.kernel,
+      bias: this.bias,
+      batchNorm: this.batchNorm,
+      trainable: this.trainable,
+      state: this.state,
+      variableNames: this.variableNames,
+    } = this.#block);
   }
 
   forward(input: tf.Tensor, mode: ForwardMode): { output: tf.Tensor2D; cache: LayerCache } {
     const x = input as tf.Tensor2D;
-    let preActivation: tf.Tensor2D = tf.matMul(x, this.kernel);
-    let bn: BatchNormCache | undefined;
-    if (this.batchNorm) {
-      const normalized = this.batchNorm.forward(preActivation, mode);
-      preActivation = normalized.output;
-      bn = normalized.cache;
-    } else {
-      preActivation = tf.add(preActivation, this.bias!) as tf.Tensor2D;
-    }
-    const output = this.#activation.apply(preActivation);
-    return { output, cache: { x, preActivation, output, bn } };
+    const { z: preActivation, bn } = this.#block.finish(tf.matMul(x, this.kernel), mode);
+    const output = this.#activation.apply(preActivation) as tf.Tensor2D;
+    return { output, cache: { x, preActivation, output, bn } satisfies DenseCache };
   }
 
   backward(cache: unknown, outputGradient: tf.Tensor, needInputGradient: boolean): LayerGradients {
@@ -188,17 +170,10 @@ export class Dense implements Layer {
 
   #weightGradients(cache: DenseCache, outputGradient: tf.Tensor2D): { dz: tf.Tensor2D; gradients: tf.Tensor[] } {
     const { x, preActivation, output, bn } = cache;
-    let dz = this.#activation.backward(outputGradient, preActivation, output) as tf.Tensor2D;
-    let tail: tf.Tensor[];
-    if (this.batchNorm) {
-      const g = this.batchNorm.backward(bn!, dz);
-      dz = g.dz as tf.Tensor2D;
-      tail = [g.dGamma, g.dBeta];
-    } else {
-      tail = [tf.sum(dz, 0)];
-    }
+    const activated = this.#activation.backward(outputGradient, preActivation, output);
+    const { dz, tail } = this.#block.backward(activated, bn, (t) => tf.sum(t, 0));
     // Explicit transposes: the fast path (plain matmuls), not matMul(a, b, transposeA, transposeB).
-    return { dz, gradients: [tf.matMul(tf.transpose(x), dz), ...tail] };
+    return { dz: dz as tf.Tensor2D, gradients: [tf.matMul(tf.transpose(x), dz), ...tail] };
   }
 
   getConfig(): DenseConfig {
@@ -208,9 +183,7 @@ export class Dense implements Layer {
   }
 
   dispose(): void {
-    this.kernel.dispose();
-    this.bias?.dispose();
-    this.batchNorm?.dispose();
+    this.#block.dispose();
   }
 
   /** The layer's structure, e.g. `dense(784 -> 256, bn, relu)`. */
