@@ -160,6 +160,24 @@ for (const decoupled of [[0], [2], [0, 2]]) {
   });
 }
 
+Deno.test("an oracle synthesizer on a pooling layer (driving the conv block below it) trains exactly like backprop", () => {
+  const onPool = (iface: string): NetworkSpec => {
+    const spec = cnnSpec("backprop", "backprop");
+    spec.layers[1] = { ...spec.layers[1]!, interface: iface };
+    return spec;
+  };
+  const reference = buildNetwork(onPool("backprop"), { seed: 6 });
+  const holder: { net?: Network } = {};
+  const net = holder.net = buildNetwork(onPool("oracle"), { seed: 6, registries: oracleRegistries(holder) });
+  steps(reference, 6);
+  steps(net, 6);
+  const a = weights(reference), b = weights(net);
+  a.forEach((w, i) => assertClose(b[i]!, w, { atol: 1e-5, rtol: 1e-4, what: `variable ${i}` }));
+  assertOracleProbes(net, [1], 16); // the weight cosine is the conv layer's below the pool
+  reference.dispose();
+  net.dispose();
+});
+
 Deno.test("a zero-initialised synthesizer gives a zero first update, then learns", () => {
   for (const type of ["sg", "csg"]) {
     const net = buildNetwork(spec([type, "backprop"]));

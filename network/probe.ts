@@ -20,7 +20,8 @@ export interface GradientProbe {
   normRatio: number;
   /**
    * Cosine similarity between the bound layer's kernel gradients under the synthetic and under the true
-   * gradient: the direction of the update the layer actually takes, summed over the batch.
+   * gradient: the direction of the update the layer actually takes, summed over the batch. For a layer without
+   * weights (pooling), the first layer with weights below it.
    */
   weightCosine: number;
 }
@@ -57,8 +58,14 @@ export function probeGradients(network: Network, x: tf.Tensor, labels: tf.Tensor
     return tf.stack(synthesizing.map((i) => {
       const synthetic = (network.interfaces[i] as DecouplingInterface).synthesize(triggers[i]!, context);
       const truth = trueGradients[i]!;
-      const layer = network.layers[i]!;
-      const kernelGradient = (g: tf.Tensor) => layer.backward(caches[i], g, false).gradients[0]!;
+      // The kernel gradient of the first layer with weights at or below the interface (through pooling, flatten).
+      const kernelGradient = (g: tf.Tensor) => {
+        let j = i;
+        for (; j > 0 && network.layers[j]!.trainable.length === 0; j--) {
+          g = network.layers[j]!.backward(caches[j], g, true).inputGradient!;
+        }
+        return network.layers[j]!.backward(caches[j], g, false).gradients[0] ?? tf.zeros([1]);
+      };
       return tf.stack([
         cosine(synthetic, truth),
         tf.div(tf.norm(synthetic), tf.maximum(tf.norm(truth), 1e-30)),
