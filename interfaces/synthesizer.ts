@@ -14,6 +14,7 @@ import { tf } from "../deps.ts";
 import { SpecError } from "../errors.ts";
 import { Conv2D } from "../layers/conv2d.ts";
 import { Dense } from "../layers/dense.ts";
+import { GlobalPath, type GlobalPathCache } from "./_global_path.ts";
 import {
   type ForwardMode,
   type LayerConfig,
@@ -41,11 +42,17 @@ export interface SynthesizerOptions {
   shape: Shape;
   /**
    * Width of the context (e.g. the number of classes of one-hot labels); 0 for an unconditioned synthesizer. The
-   * MLP reads it as extra columns of the trigger. The CNN adds a learned map of it to its prediction: a dense
-   * projection of the context to `[H, W, C]` (zero at first), a class-conditional gradient for every position, which
-   * extra input channels (a constant per class over H and W) could not give a convolution.
+   * MLP reads it as extra columns of the trigger; the CNN through its global path (`globalUnits`).
    */
   contextUnits: number;
+  /**
+   * CNN only: width of the global path added to the convolutions' prediction, `up(down(flatten(h)) + labels(y))`
+   * (`up` zero at first). A convolution sees a neighbourhood of the trigger, but the gradient at a conv layer's
+   * output depends on the whole example (through the logits) and on its label; extra input channels (a constant per
+   * class over H and W) could not give a convolution that. 0 leaves it out (then there can be no context).
+   * @default {32}
+   */
+  globalUnits?: number;
   /** Hidden layers (ReLU): widths of the MLP, or filters of the CNN's convolutions; empty for a linear one. */
   hidden: readonly number[];
   /** Batch normalisation in the hidden layers. */
@@ -99,7 +106,7 @@ type SynthesizerLayer = Dense | Conv2D;
  *
  * const synth = new Synthesizer({
  *   shape: [14, 14, 16],
- *   contextUnits: 10, // one-hot labels, projected to a [14, 14, 16] map added to the prediction
+ *   contextUnits: 10, // one-hot labels, read by the global path
  *   hidden: [32],
  *   batchNorm: true,
  *   optimizer: new Sgd(0.1),
@@ -107,7 +114,11 @@ type SynthesizerLayer = Dense | Conv2D;
  * });
  * assert.equal(synth.layers.map(String).join("; "),
  *   "conv2d([14, 14, 16] -> [14, 14, 32], 5x5, same, bn, relu); conv2d([14, 14, 32] -> [14, 14, 16], 5x5, same, linear)");
- * assert.equal(String(synth.context), "dense(10 -> 3136, linear)");
+ * assert.deepEqual(synth.global!.layers.map(String), [
+ *   "dense(3136 -> 32, linear)", // the whole trigger, flattened
+ *   "dense(10 -> 32, linear)", // the labels
+ *   "dense(32 -> 3136, linear)", // back to [14, 14, 16], zero at first
+ * ]);
  * tf.tidy(() => {
  *   const labels = tf.oneHot(tf.tensor1d([3, 7], "int32"), 10).toFloat() as tf.Tensor2D;
  *   const pass = synth.forward(tf.randomNormal([2, 14, 14, 16]), labels, "train");
@@ -124,8 +135,8 @@ export class Synthesizer {
   readonly shape: Shape;
   /** Width of the context; 0 when unconditioned. */
   readonly contextUnits: number;
-  /** For an image trigger with a context: the projection of the context to `[H * W * C]`, added to the prediction. */
-  readonly context?: Dense;
+  /** For an image trigger: the global path, `up(down(flatten(h)) + labels(y))`, added to the prediction. */
+  readonly global?: GlobalPath;
   readonly #optimizer: Optimizer;
   readonly #trainable: tf.Variable[];
 
@@ -135,8 +146,17 @@ export class Synthesizer {
    *   large (nothing is left allocated).
    */
   constructor(
-    { shape, contextUnits, hidden, batchNorm, kernelSize = 5, optimizer, random, path = "synthesizer" }:
-      SynthesizerOptions,
+    {
+      shape,
+      contextUnits,
+      hidden,
+      batchNorm,
+      kernelSize = 5,
+      globalUnits = 32,
+      optimizer,
+      random,
+      path = "synthesizer",
+    }: SynthesizerOptions,
   ) {
     if (shape.length !== 1 && shape.length !== 3) {
       throw new SpecError(
@@ -161,39 +181,37 @@ export class Synthesizer {
     };
     const layers: SynthesizerLayer[] = [];
     let inputShape: Shape = image ? shape : [channels + contextUnits];
-    let context: Dense | undefined;
+    let global: GlobalPath | undefined;
     try {
       hidden.forEach((width, i) => {
         layers.push(make(hiddenConfig(width), inputShape, `hidden[${i}]`));
         inputShape = layers[i]!.outputShape;
       });
       layers.push(make(outputConfig, inputShape, "output"));
-      if (image && contextUnits > 0) {
-        const at = { inputShape: [contextUnits], path: `${path}.context`, random: random.fork() };
-        context = new Dense({ type: "dense", units: sizeOf(shape) }, at);
+      if (image && contextUnits > 0 && globalUnits === 0) {
+        throw new SpecError(`${path}.globalUnits`, 0, "must be >= 1 for a conditioned synthesizer of an image trigger");
       }
+      if (image && globalUnits > 0) global = new GlobalPath(shape, globalUnits, contextUnits, `${path}.global`, random);
     } catch (error) {
       for (const layer of layers) layer.dispose();
       throw error;
     }
     tf.tidy(() => {
-      for (const zeroed of [layers[layers.length - 1]!, context]) {
-        if (!zeroed) continue;
-        zeroed.kernel.assign(tf.zerosLike(zeroed.kernel));
-        zeroed.bias!.assign(tf.zerosLike(zeroed.bias!));
-      }
+      const output = layers[layers.length - 1]!;
+      output.kernel.assign(tf.zerosLike(output.kernel));
+      output.bias!.assign(tf.zerosLike(output.bias!));
     });
     this.layers = layers;
-    this.context = context;
+    this.global = global;
     this.shape = [...shape];
     this.contextUnits = contextUnits;
     this.#optimizer = optimizer;
     this.#trainable = this.#parts().flatMap((l) => [...l.trainable]);
   }
 
-  // The layers, then the context projection if any: the order of variables, names and gradients.
+  // The layers, then the global path's: the order of variables, names and gradients.
   #parts(): SynthesizerLayer[] {
-    return this.context ? [...this.layers, this.context] : [...this.layers];
+    return [...this.layers, ...(this.global?.layers ?? [])];
   }
 
   /** All variables (weights and batch-norm state), for saving. */
@@ -201,7 +219,7 @@ export class Synthesizer {
     return this.#parts().flatMap((l) => [...l.trainable, ...l.state]);
   }
 
-  /** The names of `variables`: `hidden[0].kernel`, ..., `output.kernel`, `output.bias`, `context.kernel`, ... */
+  /** The names of `variables`: `hidden[0].kernel`, ..., `output.kernel`, `output.bias`, `global.down.kernel`, ... */
   get variableNames(): string[] {
     return this.#parts().flatMap((l, i) => variableNames(l).map((n) => `${this.#layerName(i)}.${n}`));
   }
@@ -217,7 +235,9 @@ export class Synthesizer {
   }
 
   #layerName(i: number): string {
-    return i === this.layers.length ? "context" : i === this.layers.length - 1 ? "output" : `hidden[${i}]`;
+    const n = this.layers.length;
+    if (i >= n) return `global.${this.global!.labels ? ["down", "labels", "up"][i - n] : ["down", "up"][i - n]}`;
+    return i === n - 1 ? "output" : `hidden[${i}]`;
   }
 
   #trainableNames(): string[] {
@@ -242,11 +262,10 @@ export class Synthesizer {
       caches.push(r.cache);
       h = r.output;
     }
-    if (this.context) {
-      // A copy of the labels: the pass is kept (and disposed) beyond the caller's tf.tidy.
-      const r = this.context.forward(tf.clone(labels!), mode);
+    if (this.global) {
+      const r = this.global.forward(trigger, labels, mode);
       caches.push(r.cache);
-      h = tf.tidy(() => tf.add(h, tf.reshape(r.output, h.shape)));
+      h = tf.tidy(() => tf.add(h, r.output));
     }
     return { output: h, caches };
   }
@@ -275,13 +294,8 @@ export class Synthesizer {
     const batch = target.shape[0]!;
     const loss = tf.div(tf.sum(tf.square(diff)), batch) as tf.Scalar;
     let g: tf.Tensor | undefined = tf.mul(diff, 2 / batch);
-    const gradients: tf.Tensor[][] = [];
-    if (this.context) {
-      // A copy, not a view of g: tfjs-wasm caches its matMul operator by the right operand's data, so the same data
-      // as a right operand in two shapes ([B, H*W*C] here, [B*H*W, C] in the conv's bias gradient) corrupts memory.
-      const flat = tf.reshape(tf.mul(g!, 1), [batch, this.context.units]);
-      gradients[this.layers.length] = this.context.backward(pass.caches[this.layers.length], flat, false).gradients;
-    }
+    const gradients: tf.Tensor[][] = new Array(this.layers.length);
+    if (this.global) gradients.push(...this.global.backward(pass.caches[this.layers.length] as GlobalPathCache, g!));
     for (let j = this.layers.length - 1; j >= 0; j--) {
       const r: LayerGradients = this.layers[j]!.backward(pass.caches[j], g!, j > 0);
       gradients[j] = r.gradients;

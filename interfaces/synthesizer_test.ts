@@ -95,10 +95,14 @@ Deno.test("Synthesizer CNN: same convolutions, a zero first prediction of the tr
   }
 });
 
-Deno.test("Synthesizer CNN reads the labels through a learned map of them: after a fit step they change the prediction", () => {
-  const s = synth({ shape: [4, 4, 2], contextUnits: 3, hidden: [4] });
+Deno.test("Synthesizer CNN reads the labels through its global path: after a fit step they change the prediction", () => {
+  const s = synth({ shape: [4, 4, 2], contextUnits: 3, hidden: [4], globalUnits: 5 });
   assert.equal(s.layers[0]!.toString(), "conv2d([4, 4, 2] -> [4, 4, 4], 5x5, same, relu)");
-  assert.equal(String(s.context), "dense(3 -> 32, linear)");
+  assert.deepEqual(s.global!.layers.map(String), [
+    "dense(32 -> 5, linear)",
+    "dense(3 -> 5, linear)",
+    "dense(5 -> 32, linear)",
+  ]);
   tf.tidy(() => {
     const trigger = tf.randomNormal([2, 4, 4, 2], 0, 1, "float32", 1);
     const predict = (classes: number[]) => s.forward(trigger, labelsOf(classes, 3), "probe").output.dataSync();
@@ -146,7 +150,13 @@ Deno.test("Synthesizer CNN: fit() reduces the loss on a fixed target over steps"
 
 Deno.test("Synthesizer CNN: variable names and training state round-trip; forward + fit leak nothing", () => {
   const make = () =>
-    synth({ shape: [5, 5, 2], hidden: [3], batchNorm: true, optimizer: new Adam(0.01, 0.9, 0.999, 1e-7) });
+    synth({
+      shape: [5, 5, 2],
+      hidden: [3],
+      batchNorm: true,
+      globalUnits: 2,
+      optimizer: new Adam(0.01, 0.9, 0.999, 1e-7),
+    });
   const s = make();
   assert.deepEqual(s.variableNames, [
     "hidden[0].kernel",
@@ -156,8 +166,24 @@ Deno.test("Synthesizer CNN: variable names and training state round-trip; forwar
     "hidden[0].batchNorm.movingVariance",
     "output.kernel",
     "output.bias",
+    "global.down.kernel",
+    "global.down.bias",
+    "global.up.kernel",
+    "global.up.bias",
   ]);
-  assert.deepEqual(s.variables.map((v) => v.shape), [[5, 5, 2, 3], [3], [3], [3], [3], [5, 5, 3, 2], [2]]);
+  assert.deepEqual(s.variables.map((v) => v.shape), [
+    [5, 5, 2, 3],
+    [3],
+    [3],
+    [3],
+    [3],
+    [5, 5, 3, 2],
+    [2],
+    [50, 2],
+    [2],
+    [2, 50],
+    [50],
+  ]);
   const trigger = tf.randomNormal([4, 5, 5, 2], 0, 1, "float32", 1), target = tf.randomNormal([4, 5, 5, 2]);
   const step = () => tf.tidy(() => s.fit(s.forward(trigger, undefined, "train"), target).dataSync()[0]!);
   step(); // the optimizer makes its slots

@@ -39,6 +39,11 @@ export interface SyntheticGradientOptions {
   batchNorm?: boolean;
   /** For a trigger `[H, W, C]` (a conv layer's): the synthesizer's convolution kernel size. @default {5} */
   kernelSize?: number;
+  /**
+   * For a trigger `[H, W, C]`: width of the synthesizer's global path, a low-rank map of the whole trigger and the
+   * labels added to the convolution's local prediction (see `Synthesizer`); 0 leaves it out (`sg` only). @default {32}
+   */
+  globalUnits?: number;
   /** The synthesizer's optimizer, by name or config. @default {the network's optimizer} */
   optimizer?: string | OptimizerConfig;
   /** Factor on the synthetic gradient before the layer uses it. @default {1} */
@@ -47,7 +52,8 @@ export interface SyntheticGradientOptions {
   updateProbability?: number;
 }
 
-const FIELDS = ["type", "hidden", "batchNorm", "kernelSize", "optimizer", "scale", "updateProbability"];
+const FIELDS = ["type", "hidden", "batchNorm", "kernelSize", "globalUnits", "optimizer", "scale", "updateProbability"];
+const IMAGE_ONLY = ["kernelSize", "globalUnits"];
 
 /** A synthetic-gradient interface; `conditioned` makes it `csg`. */
 export class SyntheticGradient implements DecouplingInterface, Diagnosing, TrainingStateful {
@@ -184,7 +190,7 @@ export function syntheticGradientConfig(
   context: Pick<InterfaceContext, "path" | "optimizer" | "optimizers" | "shape">,
 ): InterfaceConfig {
   const { path } = context;
-  const c = checkObject(path, raw, context.shape.length === 3 ? FIELDS : FIELDS.filter((f) => f !== "kernelSize"));
+  const c = checkObject(path, raw, context.shape.length === 3 ? FIELDS : FIELDS.filter((f) => !IMAGE_ONLY.includes(f)));
   const hidden = c.hidden ?? [];
   if (!Array.isArray(hidden)) throw new SpecError(`${path}.hidden`, hidden, "must be an array of layer widths");
   const widths = hidden.map((w, i) => positiveInt(`${path}.hidden[${i}]`, w));
@@ -209,11 +215,25 @@ export function syntheticGradientConfig(
     type,
     hidden: widths,
     batchNorm: bool(`${path}.batchNorm`, c.batchNorm, false),
-    ...(context.shape.length === 3 ? { kernelSize: positiveInt(`${path}.kernelSize`, c.kernelSize, 5) } : {}),
+    ...(context.shape.length === 3
+      ? {
+        kernelSize: positiveInt(`${path}.kernelSize`, c.kernelSize, 5),
+        globalUnits: globalUnits(type, `${path}.globalUnits`, c.globalUnits),
+      }
+      : {}),
     optimizer,
     scale: positiveNumber(`${path}.scale`, c.scale, 1),
     updateProbability: numberIn(`${path}.updateProbability`, c.updateProbability, 1e-9, 1, 1),
   };
+}
+
+// The global path's width: an integer >= 0 (>= 1 for csg, which reads the labels there). @default {32}
+function globalUnits(type: "sg" | "csg", path: string, value: unknown): number {
+  if (value === undefined) return 32;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < (type === "csg" ? 1 : 0)) {
+    throw new SpecError(path, value, `must be an integer >= ${type === "csg" ? "1 (csg reads the labels there)" : 0}`);
+  }
+  return value;
 }
 
 function create(type: "sg" | "csg") {
@@ -226,6 +246,7 @@ function create(type: "sg" | "csg") {
       hidden: config.hidden as number[],
       batchNorm: config.batchNorm as boolean,
       kernelSize: config.kernelSize as number | undefined,
+      globalUnits: config.globalUnits as number | undefined,
       optimizer: context.optimizers.get(optimizerConfig.type).create(optimizerConfig),
       random: context.random.fork(),
       path: context.path,
