@@ -1,9 +1,8 @@
 /**
  * The synthesizer: a small network that predicts the gradient a layer will receive from its trigger (and, when
  * conditioned, from the context, e.g. the one-hot labels). For a flat trigger `[units]` it is an MLP of dense
- * layers; for an image trigger `[H, W, C]` a CNN of "same" convolutions, as the DNI paper's convolutional
- * synthesizers. Its output layer starts at zero (weights and bias), as in the paper, so the first synthetic
- * gradient is zero. It learns by L2 regression onto the messages that arrive later.
+ * layers; for an image trigger `[H, W, C]` "same" convolutions plus a global path (see `globalUnits`). Its output
+ * starts at zero, as in the paper. It learns by L2 regression onto the messages that arrive later.
  *
  * It predicts the *per-example* gradient, B x dL/dh for a batch-mean loss L, so that its targets stay of order
  * one whatever the batch size; the interface divides by B again.
@@ -32,7 +31,7 @@ import type { Random } from "../random.ts";
 export interface SynthesizerPass {
   /** The prediction, of the trigger's shape `[B, ...shape]`. */
   output: tf.Tensor;
-  /** The layers' caches (the first holds the synthesizer's input: the trigger, with the context if any). */
+  /** The layers' caches (the first holds the synthesizer's input), then the global path's. */
   caches: unknown[];
 }
 
@@ -47,10 +46,8 @@ export interface SynthesizerOptions {
   contextUnits: number;
   /**
    * CNN only: width of the global path added to the convolutions' prediction, `up(down(flatten(h)) + labels(y))`
-   * (`up` zero at first). A convolution sees a neighbourhood of the trigger, but the gradient at a conv layer's
-   * output depends on the whole example (through the logits) and on its label; extra input channels (a constant per
-   * class over H and W) could not give a convolution that. 0 leaves it out (then there can be no context).
-   * @default {32}
+   * (`up` zero at first): the gradient at a conv layer's output depends on the whole example (through the logits)
+   * and its label, which a convolution's neighbourhood cannot see. 0 leaves it out (then no context). @default {32}
    */
   globalUnits?: number;
   /** Hidden layers (ReLU): widths of the MLP, or filters of the CNN's convolutions; empty for a linear one. */
@@ -71,30 +68,6 @@ type SynthesizerLayer = Dense | Conv2D;
 
 /**
  * A synthesizer with a zero-initialised output layer: an MLP for flat triggers, a CNN for images.
- *
- * @example The first prediction is zero
- * ```ts
- * import assert from "node:assert/strict";
- * import { tf } from "../deps.ts";
- * import { Random } from "../random.ts";
- * import { Sgd } from "../optimizers/rules.ts";
- * import { Synthesizer } from "./synthesizer.ts";
- *
- * const synth = new Synthesizer({
- *   shape: [4],
- *   contextUnits: 0,
- *   hidden: [],
- *   batchNorm: false,
- *   optimizer: new Sgd(0.1),
- *   random: new Random(0),
- * });
- * tf.tidy(() => {
- *   const pass = synth.forward(tf.ones([2, 4]), undefined, "probe");
- *   assert.deepEqual(pass.output.shape, [2, 4]);
- *   assert.deepEqual([...pass.output.dataSync()], new Array(8).fill(0)); // the output layer starts at zero
- * });
- * synth.dispose();
- * ```
  *
  * @example A convolutional synthesizer conditioned on labels, for a `[14, 14, 16]` trigger
  * ```ts
@@ -123,6 +96,7 @@ type SynthesizerLayer = Dense | Conv2D;
  *   const labels = tf.oneHot(tf.tensor1d([3, 7], "int32"), 10).toFloat() as tf.Tensor2D;
  *   const pass = synth.forward(tf.randomNormal([2, 14, 14, 16]), labels, "train");
  *   assert.deepEqual(pass.output.shape, [2, 14, 14, 16]);
+ *   assert.ok(pass.output.dataSync().every((v) => v === 0)); // the output starts at zero
  *   synth.fit(pass, tf.randomNormal([2, 14, 14, 16]));
  * });
  * synth.dispose();
@@ -221,7 +195,7 @@ export class Synthesizer {
 
   /** The names of `variables`: `hidden[0].kernel`, ..., `output.kernel`, `output.bias`, `global.down.kernel`, ... */
   get variableNames(): string[] {
-    return this.#parts().flatMap((l, i) => variableNames(l).map((n) => `${this.#layerName(i)}.${n}`));
+    return this.#parts().flatMap((l, i) => variableNames(l).map((n) => `${this.#name(i)}.${n}`));
   }
 
   /** The optimizer's state (slots named `optimizer.output.kernel.m`, counter `optimizer.steps`), for checkpoints. */
@@ -234,23 +208,23 @@ export class Synthesizer {
     setOptimizerState(this.#optimizer, this.#trainable, this.#trainableNames(), "optimizer", state);
   }
 
-  #layerName(i: number): string {
+  // The name of each part: hidden[i], output, global.down, global.labels, global.up.
+  #name(i: number): string {
+    const globals = this.global?.labels ? ["down", "labels", "up"] : ["down", "up"];
     const n = this.layers.length;
-    if (i >= n) return `global.${this.global!.labels ? ["down", "labels", "up"][i - n] : ["down", "up"][i - n]}`;
-    return i === n - 1 ? "output" : `hidden[${i}]`;
+    return i >= n ? `global.${globals[i - n]}` : i === n - 1 ? "output" : `hidden[${i}]`;
   }
 
   #trainableNames(): string[] {
     return this.#parts().flatMap((l, i) =>
-      variableNames(l).slice(0, l.trainable.length).map((n) => `${this.#layerName(i)}.${n}`)
+      variableNames(l).slice(0, l.trainable.length).map((n) => `${this.#name(i)}.${n}`)
     );
   }
 
   /**
    * Predicts the per-example gradient for `trigger` `[B, ...shape]`, conditioned on `labels` `[B, contextUnits]`
-   * when `contextUnits` > 0 (the labels are ignored otherwise). The pass holds tensors of its own only (the input
-   * is a clone of the trigger, or the trigger joined with the context), so it can be kept beyond the caller's
-   * tf.tidy and disposed when its message has arrived.
+   * when `contextUnits` > 0 (the labels are ignored otherwise). The pass holds tensors of its own only, so it can
+   * be kept beyond the caller's tf.tidy and disposed when its message has arrived.
    *
    * @throws {RangeError} If a conditioned synthesizer gets no labels, or labels of another width or batch.
    */
