@@ -66,7 +66,7 @@ export type {
   TrainingStateful,
 } from "./interfaces/interface.ts";
 export { hasDiagnostics, hasTrainingState } from "./interfaces/interface.ts";
-export { CoupledBase, DecouplingBase } from "./interfaces/base.ts";
+export { ConfiguredInterface, CoupledBase, DecouplingBase } from "./interfaces/base.ts";
 export { Backprop } from "./interfaces/backprop.ts";
 export { requireLabels } from "./interfaces/require_labels.ts";
 

@@ -8,6 +8,39 @@ import type { tf } from "../deps.ts";
 import type { CoupledInterface, DecouplingInterface, InterfaceConfig, StepContext } from "./interface.ts";
 
 /**
+ * What both bases share: the config (its `type` is the interface's; `getConfig` gives a copy), no variables, nothing
+ * to free. Extend `CoupledBase` or `DecouplingBase` rather than this.
+ */
+export abstract class ConfiguredInterface {
+  /** The registered type, from the config. */
+  readonly type: string;
+  readonly #config: InterfaceConfig;
+
+  /**
+   * Keeps a copy of the config.
+   *
+   * @param config The validated config, with defaults filled in (what `getConfig` returns).
+   */
+  constructor(config: InterfaceConfig) {
+    this.type = config.type;
+    this.#config = structuredClone(config);
+  }
+
+  /** None; a subclass with weights overrides this. */
+  get variables(): readonly tf.Variable[] {
+    return [];
+  }
+
+  /** A copy of the config. */
+  getConfig(): InterfaceConfig {
+    return structuredClone(this.#config);
+  }
+
+  /** Frees nothing; a subclass with weights overrides this. */
+  dispose(): void {}
+}
+
+/**
  * A base for interfaces that wait for the message (`decouples: false`): write `backward`.
  *
  * @example A coupled interface that halves the true gradient
@@ -27,38 +60,12 @@ import type { CoupledInterface, DecouplingInterface, InterfaceConfig, StepContex
  * assert.deepEqual([...g.dataSync()], new Array(6).fill(0.5));
  * ```
  */
-export abstract class CoupledBase implements CoupledInterface {
+export abstract class CoupledBase extends ConfiguredInterface implements CoupledInterface {
   /** Always `false`: the layer waits for the message. */
   readonly decouples = false as const;
-  /** The registered type, from the config. */
-  readonly type: string;
-  readonly #config: InterfaceConfig;
-
-  /**
-   * Keeps a copy of the config.
-   *
-   * @param config The validated config, with defaults filled in (what `getConfig` returns).
-   */
-  constructor(config: InterfaceConfig) {
-    this.type = config.type;
-    this.#config = structuredClone(config);
-  }
-
-  /** None. */
-  get variables(): readonly tf.Variable[] {
-    return [];
-  }
 
   /** The gradient the bound layer gets from the message. */
   abstract backward(message: tf.Tensor, trigger: tf.Tensor, context: StepContext): tf.Tensor;
-
-  /** A copy of the config. */
-  getConfig(): InterfaceConfig {
-    return structuredClone(this.#config);
-  }
-
-  /** Frees nothing. */
-  dispose(): void {}
 }
 
 /**
@@ -82,28 +89,9 @@ export abstract class CoupledBase implements CoupledInterface {
  * assert.deepEqual(iface.send(h, { step: 0 })!.shape, [2, 3]);
  * ```
  */
-export abstract class DecouplingBase implements DecouplingInterface {
+export abstract class DecouplingBase extends ConfiguredInterface implements DecouplingInterface {
   /** Always `true`: the layer updates in the forward pass. */
   readonly decouples = true as const;
-  /** The registered type, from the config. */
-  readonly type: string;
-  readonly #config: InterfaceConfig;
-
-  /**
-   * Keeps a copy of the config.
-   *
-   * @param config The validated config, with defaults filled in (what `getConfig` returns).
-   */
-  constructor(config: InterfaceConfig) {
-    this.type = config.type;
-    this.#config = structuredClone(config);
-  }
-
-  /** None; a subclass with weights overrides this. */
-  get variables(): readonly tf.Variable[] {
-    return [];
-  }
-
   /** The gradient `send` gives, without side effects. */
   abstract synthesize(trigger: tf.Tensor, context: StepContext): tf.Tensor;
 
@@ -117,12 +105,4 @@ export abstract class DecouplingBase implements DecouplingInterface {
 
   /** Keeps nothing, frees nothing. */
   release(_step: number): void {}
-
-  /** A copy of the config. */
-  getConfig(): InterfaceConfig {
-    return structuredClone(this.#config);
-  }
-
-  /** Frees nothing. */
-  dispose(): void {}
 }

@@ -20,7 +20,6 @@ import {
   type LayerGradients,
   type Shape,
   showShape,
-  sizeOf,
   variableNames,
 } from "../layers/layer.ts";
 import type { Optimizer } from "../optimizers/optimizer.ts";
