@@ -37,12 +37,10 @@ const { post, start: startHandling } = workerInbox<ToReplica, FromReplica>();
 
 try {
   const { tf } = await import("../deps.ts");
-  const { buildNetwork } = await import("../network/build.ts");
-  const { createRegistries } = await import("../network/registries.ts");
-  const { loadPlugins } = await import("../network/plugins.ts");
-  const { readWeights, writeWeights } = await import("./_weights.ts");
+  const { workerNetwork } = await import("./_worker_network.ts");
+  const { readWeights } = await import("./_weights.ts");
   const { shardGradients } = await import("../network/shard_gradients.ts");
-  let net: ReturnType<typeof buildNetwork> | null = null;
+  let net: Awaited<ReturnType<typeof workerNetwork>> | null = null;
   let busy = 0;
   // The buffer of the last average applied: the next gradients are written into it and sent back.
   let spare: Float32Array<ArrayBuffer> | null = null;
@@ -51,10 +49,8 @@ try {
     try {
       switch (m.kind) {
         case "init": {
-          const registries = createRegistries();
-          loadPlugins(m.plugins, registries).then(() => {
-            net = buildNetwork(m.spec, { seed: m.seed, registries });
-            writeWeights(net.variables, m.weights, "The coordinator");
+          workerNetwork(m.spec, m.seed, m.plugins, m.weights).then((built) => {
+            net = built;
             post({ kind: "ready" });
           }).catch((error) => post(failureMessage(error)));
           return;

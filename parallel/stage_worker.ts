@@ -16,13 +16,11 @@ const { post, start: startHandling } = workerInbox<ToStage, FromStage>();
 
 try {
   const { tf } = await import("../deps.ts");
-  const { buildNetwork } = await import("../network/build.ts");
-  const { createRegistries } = await import("../network/registries.ts");
-  const { loadPlugins } = await import("../network/plugins.ts");
-  const { readWeights, writeWeights } = await import("./_weights.ts");
+  const { workerNetwork } = await import("./_worker_network.ts");
+  const { readWeights } = await import("./_weights.ts");
   const { canFactorMessage } = await import("./partition.ts");
   const { interfaceNumbers } = await import("../execution/strategy.ts");
-  type Network = ReturnType<typeof buildNetwork>;
+  type Network = Awaited<ReturnType<typeof workerNetwork>>;
   type RangeResult = ReturnType<Network["trainRange"]>;
   type Kept = { trigger: TF.Tensor; labels: TF.Tensor2D };
 
@@ -148,10 +146,7 @@ try {
   };
 
   const init = async (m: Extract<ToStage, { kind: "init" }>) => {
-    const registries = createRegistries();
-    await loadPlugins(m.plugins, registries);
-    const net = buildNetwork(m.spec, { seed: m.seed, registries });
-    writeWeights(net.variables, m.weights, "The coordinator");
+    const net = await workerNetwork(m.spec, m.seed, m.plugins, m.weights);
     net.onNonFinite = m.onNonFinite ?? "error";
     stage = {
       net,
