@@ -26,30 +26,46 @@ const spec: NetworkSpec = {
   optimizer: { type: "adam", learningRate: 0.01 },
 };
 const weights = (net: ReturnType<typeof buildNetwork>) => net.variables.map((v) => v.dataSync().slice());
+type Net = ReturnType<typeof buildNetwork>;
+type Hist = Awaited<ReturnType<typeof train>>;
 
-Deno.test("a pipeline of Workers with staleness 0 trains exactly like the single thread", async () => {
-  const single = buildNetwork(spec);
-  const h1 = await train(single, data, { epochs: 2, batchSize: 32, seed: 3 });
-  for (const workers of [2, 3]) {
-    const piped = buildNetwork(spec);
-    const h2 = await train(piped, data, {
+// Trains a network built by `make` on one thread, then fresh ones on a staleness-0 pipeline of each Worker count,
+// asserting the same losses and every weight; `check` asserts more of each pipelined run.
+async function pipelineMatchesOneThread(
+  make: () => Net,
+  dataset: typeof data,
+  batchSize: number,
+  workerCounts: number[],
+  check: (workers: number, piped: Net, h2: Hist, h1: Hist) => void = () => {},
+): Promise<void> {
+  const single = make();
+  const h1 = await train(single, dataset, { epochs: 2, batchSize, seed: 3 });
+  for (const workers of workerCounts) {
+    const piped = make();
+    const h2 = await train(piped, dataset, {
       epochs: 2,
-      batchSize: 32,
+      batchSize,
       seed: 3,
       strategy: pipeline({ workers, staleness: 0 }),
     });
-    assert.equal(h2.epochs[0]!.stages!.length, workers);
-    // On 2 Workers the upper stage hands the last product of its message to the stage below (costs balance).
-    if (workers === 2) assert.equal(h2.epochs[0]!.stages![1]!.messageBelow, true);
     assert.deepEqual(h2.epochs.map((e) => e.loss), h1.epochs.map((e) => e.loss), `${workers} workers: losses`);
-    assert.deepEqual(h2.epochs.map((e) => e.testAccuracy), h1.epochs.map((e) => e.testAccuracy));
     assert.deepEqual(weights(piped), weights(single), `${workers} workers: every weight, synthesizers included`);
-    // The synthesizers' own numbers come back from the Workers; the probe runs on the gathered network.
-    assert.deepEqual(h2.epochs.map((e) => e.interfaces), h1.epochs.map((e) => e.interfaces), `${workers}: diagnostics`);
-    for (const s of h2.epochs[1]!.stages!) assert.equal(s.maxStaleness, 0);
+    check(workers, piped, h2, h1);
     piped.dispose();
   }
   single.dispose();
+}
+
+Deno.test("a pipeline of Workers with staleness 0 trains exactly like the single thread", async () => {
+  await pipelineMatchesOneThread(() => buildNetwork(spec), data, 32, [2, 3], (workers, _piped, h2, h1) => {
+    assert.equal(h2.epochs[0]!.stages!.length, workers);
+    // On 2 Workers the upper stage hands the last product of its message to the stage below (costs balance).
+    if (workers === 2) assert.equal(h2.epochs[0]!.stages![1]!.messageBelow, true);
+    assert.deepEqual(h2.epochs.map((e) => e.testAccuracy), h1.epochs.map((e) => e.testAccuracy));
+    // The synthesizers' own numbers come back from the Workers; the probe runs on the gathered network.
+    assert.deepEqual(h2.epochs.map((e) => e.interfaces), h1.epochs.map((e) => e.interfaces), `${workers}: diagnostics`);
+    for (const s of h2.epochs[1]!.stages!) assert.equal(s.maxStaleness, 0);
+  });
 });
 
 Deno.test("Workers start from the network's current weights and step count: a second train() call continues", async () => {
@@ -148,20 +164,9 @@ Deno.test("a conv net in a pipeline with staleness 0 trains exactly like the sin
     ],
     optimizer: { type: "adam", learningRate: 0.01 },
   };
-  const single = buildNetwork(conv);
-  const h1 = await train(single, images, { epochs: 2, batchSize: 16, seed: 3 });
-  const piped = buildNetwork(conv);
-  const h2 = await train(piped, images, {
-    epochs: 2,
-    batchSize: 16,
-    seed: 3,
-    strategy: pipeline({ workers: 3, staleness: 0 }),
+  await pipelineMatchesOneThread(() => buildNetwork(conv), images, 16, [3], (_workers, _piped, h2) => {
+    assert.deepEqual(h2.epochs[0]!.stages!.map((s) => [s.lo, s.hi]), [[0, 0], [1, 2], [3, 5]]);
   });
-  assert.deepEqual(h2.epochs[0]!.stages!.map((s) => [s.lo, s.hi]), [[0, 0], [1, 2], [3, 5]]);
-  assert.deepEqual(h2.epochs.map((e) => e.loss), h1.epochs.map((e) => e.loss));
-  assert.deepEqual(weights(piped), weights(single), "every weight, conv synthesizers included");
-  single.dispose();
-  piped.dispose();
 });
 
 // The drtp example plugin on layer 0 (a decoupling interface from outside the library), csg on layer 1.
@@ -184,24 +189,17 @@ const drtpUrl = new URL("../examples/plugins/drtp.ts", import.meta.url).href;
 Deno.test("a network on a plugin interface loaded with loadPlugin() runs in the pipeline exactly like one thread", async () => {
   const registries = createRegistries();
   await loadPlugin(drtpUrl, registries);
-  const single = buildNetwork(drtpSpec, { registries });
-  const h1 = await train(single, data, { epochs: 2, batchSize: 32, seed: 3 });
-  for (const workers of [2, 3]) {
-    const piped = buildNetwork(drtpSpec, { registries });
-    assert.deepEqual(piped.plugins, [drtpUrl]);
-    const h2 = await train(piped, data, {
-      epochs: 2,
-      batchSize: 32,
-      seed: 3,
-      strategy: pipeline({ workers, staleness: 0 }),
-    });
-    // Cut at the plugin's interface too: one stage per layer on 3 Workers.
-    assert.equal(h2.epochs[0]!.stages!.length, workers);
-    assert.deepEqual(h2.epochs.map((e) => e.loss), h1.epochs.map((e) => e.loss), `${workers} workers: losses`);
-    assert.deepEqual(weights(piped), weights(single), `${workers} workers: every weight`);
-    piped.dispose();
-  }
-  single.dispose();
+  await pipelineMatchesOneThread(
+    () => buildNetwork(drtpSpec, { registries }),
+    data,
+    32,
+    [2, 3],
+    (workers, piped, h2) => {
+      assert.deepEqual(piped.plugins, [drtpUrl]);
+      // Cut at the plugin's interface too: one stage per layer on 3 Workers.
+      assert.equal(h2.epochs[0]!.stages!.length, workers);
+    },
+  );
 });
 
 Deno.test("an interface registered without a plugin module stops a Worker strategy at start, saying how to load it", async () => {
