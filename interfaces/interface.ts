@@ -131,6 +131,35 @@ export function hasTrainingState<T extends object>(iface: T): iface is T & Train
   return typeof s.getTrainingState === "function" && typeof s.setTrainingState === "function";
 }
 
+/** The methods each declared kind of interface has. */
+export const INTERFACE_METHODS: {
+  readonly decoupling: readonly string[];
+  readonly coupled: readonly string[];
+} = {
+  decoupling: ["send", "receive", "release", "synthesize"],
+  coupled: ["backward"],
+};
+
+/**
+ * What `iface` lacks of the kind it declares: `undefined` when `decouples` is not a boolean, else the names of the
+ * missing methods (empty when it has them all).
+ *
+ * @example
+ * ```ts
+ * import { Backprop } from "../mod.ts";
+ * import { missingMethods } from "./interface.ts";
+ * console.assert(missingMethods(new Backprop())!.length === 0);
+ * console.assert(missingMethods({ decouples: true, send() {} })!.join() === "receive,release,synthesize");
+ * console.assert(missingMethods({}) === undefined);
+ * ```
+ */
+export function missingMethods(iface: object): string[] | undefined {
+  const record = iface as Record<string, unknown>;
+  if (typeof record.decouples !== "boolean") return undefined;
+  const methods = record.decouples ? INTERFACE_METHODS.decoupling : INTERFACE_METHODS.coupled;
+  return methods.filter((m) => typeof record[m] !== "function");
+}
+
 /** What an interface factory is given besides its config. */
 export interface InterfaceContext {
   /** Shape of the trigger (the bound layer's output, one example), e.g. `[256]` or `[28, 28, 16]`. */

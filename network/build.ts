@@ -5,7 +5,7 @@
  */
 import { show, SpecError } from "../errors.ts";
 import { checkObject, isRecord, positiveInt } from "../_validate.ts";
-import type { InterfaceConfig, NeuralInterface } from "../interfaces/interface.ts";
+import { type InterfaceConfig, missingMethods, type NeuralInterface } from "../interfaces/interface.ts";
 import { type Layer, type LayerConfig, type Shape, showShape, sizeOf } from "../layers/layer.ts";
 import type { OptimizerConfig } from "../optimizers/optimizer.ts";
 import { Random } from "../random.ts";
@@ -180,20 +180,14 @@ function checkShapes(layer: Layer, type: string, path: string, input: Shape): vo
 
 // An interface declares whether it decouples, and has the methods that go with it.
 function checkDecoupling(type: string, path: string, iface: NeuralInterface): void {
-  const record = iface as unknown as Record<string, unknown>;
-  const decouples = record.decouples;
-  const methods = decouples === true
-    ? ["send", "receive", "release", "synthesize"]
-    : decouples === false
-    ? ["backward"]
-    : undefined;
-  const missing = methods?.filter((m) => typeof record[m] !== "function");
-  if (methods === undefined || missing!.length > 0) {
+  const decouples = (iface as { decouples?: unknown }).decouples;
+  const missing = missingMethods(iface);
+  if (missing === undefined || missing.length > 0) {
     throw new TypeError(
       `The factory of interface "${type}" (${path}) returned an interface that ${
-        methods === undefined
+        missing === undefined
           ? `does not declare decouples: true or false (got ${show(decouples)})`
-          : `declares decouples: ${decouples} but lacks ${missing!.join(", ")}`
+          : `declares decouples: ${decouples} but lacks ${missing.join(", ")}`
       }`,
     );
   }

@@ -2,7 +2,14 @@
 // interface: `send`, then (unless the message does not come) `receive`, inside `tf.tidy`, then `release(step)`
 // outside it. A coupled one: `backward` with the message, inside `tf.tidy` (no call when the message does not come).
 import { tf } from "../deps.ts";
-import type { CoupledInterface, DecouplingInterface, NeuralInterface, StepContext } from "../interfaces/interface.ts";
+import {
+  type CoupledInterface,
+  type DecouplingInterface,
+  INTERFACE_METHODS,
+  missingMethods,
+  type NeuralInterface,
+  type StepContext,
+} from "../interfaces/interface.ts";
 import { batch, build, call, describe, type Fixture, quietDispose, Violation } from "./_fixture.ts";
 
 /** What one call gave back, read out of the tidy scope. */
@@ -31,12 +38,6 @@ export interface StepTensors {
   labels?: tf.Tensor2D;
 }
 
-/** The methods each declared kind must have. */
-export const METHODS = {
-  decoupling: ["send", "receive", "release", "synthesize"],
-  coupled: ["backward"],
-} as const;
-
 /**
  * The interface as the kind it declares, with the methods of that kind.
  *
@@ -53,8 +54,8 @@ export function declared(
         `send()) or false (it waits for the message in backward())`,
     );
   }
-  const methods = decouples ? METHODS.decoupling : METHODS.coupled;
-  const missing = methods.filter((m) => typeof record[m] !== "function");
+  const methods = decouples ? INTERFACE_METHODS.decoupling : INTERFACE_METHODS.coupled;
+  const missing = missingMethods(iface)!;
   if (missing.length > 0) {
     throw new Violation(
       `the interface declares decouples: ${decouples} but lacks ${missing.map((m) => `${m}()`).join(", ")}; ` +
