@@ -3,11 +3,13 @@
  * The one place where third-party modules are named. Every import is an explicit, version-pinned `npm:`
  * specifier, so `mod.ts` works when imported by URL from a folder that has no `deno.json`.
  *
- * Importing this module starts the wasm backend (else cpu), so the library can be used at once.
+ * Importing this module starts the native backend (BLAS through FFI) when it can, else wasm (else cpu), so the
+ * library can be used at once.
  *
  * @module
  */
 import * as tfjs from "npm:@tensorflow/tfjs@4.22.0";
+import { type BackendChoice, chooseBackend } from "./native/backend.ts";
 export {
   getThreadsCount as wasmThreadsCount,
   version_wasm as wasmVersion,
@@ -18,6 +20,12 @@ tfjs.enableProdMode();
 // Only wasm (preferred) and cpu: tfjs would try WebGL first, which fails noisily in Deno Workers.
 for (const name of ["webgl", "webgpu"]) if (tfjs.findBackendFactory(name)) tfjs.removeBackend(name);
 await tfjs.ready();
+
+/**
+ * Which backend `dni` started on, and why: `native` (BLAS through FFI) when a BLAS library loads and `--allow-ffi`
+ * is granted, else wasm; `DNI_BACKEND` overrides. See `backend.ts`.
+ */
+export const startedBackend: BackendChoice = await chooseBackend(tfjs);
 
 /**
  * TensorFlow.js (`npm:@tensorflow/tfjs@4.22.0`): the same module instance, and so the same backend and tensor

@@ -10,6 +10,7 @@ import { SpecError } from "../errors.ts";
 import { type Activation, ACTIVATION_NAMES, ACTIVATIONS } from "./activation.ts";
 import type { BatchNorm, BatchNormCache } from "./batch_norm.ts";
 import { KernelBlock } from "./_kernel_block.ts";
+import { blasBacked, matMulT } from "./_matmul.ts";
 import {
   type ForwardMode,
   type Layer,
@@ -44,6 +45,9 @@ interface DenseCache {
 export const DENSE_FIELDS = ["type", "units", "activation", "batchNorm"] as const;
 
 /** The most weights one dense layer's kernel may have (2^26, 256 MiB of float32): beyond it, a spec is a typo. */
+// Activations the fused matmul kernel applies itself, with a backward that reads the output alone.
+const FUSABLE = new Set(["relu", "linear"]);
+
 export const MAX_KERNEL_WEIGHTS: number = 2 ** 26;
 
 /**
@@ -144,6 +148,12 @@ export class Dense implements Layer {
 
   forward(input: tf.Tensor, mode: ForwardMode): { output: tf.Tensor2D; cache: LayerCache } {
     const x = input as tf.Tensor2D;
+    if (this.bias !== undefined && blasBacked() && FUSABLE.has(this.#activationName)) {
+      // One kernel for matmul, bias and activation; ReLU's backward reads the sign of its output.
+      const activation = this.#activationName as "relu" | "linear";
+      const output = tf.fused.matMul({ a: x, b: this.kernel as tf.Tensor2D, bias: this.bias, activation }) as tf.Tensor2D;
+      return { output, cache: { x, preActivation: output, output } satisfies DenseCache };
+    }
     const { z: preActivation, bn } = this.#block.finish(tf.matMul(x, this.kernel), mode);
     const output = this.#activation.apply(preActivation) as tf.Tensor2D;
     return { output, cache: { x, preActivation, output, bn } satisfies DenseCache };
@@ -151,7 +161,7 @@ export class Dense implements Layer {
 
   backward(cache: unknown, outputGradient: tf.Tensor, needInputGradient: boolean): LayerGradients {
     const { dz, gradients } = this.#weightGradients(cache as DenseCache, outputGradient as tf.Tensor2D);
-    const inputGradient = needInputGradient ? tf.matMul(dz, tf.transpose(this.kernel)) as tf.Tensor2D : undefined;
+    const inputGradient = needInputGradient ? matMulT(dz, this.kernel as tf.Tensor2D, false, true) : undefined;
     return { inputGradient, gradients };
   }
 
@@ -172,8 +182,7 @@ export class Dense implements Layer {
     const { x, preActivation, output, bn } = cache;
     const activated = this.#activation.backward(outputGradient, preActivation, output);
     const { dz, tail } = this.#block.backward(activated, bn, (t) => tf.sum(t, 0));
-    // Explicit transposes: the fast path (plain matmuls), not matMul(a, b, transposeA, transposeB).
-    return { dz: dz as tf.Tensor2D, gradients: [tf.matMul(tf.transpose(x), dz), ...tail] };
+    return { dz: dz as tf.Tensor2D, gradients: [matMulT(x, dz as tf.Tensor2D, true, false), ...tail] };
   }
 
   getConfig(): DenseConfig {

@@ -7,6 +7,20 @@
  */
 import { tf } from "../deps.ts";
 import type { Optimizer, OptimizerState } from "./optimizer.ts";
+import { FUSED_UPDATES } from "./fused.ts";
+
+type KernelInputs = Parameters<ReturnType<typeof tf.engine>["runKernel"]>[1];
+
+// Runs a fused update kernel when the active backend registers it: `[variable, ...slots]` updated, else undefined.
+function runFused(
+  name: string,
+  inputs: Record<string, tf.Tensor>,
+  attrs: Record<string, number | boolean>,
+): tf.Tensor[] | undefined {
+  if (tf.getKernel(name, tf.getBackend()) === undefined) return undefined;
+  const out = tf.engine().runKernel(name, inputs as unknown as KernelInputs, attrs);
+  return Array.isArray(out) ? out : [out];
+}
 
 // Slot variables per optimized variable, created on first use and freed by dispose(), and a count of updates.
 abstract class SlotOptimizer implements Optimizer {
@@ -25,6 +39,21 @@ abstract class SlotOptimizer implements Optimizer {
       this.#slots.set(v, slots);
     }
     return slots;
+  }
+
+  /**
+   * Runs the fused kernel `name` for variable `v` when the backend has one and assigns its results to `v` and its
+   * slots; false when the backend has none.
+   */
+  protected fused(name: string, v: tf.Variable, g: tf.Tensor, attrs: Record<string, number | boolean>): boolean {
+    const slots = this.slots(v);
+    const inputs: Record<string, tf.Tensor> = { variable: v, gradient: g };
+    this.slotNames.forEach((n, k) => inputs[n] = slots[k]!);
+    const out = runFused(name, inputs, attrs);
+    if (out === undefined) return false;
+    v.assign(out[0]!);
+    slots.forEach((slot, k) => slot.assign(out[k + 1]!));
+    return true;
   }
 
   apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
@@ -82,7 +111,12 @@ export class Sgd extends SlotOptimizer {
     super([]);
   }
   protected update(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
-    tf.tidy(() => variables.forEach((v, i) => v.assign(tf.sub(v, tf.mul(gradients[i]!, this.learningRate)))));
+    tf.tidy(() =>
+      variables.forEach((v, i) => {
+        if (this.fused(FUSED_UPDATES.sgd, v, gradients[i]!, { learningRate: this.learningRate })) return;
+        v.assign(tf.sub(v, tf.mul(gradients[i]!, this.learningRate)));
+      })
+    );
   }
 }
 
@@ -95,6 +129,8 @@ export class Momentum extends SlotOptimizer {
     tf.tidy(() =>
       variables.forEach((v, i) => {
         const g = gradients[i]!;
+        const { learningRate, momentum, nesterov } = this;
+        if (this.fused(FUSED_UPDATES.momentum, v, g, { learningRate, momentum, nesterov })) return;
         const [acc] = this.slots(v) as [tf.Variable];
         const next = tf.add(tf.mul(acc, this.momentum), g);
         acc.assign(next);
@@ -115,6 +151,8 @@ export class Adam extends SlotOptimizer {
     tf.tidy(() =>
       variables.forEach((v, i) => {
         const g = gradients[i]!;
+        const { beta1, beta2, epsilon } = this, stepSize = c1 * this.learningRate;
+        if (this.fused(FUSED_UPDATES.adam, v, g, { beta1, beta2, epsilon, stepSize, c2 })) return;
         const [m, s] = this.slots(v) as [tf.Variable, tf.Variable];
         const m1 = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
         const s1 = tf.add(tf.mul(s, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
@@ -141,6 +179,8 @@ export class RmsProp extends SlotOptimizer {
     tf.tidy(() =>
       variables.forEach((v, i) => {
         const g = gradients[i]!;
+        const { learningRate, decay, momentum, epsilon } = this;
+        if (this.fused(FUSED_UPDATES.rmsprop, v, g, { learningRate, decay, momentum, epsilon })) return;
         const [ms, mom] = this.slots(v) as [tf.Variable, tf.Variable];
         const ms1 = tf.add(tf.mul(ms, this.decay), tf.mul(tf.square(g), 1 - this.decay));
         ms.assign(ms1);
