@@ -1,6 +1,6 @@
 /**
  * `dni`: train neural networks with Decoupled Neural Interfaces and synthetic gradients (Jaderberg et al. 2016),
- * on TensorFlow.js (wasm backend by default).
+ * on TensorFlow.js (the native backend, BLAS through Deno's FFI, when a BLAS library loads; else wasm).
  *
  * A network is built from a JSON-able spec; each hidden layer's output is bound to a neural interface that
  * decides which gradient reaches the layer, and when (`backprop` waits for the true gradient).
@@ -33,7 +33,16 @@ import type { InterfaceFactory } from "./interfaces/interface.ts";
 import { defaultRegistries } from "./network/registries.ts";
 
 export { tf } from "./deps.ts";
-export { backendInfo, type BackendName, BACKENDS, useBackend } from "./backend.ts";
+export {
+  type BackendInfo,
+  backendInfo,
+  backendLine,
+  type BackendName,
+  BACKENDS,
+  defaultBackend,
+  setBlasThreads,
+  useBackend,
+} from "./backend.ts";
 export { CheckpointError, DatasetError, DivergenceError, PluginError, SpecError } from "./errors.ts";
 export { Random } from "./random.ts";
 export { Registry } from "./registry.ts";

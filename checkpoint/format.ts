@@ -54,7 +54,7 @@ export interface CheckpointManifest {
   /** The optimizer state (slots, step counts, random streams), or null when saved without it. */
   optimizerState: { arrays: ArrayEntry[]; counters: Record<string, number> } | null;
   /** Informative only: the backend and library versions that wrote it. */
-  savedWith?: Record<string, string>;
+  savedWith?: Record<string, string | number>;
 }
 
 /**
@@ -150,7 +150,7 @@ export function parseManifest(text: string, path: string): CheckpointManifest {
     weights: { file: fileName("weights.file", weights.file), bytes, sha256: digest("weights.sha256", weights.sha256) },
     variables: entries("variables", raw.variables),
     optimizerState,
-    ...(isRecord(raw.savedWith) ? { savedWith: raw.savedWith as Record<string, string> } : {}),
+    ...(isRecord(raw.savedWith) ? { savedWith: raw.savedWith as Record<string, string | number> } : {}),
   };
 }
 

@@ -100,7 +100,7 @@ export async function saveCheckpoint(
     weights: { file: CHECKPOINT_FILES.weights, bytes, sha256: await sha256(weights) },
     variables,
     optimizerState: state,
-    savedWith: backendInfo(),
+    savedWith: { ...backendInfo() },
   };
   await replaceDirectory(dir, [
     { name: CHECKPOINT_FILES.weights, bytes: weights },

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { useBackend } from "../backend.ts";
 import { DATASET_NAMES } from "../datasets/catalog.ts";
 import type { Dataset } from "../datasets/dataset.ts";
 import { loadDataset } from "../datasets/load.ts";
@@ -14,6 +13,7 @@ import { COMPARE_INTERFACES, compareConfigs, specConfigs } from "../report/confi
 import { reportMarkdown } from "../report/markdown.ts";
 import { writeReport } from "../report/write.ts";
 import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
+import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, type BackendFlags, backendFlags } from "./backend_flags.ts";
 import { Progress } from "./progress.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 import { readSpec } from "./train_command.ts";
@@ -37,7 +37,7 @@ export const COMPARE_USAGE = `Usage: deno task compare [options]
   --data-dir DIR          read dataset files from DIR
   --train-count N         use only the first N training examples
   --test-count N          use only the first N test examples
-  --backend NAME          wasm | cpu (default wasm)
+${BACKEND_USAGE}
   --json                  print the report as one JSON object, the last line of stdout
 ${PLUGIN_USAGE}
                           (--interfaces may then name its interfaces)`;
@@ -57,7 +57,7 @@ export interface CompareArgs {
   dataDir?: string;
   trainCount?: number;
   testCount?: number;
-  backend: string;
+  backend: BackendFlags;
   json: boolean;
   /** Plugin modules (`--plugin`), whose interfaces `interfaces` may name. @default {[]} */
   plugins?: string[];
@@ -105,7 +105,7 @@ export function parseCompareArgs(args: string[]): CompareArgs | "help" {
     "data-dir": { type: "string" },
     "train-count": { type: "string" },
     "test-count": { type: "string" },
-    backend: { type: "string" },
+    ...BACKEND_OPTIONS,
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
     ...PLUGIN_OPTION,
@@ -141,7 +141,7 @@ export function parseCompareArgs(args: string[]): CompareArgs | "help" {
     dataDir: values["data-dir"] as string | undefined,
     trainCount: values["train-count"] === undefined ? undefined : intFlag(values, "train-count", 0, 1),
     testCount: values["test-count"] === undefined ? undefined : intFlag(values, "test-count", 0, 1),
-    backend: choiceFlag(values, "backend", ["wasm", "cpu"], "wasm"),
+    backend: backendFlags(values),
     json: values.json === true,
     plugins,
     specs: values.specs === undefined ? [] : listFlag(values, "specs", null, []),
@@ -153,7 +153,7 @@ export async function runCompare(
   a: CompareArgs,
   io: { out: (s: string) => void; err: (s: string) => void; live: boolean },
 ): Promise<ComparisonReport> {
-  await useBackend(a.backend);
+  await applyBackendFlags(a.backend, io.err);
   const registries = await pluginRegistries(a.plugins ?? []);
   const known = [
     ...COMPARE_INTERFACES,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { defaultBackend } from "../backend.ts";
 import { intFlag, parseFlags } from "./args.ts";
 import { runCompare } from "./compare_command.ts";
 
@@ -51,7 +52,7 @@ export async function demoCommand(
     target: 0.97,
     out: typeof values.out === "string" ? values.out : "reports/demo",
     trainCount,
-    backend: "wasm",
+    backend: { backend: defaultBackend() },
     json: false,
   }, io);
   return 0;

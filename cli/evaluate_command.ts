@@ -3,12 +3,13 @@
  *
  * @module
  */
-import { backendInfo, useBackend } from "../backend.ts";
+import { backendInfo } from "../backend.ts";
 import { loadCheckpoint } from "../checkpoint/load.ts";
 import { DATASET_NAMES } from "../datasets/catalog.ts";
 import { loadDataset } from "../datasets/load.ts";
 import { evaluate } from "../training/evaluate.ts";
 import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
+import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, backendFlags } from "./backend_flags.ts";
 import { percent } from "./progress.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 
@@ -19,7 +20,7 @@ export const EVALUATE_USAGE = `Usage: deno task evaluate --load DIR [options]
   --dataset NAME          ${DATASET_NAMES.join(" | ")} (default mnist)
   --data-dir DIR          read dataset files from DIR (DIR/NAME/FILE or DIR/FILE)
   --test-count N          use only the first N test examples
-  --backend NAME          wasm | cpu (default wasm)
+${BACKEND_USAGE}
   --json                  print the result as one JSON object, the last line of stdout
 ${PLUGIN_USAGE}
   -h, --help              this text`;
@@ -50,7 +51,7 @@ export async function evaluateCommand(
     dataset: { type: "string" },
     "data-dir": { type: "string" },
     "test-count": { type: "string" },
-    backend: { type: "string" },
+    ...BACKEND_OPTIONS,
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
     ...PLUGIN_OPTION,
@@ -63,9 +64,9 @@ export async function evaluateCommand(
   const dir = values.load;
   const name = choiceFlag(values, "dataset", DATASET_NAMES, "mnist");
   const testCount = values["test-count"] === undefined ? undefined : intFlag(values, "test-count", 0, 1);
-  const backend = choiceFlag(values, "backend", ["wasm", "cpu"], "wasm");
+  const backend = backendFlags(values);
   const plugins = pluginFlag(values);
-  await useBackend(backend);
+  await applyBackendFlags(backend, io.err);
   const registries = await pluginRegistries(plugins);
   const network = await loadCheckpoint(dir, { registries }); // a bad checkpoint fails before the dataset is read
   try {

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { useBackend } from "../backend.ts";
 import { checkSaveTarget } from "../checkpoint/save.ts";
 import { DATASET_NAMES } from "../datasets/catalog.ts";
 import { loadDataset } from "../datasets/load.ts";
@@ -12,6 +11,7 @@ import { NON_FINITE_POLICIES, type NonFinitePolicy } from "../network/non_finite
 import type { NetworkSpec } from "../network/spec.ts";
 import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
 import { percent } from "./progress.ts";
+import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, backendFlags } from "./backend_flags.ts";
 import { runTraining } from "./run.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 
@@ -23,7 +23,7 @@ export const TRAIN_USAGE = `Usage: deno task train --spec FILE [options]
   --epochs N              passes over the training set (default 10)
   --batch-size N          examples per step (default 128)
   --seed N                seed of initial weights and data order (default 0)
-  --backend NAME          wasm | cpu (default wasm)
+${BACKEND_USAGE}
   --data-dir DIR          read dataset files from DIR (DIR/NAME/FILE or DIR/FILE)
   --train-count N         use only the first N training examples
   --test-count N          use only the first N test examples
@@ -62,7 +62,7 @@ export async function trainCommand(
     epochs: { type: "string" },
     "batch-size": { type: "string" },
     seed: { type: "string" },
-    backend: { type: "string" },
+    ...BACKEND_OPTIONS,
     "data-dir": { type: "string" },
     "train-count": { type: "string" },
     "test-count": { type: "string" },
@@ -83,7 +83,7 @@ export async function trainCommand(
   const epochs = intFlag(values, "epochs", 10, 1);
   const batchSize = intFlag(values, "batch-size", 128, 1);
   const seed = intFlag(values, "seed", 0, 0);
-  const backend = choiceFlag(values, "backend", ["wasm", "cpu"], "wasm");
+  const backendChoice = backendFlags(values);
   const trainCount = values["train-count"] === undefined ? undefined : intFlag(values, "train-count", 0, 1);
   const testCount = values["test-count"] === undefined ? undefined : intFlag(values, "test-count", 0, 1);
   const workers = intFlag(values, "workers", 1, 1);
@@ -96,7 +96,7 @@ export async function trainCommand(
   const spec = await readSpec(values.spec);
   // Before hours of training: a --save target that is not a checkpoint fails now, not at the end.
   if (save !== undefined) await checkSaveTarget(save);
-  await useBackend(backend);
+  await applyBackendFlags(backendChoice, io.err);
   const registries = await pluginRegistries(plugins);
   buildNetwork(spec, { seed, registries }).dispose(); // a bad spec is reported before the dataset is loaded
   const log = json ? io.err : io.out;
@@ -108,7 +108,7 @@ export async function trainCommand(
   });
   log(
     `training ${values.spec} on ${dataset} (${data.train.count} train, ${data.test.count} test), ` +
-      `${epochs} epochs, batch ${batchSize}, seed ${seed}, backend ${backend}` +
+      `${epochs} epochs, batch ${batchSize}, seed ${seed}, backend ${backendChoice.backend}` +
       (workers > 1 ? `, ${workers} workers, staleness ${staleness}` : "") + "\n",
   );
   const result = await runTraining(spec, data, {

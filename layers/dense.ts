@@ -151,7 +151,12 @@ export class Dense implements Layer {
     if (this.bias !== undefined && blasBacked() && FUSABLE.has(this.#activationName)) {
       // One kernel for matmul, bias and activation; ReLU's backward reads the sign of its output.
       const activation = this.#activationName as "relu" | "linear";
-      const output = tf.fused.matMul({ a: x, b: this.kernel as tf.Tensor2D, bias: this.bias, activation }) as tf.Tensor2D;
+      const output = tf.fused.matMul({
+        a: x,
+        b: this.kernel as tf.Tensor2D,
+        bias: this.bias,
+        activation,
+      }) as tf.Tensor2D;
       return { output, cache: { x, preActivation: output, output } satisfies DenseCache };
     }
     const { z: preActivation, bn } = this.#block.finish(tf.matMul(x, this.kernel), mode);
