@@ -12,7 +12,7 @@ import { type ComparisonReport, runComparison } from "../report/compare.ts";
 import { COMPARE_INTERFACES, compareConfigs, specConfigs } from "../report/configs.ts";
 import { reportMarkdown } from "../report/markdown.ts";
 import { writeReport } from "../report/write.ts";
-import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
+import { intFlag, parseFlags, UsageError } from "./args.ts";
 import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, type BackendFlags, backendFlags } from "./backend_flags.ts";
 import { Progress } from "./progress.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
