@@ -5,6 +5,8 @@
  * @module
  */
 import { tf } from "../deps.ts";
+import { FUSED } from "../fused/names.ts";
+import { runFused } from "../fused/run.ts";
 
 /** An activation: `apply` maps pre-activations to outputs; `backward` maps dL/dy to dL/dz given z and y. */
 export interface Activation {
@@ -19,7 +21,8 @@ export const ACTIVATIONS: Readonly<Record<string, Activation>> = {
   linear: { apply: (z) => z, backward: (dy) => dy },
   relu: {
     apply: (z) => tf.relu(z),
-    backward: <T extends tf.Tensor>(dy: T, z: T) => tf.mul(dy, tf.step(z)) as T,
+    backward: <T extends tf.Tensor>(dy: T, z: T, y: T) =>
+      (runFused(FUSED.reluGrad, { dy, y })?.[0] ?? tf.mul(dy, tf.step(z))) as T,
   },
   tanh: {
     apply: (z) => tf.tanh(z),

@@ -5,6 +5,8 @@
  */
 import { tf } from "../deps.ts";
 import { SpecError } from "../errors.ts";
+import { FUSED } from "../fused/names.ts";
+import { runFused } from "../fused/run.ts";
 import type { Loss, LossFactory } from "./loss.ts";
 
 /** The softmax cross-entropy loss; the output layer must be linear (logits) with at least 2 units. */
@@ -25,6 +27,8 @@ export const softmaxCrossEntropy: LossFactory = {
     return {
       type: "softmax-cross-entropy",
       compute(logits, labels) {
+        const fused = logits.rank === 2 ? runFused(FUSED.softmaxCrossEntropy, { logits, labels }) : undefined;
+        if (fused !== undefined) return { loss: fused[0] as tf.Scalar, gradient: fused[1] as tf.Tensor2D };
         const logProbs = tf.logSoftmax(logits);
         const loss = tf.neg(tf.mean(tf.sum(tf.mul(labels, logProbs), 1))) as tf.Scalar;
         const gradient = tf.div(tf.sub(tf.exp(logProbs), labels), logits.shape[0]) as tf.Tensor2D;

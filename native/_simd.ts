@@ -10,6 +10,8 @@ export interface SimdKernels {
   momentum(...args: number[]): void;
   rmsprop(...args: number[]): void;
   relu(x: number, n: number): void;
+  reluGrad(dy: number, y: number, dx: number, n: number): void;
+  nonFinite(x: number, n: number): number;
 }
 
 let compiled: WebAssembly.Module | undefined;

@@ -2,7 +2,7 @@
  * The `native` backend: TF.js's wasm backend (its tensors live on the wasm heap, its elementwise kernels are
  * SIMD wasm) with the kernels that dominate training replaced by calls into a BLAS library through Deno's FFI:
  * matrix products (BatchMatMul, _FusedMatMul), sums over leading or trailing axes (bias gradients), and the fused
- * optimizer updates of `optimizers/fused.ts`. BLAS reads and writes the wasm heap in place: no copies.
+ * fused kernels of `fused/names.ts` (optimizer updates, ReLU's backward, softmax cross-entropy, the finiteness check). BLAS reads and writes the wasm heap in place: no copies.
  *
  * This module takes the TF.js instance as an argument and imports nothing from `deps.ts`, which calls it while it
  * starts TF.js.
@@ -11,10 +11,12 @@
  */
 import type { tf as TF } from "../deps.ts";
 import { type Blas, type BlasUnavailable, loadBlas } from "./blas.ts";
-import { wasmKernel } from "./_heap.ts";
+import { type WasmBackend, wasmKernel } from "./_heap.ts";
+import { simdKernels } from "./_simd.ts";
 import { batchMatMul, fusedMatMul } from "./kernels_matmul.ts";
 import { sum } from "./kernels_sum.ts";
 import { OPTIMIZER_KERNELS } from "./kernels_optimizers.ts";
+import { FUSED_KERNELS } from "./kernels_fused.ts";
 
 // Types only: importing deps.ts at run time would be a cycle (deps.ts calls chooseBackend while it starts).
 type Tf = typeof TF;
@@ -55,11 +57,17 @@ export function registerNative(tf: Tf): Blas | BlasUnavailable {
     const kernelFunc = (overrides[kernel.kernelName] ?? kernel.kernelFunc) as typeof kernel.kernelFunc;
     tf.registerKernel({ ...kernel, backendName: NATIVE, kernelFunc });
   }
-  for (const [kernelName, kernelFunc] of Object.entries(OPTIMIZER_KERNELS)) {
+  for (const [kernelName, kernelFunc] of Object.entries({ ...OPTIMIZER_KERNELS, ...FUSED_KERNELS })) {
     tf.registerKernel({ kernelName, backendName: NATIVE, kernelFunc: kernelFunc as KernelConfig["kernelFunc"] });
   }
   // A fresh wasm module of its own; priority below wasm's, so TF.js never picks it by itself.
-  tf.registerBackend(NATIVE, () => wasmFactory() as ReturnType<Parameters<Tf["registerBackend"]>[1]>, 1);
+  tf.registerBackend(NATIVE, async () => {
+    const backend = await wasmFactory();
+    if (simdKernels(backend as unknown as WasmBackend) === undefined) {
+      throw new Error("the native backend needs TF.js's wasm heap to be an unshared WebAssembly.Memory");
+    }
+    return backend;
+  }, 1);
   return blas;
 }
 

@@ -1,7 +1,7 @@
-// Private: the fused update kernels of `optimizers/fused.ts`, one SIMD pass over the wasm heap per variable
+// Private: the fused update kernels of `fused/names.ts`, one SIMD pass over the wasm heap per variable
 // (native/wasm/kernels.wat). The kernels apply the composite rule's float32 operations in its order, so both give
 // the same values.
-import { FUSED_UPDATES } from "../optimizers/fused.ts";
+import { FUSED } from "../fused/names.ts";
 import { type KernelArgs, type NativeKernel, offset, sizeOf, type TensorInfo } from "./_heap.ts";
 import { type SimdKernels, simdKernels } from "./_simd.ts";
 
@@ -24,16 +24,16 @@ const num = (x: unknown) => x as number;
 
 /** The fused update kernels, by kernel name. */
 export const OPTIMIZER_KERNELS: Record<string, NativeKernel> = {
-  [FUSED_UPDATES.sgd]: fused([], (k, [v, g, v1], n, a) => k.sgd(v!, g!, v1!, n, num(a.learningRate))),
-  [FUSED_UPDATES.momentum]: fused(
+  [FUSED.sgd]: fused([], (k, [v, g, v1], n, a) => k.sgd(v!, g!, v1!, n, num(a.learningRate))),
+  [FUSED.momentum]: fused(
     ["accumulation"],
     (k, p, n, a) => k.momentum(...p, n, num(a.learningRate), num(a.momentum), a.nesterov ? 1 : 0),
   ),
-  [FUSED_UPDATES.adam]: fused(["m", "v"], (k, p, n, a) => {
+  [FUSED.adam]: fused(["m", "v"], (k, p, n, a) => {
     const b1 = num(a.beta1), b2 = num(a.beta2);
     k.adam(...p, n, b1, b2, 1 - b1, 1 - b2, num(a.stepSize), num(a.c2), num(a.epsilon));
   }),
-  [FUSED_UPDATES.rmsprop]: fused(["meanSquare", "momentum"], (k, p, n, a) => {
+  [FUSED.rmsprop]: fused(["meanSquare", "momentum"], (k, p, n, a) => {
     const d = num(a.decay), mu = num(a.momentum);
     k.rmsprop(...p, n, num(a.learningRate), d, 1 - d, mu, num(a.epsilon), mu > 0 ? 1 : 0);
   }),

@@ -7,20 +7,8 @@
  */
 import { tf } from "../deps.ts";
 import type { Optimizer, OptimizerState } from "./optimizer.ts";
-import { FUSED_UPDATES } from "./fused.ts";
-
-type KernelInputs = Parameters<ReturnType<typeof tf.engine>["runKernel"]>[1];
-
-// Runs a fused update kernel when the active backend registers it: `[variable, ...slots]` updated, else undefined.
-function runFused(
-  name: string,
-  inputs: Record<string, tf.Tensor>,
-  attrs: Record<string, number | boolean>,
-): tf.Tensor[] | undefined {
-  if (tf.getKernel(name, tf.getBackend()) === undefined) return undefined;
-  const out = tf.engine().runKernel(name, inputs as unknown as KernelInputs, attrs);
-  return Array.isArray(out) ? out : [out];
-}
+import { FUSED } from "../fused/names.ts";
+import { runFused } from "../fused/run.ts";
 
 // Slot variables per optimized variable, created on first use and freed by dispose(), and a count of updates.
 abstract class SlotOptimizer implements Optimizer {
@@ -113,7 +101,7 @@ export class Sgd extends SlotOptimizer {
   protected update(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
     tf.tidy(() =>
       variables.forEach((v, i) => {
-        if (this.fused(FUSED_UPDATES.sgd, v, gradients[i]!, { learningRate: this.learningRate })) return;
+        if (this.fused(FUSED.sgd, v, gradients[i]!, { learningRate: this.learningRate })) return;
         v.assign(tf.sub(v, tf.mul(gradients[i]!, this.learningRate)));
       })
     );
@@ -130,7 +118,7 @@ export class Momentum extends SlotOptimizer {
       variables.forEach((v, i) => {
         const g = gradients[i]!;
         const { learningRate, momentum, nesterov } = this;
-        if (this.fused(FUSED_UPDATES.momentum, v, g, { learningRate, momentum, nesterov })) return;
+        if (this.fused(FUSED.momentum, v, g, { learningRate, momentum, nesterov })) return;
         const [acc] = this.slots(v) as [tf.Variable];
         const next = tf.add(tf.mul(acc, this.momentum), g);
         acc.assign(next);
@@ -152,7 +140,7 @@ export class Adam extends SlotOptimizer {
       variables.forEach((v, i) => {
         const g = gradients[i]!;
         const { beta1, beta2, epsilon } = this, stepSize = c1 * this.learningRate;
-        if (this.fused(FUSED_UPDATES.adam, v, g, { beta1, beta2, epsilon, stepSize, c2 })) return;
+        if (this.fused(FUSED.adam, v, g, { beta1, beta2, epsilon, stepSize, c2 })) return;
         const [m, s] = this.slots(v) as [tf.Variable, tf.Variable];
         const m1 = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
         const s1 = tf.add(tf.mul(s, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
@@ -180,7 +168,7 @@ export class RmsProp extends SlotOptimizer {
       variables.forEach((v, i) => {
         const g = gradients[i]!;
         const { learningRate, decay, momentum, epsilon } = this;
-        if (this.fused(FUSED_UPDATES.rmsprop, v, g, { learningRate, decay, momentum, epsilon })) return;
+        if (this.fused(FUSED.rmsprop, v, g, { learningRate, decay, momentum, epsilon })) return;
         const [ms, mom] = this.slots(v) as [tf.Variable, tf.Variable];
         const ms1 = tf.add(tf.mul(ms, this.decay), tf.mul(tf.square(g), 1 - this.decay));
         ms.assign(ms1);

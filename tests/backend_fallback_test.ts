@@ -1,7 +1,8 @@
 // Without read permission the wasm backend cannot load its .wasm file and TF.js falls back to the cpu backend: dni
 // says so, once, on stderr, naming the backend, the reason and the permission that fixes it.
 import assert from "node:assert/strict";
-import { fallbackWarning } from "../backend.ts";
+import { defaultBackend, fallbackWarning } from "../backend.ts";
+import { nativeBlas } from "../native/backend.ts";
 
 Deno.test("fallbackWarning() names the backend that runs, why, and the permission that fixes it", () => {
   assert.equal(fallbackWarning("wasm", false), undefined);
@@ -37,3 +38,49 @@ Deno.test("importing dni without --allow-read warns once on stderr that the cpu 
     await Deno.remove(script);
   }
 });
+
+// Which backend starts, and the line that says why: native when a BLAS loads and --allow-ffi is granted, else wasm
+// with the reason; DNI_BACKEND overrides.
+async function startedLine(permissions: string[], env: Record<string, string> = {}): Promise<string> {
+  const script = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    const backend = JSON.stringify(new URL("../backend.ts", import.meta.url).href);
+    await Deno.writeTextFile(script, `import { backendLine } from ${backend};\nconsole.log(backendLine());\n`);
+    const config = new URL("../deno.json", import.meta.url).pathname;
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", "--config", config, ...permissions, script],
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    return new TextDecoder().decode(stdout).trim();
+  } finally {
+    await Deno.remove(script);
+  }
+}
+
+Deno.test("without --allow-ffi dni starts on wasm and says why; DNI_BACKEND picks the backend", async () => {
+  assert.equal(
+    await startedLine(["--allow-read", "--allow-env"]),
+    "dni: backend wasm (native backend unavailable: --allow-ffi was not granted)",
+  );
+  assert.equal(
+    await startedLine(["--allow-read", "--allow-env", "--allow-ffi"], { DNI_BACKEND: "wasm" }),
+    "dni: backend wasm (DNI_BACKEND=wasm)",
+  );
+});
+
+const blas = nativeBlas();
+Deno.test({
+  name: "with a BLAS library and --allow-ffi dni starts on native and names the library",
+  ignore: "reason" in blas,
+  fn: async () => {
+    const line = await startedLine(["--allow-read", "--allow-env", "--allow-ffi"], { DNI_BACKEND: "" });
+    assert.match(line, /^dni: backend native \(BLAS: .+\)$/);
+    assert.equal(defaultBackend(), "native");
+  },
+});
+if ("reason" in blas) {
+  console.warn(`tests/backend_fallback_test.ts: the native backend test did not run: ${blas.reason}`);
+}

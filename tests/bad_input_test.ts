@@ -7,6 +7,7 @@ import { main } from "../cli.ts";
 import { tf } from "../deps.ts";
 import { checkImagesAndLabels, readIdx } from "../datasets/idx.ts";
 import { gzip, idx } from "./_helpers.ts";
+import { loadBlas } from "../native/blas.ts";
 import {
   buildNetwork,
   CheckpointError,
@@ -648,8 +649,9 @@ const ROWS: Row[] = [
       await cliFails(
         ["train", "--spec", file, "--backend", "webgl"],
         2,
-        /--backend must be one of wasm, cpu, got "webgl"/,
+        /--backend must be one of native, wasm, cpu, got "webgl"/,
       );
+      await cliFails(["train", "--spec", file, "--threads", "0"], 2, /--threads must be an integer >= 1, got "0"/);
       await cliFails(["train", "--spec", file, "--workers", "0"], 2, /--workers must be an integer >= 1, got "0"/);
       await cliFails(
         ["train", "--spec", file, "--train-count", "all"],
@@ -663,6 +665,49 @@ const ROWS: Row[] = [
         2,
         /--interfaces: "dni" is not one of backprop, sg, csg, tfjs-layers/,
       );
+    },
+  },
+  {
+    id: "backend",
+    exit: 2,
+    check: async () => {
+      // A library that cannot be loaded is named with the reason; the CLI runs in a process of its own, where
+      // DNI_BLAS is read when dni starts.
+      const missing = loadBlas(["/no/such/libblas.so"]);
+      assert.ok("reason" in missing);
+      assert.match(
+        missing.reason,
+        /no BLAS library with cblas_sgemm could be loaded \(tried \/no\/such\/libblas\.so\)/,
+      );
+      const file = await specFile(valid());
+      const cliUrl = new URL("../cli.ts", import.meta.url).pathname;
+      const run = async (env: Record<string, string>, permissions: string[], ...args: string[]) => {
+        const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "--quiet", ...permissions, cliUrl, "train", ...train$(file, ...args).slice(1)],
+          env,
+          stderr: "piped",
+          stdout: "null",
+        }).output();
+        return { code, err: new TextDecoder().decode(stderr) };
+      };
+      const all = ["--allow-read", "--allow-write", "--allow-env", "--allow-net", "--allow-ffi"];
+      let r = await run({ DNI_BLAS: "/no/such/libblas.so" }, all, "--backend", "native");
+      assert.equal(r.code, 2, r.err);
+      assert.match(
+        r.err,
+        /^error: --backend native: Cannot start backend "native": no BLAS library .*DNI_BLAS=\/no\/such\/libblas\.so/m,
+      );
+      r = await run({}, all.filter((p) => p !== "--allow-ffi"), "--backend", "native");
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, /^error: --backend native: Cannot start backend "native": --allow-ffi was not granted$/m);
+      await cliFails(
+        train$(file, "--backend", "wasm", "--threads", "2"),
+        2,
+        /--threads sets BLAS threads: it needs --backend native/,
+      );
+      r = await run({ DNI_BACKEND: "gpu" }, all);
+      assert.equal(r.code, 1, r.err);
+      assert.match(r.err, /DNI_BACKEND="gpu" is not a backend: use native, wasm or cpu/);
     },
   },
   {

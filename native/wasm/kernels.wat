@@ -218,4 +218,56 @@
         (f32.store (i32.add (local.get $x) (local.get $o))
           (f32.max (f32.load (i32.add (local.get $x) (local.get $o))) (f32.const 0)))
         (local.set $o (i32.add (local.get $o) (i32.const 4)))
-        (br $next)))))
+        (br $next))))
+
+  ;; ReLU's backward from its output: dx = dy where y > 0, else 0.
+  (func (export "reluGrad") (param $dy i32) (param $y i32) (param $dx i32) (param $n i32)
+    (local $o i32) (local $end i32)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (v128.store (i32.add (local.get $dx) (local.get $o))
+          (v128.and
+            (v128.load (i32.add (local.get $dy) (local.get $o)))
+            (f32x4.gt (v128.load (i32.add (local.get $y) (local.get $o))) (v128.const f32x4 0 0 0 0))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $next)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (f32.store (i32.add (local.get $dx) (local.get $o))
+          (select (result f32)
+            (f32.load (i32.add (local.get $dy) (local.get $o)))
+            (f32.const 0)
+            (f32.gt (f32.load (i32.add (local.get $y) (local.get $o))) (f32.const 0))))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $next))))
+
+  ;; The sum of x * 0 over n elements: 0 when every element is finite, NaN when one is NaN or infinite (no
+  ;; overflow, unlike a plain sum).
+  (func (export "nonFinite") (param $x i32) (param $n i32) (result f32)
+    (local $o i32) (local $end i32) (local $acc v128) (local $s f32)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $acc
+          (f32x4.add (local.get $acc)
+            (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $o))) (v128.const f32x4 0 0 0 0))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $next)))
+    (local.set $s
+      (f32.add
+        (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+        (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $s
+          (f32.add (local.get $s) (f32.mul (f32.load (i32.add (local.get $x) (local.get $o))) (f32.const 0))))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $next)))
+    (local.get $s)))

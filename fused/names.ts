@@ -1,0 +1,35 @@
+/**
+ * Fused kernels: a backend may register a kernel that does in one pass what `dni` otherwise does with several
+ * TF.js ops. Callers use the kernel when the active backend registers it (the native backend does; see
+ * `fused/run.ts`), else the composite ops; both compute the same float32 formulas. This module imports nothing, so
+ * that backends can register the kernels without importing TF.js through `deps.ts`.
+ *
+ * @module
+ */
+
+/**
+ * Kernel names. The update kernels take inputs `variable`, `gradient` and the rule's slots (by slot name) and
+ * return `[variable, ...slots]` updated.
+ */
+export const FUSED = {
+  /** SGD update. Attributes: `learningRate`. No slots. */
+  sgd: "DniSgdUpdate",
+  /** Momentum update. Attributes: `learningRate`, `momentum`, `nesterov`. Slot `accumulation`. */
+  momentum: "DniMomentumUpdate",
+  /**
+   * Adam update. Attributes: `beta1`, `beta2`, `epsilon`, `stepSize` (learningRate / (1 - beta1^t)), `c2`
+   * (1 / (1 - beta2^t)). Slots `m`, `v`.
+   */
+  adam: "DniAdamUpdate",
+  /** RMSProp update. Attributes: `learningRate`, `decay`, `momentum`, `epsilon`. Slots `meanSquare`, `momentum`. */
+  rmsprop: "DniRmsPropUpdate",
+  /** ReLU's backward from its output: inputs `dy`, `y`; returns `dy` where `y > 0`, else 0. */
+  reluGrad: "DniReluGrad",
+  /**
+   * Softmax cross-entropy on logits: inputs `logits` [B, C], `labels` [B, C]; returns `[loss, gradient]`, the mean
+   * over the batch of `-sum_k labels log softmax(logits)` and `(softmax(logits) - labels) / B`.
+   */
+  softmaxCrossEntropy: "DniSoftmaxCrossEntropy",
+  /** Finiteness of any number of tensors (inputs named `t0`, `t1`, ...): a scalar, 0 when all are finite, else NaN. */
+  nonFinite: "DniNonFinite",
+} as const;

@@ -1,0 +1,62 @@
+// Private: the fused kernels of `fused/names.ts` other than the optimizer updates: ReLU's backward and the
+// finiteness check in SIMD (native/wasm/kernels.wat), softmax cross-entropy in one pass over the rows.
+import { FUSED } from "../fused/names.ts";
+import { type KernelArgs, type NativeKernel, offset, sizeOf, type TensorInfo, view } from "./_heap.ts";
+import { type SimdKernels, simdKernels } from "./_simd.ts";
+
+function simd(args: KernelArgs): SimdKernels {
+  const kernels = simdKernels(args.backend);
+  if (kernels === undefined) throw new Error("native backend: the SIMD kernels cannot run on this heap");
+  return kernels;
+}
+
+function reluGrad(args: KernelArgs): TensorInfo {
+  const { dy, y } = args.inputs as { dy: TensorInfo; y: TensorInfo };
+  const out = args.backend.makeOutput(dy.shape, "float32");
+  const b = args.backend;
+  simd(args).reluGrad(offset(b, dy), offset(b, y), offset(b, out), sizeOf(dy.shape));
+  return out;
+}
+
+function nonFinite(args: KernelArgs): TensorInfo {
+  const kernels = simd(args), b = args.backend;
+  let total = 0;
+  for (const t of Object.values(args.inputs)) {
+    if (t !== undefined && t.dtype === "float32") total += kernels.nonFinite(offset(b, t), sizeOf(t.shape));
+  }
+  const out = b.makeOutput([], "float32");
+  view(b, out)[0] = total;
+  return out;
+}
+
+// log softmax row by row (max-shifted), in float64, rounded to float32 at the end like the outputs.
+function softmaxCrossEntropy(args: KernelArgs): TensorInfo[] {
+  const { logits, labels } = args.inputs as { logits: TensorInfo; labels: TensorInfo };
+  const [rows, classes] = logits.shape as [number, number];
+  const b = args.backend;
+  const loss = b.makeOutput([], "float32"), gradient = b.makeOutput([rows, classes], "float32");
+  const z = view(b, logits), y = view(b, labels), g = view(b, gradient);
+  let total = 0;
+  for (let r = 0; r < rows; r++) {
+    const at = r * classes;
+    let max = -Infinity;
+    for (let k = 0; k < classes; k++) max = Math.max(max, z[at + k]!);
+    let sum = 0;
+    for (let k = 0; k < classes; k++) sum += Math.exp(z[at + k]! - max);
+    const logSum = Math.log(sum);
+    for (let k = 0; k < classes; k++) {
+      const logP = z[at + k]! - max - logSum;
+      total -= y[at + k]! * logP;
+      g[at + k] = (Math.exp(logP) - y[at + k]!) / rows;
+    }
+  }
+  view(b, loss)[0] = total / rows;
+  return [loss, gradient];
+}
+
+/** The kernels, by kernel name. */
+export const FUSED_KERNELS: Record<string, NativeKernel> = {
+  [FUSED.reluGrad]: reluGrad,
+  [FUSED.nonFinite]: nonFinite,
+  [FUSED.softmaxCrossEntropy]: softmaxCrossEntropy,
+};
