@@ -1,6 +1,7 @@
 /**
- * `--backend NAME` and `--threads N` of `train`, `evaluate`, `compare` and `demo`: which TF.js backend runs and how
- * many threads the BLAS library of the native backend uses; the command says both in one line on stderr.
+ * `--backend NAME` and `--threads N` of `train`, `evaluate` and `compare`: which TF.js backend runs and how many
+ * threads the BLAS library of the native backend uses; the command says both in one line once its input has been
+ * checked (so that a bad input is still one line on stderr).
  *
  * @module
  */
@@ -33,12 +34,13 @@ export function backendFlags(values: Record<string, unknown>): BackendFlags {
 }
 
 /**
- * Starts the backend and sets the threads, then writes the line that says which backend runs and why.
+ * Starts the backend and sets the threads.
  *
+ * @returns The line that says which backend runs and why (`backendLine()`), for the command to print.
  * @throws {UsageError} If the native backend was asked for and cannot run (naming why), or `--threads` was given
  *   for a library that cannot set them.
  */
-export async function applyBackendFlags(flags: BackendFlags, err: (s: string) => void): Promise<void> {
+export async function applyBackendFlags(flags: BackendFlags): Promise<string> {
   try {
     await useBackend(flags.backend);
   } catch (error) {
@@ -50,5 +52,5 @@ export async function applyBackendFlags(flags: BackendFlags, err: (s: string) =>
       throw new UsageError(`--threads ${flags.threads}: this BLAS library does not let dni set its threads`);
     }
   }
-  err(backendLine() + "\n");
+  return backendLine();
 }

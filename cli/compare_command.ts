@@ -153,7 +153,7 @@ export async function runCompare(
   a: CompareArgs,
   io: { out: (s: string) => void; err: (s: string) => void; live: boolean },
 ): Promise<ComparisonReport> {
-  await applyBackendFlags(a.backend, io.err);
+  const backendSays = await applyBackendFlags(a.backend);
   const registries = await pluginRegistries(a.plugins ?? []);
   const known = [
     ...COMPARE_INTERFACES,
@@ -180,6 +180,7 @@ export async function runCompare(
   const configs = specs.length > 0
     ? specConfigs(specs, a.datasets, a.workers)
     : compareConfigs(a.interfaces, a.depths, a.datasets, a.workers);
+  log(backendSays + "\n");
   let progress: Progress | undefined;
   const report = await runComparison(configs, {
     epochs: a.epochs,

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { backendInfo } from "../backend.ts";
+import { type BackendInfo, backendInfo } from "../backend.ts";
 import { loadCheckpoint } from "../checkpoint/load.ts";
 import { DATASET_NAMES } from "../datasets/catalog.ts";
 import { loadDataset } from "../datasets/load.ts";
@@ -38,7 +38,7 @@ export interface EvaluateResult {
   /** Test accuracy, in [0, 1]. */
   testAccuracy: number;
   /** Backend and versions. */
-  backend: { backend: string; tfjs: string; wasm: string };
+  backend: BackendInfo;
 }
 
 /** Runs `evaluate` with the given arguments; resolves to the exit status. */
@@ -66,7 +66,7 @@ export async function evaluateCommand(
   const testCount = values["test-count"] === undefined ? undefined : intFlag(values, "test-count", 0, 1);
   const backend = backendFlags(values);
   const plugins = pluginFlag(values);
-  await applyBackendFlags(backend, io.err);
+  const backendSays = await applyBackendFlags(backend);
   const registries = await pluginRegistries(plugins);
   const network = await loadCheckpoint(dir, { registries }); // a bad checkpoint fails before the dataset is read
   try {
@@ -82,6 +82,7 @@ export async function evaluateCommand(
           `${dir} takes ${network.inputUnits} inputs and has ${network.outputUnits} outputs`,
       );
     }
+    io.err(backendSays + "\n");
     const { loss, accuracy, count } = evaluate(network, data.test);
     const result: EvaluateResult = {
       checkpoint: dir,

@@ -96,7 +96,7 @@ export async function trainCommand(
   const spec = await readSpec(values.spec);
   // Before hours of training: a --save target that is not a checkpoint fails now, not at the end.
   if (save !== undefined) await checkSaveTarget(save);
-  await applyBackendFlags(backendChoice, io.err);
+  const backendSays = await applyBackendFlags(backendChoice);
   const registries = await pluginRegistries(plugins);
   buildNetwork(spec, { seed, registries }).dispose(); // a bad spec is reported before the dataset is loaded
   const log = json ? io.err : io.out;
@@ -106,6 +106,7 @@ export async function trainCommand(
     testCount,
     onProgress: (m) => io.err(m + "\n"),
   });
+  log(backendSays + "\n");
   log(
     `training ${values.spec} on ${dataset} (${data.train.count} train, ${data.test.count} test), ` +
       `${epochs} epochs, batch ${batchSize}, seed ${seed}, backend ${backendChoice.backend}` +

@@ -30,6 +30,12 @@ export const FUSED = {
    * over the batch of `-sum_k labels log softmax(logits)` and `(softmax(logits) - labels) / B`.
    */
   softmaxCrossEntropy: "DniSoftmaxCrossEntropy",
+  /**
+   * A synthesizer's L2 regression: inputs `prediction`, `target` (same shape, first axis the batch B); attribute
+   * `targetScale`. With d = prediction - target * targetScale, returns `[loss, gradient]`: sum(d^2) / B and
+   * d * (2 / B).
+   */
+  l2Regression: "DniL2Regression",
   /** Finiteness of any number of tensors (inputs named `t0`, `t1`, ...): a scalar, 0 when all are finite, else NaN. */
   nonFinite: "DniNonFinite",
 } as const;

@@ -11,6 +11,8 @@
  */
 import { tf } from "../deps.ts";
 import { SpecError } from "../errors.ts";
+import { FUSED } from "../fused/names.ts";
+import { runFused } from "../fused/run.ts";
 import { Conv2D } from "../layers/conv2d.ts";
 import { Dense } from "../layers/dense.ts";
 import { GlobalPath, type GlobalPathCache } from "./_global_path.ts";
@@ -256,17 +258,23 @@ export class Synthesizer {
   }
 
   /**
-   * One L2 regression step of the pass's prediction onto `target` (same shape as the prediction; loss: batch mean
-   * of the squared error summed over the other axes, gradient 2 (prediction - target) / B). The target is data:
-   * nothing flows back through it.
+   * One L2 regression step of the pass's prediction onto `target` times `targetScale` (same shape as the
+   * prediction; loss: batch mean of the squared error summed over the other axes, gradient 2 (prediction - target)
+   * / B). The target is data: nothing flows back through it.
    *
+   * @param targetScale What the target is multiplied by first (the interfaces pass B: dL/dh per example).
    * @returns The loss before the step.
    */
-  fit(pass: SynthesizerPass, target: tf.Tensor): tf.Scalar {
-    const diff = tf.sub(pass.output, target);
+  fit(pass: SynthesizerPass, target: tf.Tensor, targetScale = 1): tf.Scalar {
     const batch = target.shape[0]!;
-    const loss = tf.div(tf.sum(tf.square(diff)), batch) as tf.Scalar;
-    let g: tf.Tensor | undefined = tf.mul(diff, 2 / batch);
+    const fused = runFused(FUSED.l2Regression, { prediction: pass.output, target }, { targetScale });
+    let loss: tf.Scalar, g: tf.Tensor | undefined;
+    if (fused !== undefined) [loss, g] = fused as [tf.Scalar, tf.Tensor];
+    else {
+      const diff = tf.sub(pass.output, targetScale === 1 ? target : tf.mul(target, targetScale));
+      loss = tf.div(tf.sum(tf.square(diff)), batch) as tf.Scalar;
+      g = tf.mul(diff, 2 / batch);
+    }
     const gradients: tf.Tensor[][] = new Array(this.layers.length);
     if (this.global) gradients.push(...this.global.backward(pass.caches[this.layers.length] as GlobalPathCache, g!));
     for (let j = this.layers.length - 1; j >= 0; j--) {

@@ -55,7 +55,11 @@ Deno.test("Synthesizer MLP: the numbers of the dense-only synthesizer, bit for b
       const b = output.forward(a.output, "train");
       assert.deepEqual(ours, b.output.dataSync());
       const diff = tf.sub(b.output, target);
-      assert.equal(lossOurs, tf.div(tf.sum(tf.square(diff)), 8).dataSync()[0]);
+      // The loss (a statistic; training does not read it) is summed in another order on the native backend (four
+      // SIMD lanes): equal within float32 rounding there, bit for bit elsewhere.
+      const lossRef = tf.div(tf.sum(tf.square(diff)), 8).dataSync()[0]!;
+      if (tf.getBackend() === "native") assert.ok(Math.abs(lossOurs! - lossRef) <= 1e-6 * Math.abs(lossRef));
+      else assert.equal(lossOurs, lossRef);
       const g1 = output.backward(b.cache, tf.mul(diff, 2 / 8), true);
       const g0 = hidden.backward(a.cache, g1.inputGradient!, false);
       refOptimizer.apply([...hidden.trainable, ...output.trainable], [...g0.gradients, ...g1.gradients]);

@@ -132,7 +132,7 @@ export class SyntheticGradient implements DecouplingInterface, Diagnosing, Train
     this.#pending.delete(context.step);
     // The target is the per-example gradient: B x dL/dh.
     const loss = tf.tidy(() => {
-      const l = this.#synthesizer.fit(pass, tf.mul(message, message.shape[0]!));
+      const l = this.#synthesizer.fit(pass, message, message.shape[0]!);
       disposePass(pass);
       return l;
     });

@@ -12,6 +12,7 @@ export interface SimdKernels {
   relu(x: number, n: number): void;
   reluGrad(dy: number, y: number, dx: number, n: number): void;
   nonFinite(x: number, n: number): number;
+  l2Regression(pred: number, target: number, g: number, n: number, targetScale: number, gScale: number): number;
 }
 
 let compiled: WebAssembly.Module | undefined;

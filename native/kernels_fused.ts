@@ -54,9 +54,26 @@ function softmaxCrossEntropy(args: KernelArgs): TensorInfo[] {
   return [loss, gradient];
 }
 
+function l2Regression(args: KernelArgs): TensorInfo[] {
+  const { prediction, target } = args.inputs as { prediction: TensorInfo; target: TensorInfo };
+  const b = args.backend, batch = prediction.shape[0]!;
+  const loss = b.makeOutput([], "float32"), gradient = b.makeOutput(prediction.shape, "float32");
+  const sum = simd(args).l2Regression(
+    offset(b, prediction),
+    offset(b, target),
+    offset(b, gradient),
+    sizeOf(prediction.shape),
+    args.attrs.targetScale as number,
+    2 / batch,
+  );
+  view(b, loss)[0] = sum / batch;
+  return [loss, gradient];
+}
+
 /** The kernels, by kernel name. */
 export const FUSED_KERNELS: Record<string, NativeKernel> = {
   [FUSED.reluGrad]: reluGrad,
   [FUSED.nonFinite]: nonFinite,
   [FUSED.softmaxCrossEntropy]: softmaxCrossEntropy,
+  [FUSED.l2Regression]: l2Regression,
 };

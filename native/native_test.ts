@@ -218,7 +218,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "native: ReLU's backward, softmax cross-entropy and the finiteness check equal the composite ops",
+  name:
+    "native: ReLU's backward, softmax cross-entropy, the L2 regression and the finiteness check equal the composite ops",
   ignore,
   fn: () =>
     onNative(() => {
@@ -234,6 +235,13 @@ Deno.test({
         const logProbs = tf.logSoftmax(logits);
         close(loss!.dataSync(), tf.neg(tf.mean(tf.sum(tf.mul(labels, logProbs), 1))).dataSync(), 1e-6, "loss");
         close(gradient!.dataSync(), tf.div(tf.sub(tf.exp(logProbs), labels), 6).dataSync(), 1e-6, "gradient");
+        for (const n of [3, 8]) {
+          const prediction = tf.tensor2d(values(n * 5, n), [n, 5]), target = tf.tensor2d(values(n * 5, n + 9), [n, 5]);
+          const [l2, g] = runFused(FUSED.l2Regression, { prediction, target }, { targetScale: n })!;
+          const diff = tf.sub(prediction, tf.mul(target, n));
+          close(l2!.dataSync(), tf.div(tf.sum(tf.square(diff)), n).dataSync(), 1e-6, `l2 loss n=${n}`);
+          close(g!.dataSync(), tf.mul(diff, 2 / n).dataSync(), 0, `l2 gradient n=${n}`);
+        }
         const check = (ts: tf.Tensor[]) =>
           runFused(FUSED.nonFinite, Object.fromEntries(ts.map((t, i) => [`t${i}`, t])))![0]!.dataSync()[0]!;
         const big = tf.fill([9], 3e38);

@@ -50,7 +50,7 @@ Deno.test("cli rejects bad flags with exit status 2 and a message naming the fla
     [["train", "--spec", example, "--epochs", "0"], /--epochs must be an integer >= 1, got "0"/],
     [["train", "--spec", example, "--batch-size", "ten"], /--batch-size must be an integer >= 1, got "ten"/],
     [["train", "--spec", example, "--dataset", "cifar"], /--dataset must be one of mnist, fashion-mnist, got "cifar"/],
-    [["train", "--spec", example, "--backend", "webgl"], /--backend must be one of wasm, cpu, got "webgl"/],
+    [["train", "--spec", example, "--backend", "webgl"], /--backend must be one of native, wasm, cpu, got "webgl"/],
     [["train", "--spec", example, "--bogus"], /Unknown option "--bogus" for "train"/],
     [["train", "--spec", "/no/such/spec.json"], /Cannot read spec file \/no\/such\/spec\.json/],
   ];

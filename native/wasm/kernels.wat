@@ -270,4 +270,40 @@
           (f32.add (local.get $s) (f32.mul (f32.load (i32.add (local.get $x) (local.get $o))) (f32.const 0))))
         (local.set $o (i32.add (local.get $o) (i32.const 4)))
         (br $next)))
+    (local.get $s))
+
+  ;; A synthesizer's L2 regression: d = pred - target * targetScale, g = d * gScale; returns sum(d^2) (summed in
+  ;; four lanes, then across them).
+  (func (export "l2Regression")
+    (param $pred i32) (param $target i32) (param $g i32) (param $n i32) (param $targetScale f32) (param $gScale f32)
+    (result f32)
+    (local $o i32) (local $end i32) (local $d v128) (local $acc v128) (local $ds f32) (local $s f32)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $d
+          (f32x4.sub
+            (v128.load (i32.add (local.get $pred) (local.get $o)))
+            (f32x4.mul (v128.load (i32.add (local.get $target) (local.get $o))) (f32x4.splat (local.get $targetScale)))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $d) (local.get $d))))
+        (v128.store (i32.add (local.get $g) (local.get $o)) (f32x4.mul (local.get $d) (f32x4.splat (local.get $gScale))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $next)))
+    (local.set $s
+      (f32.add
+        (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+        (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $ds
+          (f32.sub
+            (f32.load (i32.add (local.get $pred) (local.get $o)))
+            (f32.mul (f32.load (i32.add (local.get $target) (local.get $o))) (local.get $targetScale))))
+        (local.set $s (f32.add (local.get $s) (f32.mul (local.get $ds) (local.get $ds))))
+        (f32.store (i32.add (local.get $g) (local.get $o)) (f32.mul (local.get $ds) (local.get $gScale)))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $next)))
     (local.get $s)))
