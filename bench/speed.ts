@@ -1,0 +1,547 @@
+// `deno task speed`: the MNIST FCN-3 (784-256-256-256-10, batch 128, Adam) on dni's native backend (BLAS through
+// FFI), on dni's wasm backend and in PyTorch, side by side in one run: the backprop, sg and csg training step, one
+// epoch of the 60,000 training examples (dni: `train()`), and the step's GEMM ceiling (its sgemm calls made directly
+// through the same BLAS). The machine may be noisy, so the cases alternate: each round times every step case once,
+// interleaved (for each interface: native, wasm, PyTorch, GEMM ceiling, in an order that rotates from round to
+// round), then every epoch case once; PyTorch is one process (bench/peers/torch_fcn3.py --serve) that times what it
+// is asked. The table gives the median over the rounds and the fastest round; each ratio is the median of the
+// per-round ratios (the two cases of a ratio ran seconds apart).
+//
+//   deno task speed                       # 5 rounds: a markdown table on stdout, progress on stderr
+//   deno task speed --rounds 3 --steps-only
+//   deno task speed --json                # every round of every case, as one JSON object
+import os from "node:os";
+import { parseArgs } from "node:util";
+import { tf, wasmThreadsCount } from "../deps.ts";
+import { backendInfo, setBlasThreads, useBackend } from "../backend.ts";
+import type { Blas } from "../native/blas.ts";
+import { nativeBlas } from "../native/backend.ts";
+import { loadDataset } from "../datasets/load.ts";
+import type { Dataset } from "../datasets/dataset.ts";
+import type { Network } from "../network/network.ts";
+import { train } from "../training/train.ts";
+import { BATCH, fcn3, mnistBatch } from "./_models.ts";
+
+const USAGE = `deno task speed [options]
+
+  --rounds N        rounds; each times every case once, interleaved, in a rotating order (default 5)
+  --steps N         timed training steps per step case per round (default 50)
+  --threads N       BLAS threads of the native backend and the GEMM ceiling, PyTorch's threads (default 1)
+  --python PATH     the python3 that has torch and numpy (default /usr/bin/python3)
+  --steps-only      the training steps and their GEMM ceiling only (no epochs)
+  --epochs-only     the epochs only (and the backprop GEMM ceiling)
+  --json            print one JSON object (every round of every case) instead of the table
+  --help`;
+
+const { values: flags } = parseArgs({
+  args: Deno.args,
+  options: {
+    rounds: { type: "string", default: "5" },
+    steps: { type: "string", default: "50" },
+    threads: { type: "string", default: "1" },
+    python: { type: "string", default: "/usr/bin/python3" },
+    "steps-only": { type: "boolean", default: false },
+    "epochs-only": { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+});
+if (flags.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
+
+function positive(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`speed: --${name} must be a whole number >= 1, got "${value}"`);
+    Deno.exit(2);
+  }
+  return n;
+}
+const ROUNDS = positive("rounds", flags.rounds);
+const STEPS = positive("steps", flags.steps);
+const THREADS = positive("threads", flags.threads);
+const PYTHON = flags.python;
+if (flags["steps-only"] && flags["epochs-only"]) {
+  console.error("speed: --steps-only and --epochs-only exclude each other");
+  Deno.exit(2);
+}
+const DO_STEPS = !flags["epochs-only"];
+const DO_EPOCHS = !flags["steps-only"];
+const WARMUP = 20; // untimed steps per network before the first round
+const SETTLE = 3; // untimed steps before each timed step case (after a backend switch)
+const GEMM_REPS = 20; // repetitions of the step's sgemm calls per round
+const INTERFACES = ["backprop", "sg", "csg"] as const;
+type Iface = typeof INTERFACES[number];
+
+const log = (line: string) => console.error(line);
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const rotate = <T>(xs: readonly T[], by: number): T[] => {
+  const k = by % Math.max(xs.length, 1);
+  return [...xs.slice(k), ...xs.slice(0, k)];
+};
+
+function cpuModel(): string {
+  try {
+    return os.cpus()[0]?.model ?? "unknown CPU";
+  } catch {
+    return "unknown CPU (run with --allow-sys to name it)";
+  }
+}
+
+/** A case that can be timed: steps of an interface's training step, and/or an epoch. */
+interface Runner {
+  /** `native`, `wasm`, `pytorch` or `gemm`. */
+  key: string;
+  /** ms per step over `n` timed steps. */
+  steps?(iface: Iface, n: number): Promise<number>;
+  /** Seconds of one epoch of backprop over the 60,000 training examples. */
+  epoch?(round: number): Promise<number>;
+  close?(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// dni on a backend: the steps on a random MNIST-shaped batch (as bench/step_bench.ts), the epochs with train().
+
+async function dniRunner(key: "native" | "wasm", mnist: Dataset | undefined): Promise<Runner> {
+  await useBackend(key);
+  const batch = mnistBatch();
+  const nets = new Map<Iface, Network>();
+  const run = (net: Network, n: number) => {
+    for (let i = 0; i < n; i++) net.trainStep(batch.x, batch.labels);
+  };
+  if (DO_STEPS) {
+    for (const iface of INTERFACES) {
+      const net = fcn3(iface);
+      run(net, WARMUP);
+      nets.set(iface, net);
+    }
+  }
+  let epochNet: Network | undefined;
+  if (mnist) {
+    epochNet = fcn3("backprop");
+    const n = 10 * BATCH;
+    const train0 = { x: mnist.train.x.subarray(0, n * mnist.features), labels: mnist.train.labels.subarray(0, n) };
+    await train(epochNet, { ...mnist, train: { ...train0, count: n } }, { epochs: 1, validate: false, probeSize: 0 });
+  }
+  return {
+    key,
+    async steps(iface, n) {
+      await useBackend(key);
+      const net = nets.get(iface)!;
+      run(net, SETTLE);
+      const t0 = performance.now();
+      run(net, n);
+      return (performance.now() - t0) / n;
+    },
+    async epoch(round) {
+      await useBackend(key);
+      const history = await train(epochNet!, mnist!, { epochs: 1, seed: round, validate: false, probeSize: 0 });
+      return history.epochs[0]!.seconds;
+    },
+    close() {
+      for (const net of nets.values()) net.dispose();
+      epochNet?.dispose();
+      tf.dispose([batch.x, batch.labels]);
+      return Promise.resolve();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The GEMM ceiling: the sgemm calls of one step, called directly through the BLAS library on float32 buffers.
+
+interface Gemm {
+  what: string;
+  transA: boolean;
+  transB: boolean;
+  m: number;
+  n: number;
+  k: number;
+}
+
+const WIDTHS = [784, 256, 256, 256, 10];
+
+/**
+ * The sgemm calls of a step. Backprop: forward 4, weight gradients 4, input gradients 3 (none for the input
+ * layer). sg/csg add, for each of the 3 linear synthesizers, its forward and its weight gradient (it needs no
+ * input gradient); csg's synthesizers read [h, one-hot labels], 266 wide.
+ */
+function stepGemms(iface: Iface): Gemm[] {
+  const calls: Gemm[] = [];
+  for (let l = 0; l < 4; l++) {
+    calls.push({ what: `forward ${l}`, transA: false, transB: false, m: BATCH, n: WIDTHS[l + 1]!, k: WIDTHS[l]! });
+  }
+  for (let l = 3; l >= 0; l--) {
+    calls.push({ what: `dW ${l}`, transA: true, transB: false, m: WIDTHS[l]!, n: WIDTHS[l + 1]!, k: BATCH });
+    if (l > 0) calls.push({ what: `dx ${l}`, transA: false, transB: true, m: BATCH, n: WIDTHS[l]!, k: WIDTHS[l + 1]! });
+  }
+  if (iface === "backprop") return calls;
+  const k = 256 + (iface === "csg" ? 10 : 0);
+  for (let l = 0; l < 3; l++) {
+    calls.push({ what: `synthesizer ${l} forward`, transA: false, transB: false, m: BATCH, n: 256, k });
+    calls.push({ what: `synthesizer ${l} dW`, transA: true, transB: false, m: k, n: 256, k: BATCH });
+  }
+  return calls;
+}
+
+const flopsOf = (calls: Gemm[]) => calls.reduce((s, c) => s + 2 * c.m * c.n * c.k, 0);
+
+interface GemmRunner extends Runner {
+  calls: Record<Iface, Gemm[]>;
+  /** Per interface, per round: ms per call (mean over the repetitions), in call order. */
+  perCall: Record<Iface, number[][]>;
+}
+
+function gemmRunner(blas: Blas): GemmRunner {
+  const calls = Object.fromEntries(INTERFACES.map((i) => [i, stepGemms(i)])) as Record<Iface, Gemm[]>;
+  const perCall = Object.fromEntries(INTERFACES.map((i) => [i, []])) as unknown as Record<Iface, number[][]>;
+  const fill = (n: number) => Float32Array.from({ length: n }, () => Math.random() - 0.5);
+  const buffers = Object.fromEntries(
+    INTERFACES.map((i) => [i, calls[i].map((c) => ({ a: fill(c.m * c.k), b: fill(c.k * c.n), c: fill(c.m * c.n) }))]),
+  ) as Record<Iface, { a: Float32Array; b: Float32Array; c: Float32Array }[]>;
+  const sequence = (iface: Iface, times?: number[]) => {
+    calls[iface].forEach((c, i) => {
+      const { a, b, c: out } = buffers[iface][i]!;
+      const t0 = performance.now();
+      blas.sgemm(c.transA, c.transB, c.m, c.n, c.k, 1, a, c.transA ? c.m : c.k, b, c.transB ? c.k : c.n, 0, out, c.n);
+      if (times) times[i]! += performance.now() - t0;
+    });
+  };
+  return {
+    key: "gemm",
+    calls,
+    perCall,
+    steps(iface) {
+      sequence(iface);
+      const times = calls[iface].map(() => 0);
+      for (let r = 0; r < GEMM_REPS; r++) sequence(iface, times);
+      const ms = times.map((t) => t / GEMM_REPS);
+      perCall[iface].push(ms);
+      return Promise.resolve(ms.reduce((s, t) => s + t, 0));
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// PyTorch: bench/peers/torch_fcn3.py --serve, one process for the whole run, asked for each case in turn.
+
+interface TorchInfo {
+  torch: string;
+  threads: number;
+  torchThreads: number;
+  blas: string | null;
+  blasThreads: number | null;
+}
+
+const PEER = new URL("./peers/torch_fcn3.py", import.meta.url).pathname;
+
+async function torchRunner(): Promise<{ runner: Runner; info: TorchInfo } | { reason: string }> {
+  const args = [PEER, "--serve", "--dni", "--threads", `${THREADS}`];
+  if (!DO_STEPS) args.push("--epochs-only");
+  if (!DO_EPOCHS) args.push("--steps-only");
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(PYTHON, { args, stdin: "piped", stdout: "piped", stderr: "piped" }).spawn();
+  } catch (error) {
+    return { reason: `${PYTHON} could not be started (${error instanceof Error ? error.message : error})` };
+  }
+  let stderr = "";
+  const stderrDone = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (chunk) => void (stderr += chunk) }),
+  );
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const writer = child.stdin.getWriter();
+  let pending = "";
+  const readLine = async (): Promise<string | null> => {
+    while (!pending.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) return null;
+      pending += value;
+    }
+    const at = pending.indexOf("\n");
+    const line = pending.slice(0, at);
+    pending = pending.slice(at + 1);
+    return line;
+  };
+  const lastError = () => stderr.trim().split("\n").at(-1) || "no message";
+  const ask = async (request: string): Promise<Record<string, number>> => {
+    await writer.write(new TextEncoder().encode(`${request}\n`));
+    const line = await readLine();
+    if (line === null) throw new Error(`the PyTorch peer exited during "${request}": ${lastError()}`);
+    const reply = JSON.parse(line);
+    if (reply.error) throw new Error(`the PyTorch peer failed "${request}": ${reply.error}`);
+    return reply;
+  };
+  const first = await readLine();
+  if (first === null) {
+    await stderrDone.catch(() => {});
+    await child.status;
+    return { reason: `${PYTHON} ${PEER.split("/").slice(-3).join("/")} did not start: ${lastError()}` };
+  }
+  const info = JSON.parse(first) as TorchInfo;
+  return {
+    info,
+    runner: {
+      key: "pytorch",
+      steps: async (iface, n) => (await ask(`steps ${iface} ${n}`)).ms!,
+      epoch: async () => (await ask("epoch")).seconds!,
+      async close() {
+        await writer.write(new TextEncoder().encode("quit\n"));
+        await writer.close();
+        await reader.cancel();
+        await stderrDone.catch(() => {});
+        await child.status;
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The run.
+
+const started = new Date();
+const notes: string[] = [];
+const skip = (line: string) => {
+  log(`speed: ${line}`);
+  notes.push(line);
+};
+log(
+  `speed: ${plural(ROUNDS, "round")}${DO_STEPS ? `, ${STEPS} timed steps per step case` : ""}` +
+    `${DO_EPOCHS ? ", 1 epoch per epoch case" : ""}`,
+);
+
+const blas = nativeBlas();
+const runners: Runner[] = [];
+const mnist = DO_EPOCHS ? await loadDataset("mnist") : undefined;
+if ("reason" in blas) skip(`native backend and GEMM ceiling skipped: ${blas.reason}`);
+else {
+  setBlasThreads(THREADS);
+  log("speed: warming up native");
+  runners.push(await dniRunner("native", mnist));
+}
+log("speed: warming up wasm");
+runners.push(await dniRunner("wasm", mnist));
+log(`speed: starting the PyTorch peer (${PYTHON})`);
+const torch = await torchRunner();
+if ("reason" in torch) skip(`PyTorch peer skipped: ${torch.reason}`);
+else runners.push(torch.runner);
+const gemm = "reason" in blas ? undefined : gemmRunner(blas);
+if (gemm) runners.push(gemm);
+
+const stepTimes = new Map<string, Record<Iface, number[]>>(
+  runners.filter((r) => r.steps).map((r) => [r.key, { backprop: [], sg: [], csg: [] }]),
+);
+const epochTimes = new Map<string, number[]>(runners.filter((r) => r.epoch).map((r) => [r.key, []]));
+
+for (let round = 0; round < ROUNDS; round++) {
+  log(`round ${round + 1}/${ROUNDS}`);
+  // In --epochs-only, the ceiling of the backprop step is still measured: the epochs are compared with it.
+  const ifaces = DO_STEPS ? rotate(INTERFACES, round) : ["backprop" as const];
+  for (const iface of ifaces) {
+    const parts: string[] = [];
+    for (const runner of rotate(runners.filter((r) => r.steps && (DO_STEPS || r.key === "gemm")), round)) {
+      const ms = await runner.steps!(iface, STEPS);
+      stepTimes.get(runner.key)![iface].push(ms);
+      parts.push(`${runner.key} ${ms.toFixed(2)}`);
+    }
+    log(`  ${iface} step, ms: ${parts.join(", ")}`);
+  }
+  if (DO_EPOCHS) {
+    const parts: string[] = [];
+    for (const runner of rotate(runners.filter((r) => r.epoch), round)) {
+      const seconds = await runner.epoch!(round);
+      epochTimes.get(runner.key)!.push(seconds);
+      parts.push(`${runner.key} ${seconds.toFixed(2)}`);
+    }
+    log(`  backprop epoch, s: ${parts.join(", ")}`);
+  }
+}
+for (const runner of runners) await runner.close?.();
+
+// ---------------------------------------------------------------------------------------------------------------
+// The table.
+
+const EXAMPLES = mnist?.train.count ?? 60000;
+const BATCHES = Math.ceil(EXAMPLES / BATCH);
+const fmt = (x: number) => x.toFixed(2);
+const int = (x: number) => Math.round(x).toLocaleString("en-US");
+const ratio = (x: number | undefined) => x === undefined || !Number.isFinite(x) ? "—" : `${x.toFixed(2)}x`;
+const pct = (x: number | undefined) => x === undefined || !Number.isFinite(x) ? "—" : `${Math.round(100 * x)}%`;
+/** The median over the rounds of a[r] / b[r]; undefined without b. */
+const paired = (a: number[], b: number[] | undefined) =>
+  b === undefined || b.length !== a.length ? undefined : median(a.map((x, r) => x / b[r]!));
+
+const threadsLabel = plural(THREADS, "thread");
+const labels: Record<string, string> = {
+  native: `dni native (${plural(THREADS, "BLAS thread")})`,
+  wasm: "dni wasm",
+  pytorch: `PyTorch ${"info" in torch ? torch.info.torch : ""} (${threadsLabel})`,
+};
+
+interface Row {
+  what: string;
+  ms: number[]; // per round: ms per step (for an epoch: its seconds over its batches)
+  seconds?: number[]; // per round, for an epoch
+  vsTorch?: number;
+  wasmOverNative?: number;
+  ceiling?: number; // the GEMM ceiling's time over this time
+}
+
+const rows: Row[] = [];
+if (DO_STEPS) {
+  for (const iface of INTERFACES) {
+    const of = (key: string) => stepTimes.get(key)?.[iface];
+    const ceiling = of("gemm");
+    for (const key of ["native", "wasm", "pytorch"]) {
+      const ms = of(key);
+      if (ms === undefined) continue;
+      rows.push({
+        what: `${iface} step: ${labels[key]}`,
+        ms,
+        vsTorch: paired(ms, of("pytorch")),
+        wasmOverNative: key === "native" ? paired(of("wasm")!, ms) : undefined,
+        ceiling: ceiling && paired(ceiling, ms),
+      });
+    }
+    if (gemm && ceiling) {
+      const flops = flopsOf(gemm.calls[iface]);
+      rows.push({
+        what: `${iface} step: GEMM ceiling, ${gemm.calls[iface].length} sgemm calls, ${(flops / 1e6).toFixed(1)} ` +
+          `MFLOP, at ${(flops / median(ceiling) / 1e6).toFixed(1)} GFLOP/s`,
+        ms: ceiling,
+        vsTorch: paired(ceiling, of("pytorch")),
+        ceiling: 1,
+      });
+    }
+  }
+}
+if (DO_EPOCHS) {
+  // An epoch's ceiling: the backprop step's, per example, times the examples.
+  const ceiling = stepTimes.get("gemm")?.backprop.map((ms) => ms * EXAMPLES / BATCH / 1000);
+  for (const key of ["native", "wasm", "pytorch"]) {
+    const seconds = epochTimes.get(key);
+    if (seconds === undefined) continue;
+    rows.push({
+      what: `backprop epoch${key === "pytorch" ? "" : ", train()"}: ${labels[key]}`,
+      ms: seconds.map((s) => 1000 * s / BATCHES),
+      seconds,
+      vsTorch: paired(seconds, epochTimes.get("pytorch")),
+      wasmOverNative: key === "native" ? paired(epochTimes.get("wasm")!, seconds) : undefined,
+      ceiling: ceiling && paired(ceiling, seconds),
+    });
+  }
+}
+
+const header = [
+  "what",
+  "ms/step (fastest round)",
+  "s/epoch (fastest)",
+  "samples/s",
+  "time ÷ PyTorch's",
+  "wasm time ÷ native time",
+  "GEMM ceiling ÷ time",
+];
+const cells = rows.map((r) => [
+  r.what,
+  `${fmt(median(r.ms))} (${fmt(Math.min(...r.ms))})`,
+  r.seconds ? `${fmt(median(r.seconds))} (${fmt(Math.min(...r.seconds))})` : "—",
+  int(1000 * BATCH / median(r.ms)),
+  ratio(r.vsTorch),
+  ratio(r.wasmOverNative),
+  pct(r.ceiling),
+]);
+
+function markdownTable(allHead: string[], allBody: string[][]): string {
+  // Columns with nothing measured in them (e.g. s/epoch with --steps-only) are left out.
+  const keep = allHead.map((_, i) => i === 0 || allBody.some((row) => row[i] !== "—"));
+  const head = allHead.filter((_, i) => keep[i]);
+  const body = allBody.map((row) => row.filter((_, i) => keep[i]));
+  const widths = head.map((h, i) => Math.max(h.length, 3, ...body.map((row) => row[i]!.length)));
+  const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  return [line(head), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...body.map(line)].join("\n");
+}
+
+const machine = {
+  cpu: cpuModel(),
+  cores: navigator.hardwareConcurrency,
+  os: `${Deno.build.os} ${Deno.build.arch}`,
+  deno: Deno.version.deno,
+  tfjs: backendInfo().tfjs,
+  wasmThreads: wasmThreadsCount(),
+  blas: "reason" in blas ? undefined : { description: blas.description, path: blas.path, threads: blas.threads() },
+  torch: "info" in torch ? { python: PYTHON, ...torch.info } : undefined,
+};
+const command = ["deno task speed", ...Deno.args.filter((a) => a !== "--json")].join(" ");
+const table = markdownTable(header, cells);
+const text = [
+  `Measured ${started.toISOString().slice(0, 10)} with \`${command}\`: ${plural(ROUNDS, "round")}; in each, ` +
+  (DO_STEPS
+    ? `every step case once (${STEPS} timed steps on one random MNIST-shaped batch, after ${SETTLE} untimed ` +
+      `ones; for each interface native, wasm, PyTorch and the GEMM ceiling one after another, the order ` +
+      `rotating from round to round)${DO_EPOCHS ? ", then " : "."}`
+    : "") +
+  (DO_EPOCHS
+    ? `every epoch case once (${int(EXAMPLES)} MNIST training examples in ${BATCHES} batches of ${BATCH}, ` +
+      `shuffled; dni: \`train()\` without evaluation; PyTorch: the data pre-loaded as tensors).`
+    : "") +
+  " Times are the median over the rounds, the fastest round in parentheses; samples/s is from the median; " +
+  "each ratio is the median of the per-round ratios.",
+  `Machine: ${machine.cpu}, ${plural(machine.cores, "core")}, ${machine.os}; Deno ${machine.deno}, TF.js ` +
+  `${machine.tfjs} (wasm backend: ${plural(machine.wasmThreads, "thread")}); native BLAS: ` +
+  (machine.blas
+    ? `${machine.blas.description} (${machine.blas.path}, ${plural(machine.blas.threads ?? 0, "thread")})`
+    : "none") +
+  (machine.torch
+    ? `; PyTorch ${machine.torch.torch} (${machine.torch.python}, ${plural(machine.torch.torchThreads, "thread")}; ` +
+      `the libblas.so.3 it links: ${machine.torch.blas ?? "not OpenBLAS"}, ` +
+      `${plural(machine.torch.blasThreads ?? 0, "thread")})`
+    : "") +
+  ".",
+  ...(gemm
+    ? [
+      "GEMM ceiling: the step's sgemm calls (backprop: forward 4, weight gradients 4, input gradients 3; sg and csg " +
+      "add each of the 3 linear synthesizers' forward and weight gradient) called directly through the native " +
+      `backend's BLAS on float32 buffers, ${GEMM_REPS} times per round; GFLOP/s is all their FLOPs over all their ` +
+      'time. "GEMM ceiling ÷ time" is how near a step comes to doing nothing but its matrix products; an ' +
+      "epoch's ceiling is the backprop step's, per example.",
+    ]
+    : []),
+  "PyTorch's sg and csg steps are bench/peers/torch_fcn3.py's version of dni's (the same layers, synthesizers, " +
+  "updates and sgemm calls), written for this comparison.",
+  ...notes,
+].join("\n\n");
+
+if (flags.json) {
+  console.log(JSON.stringify(
+    {
+      date: started.toISOString(),
+      command,
+      rounds: ROUNDS,
+      stepsPerRound: STEPS,
+      machine,
+      skipped: notes,
+      msPerStep: Object.fromEntries(stepTimes),
+      epochSeconds: Object.fromEntries(epochTimes),
+      gemm: gemm
+        ? INTERFACES.map((iface) => ({
+          iface,
+          flops: flopsOf(gemm.calls[iface]),
+          calls: gemm.calls[iface].map((c, i) => ({ ...c, ms: gemm.perCall[iface].map((r) => r[i]) })),
+        }))
+        : [],
+      table,
+      text,
+    },
+    null,
+    2,
+  ));
+} else {
+  console.log(`${table}\n\n${text}`);
+}
