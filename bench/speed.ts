@@ -87,6 +87,15 @@ const rotate = <T>(xs: readonly T[], by: number): T[] => {
   return [...xs.slice(k), ...xs.slice(0, k)];
 };
 
+/** The 1-minute load average (other processes compete for the cores), or undefined where it cannot be read. */
+function loadAverage(): number | undefined {
+  try {
+    return Deno.loadavg()[0];
+  } catch {
+    return undefined;
+  }
+}
+
 function cpuModel(): string {
   try {
     return os.cpus()[0]?.model ?? "unknown CPU";
@@ -307,6 +316,7 @@ async function torchRunner(): Promise<{ runner: Runner; info: TorchInfo } | { re
 // The run.
 
 const started = new Date();
+const loadAtStart = loadAverage();
 const notes: string[] = [];
 const skip = (line: string) => {
   log(`speed: ${line}`);
@@ -364,6 +374,7 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 for (const runner of runners) await runner.close?.();
+const loadAtEnd = loadAverage();
 
 // ---------------------------------------------------------------------------------------------------------------
 // The table.
@@ -471,6 +482,7 @@ function markdownTable(allHead: string[], allBody: string[][]): string {
 const machine = {
   cpu: cpuModel(),
   cores: navigator.hardwareConcurrency,
+  loadAverage: { start: loadAtStart, end: loadAtEnd },
   os: `${Deno.build.os} ${Deno.build.arch}`,
   deno: Deno.version.deno,
   tfjs: backendInfo().tfjs,
@@ -503,7 +515,9 @@ const text = [
       `the libblas.so.3 it links: ${machine.torch.blas ?? "not OpenBLAS"}, ` +
       `${plural(machine.torch.blasThreads ?? 0, "thread")})`
     : "") +
-  ".",
+  (loadAtStart === undefined || loadAtEnd === undefined
+    ? "."
+    : `. Load average (1 min) at the start and at the end: ${loadAtStart.toFixed(2)}, ${loadAtEnd.toFixed(2)}.`),
   ...(gemm
     ? [
       "GEMM ceiling: the step's sgemm calls (backprop: forward 4, weight gradients 4, input gradients 3; sg and csg " +
