@@ -21,6 +21,7 @@ import type { Dataset } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import { train } from "../training/train.ts";
 import { BATCH, fcn3, mnistBatch } from "./_models.ts";
+import { flopsOf, type Gemm, gemmBuffers, runGemms, stepGemms } from "./_gemm_ceiling.ts";
 
 const USAGE = `deno task speed [options]
 
@@ -166,42 +167,6 @@ async function dniRunner(key: "native" | "wasm", mnist: Dataset | undefined): Pr
 // ---------------------------------------------------------------------------------------------------------------
 // The GEMM ceiling: the sgemm calls of one step, called directly through the BLAS library on float32 buffers.
 
-interface Gemm {
-  what: string;
-  transA: boolean;
-  transB: boolean;
-  m: number;
-  n: number;
-  k: number;
-}
-
-const WIDTHS = [784, 256, 256, 256, 10];
-
-/**
- * The sgemm calls of a step. Backprop: forward 4, weight gradients 4, input gradients 3 (none for the input
- * layer). sg/csg add, for each of the 3 linear synthesizers, its forward and its weight gradient (it needs no
- * input gradient); csg's synthesizers read [h, one-hot labels], 266 wide.
- */
-function stepGemms(iface: Iface): Gemm[] {
-  const calls: Gemm[] = [];
-  for (let l = 0; l < 4; l++) {
-    calls.push({ what: `forward ${l}`, transA: false, transB: false, m: BATCH, n: WIDTHS[l + 1]!, k: WIDTHS[l]! });
-  }
-  for (let l = 3; l >= 0; l--) {
-    calls.push({ what: `dW ${l}`, transA: true, transB: false, m: WIDTHS[l]!, n: WIDTHS[l + 1]!, k: BATCH });
-    if (l > 0) calls.push({ what: `dx ${l}`, transA: false, transB: true, m: BATCH, n: WIDTHS[l]!, k: WIDTHS[l + 1]! });
-  }
-  if (iface === "backprop") return calls;
-  const k = 256 + (iface === "csg" ? 10 : 0);
-  for (let l = 0; l < 3; l++) {
-    calls.push({ what: `synthesizer ${l} forward`, transA: false, transB: false, m: BATCH, n: 256, k });
-    calls.push({ what: `synthesizer ${l} dW`, transA: true, transB: false, m: k, n: 256, k: BATCH });
-  }
-  return calls;
-}
-
-const flopsOf = (calls: Gemm[]) => calls.reduce((s, c) => s + 2 * c.m * c.n * c.k, 0);
-
 interface GemmRunner extends Runner {
   calls: Record<Iface, Gemm[]>;
   /** Per interface, per round: ms per call (mean over the repetitions), in call order. */
@@ -211,18 +176,11 @@ interface GemmRunner extends Runner {
 function gemmRunner(blas: Blas): GemmRunner {
   const calls = Object.fromEntries(INTERFACES.map((i) => [i, stepGemms(i)])) as Record<Iface, Gemm[]>;
   const perCall = Object.fromEntries(INTERFACES.map((i) => [i, []])) as unknown as Record<Iface, number[][]>;
-  const fill = (n: number) => Float32Array.from({ length: n }, () => Math.random() - 0.5);
-  const buffers = Object.fromEntries(
-    INTERFACES.map((i) => [i, calls[i].map((c) => ({ a: fill(c.m * c.k), b: fill(c.k * c.n), c: fill(c.m * c.n) }))]),
-  ) as Record<Iface, { a: Float32Array; b: Float32Array; c: Float32Array }[]>;
-  const sequence = (iface: Iface, times?: number[]) => {
-    calls[iface].forEach((c, i) => {
-      const { a, b, c: out } = buffers[iface][i]!;
-      const t0 = performance.now();
-      blas.sgemm(c.transA, c.transB, c.m, c.n, c.k, 1, a, c.transA ? c.m : c.k, b, c.transB ? c.k : c.n, 0, out, c.n);
-      if (times) times[i]! += performance.now() - t0;
-    });
-  };
+  const buffers = Object.fromEntries(INTERFACES.map((i) => [i, gemmBuffers(calls[i])])) as Record<
+    Iface,
+    ReturnType<typeof gemmBuffers>
+  >;
+  const sequence = (iface: Iface, times?: number[]) => runGemms(blas, calls[iface], buffers[iface], times);
   return {
     key: "gemm",
     calls,

@@ -28,7 +28,7 @@ for (const backend of native ? ["native", "wasm"] : ["wasm"]) {
 }
 
 if (native) {
-  const ceiling = gemmCeiling(blas, [784, 256, 256, 256, 10], BATCH);
+  const ceiling = gemmCeiling(blas, "backprop");
   Deno.bench({
     group: "fcn3-step",
     name: `GEMM ceiling: the step's 11 sgemm calls alone (${(ceiling.flops / 1e6).toFixed(1)} MFLOP, 1 thread)`,
