@@ -13,10 +13,17 @@
 // 28x28x3 -> 16: 37, 26; 28x28x8 -> 16: 154, 90; 14x14x8 -> 32: 37, 26; 14x14x16 -> 32: 73-102, 33-43;
 // 7x7x32 -> 64: 99, 39. An NHWC im2col followed by a transpose of the patches was the slowest (308 and 148 for the
 // first and the 14x14x16 case). So "auto" takes im2col for inputs of at most 2 channels.
+//
+// The native backend has the kernel (native/kernels_conv.ts: im2col into blocks on the heap, then sgemm), and
+// "auto" takes it there: bench/layers_bench.ts measures it against both ways above.
 import { tf } from "../deps.ts";
+import { blasBacked } from "./_matmul.ts";
 
-/** How the filter gradient is computed; `auto` picks by the number of input channels. */
-export type FilterGradientMethod = "auto" | "im2col" | "swapped";
+/**
+ * How the filter gradient is computed: `kernel` is the backend's own `Conv2DBackpropFilter` (native and cpu have
+ * one, wasm does not); `auto` takes it on native, else picks by the number of input channels.
+ */
+export type FilterGradientMethod = "auto" | "kernel" | "im2col" | "swapped";
 
 /** Up to this many input channels, `auto` takes im2col. */
 export const IM2COL_MAX_CHANNELS = 2;
@@ -34,10 +41,34 @@ export function conv2dFilterGradient(
   method: FilterGradientMethod = "auto",
 ): tf.Tensor4D {
   const channels = x.shape[3];
-  const use = method === "auto" ? (channels <= IM2COL_MAX_CHANNELS ? "im2col" : "swapped") : method;
+  const use = method !== "auto"
+    ? method
+    : blasBacked()
+    ? "kernel"
+    : channels <= IM2COL_MAX_CHANNELS
+    ? "im2col"
+    : "swapped";
+  if (use === "kernel") return backpropFilter(x, dy, kernelSize, strides, pad);
   return tf.tidy(() =>
     use === "im2col" ? im2col(x, dy, kernelSize, strides, pad) : swapped(x, dy, kernelSize, strides, pad)
   );
+}
+
+// TF.js has no public op for the kernel (tf.grad of conv2d calls it); the engine runs it by name.
+function backpropFilter(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  [kh, kw]: readonly [number, number],
+  [sh, sw]: readonly [number, number],
+  [[top, bottom], [left, right]]: readonly [readonly [number, number], readonly [number, number]],
+): tf.Tensor4D {
+  const attrs = {
+    strides: [sh, sw],
+    pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+    dataFormat: "NHWC",
+    filterShape: [kh, kw, x.shape[3], dy.shape[3]],
+  };
+  return tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, attrs) as tf.Tensor4D;
 }
 
 function im2col(

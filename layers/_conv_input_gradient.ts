@@ -3,7 +3,11 @@
 // ~1.5x (28x28x1 -> 16) to ~9x (14x14x16 -> 32) faster than tf.conv2dTranspose (the Conv2DBackpropInput kernel):
 // 32 ms against 47 and 286 at batch 128, 5x5 same. Strides above 1 would need dy dilated with zeros: those take
 // tf.conv2dTranspose.
+//
+// On the native backend the Conv2DBackpropInput kernel is a BLAS product and a col2im (native/kernels_conv.ts) for
+// any stride, so tf.conv2dTranspose is taken there.
 import { tf } from "../deps.ts";
+import { blasBacked } from "./_matmul.ts";
 
 /**
  * dL/dx `[B, H, W, C]` of `y = conv2d(x, kernel)` given dL/dy `[B, outH, outW, F]`, the kernel `[kh, kw, C, F]` and
@@ -24,7 +28,7 @@ export function conv2dInputGradient(
       [left, right],
       [0, 0],
     ];
-    if (strides[0] !== 1 || strides[1] !== 1) {
+    if (blasBacked() || strides[0] !== 1 || strides[1] !== 1) {
       return tf.conv2dTranspose(dy, kernel, [...inputShape], [strides[0], strides[1]], pad);
     }
     const turned = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D; // [kh, kw, F, C]

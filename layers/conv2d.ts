@@ -1,7 +1,8 @@
 /**
- * The 2-D convolution layer (NHWC): y = activation(BN?(conv2d(x, K) + b)). Its backward pass runs on kernels that
- * tfjs-wasm has and that are fast there: the filter gradient by im2col or a swapped convolution (wasm has no
- * `Conv2DBackpropFilter`), the input gradient by a convolution with the turned kernel.
+ * The 2-D convolution layer (NHWC): y = activation(BN?(conv2d(x, K) + b)). On wasm its backward pass runs on
+ * kernels that tfjs-wasm has and that are fast there: the filter gradient by im2col or a swapped convolution (wasm
+ * has no `Conv2DBackpropFilter`), the input gradient by a convolution with the turned kernel. On the native backend
+ * (BLAS) both gradients are that backend's own kernels, and convolution, bias and ReLU are one fused kernel.
  *
  * @module
  */
@@ -14,6 +15,7 @@ import { KernelBlock } from "./_kernel_block.ts";
 import { conv2dFilterGradient } from "./_conv_filter_gradient.ts";
 import { conv2dInputGradient } from "./_conv_input_gradient.ts";
 import { channelSum } from "./_channel_sum.ts";
+import { blasBacked } from "./_matmul.ts";
 import type { ForwardMode, Layer, LayerCache, LayerConfig, LayerContext, LayerGradients, Shape } from "./layer.ts";
 import { showShape } from "./layer.ts";
 import { MAX_KERNEL_WEIGHTS } from "./dense.ts";
@@ -43,6 +45,9 @@ interface Conv2DCache {
   output: tf.Tensor4D;
   bn?: BatchNormCache;
 }
+
+// Activations that the native backend's fused convolution applies itself.
+const FUSABLE = new Set(["relu", "linear"]);
 
 /** Fields a conv2d spec may have (a network spec adds `interface` and `optimizer`, which the network owns). */
 export const CONV2D_FIELDS = [
@@ -180,6 +185,18 @@ export class Conv2D implements Layer {
       [left, right],
       [0, 0],
     ];
+    if (this.bias !== undefined && blasBacked() && FUSABLE.has(this.#activationName)) {
+      // One kernel for the convolution, the bias and the activation; ReLU's backward reads the sign of its output.
+      const output = tf.fused.conv2d({
+        x,
+        filter: this.kernel as tf.Tensor4D,
+        strides: this.strides,
+        pad,
+        bias: this.bias,
+        activation: this.#activationName as "relu" | "linear",
+      });
+      return { output, cache: { x, preActivation: output, output } satisfies Conv2DCache };
+    }
     const product = tf.conv2d(x, this.kernel as tf.Tensor4D, this.strides, pad);
     const { z, bn } = this.#block.finish(product, mode);
     const preActivation = z as tf.Tensor4D;

@@ -15,6 +15,7 @@ import { type WasmBackend, wasmKernel } from "./_heap.ts";
 import { simdKernels } from "./_simd.ts";
 import { batchMatMul, fusedMatMul } from "./kernels_matmul.ts";
 import { sum } from "./kernels_sum.ts";
+import { convKernels } from "./kernels_conv.ts";
 import { OPTIMIZER_KERNELS } from "./kernels_optimizers.ts";
 import { FUSED_KERNELS } from "./kernels_fused.ts";
 
@@ -52,6 +53,7 @@ export function registerNative(tf: Tf): Blas | BlasUnavailable {
     BatchMatMul: batchMatMul(blas, wasmKernel(tf, "BatchMatMul")),
     _FusedMatMul: fusedMatMul(blas, wasmKernel(tf, "_FusedMatMul")),
     Sum: sum(blas, wasmKernel(tf, "Sum")),
+    ...convKernels(tf, blas, NATIVE),
   };
   for (const kernel of tf.getKernelsForBackend("wasm")) {
     const kernelFunc = (overrides[kernel.kernelName] ?? kernel.kernelFunc) as typeof kernel.kernelFunc;
