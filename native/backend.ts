@@ -37,7 +37,7 @@ export function nativeBlas(): Blas | BlasUnavailable {
 
 /**
  * Registers the native backend with `tf` (once): the wasm backend's kernels, with BLAS ones in place of the
- * matrix products, leading/trailing-axis sums and optimizer updates.
+ * matrix products, convolutions and their gradients, leading/trailing-axis sums, plus the fused kernels.
  *
  * @returns The BLAS library, or why the backend cannot run (no BLAS, no FFI permission, no wasm backend).
  */
@@ -53,13 +53,17 @@ export function registerNative(tf: Tf): Blas | BlasUnavailable {
     BatchMatMul: batchMatMul(blas, wasmKernel(tf, "BatchMatMul")),
     _FusedMatMul: fusedMatMul(blas, wasmKernel(tf, "_FusedMatMul")),
     Sum: sum(blas, wasmKernel(tf, "Sum")),
-    ...convKernels(tf, blas, NATIVE),
+    ...convKernels(tf, blas),
   };
-  for (const kernel of tf.getKernelsForBackend("wasm")) {
+  const wasmKernels = tf.getKernelsForBackend("wasm");
+  for (const kernel of wasmKernels) {
     const kernelFunc = (overrides[kernel.kernelName] ?? kernel.kernelFunc) as typeof kernel.kernelFunc;
     tf.registerKernel({ ...kernel, backendName: NATIVE, kernelFunc });
   }
-  for (const [kernelName, kernelFunc] of Object.entries({ ...OPTIMIZER_KERNELS, ...FUSED_KERNELS })) {
+  // Kernels wasm lacks (Conv2DBackpropFilter) and the fused kernels of fused/names.ts.
+  const own = new Set(wasmKernels.map((k) => k.kernelName));
+  const added = Object.entries(overrides).filter(([name]) => !own.has(name));
+  for (const [kernelName, kernelFunc] of [...added, ...Object.entries({ ...OPTIMIZER_KERNELS, ...FUSED_KERNELS })]) {
     tf.registerKernel({ kernelName, backendName: NATIVE, kernelFunc: kernelFunc as KernelConfig["kernelFunc"] });
   }
   // A fresh wasm module of its own; priority below wasm's, so TF.js never picks it by itself.

@@ -245,17 +245,11 @@ function backpropInput(blas: Blas, tf: Tf, fallback: NativeKernel): NativeKernel
  * @param blas The BLAS library.
  * @param backendName The name the native backend is registered under.
  */
-export function convKernels(tf: Tf, blas: Blas, backendName: string): Record<string, NativeKernel> {
-  if (tf.getKernel("Conv2DBackpropFilter", backendName) === undefined) {
-    tf.registerKernel({
-      kernelName: "Conv2DBackpropFilter",
-      backendName,
-      kernelFunc: backpropFilter(blas, tf) as unknown as Parameters<Tf["registerKernel"]>[0]["kernelFunc"],
-    });
-  }
+export function convKernels(tf: Tf, blas: Blas): Record<string, NativeKernel> {
   return {
     Conv2D: conv(blas, tf, wasmKernel(tf, "Conv2D"), false),
     FusedConv2D: conv(blas, tf, wasmKernel(tf, "FusedConv2D"), true),
     Conv2DBackpropInput: backpropInput(blas, tf, wasmKernel(tf, "Conv2DBackpropInput")),
+    Conv2DBackpropFilter: backpropFilter(blas, tf), // wasm has none
   };
 }
