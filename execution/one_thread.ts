@@ -6,6 +6,7 @@
 import { tf } from "../deps.ts";
 import type { Batch } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
+import { oneHotLabels } from "../datasets/one_hot.ts";
 import { type BatchOutcome, type EpochOutcome, interfaceNumbers, type Strategy } from "./strategy.ts";
 
 /**
@@ -46,7 +47,7 @@ class OneThread implements Strategy {
     const features = network.inputUnits, classes = network.outputUnits;
     for (const b of batches) {
       const x = tf.tensor2d(b.x, [b.size, features]);
-      const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(b.labels, "int32"), classes).toFloat() as tf.Tensor2D);
+      const labels = oneHotLabels(b.labels, classes);
       let step;
       try {
         step = network.trainStep(x, labels);

@@ -6,6 +6,7 @@
 import { tf } from "../deps.ts";
 import { batches, type Split } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
+import { oneHotLabels } from "../datasets/one_hot.ts";
 
 /** What `evaluate` measured. */
 export interface Evaluation {
@@ -24,7 +25,7 @@ export function batchTensors(
   classes: number,
 ): { x: tf.Tensor2D; labels: tf.Tensor2D } {
   const x = tf.tensor2d(batch.x, [batch.size, features]);
-  const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.labels, "int32"), classes).toFloat() as tf.Tensor2D);
+  const labels = oneHotLabels(batch.labels, classes);
   return { x, labels };
 }
 
