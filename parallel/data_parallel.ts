@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { tf } from "../deps.ts";
 import { DivergenceError } from "../errors.ts";
 import type { Batch } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
@@ -14,7 +15,8 @@ import type { FromReplica, ToReplica } from "./data_worker.ts";
 import { readWeights, writeWeights } from "./_weights.ts";
 import { WorkerPool } from "./_pool.ts";
 import { checkWorkerPlugins } from "./_plugins.ts";
-import { workerFailure } from "./pipeline.ts";
+import { WorkerError, workerFailure } from "./worker_error.ts";
+import { holdOneBlasThread } from "./_blas_threads.ts";
 
 /** Options of `dataParallel`. */
 export interface DataParallelOptions {
@@ -54,6 +56,7 @@ class DataParallel implements Strategy {
   readonly #workers: number;
   #running: { network: Network; pool: WorkerPool<ToReplica, FromReplica>; onNonFinite: string } | null = null;
   #mean = new Float32Array(0);
+  #release: () => void = () => {};
 
   constructor(workers: number) {
     this.name = `data-parallel (${workers} workers)`;
@@ -83,6 +86,9 @@ class DataParallel implements Strategy {
     }
     const spec = network.getSpec();
     const last = network.layers.length - 1;
+    const backend = tf.getBackend();
+    // One BLAS thread per Worker until stop(): the count is process-wide (see _blas_threads.ts).
+    this.#release = holdOneBlasThread();
     const pool = new WorkerPool<ToReplica, FromReplica>(
       new URL("./data_worker.ts", import.meta.url),
       this.#workers,
@@ -91,9 +97,24 @@ class DataParallel implements Strategy {
     this.#running = { network, pool, onNonFinite: run.onNonFinite };
     // Every replica starts from the network's current weights (it may have been trained or loaded before).
     const weights = readWeights(network.variables);
-    const init: ToReplica = { kind: "init", spec, plugins: [...network.plugins], seed: spec.seed ?? 0, weights };
+    const init: ToReplica = {
+      kind: "init",
+      spec,
+      plugins: [...network.plugins],
+      seed: spec.seed ?? 0,
+      backend,
+      weights,
+    };
     await pool.race(Promise.all(
-      Array.from({ length: pool.size }, (_, k) => pool.ask(k, init, (r) => r.kind === "ready")),
+      Array.from(
+        { length: pool.size },
+        (_, k) =>
+          pool.ask(k, init, (r): r is Extract<FromReplica, { kind: "ready" }> => r.kind === "ready").then((ready) => {
+            if (ready.backend !== backend) {
+              throw new WorkerError(k, 0, last, `it runs on backend "${ready.backend}", not on "${backend}"`);
+            }
+          }),
+      ),
     ));
   }
 
@@ -155,6 +176,7 @@ class DataParallel implements Strategy {
   stop(): Promise<void> {
     this.#running?.pool.terminate();
     this.#running = null;
+    this.#release();
     return Promise.resolve();
   }
 }

@@ -1,7 +1,7 @@
 /**
- * A data-parallel replica in its own Worker: the whole network, built from the spec (in registries of its own,
- * with the network's plugin modules loaded) and set to the coordinator's current weights (the same as every other
- * replica); per step it computes the gradients of its shard of the batch, then applies the average the
+ * A data-parallel replica in its own Worker, on the coordinator's backend: the whole network, built from the spec
+ * (in registries of its own, with the network's plugin modules loaded) and set to the coordinator's current weights
+ * (the same as every other replica); per step it computes the gradients of its shard of the batch, then applies the average the
  * coordinator sends back, so all replicas stay identical.
  *
  * @module
@@ -18,6 +18,8 @@ export type ToReplica =
     /** Plugin modules to load before building the network (`network.plugins`). */
     plugins: string[];
     seed: number;
+    /** The coordinator's TF.js backend: the replica runs on it too. */
+    backend: string;
     weights: Float32Array[];
   }
   | { kind: "step"; x: Float32Array; rows: number; labels: Uint8Array }
@@ -26,7 +28,7 @@ export type ToReplica =
 
 /** Replica -> coordinator. */
 export type FromReplica =
-  | { kind: "ready" }
+  | { kind: "ready"; backend: string }
   | { kind: "gradients"; gradients: Float32Array; loss: number; correct: number; rows: number }
   | { kind: "collected"; weights: Float32Array[]; busySeconds: number }
   | { kind: "error"; message: string }
@@ -37,6 +39,7 @@ const { post, start: startHandling } = workerInbox<ToReplica, FromReplica>();
 
 try {
   const { tf } = await import("../deps.ts");
+  const { useBackend } = await import("../backend.ts");
   const { workerNetwork } = await import("./_worker_network.ts");
   const { readWeights } = await import("./_weights.ts");
   const { shardGradients } = await import("../network/shard_gradients.ts");
@@ -49,9 +52,9 @@ try {
     try {
       switch (m.kind) {
         case "init": {
-          workerNetwork(m.spec, m.seed, m.plugins, m.weights).then((built) => {
+          useBackend(m.backend).then(() => workerNetwork(m.spec, m.seed, m.plugins, m.weights)).then((built) => {
             net = built;
-            post({ kind: "ready" });
+            post({ kind: "ready", backend: tf.getBackend() });
           }).catch((error) => post(failureMessage(error)));
           return;
         }

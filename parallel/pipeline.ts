@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { DivergenceError } from "../errors.ts";
+import { tf } from "../deps.ts";
 import type { Batch } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import type {
@@ -24,8 +24,11 @@ import type { FromStage, ToStage } from "./protocol.ts";
 import { readWeights, writeWeights } from "./_weights.ts";
 import { WorkerPool } from "./_pool.ts";
 import { checkWorkerPlugins } from "./_plugins.ts";
+import { holdOneBlasThread } from "./_blas_threads.ts";
+import { WorkerError, workerFailure } from "./worker_error.ts";
 
 export type { StageRecord };
+export { WorkerError } from "./worker_error.ts";
 
 /** Options of `pipeline`. */
 export interface PipelineOptions {
@@ -37,39 +40,6 @@ export interface PipelineOptions {
   stallSeconds?: number;
   /** For tests: make the stage of this index throw from its third batch on. */
   failStage?: number;
-}
-
-/** A Worker failed; the message names the module. */
-export class WorkerError extends Error {
-  /** Index of the stage (the module) that failed. */
-  readonly stage: number;
-  /**
-   * Makes the error; the message is `Module <stage> (layers <lo>-<hi>) failed: <problem>`.
-   *
-   * @param stage Index of the stage.
-   * @param lo The stage's first layer.
-   * @param hi The stage's last layer.
-   * @param problem What went wrong in the Worker.
-   */
-  constructor(stage: number, lo: number, hi: number, problem: string) {
-    super(`Module ${stage} (layers ${lo}-${hi}) failed: ${problem}`);
-    this.name = "WorkerError";
-    this.stage = stage;
-  }
-}
-
-/**
- * The error a Worker's failure message stands for: its `DivergenceError`, rebuilt (`train()` places it at its
- * epoch and batch), or a `WorkerError` naming the module; `null` for other messages.
- */
-export function workerFailure(k: number, lo: number, hi: number, m: { kind: string } | string): Error | null {
-  if (typeof m === "string") return new WorkerError(k, lo, hi, m);
-  if (m.kind === "error") return new WorkerError(k, lo, hi, (m as unknown as { message: string }).message);
-  if (m.kind === "diverged") {
-    const d = m as Extract<FromStage, { kind: "diverged" }>;
-    return new DivergenceError(d.what, d.value, undefined, undefined, d.site);
-  }
-  return null;
 }
 
 /**
@@ -118,6 +88,7 @@ class Pipeline implements Strategy {
   readonly #stallSeconds: number;
   readonly #failStage?: number;
   #running: Running | null = null;
+  #release: () => void = () => {};
 
   constructor(workers: number, staleness: number, stallSeconds: number, failStage?: number) {
     this.name = `pipeline (${workers} workers, staleness ${staleness})`;
@@ -142,6 +113,9 @@ class Pipeline implements Strategy {
     const spec = network.getSpec();
     // Every stage starts from the network's current weights (it may have been trained or loaded before).
     const weights = readWeights(network.variables);
+    const backend = tf.getBackend();
+    // One BLAS thread per Worker until stop(): the count is process-wide (see _blas_threads.ts).
+    this.#release = holdOneBlasThread();
     const pool = new WorkerPool<ToStage, FromStage>(
       new URL("./stage_worker.ts", import.meta.url),
       stages.length,
@@ -161,6 +135,7 @@ class Pipeline implements Strategy {
           spec,
           plugins: [...network.plugins],
           seed: spec.seed ?? 0,
+          backend,
           weights,
           lo: st.lo,
           hi: st.hi,
@@ -173,7 +148,11 @@ class Pipeline implements Strategy {
         },
         (r): r is Extract<FromStage, { kind: "ready" }> => r.kind === "ready",
         [down, up].filter((p) => p !== undefined) as never,
-      );
+      ).then((ready) => {
+        if (ready.backend !== backend) {
+          throw new WorkerError(k, st.lo, st.hi, `it runs on backend "${ready.backend}", not on "${backend}"`);
+        }
+      });
     })));
     pool.unwatch(); // between epochs the coordinator evaluates: no Worker has anything to say
   }
@@ -255,6 +234,7 @@ class Pipeline implements Strategy {
   stop(): Promise<void> {
     this.#running?.pool.terminate();
     this.#running = null;
+    this.#release();
     return Promise.resolve();
   }
 }

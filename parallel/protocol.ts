@@ -27,6 +27,8 @@ export type ToStage =
     /** The plugin modules to load into the stage's registries before building the network (`network.plugins`). */
     plugins: string[];
     seed: number;
+    /** The coordinator's TF.js backend: the stage runs on it too. */
+    backend: string;
     /** The network's variables (`Network.variables` order): the stage starts from them. */
     weights: Float32Array[];
     lo: number;
@@ -47,7 +49,7 @@ export type ToStage =
 
 /** Stage -> coordinator. */
 export type FromStage =
-  | { kind: "ready" }
+  | { kind: "ready"; backend: string }
   | { kind: "forward"; step: number; x: Float32Array; rows: number; labels: Uint8Array }
   | Message
   | { kind: "consumed"; step: number; outstanding: number }

@@ -1,7 +1,8 @@
 /**
- * A pipeline stage in its own Worker, with its own TF.js wasm instance: it loads the network's plugin modules into
- * registries of its own, builds the whole network from the spec, sets it to the coordinator's current weights (so
- * every stage starts where the network is) and trains layers `lo..hi` (optimizer state starts fresh in the Worker).
+ * A pipeline stage in its own Worker, with its own TF.js instance on the coordinator's backend: it loads the
+ * network's plugin modules into registries of its own, builds the whole network from the spec, sets it to the
+ * coordinator's current weights (so every stage starts where the network is) and trains layers `lo..hi` (optimizer
+ * state starts fresh in the Worker).
  * It updates with its boundary interface's synthetic gradient at once, forwards its output to the next stage,
  * sends the message for the stage below, and runs at most `staleness` batches ahead of the messages from above.
  *
@@ -16,6 +17,7 @@ const { post, start: startHandling } = workerInbox<ToStage, FromStage>();
 
 try {
   const { tf } = await import("../deps.ts");
+  const { useBackend } = await import("../backend.ts");
   const { workerNetwork } = await import("./_worker_network.ts");
   const { readWeights } = await import("./_weights.ts");
   const { canFactorMessage } = await import("./partition.ts");
@@ -146,6 +148,7 @@ try {
   };
 
   const init = async (m: Extract<ToStage, { kind: "init" }>) => {
+    await useBackend(m.backend);
     const net = await workerNetwork(m.spec, m.seed, m.plugins, m.weights);
     net.onNonFinite = m.onNonFinite ?? "error";
     stage = {
@@ -162,7 +165,7 @@ try {
     for (const port of [m.down, m.up]) {
       if (port) port.onmessage = (e: MessageEvent<ToStage>) => handle(e.data);
     }
-    post({ kind: "ready" });
+    post({ kind: "ready", backend: tf.getBackend() });
     idleSince = performance.now();
   };
 
