@@ -2,9 +2,9 @@
  * The pipeline strategy: asynchronous decoupled training across Workers. The network is cut at its decoupling
  * interfaces (`decouples: true`, built-in or plugin) into modules, grouped into one stage per Worker by estimated
  * cost (`partition.ts`); activations flow forward and messages flow back between the stages (directly, over
- * MessageChannel ports; the coordinator feeds stage 0), and each stage updates with its synthetic gradient without
- * waiting for the stages above, at most `staleness` batches ahead of their messages. After each epoch the stages'
- * weights are gathered into the network, which `train()` then evaluates as a whole.
+ * MessageChannel ports, the arrays in shared memory; the coordinator feeds stage 0), and each stage updates with its
+ * synthetic gradient without waiting for the stages above, at most `staleness` batches ahead of their messages.
+ * After each epoch the stages' weights are gathered into the network, which `train()` then evaluates as a whole.
  *
  * @module
  */
@@ -21,10 +21,13 @@ import type {
 } from "../execution/strategy.ts";
 import { planStages, type Stage } from "./partition.ts";
 import type { FromStage, ToStage } from "./protocol.ts";
+import type { PipelineProfile, Transport } from "./profile.ts";
 import { readWeights, writeWeights } from "./_weights.ts";
 import { WorkerPool } from "./_pool.ts";
 import { checkWorkerPlugins } from "./_plugins.ts";
 import { holdOneBlasThread } from "./_blas_threads.ts";
+import { Feeder } from "./_feeder.ts";
+import { stageProfiles } from "./_stage_clock.ts";
 import { WorkerError, workerFailure } from "./worker_error.ts";
 
 export type { StageRecord };
@@ -38,6 +41,13 @@ export interface PipelineOptions {
   staleness?: number;
   /** Fail if no stage reports anything for this long (seconds). @default {120} */
   stallSeconds?: number;
+  /**
+   * How stages hand each other arrays: `"shared"` (ring slots in shared memory) or `"messages"` (each array copied
+   * and transferred in its message, as before; kept to compare). @default {"shared"}
+   */
+  transport?: Transport;
+  /** Called after each epoch with where each stage's time per batch went (see `PipelineProfile`). */
+  onProfile?: (profile: PipelineProfile) => void;
   /** For tests: make the stage of this index throw from its third batch on. */
   failStage?: number;
 }
@@ -64,7 +74,7 @@ export interface PipelineOptions {
  * ```
  */
 export function pipeline(options: PipelineOptions = {}): Strategy {
-  const { workers = 2, staleness = 1, stallSeconds = 120 } = options;
+  const { workers = 2, staleness = 1, stallSeconds = 120, transport = "shared" } = options;
   if (!Number.isInteger(workers) || workers < 2) {
     throw new RangeError(`workers must be an integer >= 2 for a pipeline, got ${workers}`);
   }
@@ -72,13 +82,17 @@ export function pipeline(options: PipelineOptions = {}): Strategy {
     throw new RangeError(`staleness must be an integer >= 0, got ${staleness}`);
   }
   if (!(stallSeconds > 0)) throw new RangeError(`stallSeconds must be > 0, got ${stallSeconds}`);
-  return new Pipeline(workers, staleness, stallSeconds, options.failStage);
+  if (transport !== "shared" && transport !== "messages") {
+    throw new RangeError(`transport must be "shared" or "messages", got ${JSON.stringify(transport)}`);
+  }
+  return new Pipeline(workers, staleness, stallSeconds, { ...options, transport });
 }
 
 interface Running {
   network: Network;
   stages: Stage[];
   pool: WorkerPool<ToStage, FromStage>;
+  feeder: Feeder;
 }
 
 class Pipeline implements Strategy {
@@ -86,16 +100,21 @@ class Pipeline implements Strategy {
   readonly #workers: number;
   readonly #staleness: number;
   readonly #stallSeconds: number;
-  readonly #failStage?: number;
+  readonly #options: PipelineOptions & { transport: Transport };
   #running: Running | null = null;
   #release: () => void = () => {};
 
-  constructor(workers: number, staleness: number, stallSeconds: number, failStage?: number) {
+  constructor(
+    workers: number,
+    staleness: number,
+    stallSeconds: number,
+    options: PipelineOptions & { transport: Transport },
+  ) {
     this.name = `pipeline (${workers} workers, staleness ${staleness})`;
     this.#workers = workers;
     this.#staleness = staleness;
     this.#stallSeconds = stallSeconds;
-    this.#failStage = failStage;
+    this.#options = options;
   }
 
   async start(network: Network, run: StrategyRun): Promise<void> {
@@ -114,6 +133,7 @@ class Pipeline implements Strategy {
     // Every stage starts from the network's current weights (it may have been trained or loaded before).
     const weights = readWeights(network.variables);
     const backend = tf.getBackend();
+    const { transport, failStage } = this.#options;
     // One BLAS thread per Worker until stop(): the count is process-wide (see _blas_threads.ts).
     this.#release = holdOneBlasThread();
     const pool = new WorkerPool<ToStage, FromStage>(
@@ -121,7 +141,8 @@ class Pipeline implements Strategy {
       stages.length,
       (k, m) => workerFailure(k, stages[k]!.lo, stages[k]!.hi, m),
     );
-    this.#running = { network, stages, pool };
+    const feeder = new Feeder(pool, transport, this.#staleness + 2);
+    this.#running = { network, stages, pool, feeder };
     pool.watch(this.#stallSeconds);
     // A direct channel between each pair of neighbours.
     const channels = stages.slice(1).map(() => new MessageChannel());
@@ -136,12 +157,13 @@ class Pipeline implements Strategy {
           plugins: [...network.plugins],
           seed: spec.seed ?? 0,
           backend,
+          transport,
           weights,
           lo: st.lo,
           hi: st.hi,
           staleness: this.#staleness,
           messageBelow: st.messageBelow === true,
-          fail: k === this.#failStage ? "injected failure" : undefined,
+          fail: k === failStage ? "injected failure" : undefined,
           onNonFinite: run.onNonFinite,
           down,
           up,
@@ -159,14 +181,16 @@ class Pipeline implements Strategy {
 
   async epoch(batches: Iterable<Batch>, onBatch: (outcome: BatchOutcome) => void): Promise<EpochOutcome> {
     if (this.#running === null) throw new Error(`Strategy "${this.name}" was not started`);
-    const { network, stages, pool } = this.#running;
+    const { network, stages, pool, feeder } = this.#running;
     pool.watch(this.#stallSeconds);
     const source = batches[Symbol.iterator]();
     let step = network.steps;
-    let queued = 0, fed = 0, done = 0, exhausted = false;
+    let queued = 0, fed = 0, done = 0, exhausted = false, coordinatorMs = 0;
+    const started = performance.now();
     const epochDone = new Promise<void>((resolve) => {
       const finish = () => exhausted && done === fed && resolve();
       const feed = () => {
+        const t = performance.now();
         // Keep stage 0 supplied a little ahead of what it may consume.
         while (queued < this.#staleness + 2 && !exhausted) {
           const next = source.next();
@@ -174,32 +198,34 @@ class Pipeline implements Strategy {
             exhausted = true;
             break;
           }
-          const b = next.value;
           queued++;
           fed++;
-          pool.post(0, { kind: "forward", step: step++, x: b.x, rows: b.size, labels: b.labels }, [b.x.buffer]);
+          feeder.feed(step++, next.value);
         }
+        coordinatorMs += performance.now() - t;
         finish();
       };
       pool.on(0, (m) => {
-        if (m.kind === "consumed") {
-          queued--;
-          feed();
-        }
+        if (m.kind !== "consumed") return;
+        queued--;
+        feed();
       });
       pool.on(stages.length - 1, (m) => {
         if (m.kind !== "done") return;
+        const t = performance.now();
         try {
           onBatch({ loss: m.loss, correct: m.correct, size: m.rows });
         } catch (error) {
           return pool.fail(error as Error);
         }
         done++;
+        coordinatorMs += performance.now() - t;
         finish();
       });
       feed();
     });
     await pool.race(epochDone);
+    const epochMs = performance.now() - started;
     // Let the last messages arrive, then gather weights and numbers from every stage.
     const collected = await pool.race(
       Promise.all(
@@ -219,6 +245,13 @@ class Pipeline implements Strategy {
       diagnostics.push(...c.diagnostics);
     });
     network.steps = step;
+    this.#options.onProfile?.({
+      transport: this.#options.transport,
+      batches: fed,
+      msPerBatch: epochMs / Math.max(1, fed),
+      coordinatorMs: coordinatorMs / Math.max(1, fed),
+      stages: stageProfiles(stages, collected),
+    });
     return {
       diagnostics,
       skippedUpdates: collected.reduce((n, c) => n + c.skippedUpdates, 0),

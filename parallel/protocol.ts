@@ -1,22 +1,38 @@
 /**
  * The messages between the coordinator (main thread) and the stage Workers of a pipeline. Activations and
  * messages go directly between neighbouring stages over MessageChannel ports; the coordinator feeds stage 0 and
- * hears "consumed" (stage 0), "done" (last stage) and "collected".
+ * hears "consumed" (stage 0), "done" (last stage) and "collected". With the shared transport a `Float32Array` in
+ * "forward" and "message" is a view of a slot of a ring in shared memory (`_ring.ts`), which the receiver copies
+ * out before the slot is reused; with the messages transport it is an array of its own, transferred.
  *
  * @module
  */
 import type { DivergenceSite } from "../errors.ts";
 import type { NetworkSpec } from "../network/spec.ts";
+import type { StageTimes, Transport } from "./profile.ts";
 
 /**
  * The message for the stage below: dL/d(its output) for one step, flat (null: that step skipped the update), or,
  * with `factor` ([units, width] of the stage's first layer), the left factor [rows, units] of the product that is it.
+ * `sent`: when it was posted (`stamp()`), for the profile.
  */
 export interface Message {
   kind: "message";
   step: number;
   gradient: Float32Array | null;
   factor?: { values: Float32Array; shape: [number, number] };
+  sent: number;
+}
+
+/** A batch (from the coordinator) or a stage's output (from the stage below), for one step. */
+export interface Forward {
+  kind: "forward";
+  step: number;
+  x: Float32Array;
+  rows: number;
+  labels: Uint8Array;
+  /** When it was posted (`stamp()`), for the profile. */
+  sent: number;
 }
 
 /** Coordinator -> stage. */
@@ -29,6 +45,7 @@ export type ToStage =
     seed: number;
     /** The coordinator's TF.js backend: the stage runs on it too. */
     backend: string;
+    transport: Transport;
     /** The network's variables (`Network.variables` order): the stage starts from them. */
     weights: Float32Array[];
     lo: number;
@@ -43,14 +60,14 @@ export type ToStage =
     down?: MessagePort;
     up?: MessagePort;
   }
-  | { kind: "forward"; step: number; x: Float32Array; rows: number; labels: Uint8Array }
+  | Forward
   | Message
   | { kind: "collect" };
 
 /** Stage -> coordinator. */
 export type FromStage =
   | { kind: "ready"; backend: string }
-  | { kind: "forward"; step: number; x: Float32Array; rows: number; labels: Uint8Array }
+  | Forward
   | Message
   | { kind: "consumed"; step: number; outstanding: number }
   | { kind: "done"; step: number; loss: number; correct: number; rows: number }
@@ -63,6 +80,11 @@ export type FromStage =
     maxOutstanding: number;
     /** Updates the stage left out since the last collect (`onNonFinite: "skip"`). */
     skippedUpdates: number;
+    /** Where the stage's time went since the last collect (ms), and over how many batches. */
+    times: StageTimes;
+    batches: number;
+    /** Live tensors in the stage's Worker, once its weights are read. */
+    tensors: number;
   }
   | { kind: "error"; message: string }
   | Diverged;
