@@ -128,25 +128,26 @@ for (const [name, { ms }] of results) {
 // The profile: per stage, the median over rounds of each part's ms per batch.
 const OVERHEAD = ["tensors", "copies", "messaging", "transit", "other"] as const;
 console.log(
-  `\nWhere each stage's time per batch went (ms, medians over rounds; overhead = ${OVERHEAD.join(" + ")}):\n`,
+  `\nWhere each stage's time per batch went (ms, medians over rounds; overhead = ${OVERHEAD.join(" + ")}; ` +
+    `main thread: making batches, handing them over, taking results), and the messages it posted per batch:\n`,
 );
-console.log(`| transport | stage | layers | ${STAGE_PARTS.join(" | ")} | overhead | main thread |`);
+console.log(`| transport | stage | layers | ${STAGE_PARTS.join(" | ")} | overhead | posts/batch |`);
 console.log(`|---|---|---|${STAGE_PARTS.map(() => "---").join("|")}|---|---|`);
-for (const [name, { profiles }] of results) {
+for (const { profiles } of results.values()) {
   if (profiles.length === 0) continue;
-  const stages = profiles[0]!.stages.length;
-  for (let k = 0; k < stages; k++) {
-    const part = (p: (typeof STAGE_PARTS)[number]) => median(profiles.map((f) => f.stages[k]!.ms[p]));
-    const overhead = median(profiles.map((f) => OVERHEAD.reduce((sum, p) => sum + f.stages[k]!.ms[p], 0)));
-    const { lo, hi } = profiles[0]!.stages[k]!;
-    const main = k === 0 ? median(profiles.map((f) => f.coordinatorMs)).toFixed(3) : "";
+  const transport = profiles[0]!.transport;
+  profiles[0]!.stages.forEach(({ lo, hi }, k) => {
+    const ms = (f: (typeof profiles)[number]) => f.stages[k]!.ms;
+    const parts = STAGE_PARTS.map((p) => median(profiles.map((f) => ms(f)[p])).toFixed(3));
+    const overhead = median(profiles.map((f) => OVERHEAD.reduce((sum, p) => sum + ms(f)[p], 0)));
+    const posts = median(profiles.map((f) => f.stages[k]!.posts));
     console.log(
-      `| ${profiles[0]!.transport} | ${k} | ${lo}-${hi} | ${
-        STAGE_PARTS.map((p) => part(p).toFixed(3)).join(" | ")
-      } | ` +
-        `${overhead.toFixed(3)} | ${main} |`,
+      `| ${transport} | ${k} | ${lo}-${hi} | ${parts.join(" | ")} | ${overhead.toFixed(3)} | ${posts.toFixed(2)} |`,
     );
-  }
-  void name;
+  });
+  const mainMs = median(profiles.map((f) => f.coordinatorMs));
+  const mainPosts = median(profiles.map((f) => f.coordinatorPosts));
+  const blank = STAGE_PARTS.map(() => "").join(" | ");
+  console.log(`| ${transport} | main thread | | ${blank} | ${mainMs.toFixed(3)} | ${mainPosts.toFixed(2)} |`);
 }
 console.log(`\nload average at the end: ${load()}`);

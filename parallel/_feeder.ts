@@ -1,37 +1,162 @@
-// Private: how the coordinator hands a batch to stage 0 of a pipeline: copied into a slot of a ring in shared
-// memory (the message holds a view of it), or transferred in the message.
+// Private: the coordinator's side of a pipeline's transport: handing batches to stage 0, and, for the shared
+// transport, making the rings between the threads (once the first batch says how many rows a batch has).
 import type { Batch } from "../datasets/dataset.ts";
+import type { Network } from "../network/network.ts";
+import type { Stage } from "./partition.ts";
 import type { Transport } from "./profile.ts";
-import type { FromStage, ToStage } from "./protocol.ts";
-import { ringFor, type SharedRing } from "./_ring.ts";
+import type { FromStage, StageRings, ToStage } from "./protocol.ts";
+import { Doorbells, SharedRing } from "./_ring.ts";
 import { stamp } from "./_stage_clock.ts";
 import type { WorkerPool } from "./_pool.ts";
 
-/** Posts batches to stage 0; with the shared transport, at most `slots` of them may be unread at a time. */
-export class Feeder {
-  readonly #pool: WorkerPool<ToStage, FromStage>;
-  readonly #shared: boolean;
-  readonly #slots: number;
-  #ring: SharedRing | undefined;
+/** Batches stage 0 may hold unread beyond what `staleness` lets it run ahead (shared transport). */
+const EXTRA_BATCHES = 6;
+/** Stage 0 asks for more when this few are left unread (shared transport). */
+const LOW_BATCHES = 3;
 
-  constructor(pool: WorkerPool<ToStage, FromStage>, transport: Transport, slots: number) {
-    this.#pool = pool;
-    this.#shared = transport === "shared";
-    this.#slots = slots;
-  }
+const size = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
 
+/** Posts batches to stage 0; says when it has room for more. */
+export interface Feeder {
+  /** The flags of who is asleep, for the stages' init messages (shared transport). */
+  readonly bells?: SharedArrayBuffer;
+  /** Messages posted to the stages so far. */
+  readonly posts: number;
+  /** Called with an epoch's first batch before it is fed. */
+  begin(first: Batch): void;
+  /** Whether stage 0 has room for another batch. */
+  hasRoom(): boolean;
   /** Sends batch `b` as step `step`. */
-  feed(step: number, b: Batch): void {
-    if (!this.#shared) {
-      this.#pool.post(0, { kind: "forward", step, x: b.x, rows: b.size, labels: b.labels, sent: stamp() }, [
-        b.x.buffer,
-      ]);
-      return;
-    }
-    const ring = this.#ring = ringFor(this.#ring, this.#slots, b.x.length);
-    const x = ring.claim(step, b.x.length);
-    x.set(b.x);
-    ring.publish(step);
-    this.#pool.post(0, { kind: "forward", step, x, rows: b.size, labels: b.labels, sent: stamp() });
+  feed(step: number, b: Batch): void;
+  /** Called after feeding: true if stage 0 has room again already (feed more now). */
+  fed(): boolean;
+  /** Called once the epoch's last batch is fed. */
+  exhausted(): void;
+  /** Stage 0 said "consumed". */
+  consumed(count: number): void;
+}
+
+/** The feeder of `transport`. */
+export function feeder(
+  transport: Transport,
+  pool: WorkerPool<ToStage, FromStage>,
+  network: Network,
+  stages: Stage[],
+  staleness: number,
+): Feeder {
+  return transport === "shared"
+    ? new SharedFeeder(pool, network, stages, staleness)
+    : new MessageFeeder(pool, staleness + 2);
+}
+
+// Every batch transferred in its message; stage 0 says "consumed" for each.
+class MessageFeeder implements Feeder {
+  readonly #pool: WorkerPool<ToStage, FromStage>;
+  readonly #depth: number;
+  #queued = 0;
+  posts = 0;
+
+  constructor(pool: WorkerPool<ToStage, FromStage>, depth: number) {
+    this.#pool = pool;
+    this.#depth = depth;
   }
+
+  begin(): void {}
+  hasRoom = (): boolean => this.#queued < this.#depth;
+  fed = (): boolean => false;
+  exhausted(): void {}
+
+  feed(step: number, b: Batch): void {
+    this.#queued++;
+    const m: ToStage = { kind: "forward", step, x: b.x, rows: b.size, labels: b.labels, sent: stamp() };
+    this.#pool.post(0, m, [b.x.buffer]);
+    this.posts++;
+  }
+
+  consumed(count: number): void {
+    this.#queued -= count;
+  }
+}
+
+// Batches written into stage 0's input ring; stage 0 is posted a "wake" only when it said it was asleep, and says
+// "consumed" only when its batches run low and the coordinator asked (raised its flag).
+class SharedFeeder implements Feeder {
+  readonly bells: SharedArrayBuffer;
+  readonly #doorbells: Doorbells;
+  readonly #pool: WorkerPool<ToStage, FromStage>;
+  readonly #network: Network;
+  readonly #stages: Stage[];
+  readonly #staleness: number;
+  #input: SharedRing | undefined;
+  posts = 0;
+
+  constructor(pool: WorkerPool<ToStage, FromStage>, network: Network, stages: Stage[], staleness: number) {
+    this.#pool = pool;
+    this.#network = network;
+    this.#stages = stages;
+    this.#staleness = staleness;
+    this.#doorbells = new Doorbells(stages.length);
+    this.bells = this.#doorbells.flags.buffer as SharedArrayBuffer;
+  }
+
+  // Between epochs every ring is empty: new ones (for bigger batches) replace the old ones safely.
+  begin(first: Batch): void {
+    this.#doorbells.lower(this.#doorbells.drain);
+    const rows = first.size;
+    if (this.#input !== undefined && this.#input.floats >= rows * this.#network.inputUnits) return;
+    const slots = this.#staleness + 2, layers = this.#network.layers;
+    this.#input = new SharedRing(this.#staleness + 2 + EXTRA_BATCHES, rows * this.#network.inputUnits, rows);
+    const forward = this.#stages.slice(0, -1).map((st) =>
+      new SharedRing(slots, rows * size(layers[st.hi]!.outputShape), rows)
+    );
+    // Messages for stage k come from stage k + 1: dL/d(its input), or two factors [rows, units] and [units, width].
+    const messages = this.#stages.slice(1).map((st) => {
+      const width = size(layers[st.lo]!.inputShape), units = size(layers[st.lo]!.outputShape);
+      return new SharedRing(slots, Math.max(rows * width, st.messageBelow ? units * (rows + width) : 0), 0);
+    });
+    this.#stages.forEach((_, k) => {
+      const rings: StageRings = {
+        kind: "rings",
+        input: k === 0 ? this.#input!.buffer : forward[k - 1]!.buffer,
+        output: forward[k]?.buffer,
+        messagesIn: messages[k]?.buffer,
+        messagesOut: messages[k - 1]?.buffer,
+        low: LOW_BATCHES,
+      };
+      this.#pool.post(k, rings);
+      this.posts++;
+    });
+  }
+
+  hasRoom(): boolean {
+    return this.#input!.pending() < this.#input!.slots;
+  }
+
+  feed(step: number, b: Batch): void {
+    const ring = this.#input!;
+    ring.claim(b.x.length, "input").set(b.x);
+    ring.publish(step, b.size, b.labels);
+    if (this.#doorbells.lower(0)) this.#wake(0);
+  }
+
+  // Ask stage 0 for word when its batches run low, then look once more (it may have run low meanwhile).
+  fed(): boolean {
+    const bells = this.#doorbells;
+    bells.raise(bells.feed);
+    return this.#input!.pending() <= LOW_BATCHES && bells.lower(bells.feed);
+  }
+
+  // From now on the last stage sends its results whenever it runs out of work; wake it if it sleeps on some.
+  exhausted(): void {
+    const bells = this.#doorbells, last = this.#stages.length - 1;
+    bells.raise(bells.drain);
+    if (bells.lower(last)) this.#wake(last);
+  }
+
+  #wake(k: number): void {
+    this.#pool.post(k, { kind: "wake", sent: stamp() });
+    this.posts++;
+  }
+
+  consumed(): void {}
 }

@@ -33,6 +33,7 @@ export function zeroTimes(): StageTimes {
 export class StageClock {
   times: StageTimes = zeroTimes();
   batches = 0;
+  posts = 0;
   #mark = performance.now();
   #idle = true;
   #between = true;
@@ -42,6 +43,12 @@ export class StageClock {
     const now = performance.now();
     this.times[part] += now - this.#mark;
     this.#mark = now;
+  }
+
+  /** A message was just posted: charges the time since the last mark to `messaging`, and counts it. */
+  posted(): void {
+    this.lap("messaging");
+    this.posts++;
   }
 
   /** The stage has nothing it may do from now on. */
@@ -64,10 +71,11 @@ export class StageClock {
   }
 
   /** The times so far, and starts again from zero. */
-  take(): { times: StageTimes; batches: number } {
-    const taken = { times: this.times, batches: this.batches };
+  take(): { times: StageTimes; batches: number; posts: number } {
+    const taken = { times: this.times, batches: this.batches, posts: this.posts };
     this.times = zeroTimes();
     this.batches = 0;
+    this.posts = 0;
     this.#between = true;
     return taken;
   }
@@ -76,12 +84,13 @@ export class StageClock {
 /** Per-batch milliseconds of each stage from what the stages sent at the end of an epoch. */
 export function stageProfiles(
   stages: readonly { lo: number; hi: number }[],
-  collected: readonly { times: StageTimes; batches: number; tensors: number }[],
+  collected: readonly { times: StageTimes; batches: number; posts: number; tensors: number }[],
 ): StageProfile[] {
   return collected.map((c, k) => ({
     lo: stages[k]!.lo,
     hi: stages[k]!.hi,
     ms: mapTimes((p) => c.times[p] / Math.max(1, c.batches)),
+    posts: c.posts / Math.max(1, c.batches),
     tensors: c.tensors,
   }));
 }

@@ -26,7 +26,7 @@ import { readWeights, writeWeights } from "./_weights.ts";
 import { WorkerPool } from "./_pool.ts";
 import { checkWorkerPlugins } from "./_plugins.ts";
 import { holdOneBlasThread } from "./_blas_threads.ts";
-import { Feeder } from "./_feeder.ts";
+import { type Feeder, feeder as makeFeeder } from "./_feeder.ts";
 import { stageProfiles } from "./_stage_clock.ts";
 import { WorkerError, workerFailure } from "./worker_error.ts";
 
@@ -141,7 +141,7 @@ class Pipeline implements Strategy {
       stages.length,
       (k, m) => workerFailure(k, stages[k]!.lo, stages[k]!.hi, m),
     );
-    const feeder = new Feeder(pool, transport, this.#staleness + 2);
+    const feeder = makeFeeder(transport, pool, network, stages, this.#staleness);
     this.#running = { network, stages, pool, feeder };
     pool.watch(this.#stallSeconds);
     // A direct channel between each pair of neighbours.
@@ -159,6 +159,8 @@ class Pipeline implements Strategy {
           backend,
           transport,
           weights,
+          index: k,
+          bells: feeder.bells,
           lo: st.lo,
           hi: st.hi,
           staleness: this.#staleness,
@@ -185,40 +187,44 @@ class Pipeline implements Strategy {
     pool.watch(this.#stallSeconds);
     const source = batches[Symbol.iterator]();
     let step = network.steps;
-    let queued = 0, fed = 0, done = 0, exhausted = false, coordinatorMs = 0;
+    let fed = 0, done = 0, coordinatorMs = 0, drained = false;
+    const posts = feeder.posts;
     const started = performance.now();
+    let next = source.next();
+    if (!next.done) feeder.begin(next.value);
     const epochDone = new Promise<void>((resolve) => {
-      const finish = () => exhausted && done === fed && resolve();
+      const finish = () => next.done && done === fed && resolve();
+      // Keep stage 0 supplied a little ahead of what it may consume.
       const feed = () => {
         const t = performance.now();
-        // Keep stage 0 supplied a little ahead of what it may consume.
-        while (queued < this.#staleness + 2 && !exhausted) {
-          const next = source.next();
-          if (next.done) {
-            exhausted = true;
-            break;
+        do {
+          while (!next.done && feeder.hasRoom()) {
+            feeder.feed(step++, next.value);
+            fed++;
+            next = source.next();
           }
-          queued++;
-          fed++;
-          feeder.feed(step++, next.value);
+        } while (!next.done && feeder.fed());
+        if (next.done && !drained) {
+          drained = true;
+          feeder.exhausted();
         }
         coordinatorMs += performance.now() - t;
         finish();
       };
       pool.on(0, (m) => {
         if (m.kind !== "consumed") return;
-        queued--;
+        feeder.consumed(m.count);
         feed();
       });
       pool.on(stages.length - 1, (m) => {
         if (m.kind !== "done") return;
         const t = performance.now();
         try {
-          onBatch({ loss: m.loss, correct: m.correct, size: m.rows });
+          for (const r of m.results) onBatch({ loss: r.loss, correct: r.correct, size: r.rows });
         } catch (error) {
           return pool.fail(error as Error);
         }
-        done++;
+        done += m.results.length;
         coordinatorMs += performance.now() - t;
         finish();
       });
@@ -250,6 +256,7 @@ class Pipeline implements Strategy {
       batches: fed,
       msPerBatch: epochMs / Math.max(1, fed),
       coordinatorMs: coordinatorMs / Math.max(1, fed),
+      coordinatorPosts: (feeder.posts - posts) / Math.max(1, fed),
       stages: stageProfiles(stages, collected),
     });
     return {

@@ -39,6 +39,8 @@ export interface StageProfile {
   hi: number;
   /** Milliseconds per batch, by part. */
   ms: StageTimes;
+  /** Messages the stage posted per batch (to its neighbours and the main thread). */
+  posts: number;
   /** Live TF.js tensors in the stage's Worker at the end of the epoch (flat from epoch to epoch: no leak). */
   tensors: number;
 }
@@ -53,6 +55,8 @@ export interface PipelineProfile {
   msPerBatch: number;
   /** Milliseconds per batch the main thread spent making batches, handing them to stage 0 and taking results. */
   coordinatorMs: number;
+  /** Messages the main thread posted to the stages per batch. */
+  coordinatorPosts: number;
   /** Per stage, in order. */
   stages: StageProfile[];
 }

@@ -1,9 +1,14 @@
 /**
- * The messages between the coordinator (main thread) and the stage Workers of a pipeline. Activations and
- * messages go directly between neighbouring stages over MessageChannel ports; the coordinator feeds stage 0 and
- * hears "consumed" (stage 0), "done" (last stage) and "collected". With the shared transport a `Float32Array` in
- * "forward" and "message" is a view of a slot of a ring in shared memory (`_ring.ts`), which the receiver copies
- * out before the slot is reused; with the messages transport it is an array of its own, transferred.
+ * The messages between the coordinator (main thread) and the stage Workers of a pipeline, and between neighbouring
+ * stages (over MessageChannel ports). The coordinator feeds stage 0 and hears "consumed" (stage 0), "done" (last
+ * stage) and "collected".
+ *
+ * With the messages transport every batch, activation and message travels in a message of its own ("forward",
+ * "message"), its values copied into an array that is transferred; stage 0 says "consumed" and the last stage
+ * "done" once per batch. With the shared transport they travel in rings of slots in shared memory (`_ring.ts`,
+ * announced once in "rings"), and a thread is posted a "wake" only when it said it was asleep; stage 0 says
+ * "consumed" when its batches run low, the last stage "done" every few batches and, once the epoch's last batch is
+ * fed, whenever it runs out of work.
  *
  * @module
  */
@@ -14,14 +19,14 @@ import type { StageTimes, Transport } from "./profile.ts";
 /**
  * The message for the stage below: dL/d(its output) for one step, flat (null: that step skipped the update), or,
  * with `factor` ([units, width] of the stage's first layer), the left factor [rows, units] of the product that is it.
- * `sent`: when it was posted (`stamp()`), for the profile.
  */
 export interface Message {
   kind: "message";
   step: number;
   gradient: Float32Array | null;
   factor?: { values: Float32Array; shape: [number, number] };
-  sent: number;
+  /** When it was posted (`stamp()`), for the profile; none for an item of a ring. */
+  sent?: number;
 }
 
 /** A batch (from the coordinator) or a stage's output (from the stage below), for one step. */
@@ -31,8 +36,27 @@ export interface Forward {
   x: Float32Array;
   rows: number;
   labels: Uint8Array;
-  /** When it was posted (`stamp()`), for the profile. */
-  sent: number;
+  /** When it was posted (`stamp()`), for the profile; none for an item of a ring. */
+  sent?: number;
+}
+
+/** The rings a stage reads (`input`, `messagesIn`) and writes (`output`, `messagesOut`): shared transport. */
+export interface StageRings {
+  kind: "rings";
+  input: SharedArrayBuffer;
+  output?: SharedArrayBuffer;
+  messagesIn?: SharedArrayBuffer;
+  messagesOut?: SharedArrayBuffer;
+  /** Stage 0: say "consumed" once this few batches are left unread. */
+  low: number;
+}
+
+/** One batch's result, from the last stage. */
+export interface BatchResult {
+  step: number;
+  loss: number;
+  correct: number;
+  rows: number;
 }
 
 /** Coordinator -> stage. */
@@ -48,6 +72,9 @@ export type ToStage =
     transport: Transport;
     /** The network's variables (`Network.variables` order): the stage starts from them. */
     weights: Float32Array[];
+    /** The stage's index, and the flags of who is asleep (shared transport; see `Doorbells`). */
+    index: number;
+    bells?: SharedArrayBuffer;
     lo: number;
     hi: number;
     staleness: number;
@@ -62,15 +89,15 @@ export type ToStage =
   }
   | Forward
   | Message
+  | StageRings
+  | { kind: "wake"; sent: number }
   | { kind: "collect" };
 
 /** Stage -> coordinator. */
 export type FromStage =
   | { kind: "ready"; backend: string }
-  | Forward
-  | Message
-  | { kind: "consumed"; step: number; outstanding: number }
-  | { kind: "done"; step: number; loss: number; correct: number; rows: number }
+  | { kind: "consumed"; count: number }
+  | { kind: "done"; results: BatchResult[] }
   | {
     kind: "collected";
     weights: Float32Array[];
@@ -80,9 +107,10 @@ export type FromStage =
     maxOutstanding: number;
     /** Updates the stage left out since the last collect (`onNonFinite: "skip"`). */
     skippedUpdates: number;
-    /** Where the stage's time went since the last collect (ms), and over how many batches. */
+    /** Where the stage's time went since the last collect (ms), over how many batches, and messages it posted. */
     times: StageTimes;
     batches: number;
+    posts: number;
     /** Live tensors in the stage's Worker, once its weights are read. */
     tensors: number;
   }

@@ -4,7 +4,7 @@
  * coordinator's current weights (so every stage starts where the network is) and trains layers `lo..hi` (optimizer
  * state starts fresh in the Worker). It updates with its boundary interface's synthetic gradient at once, forwards
  * its output to the next stage, sends the message for the stage below, and runs at most `staleness` batches ahead
- * of the messages from above.
+ * of the messages from above. How items come and go is the transport's (`_stage_links.ts`).
  *
  * @module
  */
@@ -19,16 +19,16 @@ try {
   const { tf } = await import("../deps.ts");
   const { useBackend } = await import("../backend.ts");
   const { workerNetwork } = await import("./_worker_network.ts");
-  const { StageClock, stamp } = await import("./_stage_clock.ts");
-  const { checkSlot, isShared, ringFor } = await import("./_ring.ts");
-  const { copyValues, tensorFrom } = await import("./_values.ts");
+  const { StageClock } = await import("./_stage_clock.ts");
+  const { MessageLinks, SharedLinks } = await import("./_stage_links.ts");
+  const { tensorFrom } = await import("./_values.ts");
   const { readWeights } = await import("./_weights.ts");
   const { canFactorMessage } = await import("./partition.ts");
   const { interfaceNumbers } = await import("../execution/strategy.ts");
   type Network = Awaited<ReturnType<typeof workerNetwork>>;
   type RangeResult = ReturnType<Network["trainRange"]>;
   type Kept = { trigger: TF.Tensor; labels: TF.Tensor2D };
-  type Ring = ReturnType<typeof ringFor>;
+  type Links = InstanceType<typeof MessageLinks> | InstanceType<typeof SharedLinks>;
 
   let stage: {
     net: Network;
@@ -37,52 +37,22 @@ try {
     last: boolean;
     staleness: number;
     messageBelow: boolean;
-    shared: boolean;
+    links: Links;
     fail?: string;
   } | null = null;
-  const inputs: Forward[] = [];
-  const messages: Message[] = [];
   const kept = new Map<number, Kept>();
   let collectPending = false;
-  const ports: { down?: MessagePort; up?: MessagePort } = {};
-  // The rings this stage writes into (shared transport): its outputs (up) and its messages (down).
-  const rings: { up?: Ring; down?: Ring } = {};
   const clock = new StageClock();
   let outstanding = 0, maxOutstanding = 0, skipped = 0;
-
-  // The values of `tensors` for one message: in `step`'s slot of a ring (shared) or in arrays of their own.
-  const pack = (to: "up" | "down", step: number, tensors: TF.Tensor[]) => {
-    const s = stage!;
-    if (!s.shared) {
-      const arrays = tensors.map((t) => t.dataSync().slice() as Float32Array<ArrayBuffer>);
-      return { arrays, transfer: arrays.map((a) => a.buffer) };
-    }
-    const n = tensors.reduce((n, t) => n + t.size, 0);
-    const ring = rings[to] = ringFor(rings[to], s.staleness + 2, n);
-    const slot = ring.claim(step, n);
-    let at = 0;
-    const arrays = tensors.map((t) => {
-      const part = slot.subarray(at, at += t.size);
-      copyValues(t, part);
-      return part;
-    });
-    ring.publish(step);
-    return { arrays, transfer: [] };
-  };
-
-  // A tensor of the values that came in a message; a shared slot is checked once they are copied out.
-  const received = (values: Float32Array, shape: number[], step: number, what: string) => {
-    const t = tensorFrom(values, shape);
-    if (isShared(values)) checkSlot(values, step, what);
-    return t;
-  };
+  const size = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
 
   const forward = (m: Forward) => {
     const s = stage!;
     if (s.fail !== undefined && m.step >= 2) throw new Error(s.fail);
     clock.lap("other");
     const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(m.labels, "int32"), s.net.outputUnits).toFloat() as TF.Tensor2D);
-    const x = received(m.x, [m.rows, ...s.net.layers[s.lo]!.inputShape], m.step, "input");
+    const x = tensorFrom(m.x, [m.rows, ...s.net.layers[s.lo]!.inputShape]);
+    s.links.takeInput(m);
     clock.lap("tensors");
     const context = { labels, step: m.step };
     try {
@@ -102,26 +72,14 @@ try {
         // The message for the stage below goes first, so it is delivered before anything this batch causes.
         if (s.lo > 0) sendMessage(m.step, r);
         if (!s.last) {
-          const { arrays: [out], transfer } = pack("up", m.step, [r.output]);
           kept.set(m.step, { trigger: tf.keep(r.output.clone()), labels: tf.keep(labels.clone()) });
-          clock.lap("copies");
-          const next: Forward = {
-            kind: "forward",
-            step: m.step,
-            x: out!,
-            rows: m.rows,
-            labels: m.labels,
-            sent: stamp(),
-          };
-          ports.up!.postMessage(next, transfer);
-          clock.lap("messaging");
           outstanding++;
           maxOutstanding = Math.max(maxOutstanding, outstanding);
+          s.links.forward(m.step, m.rows, m.labels, r.output);
         } else {
           const loss = r.loss!.dataSync()[0]!, correct = r.correct!.dataSync()[0]!;
           clock.lap("copies");
-          post({ kind: "done", step: m.step, loss, correct, rows: m.rows });
-          clock.lap("messaging");
+          s.links.result({ step: m.step, loss, correct, rows: m.rows });
         }
       });
     } finally {
@@ -130,20 +88,12 @@ try {
     }
     clock.batches++;
     clock.lap("other");
-    if (s.lo === 0) post({ kind: "consumed", step: m.step, outstanding });
-    clock.lap("messaging");
+    if (s.lo === 0) s.links.consumed();
   };
 
-  // Sends dL/d(input of layer lo), or its two factors, to the stage below (null: this step skipped the update).
+  // Sends dL/d(input of layer lo), or its two factors, to the stage below (none: this step skipped the update).
   const sendMessage = (step: number, r: RangeResult) => {
-    const parts = (r.messageParts ?? [r.message ?? undefined]).filter((t) => t !== undefined);
-    const { arrays: [gradient, factor], transfer } = pack("down", step, parts);
-    const message: Message = { kind: "message", step, gradient: gradient ?? null, sent: 0 };
-    if (factor) message.factor = { values: factor, shape: parts[1]!.shape as [number, number] };
-    clock.lap("copies");
-    message.sent = stamp();
-    ports.down!.postMessage(message, transfer);
-    clock.lap("messaging");
+    stage!.links.message(step, (r.messageParts ?? [r.message ?? undefined]).filter((t) => t !== undefined));
   };
 
   const message = (m: Message) => {
@@ -153,18 +103,17 @@ try {
     kept.delete(m.step);
     clock.lap("other");
     try {
-      if (m.gradient) {
-        tf.tidy(() => {
-          const rows = k.trigger.shape[0]!;
-          const shape = m.factor ? [rows, m.factor.shape[0]] : k.trigger.shape;
-          const factor = m.factor ? tensorFrom(m.factor.values, m.factor.shape) : undefined;
-          const left = received(m.gradient!, shape, m.step, "message");
-          clock.lap("tensors");
-          const g = factor ? tf.reshape(tf.matMul(left, factor), k.trigger.shape) : left;
-          s.net.receiveMessage(s.hi, g, k.trigger, { labels: k.labels, step: m.step });
-          clock.lap("compute");
-        });
-      }
+      tf.tidy(() => {
+        const rows = k.trigger.shape[0]!;
+        const factor = m.factor ? tensorFrom(m.factor.values, m.factor.shape) : undefined;
+        const left = m.gradient ? tensorFrom(m.gradient, m.factor ? [rows, m.factor.shape[0]] : k.trigger.shape) : null;
+        s.links.takeMessage(m);
+        clock.lap("tensors");
+        if (left === null) return;
+        const g = factor ? tf.reshape(tf.matMul(left, factor), k.trigger.shape) : left;
+        s.net.receiveMessage(s.hi, g, k.trigger, { labels: k.labels, step: m.step });
+        clock.lap("compute");
+      });
     } finally {
       s.net.release(m.step, s.hi, s.hi);
       tf.dispose([k.trigger, k.labels]);
@@ -172,23 +121,34 @@ try {
     }
   };
 
+  // Whether the stage has something it may do now: a message, or an input it is not too far ahead for.
+  const canWork = () => {
+    const s = stage!;
+    return s.links.nextMessage() !== undefined ||
+      (s.links.nextInput() !== undefined && (s.last || outstanding <= s.staleness));
+  };
+
   const pump = () => {
-    for (;;) {
-      const m = messages.shift();
-      if (m) {
-        message(m);
-        continue;
+    const { links, last, staleness } = stage!;
+    do {
+      for (;;) {
+        const m = links.nextMessage();
+        if (m) {
+          message(m);
+          continue;
+        }
+        const f = links.nextInput();
+        if (f && (last || outstanding <= staleness)) {
+          forward(f);
+          continue;
+        }
+        break;
       }
-      if (inputs.length > 0 && (stage!.last || outstanding <= stage!.staleness)) {
-        forward(inputs.shift()!);
-        continue;
+      if (collectPending && outstanding === 0) {
+        collectPending = false;
+        collect();
       }
-      break;
-    }
-    if (collectPending && outstanding === 0) {
-      collectPending = false;
-      collect();
-    }
+    } while (!links.sleep(canWork));
     clock.sleep();
   };
 
@@ -196,6 +156,15 @@ try {
     await useBackend(m.backend);
     const net = await workerNetwork(m.spec, m.seed, m.plugins, m.weights);
     net.onNonFinite = m.onNonFinite ?? "error";
+    const place = {
+      index: m.index,
+      inputWidth: size(net.layers[m.lo]!.inputShape),
+      outputWidth: size(net.layers[m.hi]!.outputShape),
+      down: m.down,
+      up: m.up,
+      post,
+      clock,
+    };
     stage = {
       net,
       lo: m.lo,
@@ -203,11 +172,9 @@ try {
       last: m.hi === net.layers.length - 1,
       staleness: m.staleness,
       messageBelow: m.messageBelow,
-      shared: m.transport === "shared",
+      links: m.transport === "shared" && m.bells ? new SharedLinks(place, m.bells) : new MessageLinks(place),
       fail: m.fail,
     };
-    ports.down = m.down;
-    ports.up = m.up;
     for (const port of [m.down, m.up]) {
       if (port) port.onmessage = (e: MessageEvent<ToStage>) => handle(e.data);
     }
@@ -218,21 +185,14 @@ try {
 
   const handle = (m: ToStage) => {
     try {
-      if (m.kind !== "init") clock.wake(m.kind === "collect" ? undefined : m.sent);
-      switch (m.kind) {
-        case "init":
-          init(m).catch((error) => post(failureMessage(error)));
-          return;
-        case "forward":
-          inputs.push(m);
-          return pump();
-        case "message":
-          messages.push(m);
-          return pump();
-        case "collect":
-          collectPending = true;
-          return pump();
+      if (m.kind === "init") {
+        init(m).catch((error) => post(failureMessage(error)));
+        return;
       }
+      clock.wake(m.kind === "collect" || m.kind === "rings" ? undefined : m.sent);
+      if (m.kind === "collect") collectPending = true;
+      if (stage!.links.deliver(m)) pump();
+      else clock.sleep();
     } catch (error) {
       post(failureMessage(error));
     }
@@ -248,7 +208,7 @@ try {
       ...ifaces.flatMap((i) => [...i.variables]),
     ];
     const weights = readWeights(variables);
-    const { times, batches } = clock.take();
+    const { times, batches, posts } = clock.take();
     const waitMs = times.transit + times.waiting;
     const busyMs = Object.values(times).reduce((sum, ms) => sum + ms, 0) - waitMs;
     post({
@@ -261,6 +221,7 @@ try {
       skippedUpdates: s.net.skippedUpdates - skipped,
       times,
       batches,
+      posts,
       tensors: tf.memory().numTensors,
     }, weights.map((w) => w.buffer));
     skipped = s.net.skippedUpdates;

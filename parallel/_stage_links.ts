@@ -1,0 +1,218 @@
+// Private: how a pipeline stage gets its inputs and messages and sends its outputs, messages and results, for
+// each transport (see protocol.ts). The stage worker only asks for the next item and hands over tensors.
+import type { tf } from "../deps.ts";
+import type { BatchResult, Forward, FromStage, Message, StageRings, ToStage } from "./protocol.ts";
+import { Doorbells, SharedRing } from "./_ring.ts";
+import { type StageClock, stamp } from "./_stage_clock.ts";
+import { copyValues } from "./_values.ts";
+
+/**
+ * The last stage says "done" after this many results (shared transport), and, once the epoch's last batch is fed,
+ * whenever it runs out of work.
+ */
+const RESULTS_PER_MESSAGE = 4;
+
+/** What a stage knows of its place in the pipeline. */
+export interface StagePlace {
+  /** Index of the stage, and how many there are. */
+  index: number;
+  /** Values per example of the stage's input and of its output. */
+  inputWidth: number;
+  outputWidth: number;
+  /** Ports to the neighbours; `post` reaches the coordinator. */
+  down?: MessagePort;
+  up?: MessagePort;
+  post: (m: FromStage) => void;
+  clock: StageClock;
+}
+
+/** A stage's way in and out. `next*` peek; `take*` drops the item peeked, once its values are copied out. */
+export interface StageLinks {
+  nextMessage(): Message | undefined;
+  takeMessage(m: Message): void;
+  nextInput(): Forward | undefined;
+  takeInput(f: Forward): void;
+  /** Sends `step`'s output, with the batch's labels, to the stage above. */
+  forward(step: number, rows: number, labels: Uint8Array, output: tf.Tensor): void;
+  /** Sends `step`'s message to the stage below: its parts (one, two factors, or none for a skipped update). */
+  message(step: number, parts: tf.Tensor[]): void;
+  /** Stage 0 took a batch. */
+  consumed(): void;
+  /** The last stage has a batch's result. */
+  result(r: BatchResult): void;
+  /** A message came (a port's or the coordinator's): returns whether the stage should look for work. */
+  deliver(m: ToStage): boolean;
+  /** The stage found nothing it may do: true if it may sleep, false if work came meanwhile (`canWork`). */
+  sleep(canWork: () => boolean): boolean;
+}
+
+/** Every item in a message of its own, its values copied into an array and transferred. */
+export class MessageLinks implements StageLinks {
+  readonly #place: StagePlace;
+  readonly #inputs: Forward[] = [];
+  readonly #messages: Message[] = [];
+
+  constructor(place: StagePlace) {
+    this.#place = place;
+  }
+
+  nextMessage = (): Message | undefined => this.#messages[0];
+  takeMessage = (): void => void this.#messages.shift();
+  nextInput = (): Forward | undefined => this.#inputs[0];
+  takeInput = (): void => void this.#inputs.shift();
+
+  forward(step: number, rows: number, labels: Uint8Array, output: tf.Tensor): void {
+    const x = output.dataSync().slice() as Float32Array<ArrayBuffer>;
+    this.#place.clock.lap("copies");
+    this.#place.up!.postMessage({ kind: "forward", step, x, rows, labels, sent: stamp() } satisfies Forward, [
+      x.buffer,
+    ]);
+    this.#place.clock.posted();
+  }
+
+  message(step: number, parts: tf.Tensor[]): void {
+    const [gradient, factor] = parts.map((t) => t.dataSync().slice() as Float32Array<ArrayBuffer>);
+    const m: Message = { kind: "message", step, gradient: gradient ?? null };
+    if (factor) m.factor = { values: factor, shape: parts[1]!.shape as [number, number] };
+    this.#place.clock.lap("copies");
+    m.sent = stamp();
+    this.#place.down!.postMessage(m, [gradient, factor].filter((a) => a !== undefined).map((a) => a.buffer));
+    this.#place.clock.posted();
+  }
+
+  consumed(): void {
+    this.#place.post({ kind: "consumed", count: 1 });
+    this.#place.clock.posted();
+  }
+
+  result(r: BatchResult): void {
+    this.#place.post({ kind: "done", results: [r] });
+    this.#place.clock.posted();
+  }
+
+  deliver(m: ToStage): boolean {
+    if (m.kind === "forward") this.#inputs.push(m);
+    else if (m.kind === "message") this.#messages.push(m);
+    return true;
+  }
+
+  sleep(): boolean {
+    return true;
+  }
+}
+
+/** Items in rings of shared memory; a neighbour is posted a "wake" only when it said it was asleep. */
+export class SharedLinks implements StageLinks {
+  readonly #place: StagePlace;
+  readonly #bells: Doorbells;
+  #rings: { input?: SharedRing; output?: SharedRing; messagesIn?: SharedRing; messagesOut?: SharedRing } = {};
+  #low = 0;
+  #results: BatchResult[] = [];
+
+  /** `bells`: the flags of who is asleep (see `Doorbells`). */
+  constructor(place: StagePlace, bells: SharedArrayBuffer) {
+    this.#place = place;
+    this.#bells = new Doorbells(bells);
+  }
+
+  nextMessage(): Message | undefined {
+    const item = this.#rings.messagesIn?.peek((rows, a, b) =>
+      a < 0 ? 0 : a > 0 ? rows * a + a * b : rows * this.#place.outputWidth
+    );
+    if (item === undefined) return undefined;
+    const { step, rows, a, b, values } = item;
+    if (a < 0) return { kind: "message", step, gradient: null };
+    if (a === 0) return { kind: "message", step, gradient: values };
+    return {
+      kind: "message",
+      step,
+      gradient: values.subarray(0, rows * a),
+      factor: { values: values.subarray(rows * a), shape: [a, b] },
+    };
+  }
+
+  takeMessage(m: Message): void {
+    this.#rings.messagesIn!.done(m.step, "message");
+  }
+
+  nextInput(): Forward | undefined {
+    const item = this.#rings.input?.peek((rows) => rows * this.#place.inputWidth);
+    if (item === undefined) return undefined;
+    // The labels go on to the next stage after the slot is freed: a copy of their own (rows bytes).
+    const { step, rows, labels, values } = item;
+    return { kind: "forward", step, rows, labels: labels.slice(0, rows), x: values };
+  }
+
+  takeInput(f: Forward): void {
+    this.#rings.input!.done(f.step, "input");
+  }
+
+  forward(step: number, rows: number, labels: Uint8Array, output: tf.Tensor): void {
+    const ring = this.#rings.output!;
+    copyValues(output, ring.claim(output.size, "activations"));
+    ring.publish(step, rows, labels);
+    this.#place.clock.lap("copies");
+    this.#wake(this.#place.index + 1, this.#place.up!);
+  }
+
+  message(step: number, parts: tf.Tensor[]): void {
+    const ring = this.#rings.messagesOut!;
+    const values = ring.claim(parts.reduce((n, t) => n + t.size, 0), "message");
+    let at = 0;
+    for (const t of parts) copyValues(t, values.subarray(at, at += t.size));
+    const [a, b] = parts.length === 0 ? [-1, 0] : parts.length === 2 ? parts[1]!.shape : [0, 0];
+    ring.publish(step, parts[0]?.shape[0] ?? 0, new Uint8Array(0), a, b);
+    this.#place.clock.lap("copies");
+    this.#wake(this.#place.index - 1, this.#place.down!);
+  }
+
+  consumed(): void {
+    if (this.#rings.input!.unread() <= this.#low && this.#bells.lower(this.#bells.feed)) {
+      this.#place.post({ kind: "consumed", count: 0 });
+      this.#place.clock.posted();
+    }
+  }
+
+  result(r: BatchResult): void {
+    this.#results.push(r);
+    if (this.#results.length >= RESULTS_PER_MESSAGE) this.#flush();
+  }
+
+  deliver(m: ToStage): boolean {
+    Atomics.store(this.#bells.flags, this.#place.index, 0); // awake: neighbours need not post a wake
+    if (m.kind === "rings") this.#setRings(m);
+    return m.kind !== "forward" && m.kind !== "message";
+  }
+
+  sleep(canWork: () => boolean): boolean {
+    this.#bells.raise(this.#place.index);
+    if (this.#bells.raised(this.#bells.drain)) this.#flush();
+    if (!canWork()) return true;
+    this.#bells.lower(this.#place.index);
+    return false;
+  }
+
+  #setRings(m: StageRings): void {
+    const ring = (b?: SharedArrayBuffer) => b && new SharedRing(b);
+    this.#rings = {
+      input: ring(m.input),
+      output: ring(m.output),
+      messagesIn: ring(m.messagesIn),
+      messagesOut: ring(m.messagesOut),
+    };
+    this.#low = m.low;
+  }
+
+  #wake(k: number, port: MessagePort): void {
+    if (!this.#bells.lower(k)) return;
+    port.postMessage({ kind: "wake", sent: stamp() } satisfies ToStage);
+    this.#place.clock.posted();
+  }
+
+  #flush(): void {
+    if (this.#results.length === 0) return;
+    this.#place.post({ kind: "done", results: this.#results });
+    this.#results = [];
+    this.#place.clock.posted();
+  }
+}
