@@ -6,7 +6,6 @@
  *
  * @module
  */
-import type { tf as TF } from "../deps.ts";
 import { workerInbox } from "./_worker_inbox.ts";
 import { type Diverged, failureMessage } from "./protocol.ts";
 
@@ -40,6 +39,7 @@ const { post, start: startHandling } = workerInbox<ToReplica, FromReplica>();
 try {
   const { tf } = await import("../deps.ts");
   const { useBackend } = await import("../backend.ts");
+  const { oneHotLabels } = await import("../datasets/one_hot.ts");
   const { workerNetwork } = await import("./_worker_network.ts");
   const { readWeights } = await import("./_weights.ts");
   const { shardGradients } = await import("../network/shard_gradients.ts");
@@ -61,9 +61,7 @@ try {
         case "step": {
           const n = net!;
           const x = tf.tensor2d(m.x, [m.rows, n.inputUnits]);
-          const labels = tf.tidy(() =>
-            tf.oneHot(tf.tensor1d(m.labels, "int32"), n.outputUnits).toFloat() as TF.Tensor2D
-          );
+          const labels = oneHotLabels(m.labels, n.outputUnits);
           // Not returned from tf.tidy: it would walk the whole typed array looking for tensors.
           const out = { flat: new Float32Array(0), loss: 0, correct: 0 };
           tf.tidy(() => {

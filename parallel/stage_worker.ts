@@ -22,6 +22,7 @@ try {
   const { StageClock } = await import("./_stage_clock.ts");
   const { MessageLinks, SharedLinks } = await import("./_stage_links.ts");
   const { tensorFrom } = await import("./_values.ts");
+  const { oneHotLabels } = await import("../datasets/one_hot.ts");
   const { readWeights } = await import("./_weights.ts");
   const { canFactorMessage } = await import("./partition.ts");
   const { interfaceNumbers } = await import("../execution/strategy.ts");
@@ -50,7 +51,7 @@ try {
     const s = stage!;
     if (s.fail !== undefined && m.step >= 2) throw new Error(s.fail);
     clock.lap("other");
-    const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(m.labels, "int32"), s.net.outputUnits).toFloat() as TF.Tensor2D);
+    const labels = oneHotLabels(m.labels, s.net.outputUnits);
     const x = tensorFrom(m.x, [m.rows, ...s.net.layers[s.lo]!.inputShape]);
     s.links.takeInput(m);
     clock.lap("tensors");
