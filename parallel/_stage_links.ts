@@ -7,8 +7,11 @@ import { type StageClock, stamp } from "./_stage_clock.ts";
 import { copyValues } from "./_values.ts";
 
 /**
- * The last stage says "done" after this many results (shared transport), and, once the epoch's last batch is fed,
- * whenever it runs out of work.
+ * Shared transport: a message to the main thread wakes it, and on a machine with as many cores as stages it then
+ * takes one from a stage; so the stages say what the main thread needs when they are about to sleep anyway (their
+ * core is then free), unless it cannot wait. The last stage sends its results when it runs out of work and has at
+ * least this many (at least 4 times as many: at once; once the epoch's last batch is fed: whenever it runs out of
+ * work); stage 0 asks for batches when it runs out of work and they run low, or at once when one is left.
  */
 const RESULTS_PER_MESSAGE = 4;
 
@@ -167,15 +170,12 @@ export class SharedLinks implements StageLinks {
   }
 
   consumed(): void {
-    if (this.#rings.input!.unread() <= this.#low && this.#bells.lower(this.#bells.feed)) {
-      this.#place.post({ kind: "consumed", count: 0 });
-      this.#place.clock.posted();
-    }
+    if (this.#rings.input!.unread() <= 1) this.#askForBatches();
   }
 
   result(r: BatchResult): void {
     this.#results.push(r);
-    if (this.#results.length >= RESULTS_PER_MESSAGE) this.#flush();
+    if (this.#results.length >= 4 * RESULTS_PER_MESSAGE) this.#flush();
   }
 
   deliver(m: ToStage): boolean {
@@ -186,7 +186,8 @@ export class SharedLinks implements StageLinks {
 
   sleep(canWork: () => boolean): boolean {
     this.#bells.raise(this.#place.index);
-    if (this.#bells.raised(this.#bells.drain)) this.#flush();
+    if (this.#results.length >= RESULTS_PER_MESSAGE || this.#bells.raised(this.#bells.drain)) this.#flush();
+    if (this.#place.index === 0 && this.#rings.input !== undefined) this.#askForBatches();
     if (!canWork()) return true;
     this.#bells.lower(this.#place.index);
     return false;
@@ -207,6 +208,14 @@ export class SharedLinks implements StageLinks {
     if (!this.#bells.lower(k)) return;
     port.postMessage({ kind: "wake", sent: stamp() } satisfies ToStage);
     this.#place.clock.posted();
+  }
+
+  // Stage 0: "consumed" when few batches are left and the coordinator asked for word (raised its flag).
+  #askForBatches(): void {
+    if (this.#rings.input!.unread() <= this.#low && this.#bells.lower(this.#bells.feed)) {
+      this.#place.post({ kind: "consumed", count: 0 });
+      this.#place.clock.posted();
+    }
   }
 
   #flush(): void {
