@@ -4,7 +4,7 @@ import type { Batch } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import type { Stage } from "./partition.ts";
 import type { Transport } from "./profile.ts";
-import type { FromStage, StageRings, ToStage } from "./protocol.ts";
+import type { Forward, FromStage, StageRings, ToStage } from "./protocol.ts";
 import { Doorbells, SharedRing } from "./_ring.ts";
 import { stamp } from "./_stage_clock.ts";
 import type { WorkerPool } from "./_pool.ts";
@@ -28,8 +28,8 @@ export interface Feeder {
   hasRoom(): boolean;
   /** Sends batch `b` as step `step`. */
   feed(step: number, b: Batch): void;
-  /** Called after feeding: true if stage 0 has room again already (feed more now). */
-  fed(): boolean;
+  /** Called after feeding (`more`: batches are left): sends what waits; true if stage 0 has room again already. */
+  fed(more: boolean): boolean;
   /** Called once the epoch's last batch is fed. */
   exhausted(): void;
   /** Stage 0 said "consumed". */
@@ -63,7 +63,7 @@ class MessageFeeder implements Feeder {
 
   begin(): void {}
   hasRoom = (): boolean => this.#queued < this.#depth;
-  fed = (): boolean => false;
+  fed = (_more: boolean): boolean => false;
   exhausted(): void {}
 
   feed(step: number, b: Batch): void {
@@ -78,8 +78,8 @@ class MessageFeeder implements Feeder {
   }
 }
 
-// Batches written into stage 0's input ring; stage 0 is posted a "wake" only when it said it was asleep, and says
-// "consumed" only when its batches run low and the coordinator asked (raised its flag).
+// Stage 0 gets several batches per message (transferred); the rings between the stages are made here; stage 0
+// says "consumed" only when its batches run low and the coordinator asked (raised its flag).
 class SharedFeeder implements Feeder {
   readonly bells: SharedArrayBuffer;
   readonly #doorbells: Doorbells;
@@ -87,7 +87,10 @@ class SharedFeeder implements Feeder {
   readonly #network: Network;
   readonly #stages: Stage[];
   readonly #staleness: number;
-  #input: SharedRing | undefined;
+  readonly #depth: number;
+  #rows = 0;
+  #fed = 0;
+  #items: Forward[] = [];
   posts = 0;
 
   constructor(pool: WorkerPool<ToStage, FromStage>, network: Network, stages: Stage[], staleness: number) {
@@ -95,6 +98,7 @@ class SharedFeeder implements Feeder {
     this.#network = network;
     this.#stages = stages;
     this.#staleness = staleness;
+    this.#depth = staleness + 2 + EXTRA_BATCHES;
     this.#doorbells = new Doorbells(stages.length);
     this.bells = this.#doorbells.flags.buffer as SharedArrayBuffer;
   }
@@ -103,9 +107,9 @@ class SharedFeeder implements Feeder {
   begin(first: Batch): void {
     this.#doorbells.lower(this.#doorbells.drain);
     const rows = first.size;
-    if (this.#input !== undefined && this.#input.floats >= rows * this.#network.inputUnits) return;
+    if (rows <= this.#rows) return;
+    this.#rows = rows;
     const slots = this.#staleness + 2, layers = this.#network.layers;
-    this.#input = new SharedRing(this.#staleness + 2 + EXTRA_BATCHES, rows * this.#network.inputUnits, rows);
     const forward = this.#stages.slice(0, -1).map((st) =>
       new SharedRing(slots, rows * size(layers[st.hi]!.outputShape), rows)
     );
@@ -117,7 +121,7 @@ class SharedFeeder implements Feeder {
     this.#stages.forEach((_, k) => {
       const rings: StageRings = {
         kind: "rings",
-        input: k === 0 ? this.#input!.buffer : forward[k - 1]!.buffer,
+        input: forward[k - 1]?.buffer,
         output: forward[k]?.buffer,
         messagesIn: messages[k]?.buffer,
         messagesOut: messages[k - 1]?.buffer,
@@ -128,22 +132,33 @@ class SharedFeeder implements Feeder {
     });
   }
 
+  // Batches sent and not yet taken by stage 0 (it counts what it takes in shared memory).
+  #pending(): number {
+    return this.#fed - Atomics.load(this.#doorbells.flags, this.#doorbells.taken);
+  }
+
   hasRoom(): boolean {
-    return this.#input!.pending() < this.#input!.slots;
+    return this.#pending() < this.#depth;
   }
 
   feed(step: number, b: Batch): void {
-    const ring = this.#input!;
-    ring.claim(b.x.length, "input").set(b.x);
-    ring.publish(step, b.size, b.labels);
-    if (this.#doorbells.lower(0)) this.#wake(0);
+    this.#items.push({ kind: "forward", step, x: b.x, rows: b.size, labels: b.labels });
+    this.#fed++;
   }
 
-  // Ask stage 0 for word when its batches run low, then look once more (it may have run low meanwhile).
-  fed(): boolean {
+  // Sends what waits, then asks stage 0 for word when its batches run low and looks once more (it may have run low
+  // meanwhile).
+  fed(more: boolean): boolean {
+    if (this.#items.length > 0) {
+      const items = this.#items;
+      this.#items = [];
+      this.#pool.post(0, { kind: "batches", items, sent: stamp() }, items.map((f) => f.x.buffer));
+      this.posts++;
+    }
+    if (!more) return false;
     const bells = this.#doorbells;
     bells.raise(bells.feed);
-    return this.#input!.pending() <= LOW_BATCHES && bells.lower(bells.feed);
+    return this.#pending() <= LOW_BATCHES && bells.lower(bells.feed);
   }
 
   // From now on the last stage sends its results whenever it runs out of work; wake it if it sleeps on some.

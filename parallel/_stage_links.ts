@@ -11,7 +11,8 @@ import { copyValues } from "./_values.ts";
  * takes one from a stage; so the stages say what the main thread needs when they are about to sleep anyway (their
  * core is then free), unless it cannot wait. The last stage sends its results when it runs out of work and has at
  * least this many (at least 4 times as many: at once; once the epoch's last batch is fed: whenever it runs out of
- * work); stage 0 asks for batches when it runs out of work and they run low, or at once when one is left.
+ * work); stage 0 asks for batches when it runs out of work and they run low, or at once when one is left. Stage 0's
+ * batches come several to a message, transferred (copying them into a ring would cost the main thread more).
  */
 const RESULTS_PER_MESSAGE = 4;
 
@@ -111,6 +112,8 @@ export class SharedLinks implements StageLinks {
   #rings: { input?: SharedRing; output?: SharedRing; messagesIn?: SharedRing; messagesOut?: SharedRing } = {};
   #low = 0;
   #results: BatchResult[] = [];
+  // Stage 0: the batches the coordinator sent, not yet taken.
+  readonly #batches: Forward[] = [];
 
   /** `bells`: the flags of who is asleep (see `Doorbells`). */
   constructor(place: StagePlace, bells: SharedArrayBuffer) {
@@ -139,7 +142,8 @@ export class SharedLinks implements StageLinks {
   }
 
   nextInput(): Forward | undefined {
-    const item = this.#rings.input?.peek((rows) => rows * this.#place.inputWidth);
+    if (this.#rings.input === undefined) return this.#batches[0];
+    const item = this.#rings.input.peek((rows) => rows * this.#place.inputWidth);
     if (item === undefined) return undefined;
     // The labels go on to the next stage after the slot is freed: a copy of their own (rows bytes).
     const { step, rows, labels, values } = item;
@@ -147,7 +151,9 @@ export class SharedLinks implements StageLinks {
   }
 
   takeInput(f: Forward): void {
-    this.#rings.input!.done(f.step, "input");
+    if (this.#rings.input !== undefined) return this.#rings.input.done(f.step, "input");
+    this.#batches.shift();
+    Atomics.add(this.#bells.flags, this.#bells.taken, 1);
   }
 
   forward(step: number, rows: number, labels: Uint8Array, output: tf.Tensor): void {
@@ -170,7 +176,7 @@ export class SharedLinks implements StageLinks {
   }
 
   consumed(): void {
-    if (this.#rings.input!.unread() <= 1) this.#askForBatches();
+    if (this.#batches.length <= 1) this.#askForBatches();
   }
 
   result(r: BatchResult): void {
@@ -181,13 +187,14 @@ export class SharedLinks implements StageLinks {
   deliver(m: ToStage): boolean {
     Atomics.store(this.#bells.flags, this.#place.index, 0); // awake: neighbours need not post a wake
     if (m.kind === "rings") this.#setRings(m);
+    if (m.kind === "batches") this.#batches.push(...m.items);
     return m.kind !== "forward" && m.kind !== "message";
   }
 
   sleep(canWork: () => boolean): boolean {
     this.#bells.raise(this.#place.index);
     if (this.#results.length >= RESULTS_PER_MESSAGE || this.#bells.raised(this.#bells.drain)) this.#flush();
-    if (this.#place.index === 0 && this.#rings.input !== undefined) this.#askForBatches();
+    if (this.#place.index === 0) this.#askForBatches();
     if (!canWork()) return true;
     this.#bells.lower(this.#place.index);
     return false;
@@ -212,7 +219,7 @@ export class SharedLinks implements StageLinks {
 
   // Stage 0: "consumed" when few batches are left and the coordinator asked for word (raised its flag).
   #askForBatches(): void {
-    if (this.#rings.input!.unread() <= this.#low && this.#bells.lower(this.#bells.feed)) {
+    if (this.#batches.length <= this.#low && this.#bells.lower(this.#bells.feed)) {
       this.#place.post({ kind: "consumed", count: 0 });
       this.#place.clock.posted();
     }

@@ -203,7 +203,7 @@ class Pipeline implements Strategy {
             fed++;
             next = source.next();
           }
-        } while (!next.done && feeder.fed());
+        } while (feeder.fed(!next.done));
         if (next.done && !drained) {
           drained = true;
           feeder.exhausted();

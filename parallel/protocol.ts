@@ -5,10 +5,11 @@
  *
  * With the messages transport every batch, activation and message travels in a message of its own ("forward",
  * "message"), its values copied into an array that is transferred; stage 0 says "consumed" and the last stage
- * "done" once per batch. With the shared transport they travel in rings of slots in shared memory (`_ring.ts`,
- * announced once in "rings"), and a thread is posted a "wake" only when it said it was asleep; stage 0 says
- * "consumed" when its batches run low, the last stage "done" every few batches and, once the epoch's last batch is
- * fed, whenever it runs out of work.
+ * "done" once per batch. With the shared transport activations and messages travel in rings of slots in shared
+ * memory (`_ring.ts`, announced once in "rings") and a stage is posted a "wake" only when it said it was asleep;
+ * the coordinator sends stage 0 several batches per message ("batches", transferred); stage 0 says "consumed" when
+ * its batches run low and the last stage "done" with several results at a time, both when they are about to sleep
+ * unless it cannot wait (`_stage_links.ts`).
  *
  * @module
  */
@@ -40,10 +41,13 @@ export interface Forward {
   sent?: number;
 }
 
-/** The rings a stage reads (`input`, `messagesIn`) and writes (`output`, `messagesOut`): shared transport. */
+/**
+ * The rings a stage reads (`input`, `messagesIn`) and writes (`output`, `messagesOut`): shared transport. Stage 0
+ * has no input ring: its batches come in "batches" messages.
+ */
 export interface StageRings {
   kind: "rings";
-  input: SharedArrayBuffer;
+  input?: SharedArrayBuffer;
   output?: SharedArrayBuffer;
   messagesIn?: SharedArrayBuffer;
   messagesOut?: SharedArrayBuffer;
@@ -90,6 +94,7 @@ export type ToStage =
   | Forward
   | Message
   | StageRings
+  | { kind: "batches"; items: Forward[]; sent: number }
   | { kind: "wake"; sent: number }
   | { kind: "collect" };
 
