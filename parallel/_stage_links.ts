@@ -18,7 +18,7 @@ const RESULTS_PER_MESSAGE = 4;
 
 /** What a stage knows of its place in the pipeline. */
 export interface StagePlace {
-  /** Index of the stage, and how many there are. */
+  /** Index of the stage. */
   index: number;
   /** Values per example of the stage's input and of its output. */
   inputWidth: number;
