@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { buildNetwork, type EpochRecord, type NetworkSpec, syntheticDataset, train, useBackend } from "../mod.ts";
 import { assertClose } from "./_helpers.ts";
+import { tf } from "../deps.ts";
 
 const data = syntheticDataset({ features: 12, classes: 3, trainCount: 160, testCount: 64, seed: 7 });
 const INTERFACES = ["backprop", "sg", "csg"] as const;
@@ -53,6 +54,7 @@ function numbers(r: Run): number[] {
 }
 
 Deno.test("the same seed gives identical weights and history on the cpu backend (backprop, sg, csg)", async () => {
+  const before = tf.getBackend();
   await useBackend("cpu");
   try {
     for (const iface of INTERFACES) {
@@ -63,7 +65,7 @@ Deno.test("the same seed gives identical weights and history on the cpu backend 
       assert.notDeepEqual((await run(iface, 4)).weights, a.weights, `${iface}: another seed gives other weights`);
     }
   } finally {
-    await useBackend("wasm");
+    await useBackend(before);
   }
 });
 
@@ -80,12 +82,13 @@ Deno.test("the same seed gives the same weights and history on wasm, to float to
 Deno.test("wasm and cpu train the same network to float tolerance", async () => {
   const wasm: Run[] = [];
   for (const iface of INTERFACES) wasm.push(await run(iface, 5));
+  const before = tf.getBackend();
   await useBackend("cpu");
   const cpu: Run[] = [];
   try {
     for (const iface of INTERFACES) cpu.push(await run(iface, 5));
   } finally {
-    await useBackend("wasm");
+    await useBackend(before);
   }
   INTERFACES.forEach((iface, i) =>
     assertClose(cpu[i]!.weights.flat(), wasm[i]!.weights.flat(), { atol: 1e-5, rtol: 1e-4, what: `${iface} weights` })
