@@ -1,7 +1,7 @@
 // Private: the SIMD kernels of native/wasm/kernels.wat, instantiated on the heap of the wasm backend they serve
 // (one instance per heap). Pointers are byte offsets into that heap.
 import { KERNELS_WASM_BASE64 } from "./wasm/kernels_wasm.ts";
-import type { WasmBackend } from "./_heap.ts";
+import { offset, sizeOf, type TensorInfo, view, type WasmBackend } from "./_heap.ts";
 
 /** The exported kernels; see kernels.wat for the formulas. */
 export interface SimdKernels {
@@ -17,6 +17,14 @@ export interface SimdKernels {
 
 let compiled: WebAssembly.Module | undefined;
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
+
+/** ReLU in place on the values of `t` (NaN stays NaN): the SIMD kernel, or a loop where it cannot run. */
+export function reluInPlace(backend: WasmBackend, t: TensorInfo): void {
+  const simd = simdKernels(backend);
+  if (simd !== undefined) return simd.relu(offset(backend, t), sizeOf(t.shape));
+  const values = view(backend, t);
+  for (let i = 0; i < values.length; i++) if (values[i]! < 0) values[i] = 0;
+}
 
 /** The kernels working on `backend`'s heap, or `undefined` when its memory cannot be imported (a shared heap). */
 export function simdKernels(backend: WasmBackend): SimdKernels | undefined {

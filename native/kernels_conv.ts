@@ -18,7 +18,7 @@ import {
   type WasmBackend,
   wasmKernel,
 } from "./_heap.ts";
-import { simdKernels } from "./_simd.ts";
+import { reluInPlace } from "./_simd.ts";
 import { convSimd, type PatchPass } from "./_conv_simd.ts";
 
 type Tf = typeof TF;
@@ -176,14 +176,7 @@ function conv(blas: Blas, tf: Tf, fallback: NativeKernel, fused: boolean): Nativ
         blas.sgemm(false, false, rows, F, K, 1, H.subarray(p), K, H.subarray(w), F, beta, H.subarray(y), F);
       });
     }
-    if (activation === "relu") {
-      const simd = simdKernels(backend);
-      if (simd !== undefined) simd.relu(offset(backend, out), sizeOf(out.shape));
-      else {
-        const Y = view(backend, out);
-        for (let i = 0; i < Y.length; i++) if (Y[i]! < 0) Y[i] = 0; // NaN stays NaN
-      }
-    }
+    if (activation === "relu") reluInPlace(backend, out);
     return out;
   };
 }

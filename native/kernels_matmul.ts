@@ -2,16 +2,8 @@
 // one sgemm per matrix with the transposes as flags; a bias is written into the output first and accumulated with
 // beta = 1; linear and relu activations are done here, others by the wasm kernel on the result.
 import type { Blas } from "./blas.ts";
-import {
-  type KernelArgs,
-  type NativeKernel,
-  offset,
-  sizeOf,
-  type TensorInfo,
-  view,
-  type WasmBackend,
-} from "./_heap.ts";
-import { simdKernels } from "./_simd.ts";
+import { type KernelArgs, type NativeKernel, sizeOf, type TensorInfo, view, type WasmBackend } from "./_heap.ts";
+import { reluInPlace } from "./_simd.ts";
 
 interface Product {
   batch: number;
@@ -101,14 +93,7 @@ export function fusedMatMul(blas: Blas, fallback: NativeKernel): NativeKernel {
     }
     if (p.m * p.n * p.k > 0) gemm(blas, backend, a!, b!, out, p, transposeA, transposeB, bias === undefined ? 0 : 1);
     else if (bias === undefined) view(backend, out).fill(0);
-    if (activation === "relu") {
-      const simd = simdKernels(backend);
-      if (simd !== undefined) simd.relu(offset(backend, out), sizeOf(p.outShape));
-      else {
-        const C = view(backend, out);
-        for (let i = 0; i < C.length; i++) if (C[i]! < 0) C[i] = 0; // NaN stays NaN
-      }
-    }
+    if (activation === "relu") reluInPlace(backend, out);
     return out;
   };
 }

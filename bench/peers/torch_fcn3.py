@@ -15,14 +15,12 @@ python3-torch python3-numpy). `bench/speed.ts` (deno task speed) runs it with --
 in one run.
 """
 import argparse
-import gzip
 import json
 import os
 import statistics
 import sys
 import time
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 BATCH = 128
 WIDTHS = [784, 256, 256, 256, 10]
 
@@ -54,13 +52,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-
-def idx(name):
-    with gzip.open(os.path.join(ROOT, "datasets", "data", "mnist", name), "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+from _mnist import idx  # noqa: E402 (bench/peers/_mnist.py, beside this script)
 
 
 def dense(n_in, n_out, zero=False):

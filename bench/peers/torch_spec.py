@@ -9,9 +9,7 @@ Needs Debian's python3 with torch and numpy (apt-get install python3-torch pytho
 torch's own shuffle for the seed, not dni's: compare accuracies over epochs, not batch by batch.
 """
 import argparse
-import gzip
 import json
-import os
 import sys
 import time
 
@@ -19,15 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+from _mnist import idx  # bench/peers/_mnist.py, beside this script
 
-
-def idx(name):
-    with gzip.open(os.path.join(ROOT, "datasets", "data", "mnist", name), "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def build(spec):
