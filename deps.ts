@@ -58,6 +58,8 @@ export declare namespace tf {
   export type Tensor1D = tfjs.Tensor1D;
   /** A matrix (rank 2): a batch of activations, gradients or one-hot labels, one row per example. */
   export type Tensor2D = tfjs.Tensor2D;
+  /** A rank-3 tensor: a batch of sequences `[B, time, features]`. */
+  export type Tensor3D = tfjs.Tensor3D;
   /** A rank-4 tensor: a batch of images `[B, H, W, C]`, or a convolution kernel `[kh, kw, C, filters]`. */
   export type Tensor4D = tfjs.Tensor4D;
   /** A mutable tensor of any rank: a weight, or a running statistic. */
