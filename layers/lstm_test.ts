@@ -38,7 +38,7 @@ for (const returnSequences of [false, true]) {
       const x = sequence(4, 6, 3, 2);
       const w = readout(layer.forward(x, "eval").output, 3);
       const ours = tf.tidy(() => {
-        const { output, cache } = layer.forward(x, "train");
+        const { cache } = layer.forward(x, "train");
         const r = layer.backward(cache, w, true);
         return [...r.gradients, r.inputGradient!].map((t) => t.dataSync().slice());
       });
