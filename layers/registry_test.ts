@@ -24,8 +24,8 @@ function build(configs: LayerConfig[], input: Shape): Layer[] {
   });
 }
 
-Deno.test("builtinLayers() holds dense, conv2d, maxPool2d and flatten, and builds the MNIST CNN", () => {
-  assert.deepEqual(builtinLayers().names(), ["dense", "conv2d", "maxPool2d", "flatten"]);
+Deno.test("builtinLayers() holds dense, conv2d, maxPool2d, flatten and lstm, and builds the MNIST CNN", () => {
+  assert.deepEqual(builtinLayers().names(), ["dense", "conv2d", "maxPool2d", "flatten", "lstm"]);
   const layers = build(CNN, [28, 28, 1]);
   assert.deepEqual(layers.map(String), [
     "conv2d([28, 28, 1] -> [28, 28, 16], 5x5, same, bn, relu)",

@@ -85,7 +85,7 @@ Deno.test("buildNetwork() rejects invalid specs naming the field and the value",
 Deno.test("buildNetwork() lists the known names for an unknown layer, interface, optimizer or loss", () => {
   rejects(
     (s) => (s.layers as Record<string, unknown>[])[0]!.type = "conv",
-    /layers\[0\]\.type is not a known layer \(known: dense, conv2d, maxPool2d, flatten\), got "conv"/,
+    /layers\[0\]\.type is not a known layer \(known: dense, conv2d, maxPool2d, flatten, lstm\), got "conv"/,
   );
   rejects(
     (s) => (s.layers as Record<string, unknown>[])[0]!.interface = "magic",
