@@ -12,16 +12,21 @@
 //   deno task speed --json                # every round of every case, as one JSON object
 import os from "node:os";
 import { parseArgs } from "node:util";
-import { tf, wasmThreadsCount } from "../deps.ts";
-import { backendInfo, setBlasThreads, useBackend } from "../backend.ts";
-import type { Blas } from "../native/blas.ts";
+import { wasmThreadsCount } from "../deps.ts";
+import { backendInfo, setBlasThreads } from "../backend.ts";
 import { nativeBlas } from "../native/backend.ts";
 import { loadDataset } from "../datasets/load.ts";
-import type { Dataset } from "../datasets/dataset.ts";
-import type { Network } from "../network/network.ts";
-import { train } from "../training/train.ts";
-import { BATCH, fcn3, mnistBatch } from "./_models.ts";
-import { flopsOf, type Gemm, gemmBuffers, runGemms, stepGemms } from "./_gemm_ceiling.ts";
+import { BATCH } from "./_models.ts";
+import { flopsOf } from "./_gemm_ceiling.ts";
+import {
+  dniRunner,
+  gemmRunner,
+  type Iface,
+  INTERFACES,
+  type Runner,
+  type RunnerOptions,
+  torchRunner,
+} from "./_speed_runners.ts";
 
 const USAGE = `deno task speed [options]
 
@@ -73,8 +78,15 @@ const DO_EPOCHS = !flags["steps-only"];
 const WARMUP = 20; // untimed steps per network before the first round
 const SETTLE = 3; // untimed steps before each timed step case (after a backend switch)
 const GEMM_REPS = 20; // repetitions of the step's sgemm calls per round
-const INTERFACES = ["backprop", "sg", "csg"] as const;
-type Iface = typeof INTERFACES[number];
+const OPTIONS: RunnerOptions = {
+  steps: DO_STEPS,
+  epochs: DO_EPOCHS,
+  threads: THREADS,
+  python: PYTHON,
+  warmup: WARMUP,
+  settle: SETTLE,
+  gemmReps: GEMM_REPS,
+};
 
 const log = (line: string) => console.error(line);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -105,171 +117,6 @@ function cpuModel(): string {
   }
 }
 
-/** A case that can be timed: steps of an interface's training step, and/or an epoch. */
-interface Runner {
-  /** `native`, `wasm`, `pytorch` or `gemm`. */
-  key: string;
-  /** ms per step over `n` timed steps. */
-  steps?(iface: Iface, n: number): Promise<number>;
-  /** Seconds of one epoch of backprop over the 60,000 training examples. */
-  epoch?(round: number): Promise<number>;
-  close?(): Promise<void>;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// dni on a backend: the steps on a random MNIST-shaped batch (as bench/step_bench.ts), the epochs with train().
-
-async function dniRunner(key: "native" | "wasm", mnist: Dataset | undefined): Promise<Runner> {
-  await useBackend(key);
-  const batch = mnistBatch();
-  const nets = new Map<Iface, Network>();
-  const run = (net: Network, n: number) => {
-    for (let i = 0; i < n; i++) net.trainStep(batch.x, batch.labels);
-  };
-  if (DO_STEPS) {
-    for (const iface of INTERFACES) {
-      const net = fcn3(iface);
-      run(net, WARMUP);
-      nets.set(iface, net);
-    }
-  }
-  let epochNet: Network | undefined;
-  if (mnist) {
-    epochNet = fcn3("backprop");
-    const n = 10 * BATCH;
-    const train0 = { x: mnist.train.x.subarray(0, n * mnist.features), labels: mnist.train.labels.subarray(0, n) };
-    await train(epochNet, { ...mnist, train: { ...train0, count: n } }, { epochs: 1, validate: false, probeSize: 0 });
-  }
-  return {
-    key,
-    async steps(iface, n) {
-      await useBackend(key);
-      const net = nets.get(iface)!;
-      run(net, SETTLE);
-      const t0 = performance.now();
-      run(net, n);
-      return (performance.now() - t0) / n;
-    },
-    async epoch(round) {
-      await useBackend(key);
-      const history = await train(epochNet!, mnist!, { epochs: 1, seed: round, validate: false, probeSize: 0 });
-      return history.epochs[0]!.seconds;
-    },
-    close() {
-      for (const net of nets.values()) net.dispose();
-      epochNet?.dispose();
-      tf.dispose([batch.x, batch.labels]);
-      return Promise.resolve();
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The GEMM ceiling: the sgemm calls of one step, called directly through the BLAS library on float32 buffers.
-
-interface GemmRunner extends Runner {
-  calls: Record<Iface, Gemm[]>;
-  /** Per interface, per round: ms per call (mean over the repetitions), in call order. */
-  perCall: Record<Iface, number[][]>;
-}
-
-function gemmRunner(blas: Blas): GemmRunner {
-  const calls = Object.fromEntries(INTERFACES.map((i) => [i, stepGemms(i)])) as Record<Iface, Gemm[]>;
-  const perCall = Object.fromEntries(INTERFACES.map((i) => [i, []])) as unknown as Record<Iface, number[][]>;
-  const buffers = Object.fromEntries(INTERFACES.map((i) => [i, gemmBuffers(calls[i])])) as Record<
-    Iface,
-    ReturnType<typeof gemmBuffers>
-  >;
-  const sequence = (iface: Iface, times?: number[]) => runGemms(blas, calls[iface], buffers[iface], times);
-  return {
-    key: "gemm",
-    calls,
-    perCall,
-    steps(iface) {
-      sequence(iface);
-      const times = calls[iface].map(() => 0);
-      for (let r = 0; r < GEMM_REPS; r++) sequence(iface, times);
-      const ms = times.map((t) => t / GEMM_REPS);
-      perCall[iface].push(ms);
-      return Promise.resolve(ms.reduce((s, t) => s + t, 0));
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// PyTorch: bench/peers/torch_fcn3.py --serve, one process for the whole run, asked for each case in turn.
-
-interface TorchInfo {
-  torch: string;
-  threads: number;
-  torchThreads: number;
-  blas: string | null;
-  blasThreads: number | null;
-}
-
-const PEER = new URL("./peers/torch_fcn3.py", import.meta.url).pathname;
-
-async function torchRunner(): Promise<{ runner: Runner; info: TorchInfo } | { reason: string }> {
-  const args = [PEER, "--serve", "--dni", "--threads", `${THREADS}`];
-  if (!DO_STEPS) args.push("--epochs-only");
-  if (!DO_EPOCHS) args.push("--steps-only");
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(PYTHON, { args, stdin: "piped", stdout: "piped", stderr: "piped" }).spawn();
-  } catch (error) {
-    return { reason: `${PYTHON} could not be started (${error instanceof Error ? error.message : error})` };
-  }
-  let stderr = "";
-  const stderrDone = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-    new WritableStream({ write: (chunk) => void (stderr += chunk) }),
-  );
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const writer = child.stdin.getWriter();
-  let pending = "";
-  const readLine = async (): Promise<string | null> => {
-    while (!pending.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) return null;
-      pending += value;
-    }
-    const at = pending.indexOf("\n");
-    const line = pending.slice(0, at);
-    pending = pending.slice(at + 1);
-    return line;
-  };
-  const lastError = () => stderr.trim().split("\n").at(-1) || "no message";
-  const ask = async (request: string): Promise<Record<string, number>> => {
-    await writer.write(new TextEncoder().encode(`${request}\n`));
-    const line = await readLine();
-    if (line === null) throw new Error(`the PyTorch peer exited during "${request}": ${lastError()}`);
-    const reply = JSON.parse(line);
-    if (reply.error) throw new Error(`the PyTorch peer failed "${request}": ${reply.error}`);
-    return reply;
-  };
-  const first = await readLine();
-  if (first === null) {
-    await stderrDone.catch(() => {});
-    await child.status;
-    return { reason: `${PYTHON} ${PEER.split("/").slice(-3).join("/")} did not start: ${lastError()}` };
-  }
-  const info = JSON.parse(first) as TorchInfo;
-  return {
-    info,
-    runner: {
-      key: "pytorch",
-      steps: async (iface, n) => (await ask(`steps ${iface} ${n}`)).ms!,
-      epoch: async () => (await ask("epoch")).seconds!,
-      async close() {
-        await writer.write(new TextEncoder().encode("quit\n"));
-        await writer.close();
-        await reader.cancel();
-        await stderrDone.catch(() => {});
-        await child.status;
-      },
-    },
-  };
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // The run.
 
@@ -292,15 +139,15 @@ if ("reason" in blas) skip(`native backend and GEMM ceiling skipped: ${blas.reas
 else {
   setBlasThreads(THREADS);
   log("speed: warming up native");
-  runners.push(await dniRunner("native", mnist));
+  runners.push(await dniRunner("native", mnist, OPTIONS));
 }
 log("speed: warming up wasm");
-runners.push(await dniRunner("wasm", mnist));
+runners.push(await dniRunner("wasm", mnist, OPTIONS));
 log(`speed: starting the PyTorch peer (${PYTHON})`);
-const torch = await torchRunner();
+const torch = await torchRunner(OPTIONS);
 if ("reason" in torch) skip(`PyTorch peer skipped: ${torch.reason}`);
 else runners.push(torch.runner);
-const gemm = "reason" in blas ? undefined : gemmRunner(blas);
+const gemm = "reason" in blas ? undefined : gemmRunner(blas, OPTIONS);
 if (gemm) runners.push(gemm);
 
 const stepTimes = new Map<string, Record<Iface, number[]>>(
