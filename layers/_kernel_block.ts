@@ -4,6 +4,7 @@ import { tf } from "../deps.ts";
 import type { Random } from "../random.ts";
 import { BatchNorm, type BatchNormCache } from "./batch_norm.ts";
 import type { ForwardMode } from "./layer.ts";
+import { blasBacked } from "./_matmul.ts";
 
 /** The variables of a layer's product and what follows it. */
 export class KernelBlock {
@@ -44,6 +45,16 @@ export class KernelBlock {
   }
 
   /** After the product `z`: batch norm (in `mode`) or the bias. */
+  /**
+   * The activation that a fused kernel (matmul or convolution, + bias, + activation) can apply for this block: on a
+   * backend that does its products in BLAS, with a bias (not batch norm), for ReLU or linear, whose backward reads
+   * the output alone; else `undefined` (separate ops).
+   */
+  fusedActivation(activation: string): "relu" | "linear" | undefined {
+    if (this.bias === undefined || !blasBacked()) return undefined;
+    return activation === "relu" || activation === "linear" ? activation : undefined;
+  }
+
   finish(z: tf.Tensor, mode: ForwardMode): { z: tf.Tensor; bn?: BatchNormCache } {
     if (!this.batchNorm) return { z: tf.add(z, this.bias!) };
     const normalized = this.batchNorm.forward(z, mode);

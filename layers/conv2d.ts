@@ -15,7 +15,6 @@ import { KernelBlock } from "./_kernel_block.ts";
 import { conv2dFilterGradient } from "./_conv_filter_gradient.ts";
 import { conv2dInputGradient } from "./_conv_input_gradient.ts";
 import { channelSum } from "./_channel_sum.ts";
-import { blasBacked } from "./_matmul.ts";
 import type { ForwardMode, Layer, LayerCache, LayerConfig, LayerContext, LayerGradients, Shape } from "./layer.ts";
 import { showShape } from "./layer.ts";
 import { MAX_KERNEL_WEIGHTS } from "./dense.ts";
@@ -45,9 +44,6 @@ interface Conv2DCache {
   output: tf.Tensor4D;
   bn?: BatchNormCache;
 }
-
-// Activations that the native backend's fused convolution applies itself.
-const FUSABLE = new Set(["relu", "linear"]);
 
 /** Fields a conv2d spec may have (a network spec adds `interface` and `optimizer`, which the network owns). */
 export const CONV2D_FIELDS = [
@@ -185,7 +181,8 @@ export class Conv2D implements Layer {
       [left, right],
       [0, 0],
     ];
-    if (this.bias !== undefined && blasBacked() && FUSABLE.has(this.#activationName)) {
+    const activation = this.#block.fusedActivation(this.#activationName);
+    if (activation !== undefined) {
       // One kernel for the convolution, the bias and the activation; ReLU's backward reads the sign of its output.
       const output = tf.fused.conv2d({
         x,
@@ -193,7 +190,7 @@ export class Conv2D implements Layer {
         strides: this.strides,
         pad,
         bias: this.bias,
-        activation: this.#activationName as "relu" | "linear",
+        activation,
       });
       return { output, cache: { x, preActivation: output, output } satisfies Conv2DCache };
     }

@@ -10,7 +10,7 @@ import { SpecError } from "../errors.ts";
 import { type Activation, ACTIVATION_NAMES, ACTIVATIONS } from "./activation.ts";
 import type { BatchNorm, BatchNormCache } from "./batch_norm.ts";
 import { KernelBlock } from "./_kernel_block.ts";
-import { blasBacked, matMulT } from "./_matmul.ts";
+import { matMulT } from "./_matmul.ts";
 import {
   type ForwardMode,
   type Layer,
@@ -45,9 +45,6 @@ interface DenseCache {
 export const DENSE_FIELDS = ["type", "units", "activation", "batchNorm"] as const;
 
 /** The most weights one dense layer's kernel may have (2^26, 256 MiB of float32): beyond it, a spec is a typo. */
-// Activations the fused matmul kernel applies itself, with a backward that reads the output alone.
-const FUSABLE = new Set(["relu", "linear"]);
-
 export const MAX_KERNEL_WEIGHTS: number = 2 ** 26;
 
 /**
@@ -148,9 +145,9 @@ export class Dense implements Layer {
 
   forward(input: tf.Tensor, mode: ForwardMode): { output: tf.Tensor2D; cache: LayerCache } {
     const x = input as tf.Tensor2D;
-    if (this.bias !== undefined && blasBacked() && FUSABLE.has(this.#activationName)) {
+    const activation = this.#block.fusedActivation(this.#activationName);
+    if (activation !== undefined) {
       // One kernel for matmul, bias and activation; ReLU's backward reads the sign of its output.
-      const activation = this.#activationName as "relu" | "linear";
       const output = tf.fused.matMul({
         a: x,
         b: this.kernel as tf.Tensor2D,

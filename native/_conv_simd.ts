@@ -1,7 +1,7 @@
 // Private: the im2col and col2im of native/wasm/conv.wat, instantiated on the heap of the wasm backend they serve
 // (one instance per heap), as native/_simd.ts does for the other SIMD kernels. Pointers are byte offsets.
 import { CONV_WASM_BASE64 } from "./wasm/conv_wasm.ts";
-import type { WasmBackend } from "./_heap.ts";
+import { onHeap, type WasmBackend } from "./_heap.ts";
 
 /**
  * One pass over output lines [line0, line1) of a convolution: `x` the image [B, inH, inW, inC], `p` the patches
@@ -35,18 +35,5 @@ export interface ConvSimd {
   col2im: PatchPass;
 }
 
-let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, ConvSimd>();
-
 /** The functions working on `backend`'s heap, or `undefined` when its memory cannot be imported (a shared heap). */
-export function convSimd(backend: WasmBackend): ConvSimd | undefined {
-  const memory = backend.wasm.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory) || memory.buffer instanceof SharedArrayBuffer) return undefined;
-  let functions = instances.get(memory);
-  if (functions === undefined) {
-    compiled ??= new WebAssembly.Module(Uint8Array.from(atob(CONV_WASM_BASE64), (c) => c.charCodeAt(0)));
-    functions = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as ConvSimd;
-    instances.set(memory, functions);
-  }
-  return functions;
-}
+export const convSimd: (backend: WasmBackend) => ConvSimd | undefined = onHeap<ConvSimd>(CONV_WASM_BASE64);

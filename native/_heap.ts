@@ -55,3 +55,24 @@ export function wasmKernel(registry: typeof tf, name: string): NativeKernel {
   if (config === undefined) throw new Error(`native backend: the wasm backend has no ${name} kernel`);
   return config.kernelFunc as unknown as NativeKernel;
 }
+
+/**
+ * A WebAssembly module (base64) that imports a wasm backend's heap as `env.memory`, compiled once and instantiated
+ * once per heap: the returned function gives its exports on `backend`'s heap, or `undefined` when that heap cannot be
+ * imported (a shared one).
+ */
+export function onHeap<T>(base64: string): (backend: WasmBackend) => T | undefined {
+  let compiled: WebAssembly.Module | undefined;
+  const instances = new WeakMap<WebAssembly.Memory, T>();
+  return (backend) => {
+    const memory = backend.wasm.asm?.memory;
+    if (!(memory instanceof WebAssembly.Memory) || memory.buffer instanceof SharedArrayBuffer) return undefined;
+    let exports = instances.get(memory);
+    if (exports === undefined) {
+      compiled ??= new WebAssembly.Module(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+      exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as T;
+      instances.set(memory, exports);
+    }
+    return exports;
+  };
+}

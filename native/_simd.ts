@@ -1,7 +1,7 @@
 // Private: the SIMD kernels of native/wasm/kernels.wat, instantiated on the heap of the wasm backend they serve
 // (one instance per heap). Pointers are byte offsets into that heap.
 import { KERNELS_WASM_BASE64 } from "./wasm/kernels_wasm.ts";
-import { offset, sizeOf, type TensorInfo, view, type WasmBackend } from "./_heap.ts";
+import { offset, onHeap, sizeOf, type TensorInfo, type WasmBackend } from "./_heap.ts";
 
 /** The exported kernels; see kernels.wat for the formulas. */
 export interface SimdKernels {
@@ -15,26 +15,17 @@ export interface SimdKernels {
   l2Regression(pred: number, target: number, g: number, n: number, targetScale: number, gScale: number): number;
 }
 
-let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
+/** The kernels on `backend`'s heap; the native backend does not start without them, so this throws only on misuse. */
+export function requireSimd(backend: WasmBackend): SimdKernels {
+  const kernels = simdKernels(backend);
+  if (kernels === undefined) throw new Error("native backend: the SIMD kernels cannot run on this heap");
+  return kernels;
+}
 
-/** ReLU in place on the values of `t` (NaN stays NaN): the SIMD kernel, or a loop where it cannot run. */
+/** ReLU in place on the values of `t` (NaN stays NaN). */
 export function reluInPlace(backend: WasmBackend, t: TensorInfo): void {
-  const simd = simdKernels(backend);
-  if (simd !== undefined) return simd.relu(offset(backend, t), sizeOf(t.shape));
-  const values = view(backend, t);
-  for (let i = 0; i < values.length; i++) if (values[i]! < 0) values[i] = 0;
+  requireSimd(backend).relu(offset(backend, t), sizeOf(t.shape));
 }
 
 /** The kernels working on `backend`'s heap, or `undefined` when its memory cannot be imported (a shared heap). */
-export function simdKernels(backend: WasmBackend): SimdKernels | undefined {
-  const memory = backend.wasm.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory) || memory.buffer instanceof SharedArrayBuffer) return undefined;
-  let kernels = instances.get(memory);
-  if (kernels === undefined) {
-    compiled ??= new WebAssembly.Module(Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0)));
-    kernels = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as SimdKernels;
-    instances.set(memory, kernels);
-  }
-  return kernels;
-}
+export const simdKernels: (backend: WasmBackend) => SimdKernels | undefined = onHeap<SimdKernels>(KERNELS_WASM_BASE64);

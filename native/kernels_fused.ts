@@ -2,13 +2,9 @@
 // finiteness check in SIMD (native/wasm/kernels.wat), softmax cross-entropy in one pass over the rows.
 import { FUSED } from "../fused/names.ts";
 import { type KernelArgs, type NativeKernel, offset, sizeOf, type TensorInfo, view } from "./_heap.ts";
-import { type SimdKernels, simdKernels } from "./_simd.ts";
+import { requireSimd } from "./_simd.ts";
 
-function simd(args: KernelArgs): SimdKernels {
-  const kernels = simdKernels(args.backend);
-  if (kernels === undefined) throw new Error("native backend: the SIMD kernels cannot run on this heap");
-  return kernels;
-}
+const simd = (args: KernelArgs) => requireSimd(args.backend);
 
 function reluGrad(args: KernelArgs): TensorInfo {
   const { dy, y } = args.inputs as { dy: TensorInfo; y: TensorInfo };

@@ -3,7 +3,7 @@
 // the same values.
 import { FUSED } from "../fused/names.ts";
 import { type KernelArgs, type NativeKernel, offset, sizeOf, type TensorInfo } from "./_heap.ts";
-import { type SimdKernels, simdKernels } from "./_simd.ts";
+import { requireSimd, type SimdKernels } from "./_simd.ts";
 
 type Run = (simd: SimdKernels, pointers: number[], n: number, attrs: Record<string, unknown>) => void;
 
@@ -11,8 +11,7 @@ type Run = (simd: SimdKernels, pointers: number[], n: number, attrs: Record<stri
 function fused(slotNames: string[], run: Run): NativeKernel {
   return (args: KernelArgs) => {
     const { backend, inputs } = args;
-    const simd = simdKernels(backend);
-    if (simd === undefined) throw new Error("native backend: the SIMD kernels cannot run on this heap");
+    const simd = requireSimd(backend);
     const ins = ["variable", "gradient", ...slotNames].map((name) => inputs[name]!);
     const outs: TensorInfo[] = [ins[0]!, ...ins.slice(2)].map((t) => backend.makeOutput(t.shape, "float32"));
     run(simd, [...ins, ...outs].map((t) => offset(backend, t)), sizeOf(ins[0]!.shape), args.attrs);
