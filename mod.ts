@@ -61,6 +61,13 @@ export { showShape, sizeOf } from "./layers/layer.ts";
 export { Dense, type DenseConfig } from "./layers/dense.ts";
 export { BatchNorm, type BatchNormCache, type BatchNormOptions } from "./layers/batch_norm.ts";
 export { ACTIVATION_NAMES } from "./layers/activation.ts";
+export {
+  Lstm,
+  type LstmConfig,
+  type LstmSequenceGradients,
+  type LstmSequenceOutput,
+  type LstmState,
+} from "./layers/lstm.ts";
 
 export type {
   CoupledInterface,
@@ -137,6 +144,33 @@ export type { Stage } from "./parallel/partition.ts";
 export type { MemoryRecord } from "./training/memory.ts";
 export { NON_FINITE_POLICIES, type NonFinitePolicy } from "./network/non_finite_guard.ts";
 export type { DivergenceSite } from "./errors.ts";
+
+export { buildRecurrentModel, isSequenceSpec, RECURRENT_CORES, type RecurrentBuildOptions } from "./recurrent/build.ts";
+export {
+  RecurrentModel,
+  type RecurrentParts,
+  splitState,
+  type WindowForward,
+  type WindowGradients,
+} from "./recurrent/model.ts";
+export {
+  STEP_LOSSES,
+  stepLoss,
+  type StepLossResult,
+  type StepLossType,
+  stepPrediction,
+} from "./recurrent/step_loss.ts";
+export {
+  type Carry,
+  checkSequenceTensors,
+  disposeCarry,
+  futureGradients,
+  type SequenceStepResult,
+  type SequenceTensors,
+  syntheticGradientCosine,
+  trainSequenceBatch,
+  type TruncationOptions,
+} from "./recurrent/tbptt.ts";
 
 /**
  * Registers a neural-interface plugin under `name` in the default registry, so specs can name it.

@@ -46,6 +46,30 @@ interface LstmCache {
   steps: Step[];
 }
 
+/** The recurrent state between two steps: the hidden state `h` and the cell `c`, each `[B, units]`. */
+export interface LstmState {
+  /** Hidden state, `[B, units]`. */
+  h: tf.Tensor2D;
+  /** Cell state, `[B, units]`. */
+  c: tf.Tensor2D;
+}
+
+/** What `Lstm.forwardSequence` returns. */
+export interface LstmSequenceOutput {
+  /** Every step's hidden state, `[B, time, units]`. */
+  output: tf.Tensor3D;
+  /** The state after the last step. */
+  state: LstmState;
+  /** What `backwardSequence` needs. */
+  cache: LayerCache;
+}
+
+/** What `Lstm.backwardSequence` returns. */
+export interface LstmSequenceGradients extends LayerGradients {
+  /** dL/d(initial state): the gradient that a window passes back to the one before it. */
+  stateGradient: LstmState;
+}
+
 /**
  * A long short-term memory layer over `[B, time, features]`.
  *
@@ -113,7 +137,27 @@ export class Lstm implements Layer {
   }
 
   forward(input: tf.Tensor, _mode: ForwardMode): { output: tf.Tensor; cache: LayerCache } {
-    const x = input as tf.Tensor3D;
+    const { output, state, cache } = this.forwardSequence(input as tf.Tensor3D);
+    if (this.returnSequences) {
+      tf.dispose(state.c);
+      return { output, cache };
+    }
+    tf.dispose([output, state.c]);
+    return { output: state.h, cache };
+  }
+
+  /**
+   * Runs the sequence `x` `[B, time, features]` (any length >= 1) from `initial` (zeros when left out), the state
+   * carried over from the previous window in truncated BPTT. The caller owns `initial`; the cache refers to it.
+   *
+   * @returns Every step's hidden state `[B, time, units]`, the final state and the cache for `backwardSequence`.
+   */
+  forwardSequence(x: tf.Tensor3D, initial?: LstmState): LstmSequenceOutput {
+    if (x.rank !== 3 || x.shape[2] !== this.inputShape[1] || x.shape[1] < 1) {
+      throw new RangeError(
+        `lstm takes a sequence [B, time >= 1, ${this.inputShape[1]}], got ${showShape(x.shape)}`,
+      );
+    }
     const [batch, time, features] = x.shape;
     const h = this.units;
     // x W + b for every step at once: [B, time, 4h].
@@ -121,7 +165,8 @@ export class Lstm implements Layer {
       tf.add(tf.matMul(tf.reshape(x, [batch * time, features]), this.kernel as tf.Tensor2D), this.bias),
       [batch, time, 4 * h],
     );
-    let hPrev = tf.zeros([batch, h]) as tf.Tensor2D, cPrev = tf.zeros([batch, h]) as tf.Tensor2D;
+    let hPrev = initial?.h ?? tf.zeros([batch, h]) as tf.Tensor2D;
+    let cPrev = initial?.c ?? tf.zeros([batch, h]) as tf.Tensor2D;
     const steps: Step[] = [], outputs: tf.Tensor2D[] = [];
     for (let t = 0; t < time; t++) {
       const z = tf.add(
@@ -138,23 +183,46 @@ export class Lstm implements Layer {
       hPrev = hNext;
       cPrev = c;
     }
-    const output = this.returnSequences ? tf.stack(outputs, 1) : outputs[time - 1]!;
-    return { output, cache: { x, steps } satisfies LstmCache };
+    const output = tf.stack(outputs, 1) as tf.Tensor3D;
+    return { output, state: { h: hPrev, c: cPrev }, cache: { x, steps } satisfies LstmCache };
   }
 
   backward(cache: LayerCache, outputGradient: tf.Tensor, needInputGradient: boolean): LayerGradients {
+    const { x } = cache as LstmCache;
+    const [batch, time] = x.shape;
+    let perStep = outputGradient as tf.Tensor3D, final: LstmState | undefined;
+    if (!this.returnSequences) {
+      // Only the last state reaches the output: its gradient enters as the final state's.
+      perStep = tf.zeros([batch, time, this.units]);
+      final = { h: outputGradient as tf.Tensor2D, c: tf.zeros([batch, this.units]) };
+    }
+    const { stateGradient, ...rest } = this.backwardSequence(cache, perStep, final, needInputGradient);
+    tf.dispose([stateGradient.h, stateGradient.c]);
+    return rest;
+  }
+
+  /**
+   * Backpropagation through the steps of one `forwardSequence`: from the gradient of every step's hidden state
+   * `[B, time, units]` and, at a window's end, the gradient arriving at the final state (the next window's, or a
+   * synthetic one), the weight gradients, dL/dx when asked, and dL/d(initial state).
+   */
+  backwardSequence(
+    cache: LayerCache,
+    outputGradient: tf.Tensor3D,
+    finalStateGradient: LstmState | undefined,
+    needInputGradient: boolean,
+  ): LstmSequenceGradients {
     const { x, steps } = cache as LstmCache;
     const [batch, time, features] = x.shape;
     const h = this.units;
-    const perStep = this.returnSequences ? tf.unstack(outputGradient, 1) as tf.Tensor2D[] : undefined;
-    let dhNext: tf.Tensor2D | undefined, dcNext: tf.Tensor2D | undefined;
+    const perStep = tf.unstack(outputGradient, 1) as tf.Tensor2D[];
+    let dhNext: tf.Tensor2D | undefined = finalStateGradient?.h;
+    let dcNext: tf.Tensor2D | undefined = finalStateGradient?.c;
     let dU: tf.Tensor2D | undefined;
     const dz: tf.Tensor2D[] = new Array(time);
     for (let t = time - 1; t >= 0; t--) {
       const { hPrev, cPrev, i, f, g, o, tanhC } = steps[t]!;
-      let dh = perStep ? perStep[t]! : t === time - 1 ? outputGradient as tf.Tensor2D : undefined;
-      if (dhNext !== undefined) dh = dh === undefined ? dhNext : tf.add(dh, dhNext) as tf.Tensor2D;
-      if (dh === undefined) dh = tf.zeros([batch, h]) as tf.Tensor2D;
+      const dh = dhNext === undefined ? perStep[t]! : tf.add(perStep[t]!, dhNext) as tf.Tensor2D;
       const dO = tf.mul(dh, tanhC);
       let dc = tf.mul(tf.mul(dh, o), tf.sub(1, tf.square(tanhC))) as tf.Tensor2D;
       if (dcNext !== undefined) dc = tf.add(dc, dcNext) as tf.Tensor2D;
@@ -169,7 +237,7 @@ export class Lstm implements Layer {
       dz[t] = step;
       const u = matMulT(hPrev, step, true, false);
       dU = dU === undefined ? u : tf.add(dU, u) as tf.Tensor2D;
-      if (t > 0) dhNext = matMulT(step, this.recurrentKernel as tf.Tensor2D, false, true);
+      dhNext = matMulT(step, this.recurrentKernel as tf.Tensor2D, false, true);
     }
     const dZ = tf.reshape(tf.stack(dz, 1), [batch * time, 4 * h]) as tf.Tensor2D;
     const flatX = tf.reshape(x, [batch * time, features]) as tf.Tensor2D;
@@ -178,7 +246,7 @@ export class Lstm implements Layer {
     const inputGradient = needInputGradient
       ? tf.reshape(matMulT(dZ, this.kernel as tf.Tensor2D, false, true), [batch, time, features])
       : undefined;
-    return { inputGradient, gradients: [dW, dU!, db] };
+    return { inputGradient, gradients: [dW, dU!, db], stateGradient: { h: dhNext!, c: dcNext! } };
   }
 
   getConfig(): LstmConfig {

@@ -9,8 +9,8 @@ import { type InterfaceConfig, missingMethods, type NeuralInterface } from "../i
 import { type Layer, type LayerConfig, type Shape, showShape, sizeOf } from "../layers/layer.ts";
 import type { OptimizerConfig } from "../optimizers/optimizer.ts";
 import { Random } from "../random.ts";
-import type { Registry } from "../registry.ts";
 import { Network } from "./network.ts";
+import { lookup, nameOf, validateOptimizer } from "./_lookup.ts";
 import { defaultRegistries, type Registries } from "./registries.ts";
 import { type NetworkSpec, SPEC_FIELDS } from "./spec.ts";
 
@@ -209,25 +209,4 @@ function checkPlugin(kind: string, name: string, path: string, made: unknown, me
         `that is not ${kind === "interface" ? "an" : "a"} ${kind}: it lacks ${missing.join(", ")}`,
     );
   }
-}
-
-// Validates an optimizer given by name or config, filling in its defaults.
-function validateOptimizer(registries: Registries, raw: unknown, path: string): OptimizerConfig {
-  const factory = lookup(registries.optimizers, nameOf(path, raw), path);
-  return factory.validate((typeof raw === "string" ? { type: raw } : raw) as OptimizerConfig, path);
-}
-
-// The name in a string-or-config field: "adam" or { type: "adam", ... }.
-function nameOf(path: string, value: unknown): string {
-  if (typeof value === "string" && value.length > 0) return value;
-  if (isRecord(value) && typeof value.type === "string" && value.type.length > 0) return value.type;
-  throw new SpecError(path, value, 'must be a name or an object with a "type"');
-}
-
-// Looks a name up, prefixing the registry's "unknown name" error with the spec path.
-function lookup<F>(registry: Registry<F>, name: string, path: string): F {
-  if (!registry.has(name)) {
-    throw new SpecError(path, name, `is not a known ${registry.kind} (known: ${registry.names().join(", ")})`);
-  }
-  return registry.get(name);
 }
