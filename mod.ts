@@ -171,6 +171,34 @@ export {
   trainSequenceBatch,
   type TruncationOptions,
 } from "./recurrent/tbptt.ts";
+export {
+  checkFit,
+  evaluateBatch,
+  SEQUENCE_TASKS,
+  type SequenceData,
+  type SequenceRecord,
+  type SequenceTrainOptions,
+  type SequenceTrainResult,
+  trainSequences,
+} from "./recurrent/train_sequences.ts";
+export {
+  compareSequences,
+  type SequenceCompareOptions,
+  type SequenceComparison,
+  type SequenceComparisonRow,
+  sequenceMarkdown,
+} from "./recurrent/compare.ts";
+export { type SequenceBatch } from "./sequence/batch.ts";
+export {
+  copyBatch,
+  type CopyBatchOptions,
+  type CopyTaskOptions,
+  copyTaskShape,
+  copyTime,
+  repeatCopyLevel,
+} from "./sequence/copy_task.ts";
+export { Curriculum, type CurriculumOptions, type CurriculumState, sequenceErrorBits } from "./sequence/curriculum.ts";
+export { generatedText, type TextCorpus, textCorpus, type TextCorpusOptions } from "./sequence/text.ts";
 
 /**
  * Registers a neural-interface plugin under `name` in the default registry, so specs can name it.

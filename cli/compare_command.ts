@@ -17,6 +17,7 @@ import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, type BackendFlags, b
 import { Progress } from "./progress.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 import { readSpec } from "./train_command.ts";
+import { isSequenceCompare, SEQUENCE_COMPARE_USAGE, sequenceCompareCommand } from "./sequence_compare.ts";
 
 /** The usage text of `compare`. */
 export const COMPARE_USAGE = `Usage: deno task compare [options]
@@ -40,7 +41,9 @@ export const COMPARE_USAGE = `Usage: deno task compare [options]
 ${BACKEND_USAGE}
   --json                  print the report as one JSON object, the last line of stdout
 ${PLUGIN_USAGE}
-                          (--interfaces may then name its interfaces)`;
+                          (--interfaces may then name its interfaces)
+
+${SEQUENCE_COMPARE_USAGE.replace("Usage: ", "Sequence tasks: ")}`;
 
 /** Options of the compare run that `demo` shares. */
 export interface CompareArgs {
@@ -208,6 +211,7 @@ export async function compareCommand(
   args: string[],
   io: { out: (s: string) => void; err: (s: string) => void; live: boolean },
 ): Promise<number> {
+  if (isSequenceCompare(args)) return await sequenceCompareCommand(args, io);
   const parsed = parseCompareArgs(args);
   if (parsed === "help") {
     io.out(COMPARE_USAGE + "\n");

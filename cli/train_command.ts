@@ -14,12 +14,20 @@ import { percent } from "./progress.ts";
 import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, backendFlags } from "./backend_flags.ts";
 import { runTraining } from "./run.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
+import { isSequenceSpec } from "../recurrent/build.ts";
+import {
+  isSequenceDataset,
+  SEQUENCE_DATASETS,
+  SEQUENCE_USAGE,
+  sequenceFlags,
+  sequenceTrain,
+} from "./sequence_train.ts";
 
 /** The usage text of `train`. */
 export const TRAIN_USAGE = `Usage: deno task train --spec FILE [options]
 
   --spec FILE             network spec (JSON)
-  --dataset NAME          ${DATASET_NAMES.join(" | ")} (default mnist)
+  --dataset NAME          ${[...DATASET_NAMES, ...SEQUENCE_DATASETS].join(" | ")} (default mnist)
   --epochs N              passes over the training set (default 10)
   --batch-size N          examples per step (default 128)
   --seed N                seed of initial weights and data order (default 0)
@@ -34,7 +42,9 @@ ${BACKEND_USAGE}
   --on-non-finite WHAT    on a NaN/Inf loss or gradient: error (stop, the default) or skip (that update)
   --json                  print the result as one JSON object, the last line of stdout
 ${PLUGIN_USAGE}
-  -h, --help              this text`;
+  -h, --help              this text
+
+${SEQUENCE_USAGE}`;
 
 /** Reads and parses a spec file. */
 export async function readSpec(path: string): Promise<NetworkSpec> {
@@ -73,13 +83,24 @@ export async function trainCommand(
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
     ...PLUGIN_OPTION,
+    truncation: { type: "string" },
+    steps: { type: "string" },
+    threshold: { type: "string" },
+    "start-length": { type: "string" },
+    "sequence-length": { type: "string" },
+    "log-every": { type: "string" },
   }, "train");
   if (values.help) {
     io.out(TRAIN_USAGE + "\n");
     return 0;
   }
   if (typeof values.spec !== "string") throw new UsageError("train needs --spec FILE");
-  const dataset = choiceFlag(values, "dataset", DATASET_NAMES, "mnist");
+  const sequence = typeof values.dataset === "string" && isSequenceDataset(values.dataset);
+  const dataset = sequence ? values.dataset as string : choiceFlag(values, "dataset", [
+    ...DATASET_NAMES,
+    ...SEQUENCE_DATASETS,
+  ], "mnist");
+  if (sequence) sequenceFlags(values); // a bad flag is reported before anything is read
   const epochs = intFlag(values, "epochs", 10, 1);
   const batchSize = intFlag(values, "batch-size", 128, 1);
   const seed = intFlag(values, "seed", 0, 0);
@@ -98,8 +119,33 @@ export async function trainCommand(
   if (save !== undefined) await checkSaveTarget(save);
   const backendSays = await applyBackendFlags(backendChoice);
   const registries = await pluginRegistries(plugins);
-  buildNetwork(spec, { seed, registries }).dispose(); // a bad spec is reported before the dataset is loaded
   const log = json ? io.err : io.out;
+  if (sequence || isSequenceSpec(spec)) {
+    if (!sequence) {
+      throw new UsageError(
+        `${values.spec} is a sequence spec (an lstm core over one step's input): train it on a sequence task, ` +
+          `--dataset ${SEQUENCE_DATASETS.join(" | ")}`,
+      );
+    }
+    if (!isSequenceSpec(spec)) {
+      throw new UsageError(
+        `--dataset ${dataset} needs a sequence spec: "input" is one step's features (e.g. [9]) and the first layer ` +
+          `an lstm (see examples/copy_lstm_dni.json), but ${values.spec} is not one`,
+      );
+    }
+    return await sequenceTrain({
+      values,
+      spec,
+      specPath: values.spec,
+      dataset,
+      seed,
+      registries,
+      json,
+      backendSays,
+      log,
+    }, io);
+  }
+  buildNetwork(spec, { seed, registries }).dispose(); // a bad spec is reported before the dataset is loaded
   const data = await loadDataset(dataset, {
     dataDir: values["data-dir"] as string | undefined,
     trainCount,

@@ -132,7 +132,8 @@ for (const truncation of [1, 3, 4]) {
         assertClose(wDni[k]!, w, { atol: 2e-6, rtol: 1e-4, what: `DNI with the oracle, variable ${k}` });
       });
       // The test can fail: without the future gradient, truncation changes the core's update.
-      const moved = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+      const moved = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+        Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
       assert.ok(moved(wFull[0]!, w0[0]!) > 1e-3, "full BPTT moved the core's input kernel");
       assert.ok(moved(wTrunc[1]!, wFull[1]!) > 1e-4, "plain truncation differs from full BPTT in the recurrent kernel");
       tf.dispose(truth);

@@ -38,12 +38,14 @@ function ticks(lo: number, hi: number, count = 5): number[] {
  */
 export function lineChart(
   series: Series[],
-  { title, xLabel, yLabel, width = 720, height = 420 }: {
+  { title, xLabel, yLabel, width = 720, height = 420, unitRange = true }: {
     title: string;
     xLabel: string;
     yLabel: string;
     width?: number;
     height?: number;
+    /** Keep the y axis within [0, 1] (accuracies); false for any values >= 0. @default {true} */
+    unitRange?: boolean;
   },
 ): string {
   const all = series.flatMap((s) => s.points);
@@ -53,7 +55,7 @@ export function lineChart(
   if (yMax - yMin < 1e-6) yMax = yMin + 1;
   const pad = (yMax - yMin) * 0.05;
   yMin = Math.max(0, yMin - pad);
-  yMax = Math.min(1, yMax + pad);
+  yMax = unitRange ? Math.min(1, yMax + pad) : yMax + pad;
   const left = 76, right = 200, top = 40, bottom = 50;
   const plotW = width - left - right, plotH = height - top - bottom;
   const sx = (x: number) => left + ((x - xMin) / (xMax - xMin)) * plotW;
@@ -66,7 +68,9 @@ export function lineChart(
   for (const t of ticks(yMin, yMax)) {
     out.push(
       `<line x1="${left}" x2="${left + plotW}" y1="${sy(t)}" y2="${sy(t)}" stroke="#ddd"/>`,
-      `<text x="${left - 6}" y="${sy(t) + 4}" text-anchor="end">${(100 * t).toFixed(1)}%</text>`,
+      `<text x="${left - 6}" y="${sy(t) + 4}" text-anchor="end">${
+        unitRange ? `${(100 * t).toFixed(1)}%` : String(+t.toPrecision(6))
+      }</text>`,
     );
   }
   for (const t of ticks(xMin, xMax)) {

@@ -49,7 +49,10 @@ Deno.test("cli rejects bad flags with exit status 2 and a message naming the fla
     [["train"], /train needs --spec FILE/],
     [["train", "--spec", example, "--epochs", "0"], /--epochs must be an integer >= 1, got "0"/],
     [["train", "--spec", example, "--batch-size", "ten"], /--batch-size must be an integer >= 1, got "ten"/],
-    [["train", "--spec", example, "--dataset", "cifar"], /--dataset must be one of mnist, fashion-mnist, got "cifar"/],
+    [
+      ["train", "--spec", example, "--dataset", "cifar"],
+      /--dataset must be one of mnist, fashion-mnist, copy, repeat-copy, seq-mnist, text:PATH, got "cifar"/,
+    ],
     [["train", "--spec", example, "--backend", "webgl"], /--backend must be one of native, wasm, cpu, got "webgl"/],
     [["train", "--spec", example, "--bogus"], /Unknown option "--bogus" for "train"/],
     [["train", "--spec", "/no/such/spec.json"], /Cannot read spec file \/no\/such\/spec\.json/],
@@ -235,7 +238,10 @@ Deno.test("cli evaluate rejects bad flags (status 2) and bad checkpoints (status
   const usage: [string[], RegExp][] = [
     [["evaluate"], /evaluate needs --load DIR/],
     [["evaluate", "--load", root, "--test-count", "0"], /--test-count must be an integer >= 1, got "0"/],
-    [["evaluate", "--load", root, "--dataset", "cifar"], /--dataset must be one of mnist, fashion-mnist, got "cifar"/],
+    [
+      ["evaluate", "--load", root, "--dataset", "cifar"],
+      /--dataset must be one of mnist, fashion-mnist, copy, repeat-copy, seq-mnist, text:PATH, got "cifar"/,
+    ],
     [["evaluate", "--load", root, "--bogus"], /Unknown option "--bogus" for "evaluate"/],
     [["train", "--spec", example, "--save", ""], /--save needs a directory/],
   ];
