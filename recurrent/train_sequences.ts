@@ -2,8 +2,8 @@
  * `trainSequences`: the training loop of the sequence tasks, on a budget of steps (batches).
  *
  * - `copy` / `repeat-copy` (generated from the seed): the paper's curriculum: the pattern length grows by one once
- *   a batch's error (cross-entropy in bits per sequence, summed over the output steps and bits) falls below the
- *   threshold; the result's `maxSequenceLength` is the longest length solved.
+ *   a batch's error (cross-entropy in bits per output step: summed over the step's bits, averaged over the output
+ *   steps) falls below the threshold; the result's `maxSequenceLength` is the longest length solved.
  * - `seq-mnist`: MNIST read row by row (28 steps of 28 pixels), the class predicted at the last step; the result's
  *   `testAccuracy` is measured on the test split after the budget.
  * - `text`: character-level language modelling: parallel streams through the text, the state (and the pending
@@ -49,7 +49,7 @@ export interface SequenceTrainOptions {
   batchSize: number;
   /** Seed of the generated data and of the data order. @default {0} */
   seed?: number;
-  /** Copy tasks: the curriculum's threshold, in bits per sequence. @default {0.15} */
+  /** Copy tasks: the curriculum's threshold, in bits per output step. @default {0.15} */
   threshold?: number;
   /** Copy tasks: the curriculum's first level (pattern length). @default {1} */
   startLength?: number;
@@ -69,7 +69,7 @@ export interface SequenceRecord {
   seconds: number;
   /** Mean loss per sequence (nats) since the last record. */
   loss: number;
-  /** Copy tasks: mean error in bits per sequence since the last record; text: training bits per character. */
+  /** Cross-entropy in bits per output step (copy tasks: a bit vector; text: a character) since the last record. */
   errorBits: number;
   /** Copy tasks: the curriculum's level (pattern length) and the longest length solved. */
   level?: number;
@@ -139,7 +139,7 @@ export function trainSequences(
   const history: SequenceRecord[] = [];
   const source = batchSource(data, batchSize, seed, options.sequenceLength ?? 100, random, () => curriculum!.level);
   let carry: Carry | undefined;
-  let lossSum = 0, errorSum = 0, count = 0, bitsSum = 0, stepsSum = 0, cosine: number | undefined;
+  let lossSum = 0, count = 0, bitsSum = 0, stepsSum = 0, cosine: number | undefined;
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   try {
@@ -162,9 +162,8 @@ export function trainSequences(
         disposeTensors(tensors);
       }
       carry = r.carry;
-      const errorBits = r.bits / next.batch.size;
+      const errorBits = r.bits / r.steps; // per output step (a character, a bit vector)
       lossSum += r.loss;
-      errorSum += errorBits;
       bitsSum += r.bits;
       stepsSum += r.steps;
       count++;
@@ -175,14 +174,13 @@ export function trainSequences(
           step,
           seconds: seconds(),
           loss: lossSum / count,
-          errorBits: data.task === "text" ? bitsSum / stepsSum : errorSum / count,
+          errorBits: bitsSum / stepsSum,
           ...(curriculum ? { level: curriculum.level, maxSequenceLength: curriculum.maxSequenceLength } : {}),
           ...(cosine === undefined ? {} : { syntheticGradientCosine: cosine }),
         };
         history.push(record);
         options.onProgress?.(record);
         lossSum =
-          errorSum =
           count =
           bitsSum =
           stepsSum =

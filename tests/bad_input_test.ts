@@ -8,6 +8,9 @@ import { tf } from "../deps.ts";
 import { checkImagesAndLabels, readIdx } from "../datasets/idx.ts";
 import { gzip, idx } from "./_helpers.ts";
 import { loadBlas } from "../native/blas.ts";
+import { buildRecurrentModel } from "../recurrent/build.ts";
+import { trainSequenceBatch } from "../recurrent/tbptt.ts";
+import { textCorpus } from "../sequence/text.ts";
 import {
   buildNetwork,
   CheckpointError,
@@ -281,7 +284,7 @@ const ROWS: Row[] = [
       await cliFails(
         ["train", "--spec", file, "--dataset", "cifar10"],
         2,
-        /--dataset must be one of mnist, fashion-mnist, got "cifar10"/,
+        /--dataset must be one of mnist, fashion-mnist, copy, repeat-copy, seq-mnist, text:PATH, got "cifar10"/,
       );
       await cliFails(
         ["compare", "--datasets", "mnist,cifar10"],
@@ -939,6 +942,66 @@ const ROWS: Row[] = [
         /layers\[1\]\.type takes a flat input \[features\] but would get \[28, 28, 16\] per example \(put \{ "type": "flatten" \} before it\), got "dense"/;
       specError(spec, pattern);
       await cliFails(train$(await specFile(spec)), 1, pattern);
+    },
+  },
+  {
+    id: "sequence-spec",
+    exit: 2,
+    check: async () => {
+      const spec = {
+        input: [10, 9],
+        layers: [{ type: "lstm", units: 8, interface: "sg" }, { type: "dense", units: 8 }],
+        loss: "sigmoid-cross-entropy",
+      };
+      assert.throws(
+        () => buildRecurrentModel(spec),
+        (e: Error) =>
+          e instanceof SpecError && /input must be \[features\], the width of one time step/.test(e.message),
+      );
+      await cliFails(
+        ["train", "--spec", await specFile(spec), "--dataset", "copy"],
+        2,
+        /--dataset copy needs a sequence spec: "input" is one step's features/,
+      );
+    },
+  },
+  {
+    id: "sequence-batch",
+    exit: 2,
+    check: async () => {
+      const model = buildRecurrentModel({
+        input: [3],
+        layers: [{ type: "lstm", units: 4 }, { type: "dense", units: 2 }],
+        loss: "sigmoid-cross-entropy",
+      });
+      const x = tf.zeros([2, 0, 3]) as tf.Tensor3D, targets = tf.zeros([2, 0, 2]) as tf.Tensor3D;
+      const mask = tf.zeros([2, 0]) as tf.Tensor2D;
+      assert.throws(
+        () => trainSequenceBatch(model, { x, targets, mask }, { truncation: 2 }),
+        /time >= 1, got \[2, 0, 3\]/,
+      );
+      tf.dispose([x, targets, mask]);
+      model.dispose();
+      const dni = new URL("../examples/copy_lstm_dni.json", import.meta.url).pathname;
+      await cliFails(
+        ["train", "--spec", dni, "--dataset", "copy", "--truncation", "0"],
+        2,
+        /--truncation must be an integer >= 1, got "0"/,
+      );
+    },
+  },
+  {
+    id: "sequence-text",
+    exit: 1,
+    check: async () => {
+      assert.throws(() => textCorpus("aaaa", { file: "one.txt" }), DatasetError);
+      const empty = await Deno.makeTempFile({ suffix: ".txt" });
+      temporary.push(empty);
+      const lm = await specFile({
+        input: [5],
+        layers: [{ type: "lstm", units: 4 }, { type: "dense", units: 5 }],
+      });
+      await cliFails(["train", "--spec", lm, "--dataset", `text:${empty}`], 1, /Dataset file .*\.txt: .*empty/);
     },
   },
 ];
