@@ -163,7 +163,9 @@ export function progressLine(r: SequenceRecord): string {
     ...(r.level === undefined ? [] : [`length ${r.level} (solved ${r.maxSequenceLength})`]),
     `error ${r.errorBits.toFixed(2)} bits`,
     `loss ${r.loss.toFixed(4)}`,
-    ...(r.syntheticGradientCosine === undefined ? [] : [`sg cosine ${r.syntheticGradientCosine.toFixed(3)}`]),
+    ...(r.syntheticGradientCosine === undefined || Number.isNaN(r.syntheticGradientCosine)
+      ? []
+      : [`sg cosine ${r.syntheticGradientCosine.toFixed(3)}`]),
     `${r.seconds.toFixed(1)}s`,
   ].join("  ");
 }

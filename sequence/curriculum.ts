@@ -9,8 +9,8 @@
  * The error is {@linkcode sequenceErrorBits}: the binary cross-entropy of the target bits under the predicted
  * probabilities, in bits, summed over the masked steps and channels of a sequence and averaged over sequences
  * ("bits per sequence", the cost Graves et al. 2014 plot for the copy tasks). `per: "step"` divides by the masked
- * steps instead. Which normalisation the DNI paper's 0.15 bits uses could not be checked here (see
- * docs/_paper_rnn_notes.md).
+ * steps instead: that is what `trainSequences` records, so that the bar is the same at every length. Which
+ * normalisation the DNI paper's 0.15 bits uses could not be checked here (see docs/recurrent.md).
  *
  * @module
  */
