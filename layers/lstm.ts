@@ -20,6 +20,7 @@ import { matMulT } from "./_matmul.ts";
 
 /** The spec of an `lstm` layer. */
 export interface LstmConfig extends LayerConfig {
+  /** Always `"lstm"`. */
   type: "lstm";
   /** Hidden units. */
   units: number;
@@ -89,7 +90,9 @@ export interface LstmSequenceGradients extends LayerGradients {
  */
 export class Lstm implements Layer {
   readonly type = "lstm";
+  /** Hidden units. */
   readonly units: number;
+  /** Whether the output is every step's hidden state (else the last one). */
   readonly returnSequences: boolean;
   readonly inputShape: Shape;
   readonly outputShape: Shape;
@@ -105,6 +108,11 @@ export class Lstm implements Layer {
   readonly variableNames: readonly string[] = ["kernel", "recurrentKernel", "bias"];
 
   /**
+   * @throws {SpecError} If the config has unknown fields or bad values, or the input is not `[time, features]`.
+   */
+  /**
+   * Builds the layer from its config, with weights from the context's seeded generator.
+   *
    * @throws {SpecError} If the config has unknown fields or bad values, or the input is not `[time, features]`.
    */
   constructor(config: LayerConfig, { inputShape, path, random }: LayerContext) {
@@ -259,6 +267,7 @@ export class Lstm implements Layer {
     for (const v of this.trainable) v.dispose();
   }
 
+  /** `lstm([time, features] -> [units])`. */
   toString(): string {
     return `lstm(${showShape(this.inputShape)} -> ${showShape(this.outputShape)})`;
   }

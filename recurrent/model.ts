@@ -13,7 +13,8 @@ import type { Layer, LayerCache } from "../layers/layer.ts";
 import type { Lstm, LstmState } from "../layers/lstm.ts";
 import type { Dense } from "../layers/dense.ts";
 import type { Optimizer } from "../optimizers/optimizer.ts";
-import { NonFiniteGuard } from "../network/non_finite_guard.ts";
+import { NonFiniteGuard, type NonFinitePolicy, nonFinitePolicy } from "../network/non_finite_guard.ts";
+import type { DivergenceSite } from "../errors.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 import type { StepLossType } from "./step_loss.ts";
 
@@ -83,8 +84,7 @@ export class RecurrentModel {
   readonly features: number;
   /** Output width per step. */
   readonly outputs: number;
-  /** The divergence guard (policy `"error"` by default): a NaN loss or gradient stops training, naming it. */
-  readonly guard: NonFiniteGuard = new NonFiniteGuard();
+  readonly #guard: NonFiniteGuard = new NonFiniteGuard();
   readonly #spec: NetworkSpec;
   readonly #optimizers: Optimizer[];
   #steps = 0;
@@ -112,6 +112,31 @@ export class RecurrentModel {
   /** Optimizer updates taken so far (one per window). */
   get steps(): number {
     return this.#steps;
+  }
+
+  /**
+   * What training does when a loss, gradient or synthetic gradient is NaN or infinite: `"error"` (the default)
+   * throws a `DivergenceError` naming it; `"skip"` leaves the update out and counts it in `skippedUpdates`.
+   */
+  get onNonFinite(): NonFinitePolicy {
+    return this.#guard.policy;
+  }
+
+  set onNonFinite(policy: NonFinitePolicy) {
+    this.#guard.policy = nonFinitePolicy(policy);
+  }
+
+  /** Updates left out because of a NaN or infinity (`onNonFinite: "skip"`). */
+  get skippedUpdates(): number {
+    return this.#guard.skipped;
+  }
+
+  /**
+   * Whether every element of `tensors` is finite; if not, throws a `DivergenceError` (policy `"error"`) or counts a
+   * skipped update and returns false.
+   */
+  checkFinite(tensors: readonly tf.Tensor[], describe: (i: number) => string, site: DivergenceSite): boolean {
+    return this.#guard.check(tensors, describe, site);
   }
 
   /** A new number for a training window: the `step` of the state interface's context. */
@@ -195,7 +220,7 @@ export class RecurrentModel {
   apply(gradients: tf.Tensor[][], step: number): boolean {
     const parts = this.parts;
     const all = gradients.flat();
-    const ok = this.guard.check(all, (k) => `a weight gradient of the recurrent model (tensor ${k})`, { step });
+    const ok = this.#guard.check(all, (k) => `a weight gradient of the recurrent model (tensor ${k})`, { step });
     if (ok) parts.forEach((part, j) => gradients[j] && this.#optimizers[j]!.apply(part.trainable, gradients[j]!));
     this.#steps++;
     return ok;

@@ -130,14 +130,14 @@ export function trainSequenceBatch(
         const mw = tf.reshape(tf.slice(mask, [0, t0], [size, length]), [size * length]);
         const f = model.forwardWindow(xw, state ? splitState(state, model.units) : undefined);
         const l = stepLoss(model.loss, f.logits, tw as tf.Tensor2D, mw as tf.Tensor1D, size);
-        model.guard.check([l.loss], () => "the loss", { step: context.step });
+        model.checkFinite([l.loss], () => "the loss", { step: context.step });
         let synthetic: tf.Tensor2D | undefined;
         if (iface && future) {
           const g = iface.send(f.trigger, context);
           if (g !== null) {
             checkSynthetic(g, f.trigger, iface.type);
             if (
-              model.guard.check([g], () => `the synthetic gradient on the recurrent state`, {
+              model.checkFinite([g], () => `the synthetic gradient on the recurrent state`, {
                 step: context.step,
                 interface: iface.type,
               })

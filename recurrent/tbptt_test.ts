@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../deps.ts";
 import { Random } from "../random.ts";
-import { SpecError } from "../errors.ts";
+import { DivergenceError, SpecError } from "../errors.ts";
 import { assertClose } from "../tests/_helpers.ts";
 import { createRegistries } from "../network/registries.ts";
 import type { NetworkSpec } from "../network/spec.ts";
@@ -292,4 +292,24 @@ Deno.test("a sequence spec round-trips through getSpec(), DNI + Aux included", (
   assert.match(String(model), /lstm.*state: \[sg\] \+ aux/);
   model.dispose();
   again.dispose();
+});
+
+Deno.test("a NaN in a sequence stops training with a DivergenceError naming the loss; skip counts it instead", () => {
+  const model = buildRecurrentModel({ ...spec("sg"), optimizer: { type: "adam", learningRate: 0.001 } });
+  const batch = sequences(2, 6, 17);
+  const values = batch.x.dataSync().slice();
+  values[4] = NaN;
+  const x = tf.tensor3d(values, batch.x.shape);
+  const before = weights(model);
+  assert.throws(
+    () => trainSequenceBatch(model, { ...batch, x }, { truncation: 3 }),
+    (e: Error) => e instanceof DivergenceError && /the loss is NaN/.test(e.message),
+  );
+  model.onNonFinite = "skip";
+  trainSequenceBatch(model, { ...batch, x }, { truncation: 3 });
+  assert.ok(model.skippedUpdates >= 1);
+  weights(model).forEach((w, k) => assertClose(w, before[k]!, { atol: 0, what: `variable ${k} unchanged` }));
+  tf.dispose(x);
+  disposeBatch(batch);
+  model.dispose();
 });
