@@ -240,7 +240,7 @@ Deno.test("cli evaluate rejects bad flags (status 2) and bad checkpoints (status
     [["evaluate", "--load", root, "--test-count", "0"], /--test-count must be an integer >= 1, got "0"/],
     [
       ["evaluate", "--load", root, "--dataset", "cifar"],
-      /--dataset must be one of mnist, fashion-mnist, copy, repeat-copy, seq-mnist, text:PATH, got "cifar"/,
+      /--dataset must be one of mnist, fashion-mnist, got "cifar"/,
     ],
     [["evaluate", "--load", root, "--bogus"], /Unknown option "--bogus" for "evaluate"/],
     [["train", "--spec", example, "--save", ""], /--save needs a directory/],
