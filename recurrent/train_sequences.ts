@@ -169,7 +169,7 @@ export function trainSequences(
       count++;
       curriculum?.record(errorBits);
       if (step % logEvery === 0 || step === steps) {
-        if (model.stateInterface) cosine = probeCosine(model, source.probe(), options.truncation);
+        if (model.stateInterface) cosine = probeCosine(model, source.probe(), data.task, options.truncation);
         const record: SequenceRecord = {
           step,
           seconds: seconds(),
@@ -332,11 +332,13 @@ function disposeTensors(t: SequenceTensors): void {
   tf.dispose([t.x, t.targets, t.mask, ...(t.labels ? [t.labels] : [])]);
 }
 
-function probeCosine(model: RecurrentModel, batch: SequenceBatch, truncation: number | undefined): number {
-  const tensors = toTensors(
-    batch,
-    batch.outputs === SEQ_MNIST_OUTPUTS && batch.time === 28 ? lastTargets(batch) : undefined,
-  );
+function probeCosine(
+  model: RecurrentModel,
+  batch: SequenceBatch,
+  task: SequenceData["task"],
+  truncation: number | undefined,
+): number {
+  const tensors = toTensors(batch, task === "seq-mnist" ? lastTargets(batch) : undefined);
   try {
     return syntheticGradientCosine(model, tensors, truncation ?? batch.time);
   } finally {
