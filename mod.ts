@@ -84,6 +84,7 @@ export type {
 export { hasDiagnostics, hasTrainingState } from "./interfaces/interface.ts";
 export { ConfiguredInterface, CoupledBase, DecouplingBase } from "./interfaces/base.ts";
 export { Backprop } from "./interfaces/backprop.ts";
+export { createLocalLoss, LocalLoss } from "./interfaces/local_loss.ts";
 export { requireLabels } from "./interfaces/require_labels.ts";
 
 export type { Optimizer, OptimizerConfig, OptimizerFactory } from "./optimizers/optimizer.ts";
