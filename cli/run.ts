@@ -7,6 +7,7 @@ import { backendInfo } from "../backend.ts";
 import type { Dataset } from "../datasets/dataset.ts";
 import { saveCheckpoint } from "../checkpoint/save.ts";
 import { buildNetwork } from "../network/build.ts";
+import { summarize, summaryText } from "../network/summary.ts";
 import type { Registries } from "../network/registries.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 import { workersStrategy } from "../parallel/workers.ts";
@@ -35,8 +36,10 @@ export interface RunResult {
   samplesPerSecond: number;
   /** Seconds of training (evaluation excluded). */
   seconds: number;
-  /** Trainable parameters. */
+  /** Trainable parameters of the layers. */
   parameters: number;
+  /** Parameters of the interfaces (synthesizers, local classifiers), trained alongside and not needed to predict. */
+  interfaceParameters: number;
   /** The checkpoint directory the trained network was saved to, if any. */
   checkpoint?: string;
 }
@@ -75,7 +78,9 @@ export async function runTraining(spec: NetworkSpec, dataset: Dataset, options: 
   const { epochs, batchSize, seed, write, live, label, workers = 1, staleness, save, onNonFinite, registries } =
     options;
   const network = buildNetwork(spec, { seed, registries });
+  const summary = summarize(network);
   try {
+    write(summaryText(summary) + "\n");
     const progress = new Progress(write, live, epochs, label);
     const history = await train(network, dataset, {
       epochs,
@@ -103,7 +108,8 @@ export async function runTraining(spec: NetworkSpec, dataset: Dataset, options: 
       testLoss: last.testLoss!,
       samplesPerSecond: history.samplesPerSecond,
       seconds: history.seconds,
-      parameters: network.layers.reduce((n, l) => n + l.trainable.reduce((m, v) => m + v.size, 0), 0),
+      parameters: summary.parameters,
+      interfaceParameters: summary.interfaceParameters,
       ...(save !== undefined ? { checkpoint: save } : {}),
     };
   } finally {
