@@ -49,6 +49,8 @@ export class LocalLoss extends DecouplingBase implements Diagnosing, TrainingSta
   #lossCount = 0;
 
   /**
+   * Assembles the interface; prefer the registry's `local-loss` (`createLocalLoss`), which validates the options.
+   *
    * @param layers The auxiliary classifier: hidden layers (ReLU), then a linear layer of one unit per class.
    * @param optimizer The classifier's optimizer.
    * @param config The validated config (what `getConfig` gives).
