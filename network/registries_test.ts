@@ -13,7 +13,7 @@ const spec = (iface: string): NetworkSpec => ({
 
 Deno.test("createRegistries() gives a new set holding the built-ins each time", () => {
   const a = createRegistries(), b = createRegistries();
-  assert.deepEqual(a.interfaces.names(), ["backprop", "sg", "csg"]);
+  assert.deepEqual(a.interfaces.names(), ["backprop", "sg", "csg", "local-loss"]);
   assert.deepEqual(a.optimizers.names(), ["sgd", "momentum", "adam", "rmsprop"]);
   assert.ok(a.layers.has("dense") && a.losses.has("softmax-cross-entropy"));
   a.interfaces.register("only-in-a", () => new Backprop());
