@@ -103,6 +103,7 @@ export { type Batch, batches, type Dataset, type Split } from "./datasets/datase
 export { loadDataset, type LoadOptions } from "./datasets/load.ts";
 export { DATASET_NAMES } from "./datasets/catalog.ts";
 export { syntheticDataset, type SyntheticOptions } from "./datasets/synthetic.ts";
+export { holdOutValidation } from "./datasets/validation.ts";
 export { type IdxArray, parseIdx, readIdx } from "./datasets/idx.ts";
 
 export { checkSaveTarget, saveCheckpoint, type SaveCheckpointOptions } from "./checkpoint/save.ts";

@@ -25,6 +25,7 @@ export function percent(fraction: number | undefined): string {
 export function epochLine(label: string, epochs: number, r: EpochRecord): string {
   const lines = [
     `${label}epoch ${r.epoch}/${epochs}  loss ${r.loss.toFixed(4)}  train acc ${percent(r.accuracy)}  ` +
+    (r.validationAccuracy === undefined ? "" : `val acc ${percent(r.validationAccuracy)}  `) +
     `test acc ${percent(r.testAccuracy)}  ${r.seconds.toFixed(1)}s  ${Math.round(r.samplesPerSecond)} samples/s` +
     (r.skippedUpdates ? `  skipped ${r.skippedUpdates} updates (NaN/Inf)` : ""),
   ];

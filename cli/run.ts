@@ -40,6 +40,8 @@ export interface RunResult {
   parameters: number;
   /** Parameters of the interfaces (synthesizers, local classifiers), trained alongside and not needed to predict. */
   interfaceParameters: number;
+  /** With a validation split: the epoch of highest validation accuracy. */
+  bestEpoch?: number;
   /** The checkpoint directory the trained network was saved to, if any. */
   checkpoint?: string;
 }
@@ -71,6 +73,8 @@ export interface RunOptions {
   save?: string;
   /** On a NaN or infinite loss or gradient: stop, or skip that update. @default {"error"} */
   onNonFinite?: NonFinitePolicy;
+  /** Hold this fraction of the training split out for validation (see `TrainOptions.validationSplit`). */
+  validationSplit?: number;
 }
 
 /** Builds `spec`, trains it on `dataset`, and returns the result; the network is disposed. */
@@ -88,6 +92,7 @@ export async function runTraining(spec: NetworkSpec, dataset: Dataset, options: 
       seed,
       strategy: workersStrategy(network, { workers, staleness }),
       onNonFinite,
+      ...(options.validationSplit === undefined ? {} : { validationSplit: options.validationSplit }),
       callbacks: { onBatchEnd: (b) => progress.batch(b), onEpochEnd: (r) => progress.epoch(r) },
     });
     const last = history.epochs[history.epochs.length - 1]!;
@@ -110,6 +115,7 @@ export async function runTraining(spec: NetworkSpec, dataset: Dataset, options: 
       seconds: history.seconds,
       parameters: summary.parameters,
       interfaceParameters: summary.interfaceParameters,
+      ...(history.bestEpoch === undefined ? {} : { bestEpoch: history.bestEpoch }),
       ...(save !== undefined ? { checkpoint: save } : {}),
     };
   } finally {

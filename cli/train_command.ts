@@ -40,6 +40,8 @@ ${BACKEND_USAGE}
   --save DIR              save the trained network to the checkpoint directory DIR (replacing a checkpoint there;
                           anything else there is never overwritten); load it with deno task evaluate --load DIR
   --on-non-finite WHAT    on a NaN/Inf loss or gradient: error (stop, the default) or skip (that update)
+  --validation-split F    hold out the last fraction F of the training set (e.g. 0.1), report validation accuracy
+                          each epoch and the best epoch by it (never by the test set)
   --json                  print the result as one JSON object, the last line of stdout
 ${PLUGIN_USAGE}
   -h, --help              this text
@@ -89,6 +91,7 @@ export async function trainCommand(
     "start-length": { type: "string" },
     "sequence-length": { type: "string" },
     "log-every": { type: "string" },
+    "validation-split": { type: "string" },
   }, "train");
   if (values.help) {
     io.out(TRAIN_USAGE + "\n");
@@ -111,6 +114,10 @@ export async function trainCommand(
   const staleness = intFlag(values, "staleness", 1, 0);
   const onNonFinite = choiceFlag(values, "on-non-finite", NON_FINITE_POLICIES, "error") as NonFinitePolicy;
   const json = values.json === true;
+  const validationSplit = values["validation-split"] === undefined ? undefined : Number(values["validation-split"]);
+  if (validationSplit !== undefined && !(validationSplit > 0 && validationSplit < 1)) {
+    throw new UsageError(`--validation-split must be a number in (0, 1), got "${values["validation-split"]}"`);
+  }
   const save = values.save as string | undefined;
   if (save === "") throw new UsageError("--save needs a directory");
   const plugins = pluginFlag(values);
@@ -169,12 +176,14 @@ export async function trainCommand(
     save,
     onNonFinite,
     registries,
+    ...(validationSplit === undefined ? {} : { validationSplit }),
   });
   if (json) io.out(JSON.stringify(result) + "\n");
   else {
     io.out(
       `test accuracy ${percent(result.testAccuracy)}  test loss ${result.testLoss.toFixed(4)}  ` +
-        `${Math.round(result.samplesPerSecond)} samples/s  ${result.seconds.toFixed(1)}s training\n`,
+        `${Math.round(result.samplesPerSecond)} samples/s  ${result.seconds.toFixed(1)}s training` +
+        (result.bestEpoch === undefined ? "" : `  best epoch by validation: ${result.bestEpoch}`) + "\n",
     );
   }
   return 0;

@@ -359,3 +359,17 @@ Deno.test("cli --plugin loads a plugin module for train (also on Workers), evalu
   assert.match(unknown.err, /--interfaces: "drtp" is not one of backprop, sg, csg, tfjs-layers/);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("cli train --validation-split reports validation accuracy per epoch and the best epoch by it", async () => {
+  const { code, out, err } = await run(
+    trainArgs(example, 2, 1000, "--test-count", "200", "--validation-split", "0.2", "--json"),
+  );
+  assert.equal(code, 0, err);
+  const r = JSON.parse(out.trim().split("\n").pop()!);
+  assert.ok([1, 2].includes(r.bestEpoch));
+  for (const e of r.epochs) assert.ok(e.validationAccuracy >= 0 && e.validationAccuracy <= 1);
+  assert.match(err, /val acc [\d.]+%/);
+  const bad = await run(trainArgs(example, 1, 100, "--validation-split", "1"));
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--validation-split must be a number in \(0, 1\), got "1"/);
+});

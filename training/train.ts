@@ -5,13 +5,15 @@
  *
  * @module
  */
-import { batches, checkSplit, type Dataset } from "../datasets/dataset.ts";
+import { batches, checkSplit, type Dataset, type Split } from "../datasets/dataset.ts";
+import { holdOutValidation } from "../datasets/validation.ts";
 import { DivergenceError, show } from "../errors.ts";
 import type { Network } from "../network/network.ts";
 import { type NonFinitePolicy, nonFinitePolicy } from "../network/non_finite_guard.ts";
 import { oneThread } from "../execution/one_thread.ts";
 import type { StageRecord, Strategy } from "../execution/strategy.ts";
 import { epochEnd } from "./epoch_end.ts";
+import { evaluate } from "./evaluate.ts";
 import { EpochMeter, HistoryRecorder } from "./epoch_meter.ts";
 import type { MemoryRecord } from "./memory.ts";
 
@@ -27,6 +29,10 @@ export interface EpochRecord {
   testLoss?: number;
   /** Test accuracy after the epoch, in [0, 1] (when `validate`). */
   testAccuracy?: number;
+  /** Loss on the validation split held out of the training set (with `validationSplit`). */
+  validationLoss?: number;
+  /** Accuracy on the validation split (with `validationSplit`): what `History.bestEpoch` is chosen by. */
+  validationAccuracy?: number;
   /** Wall-clock seconds of training in this epoch (evaluation excluded). */
   seconds: number;
   /** Training examples per second in this epoch. */
@@ -77,6 +83,11 @@ export interface History {
   seconds: number;
   /** Training examples per second over all epochs. */
   samplesPerSecond: number;
+  /**
+   * With `validationSplit`: the epoch with the highest validation accuracy (the first of equals), chosen on the
+   * validation split only, never on the test split.
+   */
+  bestEpoch?: number;
 }
 
 /** Progress of one batch, for `onBatchEnd`. */
@@ -113,6 +124,12 @@ export interface TrainOptions {
   seed?: number;
   /** Evaluate on the test split after each epoch. @default {true} */
   validate?: boolean;
+  /**
+   * Hold this fraction of the training split out (its last examples, as Keras's `validation_split`), train on the
+   * rest, evaluate on it after each epoch (`validationLoss`, `validationAccuracy`) and pick `History.bestEpoch` by
+   * it. Left out: no validation split.
+   */
+  validationSplit?: number;
   /** Progress callbacks. */
   callbacks?: TrainCallbacks;
   /**
@@ -177,11 +194,18 @@ export interface TrainOptions {
  * net.dispose();
  * ```
  */
-export async function train(network: Network, dataset: Dataset, options: TrainOptions = {}): Promise<History> {
+export async function train(network: Network, data: Dataset, options: TrainOptions = {}): Promise<History> {
+  let dataset = data;
   const { epochs = 1, batchSize = 128, seed = 0, validate = true, callbacks = {}, probeSize = 256 } = options;
   checkOptions(options);
   const onNonFinite = nonFinitePolicy(options.onNonFinite ?? "error");
   checkFit(network, dataset);
+  let validation: Split | undefined;
+  if (options.validationSplit !== undefined) {
+    const parts = holdOutValidation(dataset.train, dataset.features, options.validationSplit);
+    dataset = { ...dataset, train: parts.train };
+    validation = parts.validation;
+  }
   const strategy = options.strategy ?? oneThread();
   const perEpoch = Math.ceil(dataset.train.count / batchSize);
   const history = new HistoryRecorder(callbacks.onEpochEnd);
@@ -208,6 +232,11 @@ export async function train(network: Network, dataset: Dataset, options: TrainOp
       const record = meter.record();
       if (outcome.stages) record.stages = outcome.stages;
       if (onNonFinite === "skip") record.skippedUpdates = outcome.skippedUpdates;
+      if (validation) {
+        const v = evaluate(network, validation);
+        record.validationLoss = v.loss;
+        record.validationAccuracy = v.accuracy;
+      }
       epochEnd(network, dataset, record, validate, probeSize, outcome.diagnostics);
       history.add(record);
     }
@@ -215,7 +244,12 @@ export async function train(network: Network, dataset: Dataset, options: TrainOp
     await strategy.stop();
     network.onNonFinite = policy;
   }
-  return history.finish(dataset.train.count);
+  const result = history.finish(dataset.train.count);
+  if (validation) {
+    const best = result.epochs.reduce((b, r) => r.validationAccuracy! > b.validationAccuracy! ? r : b);
+    result.bestEpoch = best.epoch;
+  }
+  return result;
 }
 
 function checkFit(network: Network, dataset: Dataset): void {
@@ -245,6 +279,10 @@ function checkOptions(options: TrainOptions): void {
   integer("batchSize", batchSize, 1);
   integer("seed", seed, -Infinity);
   integer("probeSize", probeSize, 0);
+  const fraction = options.validationSplit;
+  if (fraction !== undefined && (typeof fraction !== "number" || !(fraction > 0 && fraction < 1))) {
+    throw new RangeError(`validationSplit must be a number in (0, 1), got ${show(fraction)}`);
+  }
   nonFinitePolicy(options.onNonFinite ?? "error");
   const strategy = options.strategy as Partial<Strategy> | undefined;
   if (
