@@ -75,6 +75,8 @@ export interface RunOptions {
   onNonFinite?: NonFinitePolicy;
   /** Hold this fraction of the training split out for validation (see `TrainOptions.validationSplit`). */
   validationSplit?: number;
+  /** Early stopping: epochs without a better validation accuracy before training stops. */
+  patience?: number;
 }
 
 /** Builds `spec`, trains it on `dataset`, and returns the result; the network is disposed. */
@@ -93,6 +95,7 @@ export async function runTraining(spec: NetworkSpec, dataset: Dataset, options: 
       strategy: workersStrategy(network, { workers, staleness }),
       onNonFinite,
       ...(options.validationSplit === undefined ? {} : { validationSplit: options.validationSplit }),
+      ...(options.patience === undefined ? {} : { patience: options.patience }),
       callbacks: { onBatchEnd: (b) => progress.batch(b), onEpochEnd: (r) => progress.epoch(r) },
     });
     const last = history.epochs[history.epochs.length - 1]!;

@@ -42,6 +42,7 @@ ${BACKEND_USAGE}
   --on-non-finite WHAT    on a NaN/Inf loss or gradient: error (stop, the default) or skip (that update)
   --validation-split F    hold out the last fraction F of the training set (e.g. 0.1), report validation accuracy
                           each epoch and the best epoch by it (never by the test set)
+  --patience N            with --validation-split: stop once validation accuracy has not improved for N epochs
   --json                  print the result as one JSON object, the last line of stdout
 ${PLUGIN_USAGE}
   -h, --help              this text
@@ -92,6 +93,7 @@ export async function trainCommand(
     "sequence-length": { type: "string" },
     "log-every": { type: "string" },
     "validation-split": { type: "string" },
+    patience: { type: "string" },
   }, "train");
   if (values.help) {
     io.out(TRAIN_USAGE + "\n");
@@ -117,6 +119,10 @@ export async function trainCommand(
   const validationSplit = values["validation-split"] === undefined ? undefined : Number(values["validation-split"]);
   if (validationSplit !== undefined && !(validationSplit > 0 && validationSplit < 1)) {
     throw new UsageError(`--validation-split must be a number in (0, 1), got "${values["validation-split"]}"`);
+  }
+  const patience = values.patience === undefined ? undefined : intFlag(values, "patience", 1, 1);
+  if (patience !== undefined && validationSplit === undefined) {
+    throw new UsageError("--patience (early stopping) needs --validation-split to watch");
   }
   const save = values.save as string | undefined;
   if (save === "") throw new UsageError("--save needs a directory");
@@ -177,6 +183,7 @@ export async function trainCommand(
     onNonFinite,
     registries,
     ...(validationSplit === undefined ? {} : { validationSplit }),
+    ...(patience === undefined ? {} : { patience }),
   });
   if (json) io.out(JSON.stringify(result) + "\n");
   else {

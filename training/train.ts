@@ -130,6 +130,11 @@ export interface TrainOptions {
    * it. Left out: no validation split.
    */
   validationSplit?: number;
+  /**
+   * With `validationSplit`: stop once the validation accuracy has not improved for this many epochs in a row
+   * (early stopping; the history then has fewer epochs than `epochs`). Left out: train every epoch.
+   */
+  patience?: number;
   /** Progress callbacks. */
   callbacks?: TrainCallbacks;
   /**
@@ -206,6 +211,7 @@ export async function train(network: Network, data: Dataset, options: TrainOptio
     dataset = { ...dataset, train: parts.train };
     validation = parts.validation;
   }
+  let best: { epoch: number; accuracy: number } | undefined;
   const strategy = options.strategy ?? oneThread();
   const perEpoch = Math.ceil(dataset.train.count / batchSize);
   const history = new HistoryRecorder(callbacks.onEpochEnd);
@@ -239,6 +245,11 @@ export async function train(network: Network, data: Dataset, options: TrainOptio
       }
       epochEnd(network, dataset, record, validate, probeSize, outcome.diagnostics);
       history.add(record);
+      if (validation && options.patience !== undefined) {
+        if (best === undefined || record.validationAccuracy! > best.accuracy) {
+          best = { epoch, accuracy: record.validationAccuracy! };
+        } else if (epoch - best.epoch >= options.patience) break;
+      }
     }
   } finally {
     await strategy.stop();
@@ -279,6 +290,12 @@ function checkOptions(options: TrainOptions): void {
   integer("batchSize", batchSize, 1);
   integer("seed", seed, -Infinity);
   integer("probeSize", probeSize, 0);
+  if (options.patience !== undefined) {
+    integer("patience", options.patience, 1);
+    if (options.validationSplit === undefined) {
+      throw new RangeError("patience (early stopping) needs a validationSplit to watch");
+    }
+  }
   const fraction = options.validationSplit;
   if (fraction !== undefined && (typeof fraction !== "number" || !(fraction > 0 && fraction < 1))) {
     throw new RangeError(`validationSplit must be a number in (0, 1), got ${show(fraction)}`);

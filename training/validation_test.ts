@@ -78,3 +78,17 @@ Deno.test("a bad validationSplit is a RangeError naming the value", async () => 
   );
   net.dispose();
 });
+
+Deno.test("patience stops training once the validation accuracy stops improving", async () => {
+  const data = syntheticDataset({ features: 8, classes: 3, trainCount: 200, testCount: 50, seed: 6 });
+  const net = buildNetwork(spec);
+  const history = await train(net, data, { epochs: 60, batchSize: 32, validationSplit: 0.2, patience: 2 });
+  const n = history.epochs.length;
+  assert.ok(n < 60, "it stopped early");
+  const accuracies = history.epochs.map((e) => e.validationAccuracy!);
+  const best = Math.max(...accuracies);
+  assert.equal(history.bestEpoch, accuracies.indexOf(best) + 1);
+  assert.equal(n - history.bestEpoch!, 2, "it ran exactly `patience` epochs past the best one");
+  await assert.rejects(() => train(net, data, { patience: 2 }), /patience \(early stopping\) needs a validationSplit/);
+  net.dispose();
+});
