@@ -8,15 +8,15 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import { checkObject, isRecord, positiveInt, positiveNumber } from "../_validate.ts";
-import { SpecError } from "../errors.ts";
+import { checkObject, positiveNumber } from "../_validate.ts";
 import { Dense } from "../layers/dense.ts";
 import { type LayerCache, sizeOf } from "../layers/layer.ts";
-import type { Optimizer, OptimizerConfig } from "../optimizers/optimizer.ts";
+import type { Optimizer } from "../optimizers/optimizer.ts";
 import { optimizerState, setOptimizerState, type TrainingState } from "../optimizers/state.ts";
 import { DecouplingBase } from "./base.ts";
 import type { Diagnosing, InterfaceConfig, InterfaceContext, StepContext, TrainingStateful } from "./interface.ts";
 import { requireLabels } from "./require_labels.ts";
+import { hiddenWidths, ownOptimizer } from "./_own_model.ts";
 
 const FIELDS = ["type", "hidden", "optimizer", "scale"];
 
@@ -162,27 +162,9 @@ export class LocalLoss extends DecouplingBase implements Diagnosing, TrainingSta
 export function createLocalLoss(raw: InterfaceConfig, context: InterfaceContext): LocalLoss {
   const { path } = context;
   const c = checkObject(path, raw, FIELDS);
-  const hidden = c.hidden ?? [];
-  if (!Array.isArray(hidden)) throw new SpecError(`${path}.hidden`, hidden, "must be an array of layer widths");
-  const widths = hidden.map((w, i) => positiveInt(`${path}.hidden[${i}]`, w));
-  const optimizerRaw = c.optimizer ?? context.optimizer;
-  const optimizerType = typeof optimizerRaw === "string"
-    ? optimizerRaw
-    : isRecord(optimizerRaw)
-    ? optimizerRaw.type
-    : undefined;
-  if (typeof optimizerType !== "string" || !context.optimizers.has(optimizerType)) {
-    throw new SpecError(
-      `${path}.optimizer`,
-      optimizerRaw,
-      `is not a known optimizer (known: ${context.optimizers.names().join(", ")})`,
-    );
-  }
-  const factory = context.optimizers.get(optimizerType);
-  const optimizer: OptimizerConfig = factory.validate(
-    (typeof optimizerRaw === "string" ? { type: optimizerRaw } : optimizerRaw) as OptimizerConfig,
-    `${path}.optimizer`,
-  );
+  const widths = hiddenWidths(path, c.hidden);
+  const optimizer = ownOptimizer(path, c.optimizer, context);
+  const factory = context.optimizers.get(optimizer.type);
   const config: InterfaceConfig = {
     type: "local-loss",
     hidden: widths,

@@ -7,7 +7,7 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import { bool, checkObject, isRecord, numberIn, positiveInt, positiveNumber } from "../_validate.ts";
+import { bool, checkObject, numberIn, positiveInt, positiveNumber } from "../_validate.ts";
 import { SpecError } from "../errors.ts";
 import type {
   DecouplingInterface,
@@ -21,6 +21,7 @@ import type { OptimizerConfig } from "../optimizers/optimizer.ts";
 import type { Random } from "../random.ts";
 import { emptyState, prefixState, subState, type TrainingState } from "../optimizers/state.ts";
 import { requireLabels } from "./require_labels.ts";
+import { hiddenWidths, ownOptimizer } from "./_own_model.ts";
 import { Synthesizer, type SynthesizerPass } from "./synthesizer.ts";
 
 /**
@@ -191,26 +192,8 @@ export function syntheticGradientConfig(
 ): InterfaceConfig {
   const { path } = context;
   const c = checkObject(path, raw, context.shape.length === 3 ? FIELDS : FIELDS.filter((f) => !IMAGE_ONLY.includes(f)));
-  const hidden = c.hidden ?? [];
-  if (!Array.isArray(hidden)) throw new SpecError(`${path}.hidden`, hidden, "must be an array of layer widths");
-  const widths = hidden.map((w, i) => positiveInt(`${path}.hidden[${i}]`, w));
-  const optimizerRaw = c.optimizer ?? context.optimizer;
-  const optimizerType = typeof optimizerRaw === "string"
-    ? optimizerRaw
-    : isRecord(optimizerRaw)
-    ? optimizerRaw.type
-    : undefined;
-  if (typeof optimizerType !== "string" || !context.optimizers.has(optimizerType)) {
-    throw new SpecError(
-      `${path}.optimizer`,
-      optimizerRaw,
-      `is not a known optimizer (known: ${context.optimizers.names().join(", ")})`,
-    );
-  }
-  const optimizer = context.optimizers.get(optimizerType).validate(
-    (typeof optimizerRaw === "string" ? { type: optimizerRaw } : optimizerRaw) as OptimizerConfig,
-    `${path}.optimizer`,
-  );
+  const widths = hiddenWidths(path, c.hidden);
+  const optimizer = ownOptimizer(path, c.optimizer, context);
   return {
     type,
     hidden: widths,
