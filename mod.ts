@@ -167,18 +167,15 @@ export {
   type Carry,
   checkSequenceTensors,
   disposeCarry,
-  futureGradients,
   type SequenceStepResult,
   type SequenceTensors,
-  syntheticGradientCosine,
   trainSequenceBatch,
   type TruncationOptions,
 } from "./recurrent/tbptt.ts";
+export { futureGradients, syntheticGradientCosine } from "./recurrent/probe.ts";
+export { checkFit, SEQUENCE_TASKS, type SequenceData } from "./recurrent/sequence_data.ts";
+export { evaluateBatch, evaluateSeqMnist, evaluateText } from "./recurrent/evaluate_sequences.ts";
 export {
-  checkFit,
-  evaluateBatch,
-  SEQUENCE_TASKS,
-  type SequenceData,
   type SequenceRecord,
   type SequenceTrainOptions,
   type SequenceTrainResult,

@@ -9,13 +9,8 @@ import { loadDataset } from "../datasets/load.ts";
 import type { Registries } from "../network/registries.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 import { buildRecurrentModel } from "../recurrent/build.ts";
-import {
-  checkFit,
-  type SequenceData,
-  type SequenceRecord,
-  type SequenceTrainResult,
-  trainSequences,
-} from "../recurrent/train_sequences.ts";
+import { checkFit, type SequenceData } from "../recurrent/sequence_data.ts";
+import { type SequenceRecord, type SequenceTrainResult, trainSequences } from "../recurrent/train_sequences.ts";
 import { textCorpus } from "../sequence/text.ts";
 import { intFlag, UsageError } from "./args.ts";
 

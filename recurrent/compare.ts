@@ -7,7 +7,8 @@
 import type { Registries } from "../network/registries.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 import { buildRecurrentModel } from "./build.ts";
-import { checkFit, type SequenceData, type SequenceRecord, trainSequences } from "./train_sequences.ts";
+import { checkFit, type SequenceData } from "./sequence_data.ts";
+import { type SequenceRecord, trainSequences } from "./train_sequences.ts";
 
 /** One row of the comparison: a spec at one truncation. */
 export interface SequenceComparisonRow {

@@ -13,7 +13,6 @@
  */
 import { tf } from "../deps.ts";
 import type { StepContext } from "../interfaces/interface.ts";
-import type { LstmState } from "../layers/lstm.ts";
 import { showShape } from "../layers/layer.ts";
 import { type RecurrentModel, splitState } from "./model.ts";
 import { stepLoss } from "./step_loss.ts";
@@ -108,7 +107,7 @@ export function trainSequenceBatch(
 ): SequenceStepResult {
   checkSequenceTensors(model, batch);
   const truncation = checkTruncation(options.truncation);
-  const { x, targets, mask, labels } = batch;
+  const { x, labels } = batch;
   const [size, time] = x.shape;
   const iface = model.stateInterface;
   const windows = Math.ceil(time / truncation);
@@ -124,12 +123,9 @@ export function trainSequenceBatch(
       const future = w < windows - 1 || options.carryOut === true;
       const context: StepContext = { step: model.nextWindow(), ...(labels ? { labels } : {}) };
       const out = tf.tidy(() => {
-        const xw = tf.slice(x, [0, t0, 0], [size, length, x.shape[2]]);
-        const outputs = targets.shape[2];
-        const tw = tf.reshape(tf.slice(targets, [0, t0, 0], [size, length, outputs]), [size * length, outputs]);
-        const mw = tf.reshape(tf.slice(mask, [0, t0], [size, length]), [size * length]);
+        const { x: xw, targets: tw, mask: mw } = windowSlice(batch, t0, length);
         const f = model.forwardWindow(xw, state ? splitState(state, model.units) : undefined);
-        const l = stepLoss(model.loss, f.logits, tw as tf.Tensor2D, mw as tf.Tensor1D, size);
+        const l = stepLoss(model.loss, f.logits, tw, mw, size);
         model.checkFinite([l.loss], () => "the loss", { step: context.step });
         let synthetic: tf.Tensor2D | undefined;
         if (iface && future) {
@@ -213,67 +209,21 @@ export function disposeCarry(model: RecurrentModel, carry: Carry | undefined): v
 }
 
 /**
- * The true dL_future/d(state) at each window boundary of a batch (full BPTT, weights fixed, nothing learned):
- * `gradients[k]` `[B, 2 units]` at the end of window k, for every window but the last. A measurement, for the
- * diagnostics and the oracle test.
+ * Steps `t0 .. t0 + length - 1` of a batch: inputs `[B, length, features]`, and targets and mask flattened to one row
+ * per sequence and step (`[B * length, outputs]`, `[B * length]`), as `stepLoss` takes them. Call inside `tf.tidy`.
  */
-export function futureGradients(model: RecurrentModel, batch: SequenceTensors, truncation: number): tf.Tensor2D[] {
-  checkSequenceTensors(model, batch);
-  checkTruncation(truncation);
-  return tf.tidy(() => {
-    const { x, targets, mask } = batch;
-    const [size, time] = x.shape;
-    const windows = Math.ceil(time / truncation);
-    const passes = [];
-    let state: LstmState | undefined;
-    for (let w = 0; w < windows; w++) {
-      const t0 = w * truncation, length = Math.min(truncation, time - t0);
-      const f = model.forwardWindow(tf.slice(x, [0, t0, 0], [size, length, x.shape[2]]), state, "eval");
-      const outputs = targets.shape[2];
-      const tw = tf.reshape(tf.slice(targets, [0, t0, 0], [size, length, outputs]), [size * length, outputs]);
-      const mw = tf.reshape(tf.slice(mask, [0, t0], [size, length]), [size * length]);
-      passes.push({ f, gradient: stepLoss(model.loss, f.logits, tw as tf.Tensor2D, mw as tf.Tensor1D, size).gradient });
-      state = f.state;
-    }
-    const gradients: tf.Tensor2D[] = new Array(windows - 1);
-    let future: tf.Tensor2D | undefined;
-    for (let w = windows - 1; w >= 0; w--) {
-      if (w < windows - 1) gradients[w] = future!;
-      const { f, gradient } = passes[w]!;
-      future = model.backwardWindow(f, gradient, future).stateGradient;
-    }
-    return gradients;
-  });
-}
-
-/**
- * Diagnostics of the interface on the recurrent state: the mean cosine between its synthetic gradient and the true
- * future gradient (`futureGradients`) over the boundaries of a probe batch. NaN without an interface or a boundary.
- */
-export function syntheticGradientCosine(model: RecurrentModel, batch: SequenceTensors, truncation: number): number {
-  const iface = model.stateInterface;
-  if (!iface || batch.x.shape[1] <= truncation) return NaN;
-  const truth = futureGradients(model, batch, truncation);
-  const cosines = tf.tidy(() => {
-    const { x } = batch;
-    const [size, time] = x.shape;
-    const values: tf.Scalar[] = [];
-    let state: LstmState | undefined;
-    for (let w = 0; w * truncation < time && w < truth.length; w++) {
-      const t0 = w * truncation, length = Math.min(truncation, time - t0);
-      const f = model.forwardWindow(tf.slice(x, [0, t0, 0], [size, length, x.shape[2]]), state, "eval");
-      const context: StepContext = { step: -1, ...(batch.labels ? { labels: batch.labels } : {}) };
-      const s = iface.synthesize(f.trigger, context);
-      const t = truth[w]!;
-      const norms = tf.mul(tf.norm(s), tf.norm(t));
-      values.push(tf.div(tf.sum(tf.mul(s, t)), tf.maximum(norms, 1e-30)) as tf.Scalar);
-      state = f.state;
-    }
-    return tf.mean(tf.stack(values));
-  });
-  const value = cosines.dataSync()[0]!;
-  tf.dispose([cosines, ...truth]);
-  return value;
+export function windowSlice(
+  batch: SequenceTensors,
+  t0: number,
+  length: number,
+): { x: tf.Tensor3D; targets: tf.Tensor2D; mask: tf.Tensor1D } {
+  const [size, , features] = batch.x.shape;
+  const outputs = batch.targets.shape[2];
+  return {
+    x: tf.slice(batch.x, [0, t0, 0], [size, length, features]),
+    targets: tf.reshape(tf.slice(batch.targets, [0, t0, 0], [size, length, outputs]), [size * length, outputs]),
+    mask: tf.reshape(tf.slice(batch.mask, [0, t0], [size, length]), [size * length]),
+  };
 }
 
 function addGradients(a: tf.Tensor[][], b: tf.Tensor[][]): tf.Tensor[][] {
@@ -282,7 +232,8 @@ function addGradients(a: tf.Tensor[][], b: tf.Tensor[][]): tf.Tensor[][] {
   return sum;
 }
 
-function checkTruncation(truncation: number): number {
+/** `truncation`, unless it is not an integer >= 1 (a RangeError naming it). */
+export function checkTruncation(truncation: number): number {
   if (!Number.isInteger(truncation) || truncation < 1) {
     throw new RangeError(`truncation must be an integer >= 1 (steps per window), got ${truncation}`);
   }

@@ -9,7 +9,8 @@ import { type SynthesizerModel, SyntheticGradient } from "../interfaces/syntheti
 import { buildRecurrentModel } from "./build.ts";
 import { type RecurrentModel, splitState } from "./model.ts";
 import { stepLoss } from "./step_loss.ts";
-import { futureGradients, type SequenceTensors, syntheticGradientCosine, trainSequenceBatch } from "./tbptt.ts";
+import { type SequenceTensors, trainSequenceBatch } from "./tbptt.ts";
+import { futureGradients, syntheticGradientCosine } from "./probe.ts";
 
 const UNITS = 6, FEATURES = 3, OUTPUTS = 2;
 

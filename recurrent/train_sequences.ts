@@ -11,33 +11,15 @@
  *
  * @module
  */
-import { tf } from "../deps.ts";
-import type { Split } from "../datasets/dataset.ts";
 import { Random } from "../random.ts";
-import { copyBatch, copyTaskShape, repeatCopyLevel } from "../sequence/copy_task.ts";
+import { repeatCopyLevel } from "../sequence/copy_task.ts";
 import { Curriculum } from "../sequence/curriculum.ts";
 import type { SequenceBatch } from "../sequence/batch.ts";
-import { SEQ_MNIST_FEATURES, SEQ_MNIST_OUTPUTS, seqMnistBatches, seqMnistEvaluation } from "../sequence/seq_mnist.ts";
-import { evaluationBatches, type TextCorpus, trainBatches } from "../sequence/text.ts";
-import { type RecurrentModel, splitState } from "./model.ts";
-import { stepLoss } from "./step_loss.ts";
-import {
-  type Carry,
-  disposeCarry,
-  type SequenceStepResult,
-  type SequenceTensors,
-  syntheticGradientCosine,
-  trainSequenceBatch,
-} from "./tbptt.ts";
-
-/** The sequence tasks. */
-export const SEQUENCE_TASKS: readonly string[] = ["copy", "repeat-copy", "seq-mnist", "text"];
-
-/** A sequence task and its data. */
-export type SequenceData =
-  | { task: "copy" | "repeat-copy" }
-  | { task: "seq-mnist"; train: Split; test: Split }
-  | { task: "text"; corpus: TextCorpus; source: string };
+import type { RecurrentModel } from "./model.ts";
+import { type Carry, disposeCarry, type SequenceStepResult, trainSequenceBatch } from "./tbptt.ts";
+import { syntheticGradientCosine } from "./probe.ts";
+import { evaluateSeqMnist, evaluateText } from "./evaluate_sequences.ts";
+import { batchSource, checkFit, disposeTensors, lastTargets, type SequenceData, toTensors } from "./sequence_data.ts";
 
 /** Options of `trainSequences`. */
 export interface SequenceTrainOptions {
@@ -204,132 +186,11 @@ export function trainSequences(
       result.pattern = repeatCopyLevel(curriculum.maxSequenceLength);
     }
   }
-  if (data.task === "text") result.bitsPerChar = evaluateText(model, data.corpus, batchSize, options);
+  if (data.task === "text") {
+    result.bitsPerChar = evaluateText(model, data.corpus, batchSize, options.sequenceLength ?? 100);
+  }
   if (data.task === "seq-mnist") result.testAccuracy = evaluateSeqMnist(model, data.test, batchSize);
   return result;
-}
-
-// The step and output widths a task needs.
-function taskShape(data: SequenceData): { features: number; outputs: number } {
-  switch (data.task) {
-    case "copy":
-      return copyTaskShape();
-    case "repeat-copy":
-      return copyTaskShape({ repeat: true });
-    case "seq-mnist":
-      return { features: SEQ_MNIST_FEATURES, outputs: SEQ_MNIST_OUTPUTS };
-    case "text":
-      return { features: data.corpus.vocabulary.length, outputs: data.corpus.vocabulary.length };
-  }
-}
-
-/**
- * Throws a RangeError unless the model's step and output widths fit the task, naming both.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { buildRecurrentModel } from "./build.ts";
- * import { checkFit } from "./train_sequences.ts";
- * const model = buildRecurrentModel({ input: [9], layers: [{ type: "lstm", units: 4 }, { type: "dense", units: 8 }] });
- * assert.throws(() => checkFit(model, { task: "repeat-copy" }), /input \[10\]/);
- * model.dispose();
- * ```
- */
-export function checkFit(model: RecurrentModel, data: SequenceData): void {
-  const { features, outputs } = taskShape(data);
-  if (model.features !== features || model.outputs !== outputs) {
-    throw new RangeError(
-      `The spec (input [${model.features}] per step, ${model.outputs} outputs) does not fit ${data.task}: it needs ` +
-        `input [${features}] and an output layer of ${outputs} units`,
-    );
-  }
-  const wants = data.task === "copy" || data.task === "repeat-copy" ? "sigmoid-cross-entropy" : "softmax-cross-entropy";
-  if (model.loss !== wants) {
-    throw new RangeError(`${data.task} needs loss "${wants}" in the spec, got "${model.loss}"`);
-  }
-}
-
-interface Next {
-  batch: SequenceBatch;
-  labels?: Float32Array;
-  /** The streams start over (text: a new pass): the carried state no longer applies. */
-  restart: boolean;
-}
-
-// Where a task's batches come from, and a fixed probe batch for the cosine diagnostics.
-function batchSource(
-  data: SequenceData,
-  batchSize: number,
-  seed: number,
-  sequenceLength: number,
-  random: Random,
-  level: () => number,
-): { next(): Next; probe(): SequenceBatch } {
-  switch (data.task) {
-    case "copy":
-    case "repeat-copy": {
-      const repeat = data.task === "repeat-copy";
-      const make = (r: Random) => {
-        const l = repeat ? repeatCopyLevel(level()) : { length: level(), repeats: 1 };
-        return copyBatch(r, batchSize, l.length, { repeat, ...(repeat ? { repeats: l.repeats } : {}) });
-      };
-      return { next: () => ({ batch: make(random), restart: false }), probe: () => make(new Random(seed + 1)) };
-    }
-    case "seq-mnist": {
-      let epoch = 0, it = seqMnistBatches(data.train, batchSize, seed);
-      const next = (): Next => {
-        let n = it.next();
-        if (n.done) {
-          it = seqMnistBatches(data.train, batchSize, seed + ++epoch);
-          n = it.next();
-        }
-        return { batch: n.value!, labels: lastTargets(n.value!), restart: false };
-      };
-      const probe = seqMnistEvaluation(data.test, batchSize).next().value!;
-      return { next, probe: () => probe };
-    }
-    case "text": {
-      let it = trainBatches(data.corpus, batchSize, sequenceLength), restart = true;
-      const next = (): Next => {
-        let n = it.next();
-        if (n.done) {
-          it = trainBatches(data.corpus, batchSize, sequenceLength);
-          n = it.next();
-          restart = true;
-        }
-        const r = restart;
-        restart = false;
-        return { batch: n.value!, restart: r };
-      };
-      const probe = evaluationBatches(data.corpus, Math.min(batchSize, 8), sequenceLength).next().value;
-      return { next, probe: () => probe ?? trainBatches(data.corpus, batchSize, sequenceLength).next().value! };
-    }
-  }
-}
-
-// Seq-mnist: the one-hot class of each sequence (its last step's target), the context of csg.
-function lastTargets(batch: SequenceBatch): Float32Array {
-  const labels = new Float32Array(batch.size * batch.outputs);
-  for (let b = 0; b < batch.size; b++) {
-    const at = (b * batch.time + batch.time - 1) * batch.outputs;
-    labels.set(batch.targets.subarray(at, at + batch.outputs), b * batch.outputs);
-  }
-  return labels;
-}
-
-function toTensors(batch: SequenceBatch, labels?: Float32Array): SequenceTensors {
-  const { size, time, features, outputs } = batch;
-  return {
-    x: tf.tensor3d(batch.x, [size, time, features]),
-    targets: tf.tensor3d(batch.targets, [size, time, outputs]),
-    mask: tf.tensor2d(batch.mask, [size, time]),
-    ...(labels ? { labels: tf.tensor2d(labels, [size, outputs]) } : {}),
-  };
-}
-
-function disposeTensors(t: SequenceTensors): void {
-  tf.dispose([t.x, t.targets, t.mask, ...(t.labels ? [t.labels] : [])]);
 }
 
 function probeCosine(
@@ -344,63 +205,4 @@ function probeCosine(
   } finally {
     disposeTensors(tensors);
   }
-}
-
-// Validation bits per character, the state carried through the validation streams.
-function evaluateText(
-  model: RecurrentModel,
-  corpus: TextCorpus,
-  batchSize: number,
-  options: SequenceTrainOptions,
-): number {
-  const length = options.sequenceLength ?? 100;
-  const size = Math.max(1, Math.min(batchSize, Math.floor((corpus.validation.length - 1) / length)));
-  let bits = 0, steps = 0;
-  let state: tf.Tensor2D | undefined;
-  for (const batch of evaluationBatches(corpus, size, length)) {
-    const tensors = toTensors(batch);
-    const r = evaluateBatch(model, tensors, state);
-    state?.dispose();
-    state = r.state;
-    bits += r.bits;
-    steps += r.steps;
-    disposeTensors(tensors);
-  }
-  state?.dispose();
-  return bits / steps;
-}
-
-function evaluateSeqMnist(model: RecurrentModel, test: Split, batchSize: number): number {
-  let correct = 0, count = 0;
-  for (const batch of seqMnistEvaluation(test, batchSize)) {
-    const tensors = toTensors(batch);
-    const r = evaluateBatch(model, tensors);
-    r.state.dispose();
-    correct += r.correct;
-    count += r.steps;
-    disposeTensors(tensors);
-  }
-  return correct / count;
-}
-
-/**
- * One forward pass over a batch in evaluation mode (no update), from `initial` (`[B, 2 units]`) or zeros: the
- * masked steps' bits and right predictions, and the final state.
- */
-export function evaluateBatch(
-  model: RecurrentModel,
-  batch: SequenceTensors,
-  initial?: tf.Tensor2D,
-): { bits: number; correct: number; steps: number; state: tf.Tensor2D } {
-  const [bits, correct, steps, state] = tf.tidy(() => {
-    const [size, time] = batch.x.shape;
-    const f = model.forwardWindow(batch.x, initial ? splitState(initial, model.units) : undefined, "eval");
-    const targets = tf.reshape(batch.targets, [size * time, model.outputs]) as tf.Tensor2D;
-    const mask = tf.reshape(batch.mask, [size * time]) as tf.Tensor1D;
-    const l = stepLoss(model.loss, f.logits, targets, mask, size);
-    return [l.bits, l.correct, tf.sum(mask), f.trigger];
-  });
-  const values = [bits, correct, steps].map((t) => t.dataSync()[0]!);
-  tf.dispose([bits, correct, steps]);
-  return { bits: values[0]!, correct: values[1]!, steps: values[2]!, state: state as tf.Tensor2D };
 }
