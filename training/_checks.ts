@@ -1,0 +1,59 @@
+// Private: what `train` checks before it starts: the options, and that the dataset fits the network.
+import { checkSplit, type Dataset } from "../datasets/dataset.ts";
+import { show } from "../errors.ts";
+import type { Network } from "../network/network.ts";
+import { nonFinitePolicy } from "../network/non_finite_guard.ts";
+import type { Strategy } from "../execution/strategy.ts";
+import type { TrainOptions } from "./train.ts";
+
+/** Throws a RangeError unless the dataset fits the network and its splits are sound. */
+export function checkFit(network: Network, dataset: Dataset): void {
+  if (dataset.features !== network.inputUnits) {
+    throw new RangeError(
+      `Dataset "${dataset.name}" has ${dataset.features} features per example, the network takes ${network.inputUnits}`,
+    );
+  }
+  if (dataset.classes !== network.outputUnits) {
+    throw new RangeError(
+      `Dataset "${dataset.name}" has ${dataset.classes} classes, the network's output layer has ${network.outputUnits} units`,
+    );
+  }
+  checkSplit(`${dataset.name}.train`, dataset.train, dataset.features, dataset.classes);
+  checkSplit(`${dataset.name}.test`, dataset.test, dataset.features, dataset.classes);
+}
+
+/** The options of `train`, checked before anything starts. */
+export function checkOptions(options: TrainOptions): void {
+  const { epochs = 1, batchSize = 128, seed = 0, probeSize = 256 } = options;
+  const integer = (name: string, value: number, min: number) => {
+    if (!Number.isInteger(value) || value < min) {
+      throw new RangeError(`${name} must be an integer${min > -Infinity ? ` >= ${min}` : ""}, got ${value}`);
+    }
+  };
+  integer("epochs", epochs, 1);
+  integer("batchSize", batchSize, 1);
+  integer("seed", seed, -Infinity);
+  integer("probeSize", probeSize, 0);
+  if (options.patience !== undefined) {
+    integer("patience", options.patience, 1);
+    if (options.validationSplit === undefined) {
+      throw new RangeError("patience (early stopping) needs a validationSplit to watch");
+    }
+  }
+  const fraction = options.validationSplit;
+  if (fraction !== undefined && (typeof fraction !== "number" || !(fraction > 0 && fraction < 1))) {
+    throw new RangeError(`validationSplit must be a number in (0, 1), got ${show(fraction)}`);
+  }
+  nonFinitePolicy(options.onNonFinite ?? "error");
+  const strategy = options.strategy as Partial<Strategy> | undefined;
+  if (
+    strategy !== undefined &&
+    !["start", "epoch", "stop"].every((m) => typeof (strategy as Record<string, unknown>)[m] === "function")
+  ) {
+    throw new TypeError(
+      `strategy must be a Strategy (start, epoch, stop), e.g. oneThread() or pipeline({ workers: 2 }), got ${
+        show(strategy)
+      }`,
+    );
+  }
+}
