@@ -16,6 +16,7 @@ import { optimizerState, setOptimizerState, type TrainingState } from "../optimi
 import { DecouplingBase } from "./base.ts";
 import type { Diagnosing, InterfaceConfig, InterfaceContext, StepContext, TrainingStateful } from "./interface.ts";
 import { requireLabels } from "./require_labels.ts";
+import { LossMeter } from "./_loss_meter.ts";
 import { hiddenWidths, ownOptimizer } from "./_own_model.ts";
 
 const FIELDS = ["type", "hidden", "optimizer", "scale"];
@@ -45,8 +46,7 @@ export class LocalLoss extends DecouplingBase implements Diagnosing, TrainingSta
   readonly #layers: Dense[];
   readonly #optimizer: Optimizer;
   readonly #scale: number;
-  #lossSum?: tf.Tensor;
-  #lossCount = 0;
+  readonly #loss = new LossMeter();
 
   /**
    * Assembles the interface; prefer the registry's `local-loss` (`createLocalLoss`), which validates the options.
@@ -109,13 +109,7 @@ export class LocalLoss extends DecouplingBase implements Diagnosing, TrainingSta
       this.#optimizer.apply(this.variables, r.gradients.flat());
       return [r.triggerGradient, r.loss];
     });
-    const sum = this.#lossSum ? tf.add(this.#lossSum, loss) : loss;
-    if (this.#lossSum) {
-      this.#lossSum.dispose();
-      loss.dispose();
-    }
-    this.#lossSum = tf.keep(sum); // beyond the caller's tf.tidy
-    this.#lossCount++;
+    this.#loss.add(loss as tf.Scalar);
     return gradient;
   }
 
@@ -127,11 +121,7 @@ export class LocalLoss extends DecouplingBase implements Diagnosing, TrainingSta
 
   /** The classifier's mean loss since the last call (`localLoss`). */
   diagnostics(): Record<string, number> {
-    const mean = this.#lossSum ? this.#lossSum.dataSync()[0]! / this.#lossCount : NaN;
-    this.#lossSum?.dispose();
-    this.#lossSum = undefined;
-    this.#lossCount = 0;
-    return { localLoss: mean };
+    return { localLoss: this.#loss.take() };
   }
 
   /** The classifier's optimizer slots and step count. */
@@ -148,8 +138,7 @@ export class LocalLoss extends DecouplingBase implements Diagnosing, TrainingSta
   override dispose(): void {
     for (const layer of this.#layers) layer.dispose();
     this.#optimizer.dispose();
-    this.#lossSum?.dispose();
-    this.#lossSum = undefined;
+    this.#loss.dispose();
   }
 }
 

@@ -21,6 +21,7 @@ import type { OptimizerConfig } from "../optimizers/optimizer.ts";
 import type { Random } from "../random.ts";
 import { emptyState, prefixState, subState, type TrainingState } from "../optimizers/state.ts";
 import { requireLabels } from "./require_labels.ts";
+import { LossMeter } from "./_loss_meter.ts";
 import { hiddenWidths, ownOptimizer } from "./_own_model.ts";
 import { Synthesizer, type SynthesizerPass } from "./synthesizer.ts";
 
@@ -69,8 +70,7 @@ export class SyntheticGradient implements DecouplingInterface, Diagnosing, Train
   readonly #random: Random;
   // The synthesizer's forward pass of each step whose message has not arrived yet (kept out of tf.tidy).
   #pending = new Map<number, SynthesizerPass>();
-  #lossSum?: tf.Tensor;
-  #lossCount = 0;
+  readonly #loss = new LossMeter();
 
   /**
    * @param conditioned Whether the synthesizer also reads the labels (`csg`).
@@ -137,13 +137,7 @@ export class SyntheticGradient implements DecouplingInterface, Diagnosing, Train
       disposePass(pass);
       return l;
     });
-    const sum = this.#lossSum ? tf.add(this.#lossSum, loss) : loss;
-    if (this.#lossSum) {
-      this.#lossSum.dispose();
-      loss.dispose();
-    }
-    this.#lossSum = tf.keep(sum);
-    this.#lossCount++;
+    this.#loss.add(loss as tf.Scalar);
   }
 
   /** No message will come for `step` (the layers above skipped it): frees what `send` kept for it. */
@@ -165,11 +159,7 @@ export class SyntheticGradient implements DecouplingInterface, Diagnosing, Train
 
   /** The synthesizer's mean regression loss since the last call (`synthesizerLoss`). */
   diagnostics(): Record<string, number> {
-    const mean = this.#lossSum ? this.#lossSum.dataSync()[0]! / this.#lossCount : NaN;
-    this.#lossSum?.dispose();
-    this.#lossSum = undefined;
-    this.#lossCount = 0;
-    return { synthesizerLoss: mean };
+    return { synthesizerLoss: this.#loss.take() };
   }
 
   getConfig(): InterfaceConfig {
@@ -178,8 +168,7 @@ export class SyntheticGradient implements DecouplingInterface, Diagnosing, Train
 
   dispose(): void {
     for (const step of [...this.#pending.keys()]) this.release(step);
-    this.#lossSum?.dispose();
-    this.#lossSum = undefined;
+    this.#loss.dispose();
     this.#synthesizer.dispose();
   }
 }
