@@ -77,11 +77,12 @@ export type {
   InterfaceConfig,
   InterfaceContext,
   InterfaceFactory,
+  MessageFree,
   NeuralInterface,
   StepContext,
   TrainingStateful,
 } from "./interfaces/interface.ts";
-export { hasDiagnostics, hasTrainingState } from "./interfaces/interface.ts";
+export { hasDiagnostics, hasTrainingState, needsMessage } from "./interfaces/interface.ts";
 export { ConfiguredInterface, CoupledBase, DecouplingBase } from "./interfaces/base.ts";
 export { Backprop } from "./interfaces/backprop.ts";
 export { createLocalLoss, LocalLoss } from "./interfaces/local_loss.ts";

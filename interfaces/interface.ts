@@ -10,7 +10,8 @@
  *   through `receive`, to learn from; `release` says that no message will come for a step. A network may be cut at
  *   a decoupling interface into modules that run apart (Workers, later hosts).
  *
- * Optional capabilities are small contracts of their own, checked with `hasDiagnostics` and `hasTrainingState`.
+ * Optional capabilities are small contracts of their own, checked with `hasDiagnostics`,
+ * `hasTrainingState` and `needsMessage`.
  * The step's *context* (labels, step number) is passed explicitly; there is no global state.
  *
  * @module
@@ -129,6 +130,33 @@ export function hasDiagnostics<T extends object>(iface: T): iface is T & Diagnos
 export function hasTrainingState<T extends object>(iface: T): iface is T & TrainingStateful {
   const s = iface as Partial<TrainingStateful>;
   return typeof s.getTrainingState === "function" && typeof s.setTrainingState === "function";
+}
+
+/**
+ * Optional capability of a decoupling interface: `needsMessage: false` declares that `receive` ignores the message
+ * (e.g. `local-loss`, which learns from the labels alone), so the layer above does not compute it (no input
+ * gradient at a module's bottom) and a pipeline stage sends an empty message instead (its flow control stays).
+ */
+export interface MessageFree {
+  /** Always `false`. */
+  readonly needsMessage: false;
+}
+
+/**
+ * Whether a message from above is useful to `iface`: false only for a decoupling interface that declares
+ * `needsMessage: false` (`MessageFree`).
+ *
+ * @example
+ * ```ts
+ * import { Backprop } from "../mod.ts";
+ * import { needsMessage } from "./interface.ts";
+ * console.assert(needsMessage(new Backprop()));
+ * console.assert(!needsMessage({ decouples: true, needsMessage: false }));
+ * ```
+ */
+export function needsMessage(iface: object): boolean {
+  const i = iface as { decouples?: unknown; needsMessage?: unknown };
+  return !(i.decouples === true && i.needsMessage === false);
 }
 
 /** The methods each declared kind of interface has. */

@@ -14,7 +14,14 @@ import { type LayerCache, sizeOf } from "../layers/layer.ts";
 import type { Optimizer } from "../optimizers/optimizer.ts";
 import { optimizerState, setOptimizerState, type TrainingState } from "../optimizers/state.ts";
 import { DecouplingBase } from "./base.ts";
-import type { Diagnosing, InterfaceConfig, InterfaceContext, StepContext, TrainingStateful } from "./interface.ts";
+import type {
+  Diagnosing,
+  InterfaceConfig,
+  InterfaceContext,
+  MessageFree,
+  StepContext,
+  TrainingStateful,
+} from "./interface.ts";
 import { requireLabels } from "./require_labels.ts";
 import { LossMeter } from "./_loss_meter.ts";
 import { hiddenWidths, ownOptimizer } from "./_own_model.ts";
@@ -42,7 +49,9 @@ const FIELDS = ["type", "hidden", "optimizer", "scale"];
  * net.dispose();
  * ```
  */
-export class LocalLoss extends DecouplingBase implements Diagnosing, TrainingStateful {
+export class LocalLoss extends DecouplingBase implements Diagnosing, TrainingStateful, MessageFree {
+  /** Always `false`: the classifier learns from the labels; the layers above need not compute a message. */
+  readonly needsMessage = false as const;
   readonly #layers: Dense[];
   readonly #optimizer: Optimizer;
   readonly #scale: number;

@@ -8,7 +8,7 @@ import { createRegistries } from "../network/registries.ts";
 import { syntheticDataset } from "../datasets/synthetic.ts";
 import { batches } from "../datasets/dataset.ts";
 import { createLocalLoss } from "./local_loss.ts";
-import type { InterfaceContext } from "./interface.ts";
+import { type InterfaceContext, needsMessage } from "./interface.ts";
 
 function context(shape: number[], classes: number): InterfaceContext {
   const registries = createRegistries();
@@ -105,4 +105,41 @@ Deno.test("local-loss options are checked, naming the field and the value", () =
       String(pattern),
     );
   }
+});
+
+Deno.test("local-loss needs no message: the layer above computes none and never calls receive()", () => {
+  const net = buildNetwork({
+    input: [6],
+    layers: [
+      { type: "dense", units: 5, activation: "relu", interface: "local-loss" },
+      { type: "dense", units: 5, activation: "relu", interface: "backprop" },
+      { type: "dense", units: 3 },
+    ],
+  });
+  assert.equal(needsMessage(net.interfaces[0]!), false);
+  assert.equal(needsMessage(net.interfaces[1]!), true);
+  const iface = net.interfaces[0]! as unknown as { receive: () => void };
+  let received = 0;
+  iface.receive = () => received++;
+  // The layer above local-loss is asked for no input gradient; the one above backprop is.
+  const asked: boolean[] = [];
+  for (const j of [1, 2]) {
+    const layer = net.layers[j]!, backward = layer.backward.bind(layer);
+    layer.backward = (cache, g, needInput) => {
+      asked[j] = needInput;
+      return backward(cache, g, needInput);
+    };
+  }
+  const x = tf.randomNormal([4, 6]), y = tf.oneHot(tf.tensor1d([0, 1, 2, 0], "int32"), 3).toFloat() as tf.Tensor2D;
+  net.trainStep(x, y);
+  assert.equal(received, 0);
+  assert.deepEqual(asked.slice(1), [false, true]);
+  // A range starting above it (a pipeline stage) hands out no message for it.
+  const message = tf.tidy(() => {
+    const r = net.trainRange(1, 2, tf.randomNormal([4, 5]), { labels: y, step: 1 });
+    return r.message === null ? "null" : String(r.message);
+  });
+  assert.equal(message, "null");
+  tf.dispose([x, y]);
+  net.dispose();
 });

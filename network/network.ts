@@ -5,7 +5,13 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import type { CoupledInterface, DecouplingInterface, NeuralInterface, StepContext } from "../interfaces/interface.ts";
+import {
+  type CoupledInterface,
+  type DecouplingInterface,
+  needsMessage,
+  type NeuralInterface,
+  type StepContext,
+} from "../interfaces/interface.ts";
 import { type Layer, type LayerCache, type Shape, sizeOf } from "../layers/layer.ts";
 import type { Loss } from "../losses/loss.ts";
 import type { Optimizer, OptimizerConfig } from "../optimizers/optimizer.ts";
@@ -225,7 +231,8 @@ export class Network {
         ({ gradients, messageParts: parts } = options.backwardLowest!(layer, caches[j], g!));
         passed = parts[0];
       } else {
-        const r = layer.backward(caches[j], g!, j > 0);
+        // Inside a segment the layer below waits for this gradient; at its bottom only an interface that uses it.
+        const r = layer.backward(caches[j], g!, j > lo || (j > 0 && needsMessage(this.interfaces[j - 1]!)));
         gradients = r.gradients;
         passed = r.inputGradient;
       }
@@ -240,8 +247,8 @@ export class Network {
       if (parts) result.messageParts = parts;
     }
     if (lo === range.lo) {
-      if (lo > 0 && result.messageParts === undefined) result.message = g!;
-    } else (this.interfaces[lo - 1] as DecouplingInterface).receive(g!, triggers[lo - 1]!, context);
+      if (lo > 0 && result.messageParts === undefined) result.message = g ?? null;
+    } else if (g !== undefined) (this.interfaces[lo - 1] as DecouplingInterface).receive(g, triggers[lo - 1]!, context);
   }
 
   // The guard on a synthetic gradient from send(): if it is not finite, its segment of `updates` layers skips it.

@@ -27,7 +27,8 @@ export interface RangeResult {
   loss?: tf.Scalar;
   /** The number of correct predictions, when the range ends at the output layer. */
   correct?: tf.Scalar;
-  /** For a range that starts above layer 0: dL/d(input), the message for the interface below; null if skipped. */
+  /** For a range that starts above layer 0: dL/d(input), the message for the interface below; null if skipped
+   * or if that interface needs none (`needsMessage`). */
   message?: tf.Tensor | null;
   /** Instead of `message`, when `options.backwardLowest` made them: the parts it made of the message. */
   messageParts?: tf.Tensor[];

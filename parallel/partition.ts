@@ -6,6 +6,7 @@
  */
 import type { Network } from "../network/network.ts";
 import type { Layer } from "../layers/layer.ts";
+import { needsMessage } from "../interfaces/interface.ts";
 
 /** A stage: layers `lo..hi` (inclusive) run in one Worker. */
 export interface Stage {
@@ -40,14 +41,16 @@ function forwardCost(layer: Layer): number {
 }
 
 /**
- * Estimated multiply-adds per example of each layer: forward, weight gradient and (above layer 0) input gradient,
+ * Estimated multiply-adds per example of each layer: forward, weight gradient and (above layer 0, unless the interface
+ * below needs no message) input gradient,
  * each about the forward pass's cost; plus, where its interface decouples, the synthesizer's forward and
  * regression step: three times the size of each of its weight matrices and kernels (variables of rank >= 2) per
  * position of the trigger (1 for a flat trigger, height x width for a `[h, w, channels]` one).
  */
 export function layerCosts(network: Network): number[] {
   return network.layers.map((layer, i) => {
-    let cost = (i === 0 ? 2 : 3) * forwardCost(layer);
+    const input = i > 0 && needsMessage(network.interfaces[i - 1]!); // whether it computes its input gradient
+    let cost = (input ? 3 : 2) * forwardCost(layer);
     const iface = network.interfaces[i];
     if (iface?.decouples) {
       const positions = layer.outputShape.slice(0, -1).reduce((n, d) => n * d, 1);
@@ -105,7 +108,7 @@ export function planStages(network: Network, workers: number): Stage[] {
   for (let k = 1; k < stages.length; k++) {
     const below = stages[k - 1]!, stage = stages[k]!;
     const layer = network.layers[stage.lo]!;
-    if (!canFactorMessage(layer)) continue;
+    if (!canFactorMessage(layer) || !needsMessage(network.interfaces[stage.lo - 1]!)) continue;
     const product = forwardCost(layer);
     if (Math.max(below.cost + product, stage.cost - product) < Math.max(below.cost, stage.cost)) {
       below.cost += product;

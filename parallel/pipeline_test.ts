@@ -169,6 +169,22 @@ Deno.test("a conv net in a pipeline with staleness 0 trains exactly like the sin
   });
 });
 
+Deno.test("local-loss in a pipeline with staleness 0 trains exactly like the single thread, sending no messages", async () => {
+  const local: NetworkSpec = {
+    ...spec,
+    layers: [
+      { type: "dense", units: 12, activation: "relu", interface: "local-loss" },
+      { type: "dense", units: 12, activation: "relu", interface: "backprop" },
+      { type: "dense", units: 12, activation: "relu", interface: "local-loss" },
+      { type: "dense", units: 4 },
+    ],
+  };
+  await pipelineMatchesOneThread(() => buildNetwork(local), data, 32, [2, 3], (_workers, _piped, h2) => {
+    // The upper stages need not compute the message, so none hands its last product below.
+    for (const s of h2.epochs[0]!.stages!) assert.notEqual(s.messageBelow, true);
+  });
+});
+
 // The drtp example plugin on layer 0 (a decoupling interface from outside the library), csg on layer 1.
 const drtpSpec: NetworkSpec = {
   ...spec,
