@@ -89,6 +89,13 @@ export { createLocalLoss, LocalLoss } from "./interfaces/local_loss.ts";
 export { requireLabels } from "./interfaces/require_labels.ts";
 
 export type { Optimizer, OptimizerConfig, OptimizerFactory } from "./optimizers/optimizer.ts";
+export {
+  type CosineSchedule,
+  type ScheduleConfig,
+  scheduleFactor,
+  type StepSchedule,
+  validateSchedule,
+} from "./optimizers/schedule.ts";
 export type { Loss, LossFactory } from "./losses/loss.ts";
 
 export type { LayerSpec, NetworkSpec } from "./network/spec.ts";

@@ -2,13 +2,16 @@
  * Optimizers, built from a name or a config object. Every layer (and every synthesizer) gets its own instance,
  * so each can update on its own schedule: Adam keeps one step counter per instance for its bias correction, and
  * decoupled modules update at different times. The update rules are those of `tf.train` (same defaults, same
- * formulas); they are written here because the `tf.train` optimizers leak a tensor or two on `dispose()`.
+ * formulas); they are written here because the `tf.train` optimizers leak a tensor or two on `dispose()`. Each
+ * built-in takes an optional `schedule` (step decay or cosine, see `schedule.ts`) that scales its learning rate by
+ * its own update count.
  *
  * @module
  */
 import type { tf } from "../deps.ts";
 import { Adam, Momentum, RmsProp, Sgd } from "./rules.ts";
 import { bool, checkObject, numberIn, positiveNumber } from "../_validate.ts";
+import { type ScheduleConfig, scheduleField } from "./schedule.ts";
 
 /** An optimizer's spec: its type and hyper-parameters. */
 export interface OptimizerConfig {
@@ -16,6 +19,8 @@ export interface OptimizerConfig {
   type: string;
   /** Step size. */
   learningRate?: number;
+  /** The built-ins' learning-rate schedule over this optimizer's own updates; constant when left out. */
+  schedule?: ScheduleConfig;
   /** Further hyper-parameters, specific to the type. */
   [option: string]: unknown;
 }
@@ -37,6 +42,8 @@ export interface Optimizer {
   apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void;
   /** Frees optimizer state (moments, accumulators). */
   dispose(): void;
+  /** Optional, for logs: the learning rate the next update uses (the schedule applied). */
+  readonly currentLearningRate?: number;
   /** Optional, for checkpoints: the names of the slots each variable gets, e.g. `["m", "v"]` for Adam. */
   readonly slotNames?: readonly string[];
   /** Optional, for checkpoints: a copy of the state kept for `variables` (zeros for slots not made yet). */
@@ -53,55 +60,62 @@ export interface OptimizerFactory {
   create(config: OptimizerConfig): Optimizer;
 }
 
-/** `sgd`: plain gradient descent. learningRate 0.01. */
+/** `sgd`: plain gradient descent. learningRate 0.01; optional `schedule`. */
 export const sgd: OptimizerFactory = {
   validate(config, path) {
-    checkObject(path, config, ["type", "learningRate"]);
-    return { type: "sgd", learningRate: positiveNumber(`${path}.learningRate`, config.learningRate, 0.01) };
+    checkObject(path, config, ["type", "learningRate", "schedule"]);
+    return {
+      type: "sgd",
+      learningRate: positiveNumber(`${path}.learningRate`, config.learningRate, 0.01),
+      ...scheduleField(config, path),
+    };
   },
-  create: (c) => new Sgd(c.learningRate!),
+  create: (c) => new Sgd(c.learningRate!, c.schedule),
 };
 
-/** `momentum`: SGD with momentum. learningRate 0.01, momentum 0.9, nesterov false. */
+/** `momentum`: SGD with momentum. learningRate 0.01, momentum 0.9, nesterov false; optional `schedule`. */
 export const momentum: OptimizerFactory = {
   validate(config, path) {
-    checkObject(path, config, ["type", "learningRate", "momentum", "nesterov"]);
+    checkObject(path, config, ["type", "learningRate", "momentum", "nesterov", "schedule"]);
     return {
       type: "momentum",
       learningRate: positiveNumber(`${path}.learningRate`, config.learningRate, 0.01),
       momentum: numberIn(`${path}.momentum`, config.momentum, 0, 1, 0.9),
       nesterov: bool(`${path}.nesterov`, config.nesterov, false),
+      ...scheduleField(config, path),
     };
   },
-  create: (c) => new Momentum(c.learningRate!, c.momentum as number, c.nesterov as boolean),
+  create: (c) => new Momentum(c.learningRate!, c.momentum as number, c.nesterov as boolean, c.schedule),
 };
 
-/** `adam`: learningRate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7 (the TF.js defaults). */
+/** `adam`: learningRate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7 (the TF.js defaults); optional `schedule`. */
 export const adam: OptimizerFactory = {
   validate(config, path) {
-    checkObject(path, config, ["type", "learningRate", "beta1", "beta2", "epsilon"]);
+    checkObject(path, config, ["type", "learningRate", "beta1", "beta2", "epsilon", "schedule"]);
     return {
       type: "adam",
       learningRate: positiveNumber(`${path}.learningRate`, config.learningRate, 0.001),
       beta1: numberIn(`${path}.beta1`, config.beta1, 0, 0.999999, 0.9),
       beta2: numberIn(`${path}.beta2`, config.beta2, 0, 0.999999, 0.999),
       epsilon: positiveNumber(`${path}.epsilon`, config.epsilon, 1e-7),
+      ...scheduleField(config, path),
     };
   },
-  create: (c) => new Adam(c.learningRate!, c.beta1 as number, c.beta2 as number, c.epsilon as number),
+  create: (c) => new Adam(c.learningRate!, c.beta1 as number, c.beta2 as number, c.epsilon as number, c.schedule),
 };
 
-/** `rmsprop`: learningRate 0.001, decay 0.9, momentum 0, epsilon 1e-7. */
+/** `rmsprop`: learningRate 0.001, decay 0.9, momentum 0, epsilon 1e-7; optional `schedule`. */
 export const rmsprop: OptimizerFactory = {
   validate(config, path) {
-    checkObject(path, config, ["type", "learningRate", "decay", "momentum", "epsilon"]);
+    checkObject(path, config, ["type", "learningRate", "decay", "momentum", "epsilon", "schedule"]);
     return {
       type: "rmsprop",
       learningRate: positiveNumber(`${path}.learningRate`, config.learningRate, 0.001),
       decay: numberIn(`${path}.decay`, config.decay, 0, 0.999999, 0.9),
       momentum: numberIn(`${path}.momentum`, config.momentum, 0, 1, 0),
       epsilon: positiveNumber(`${path}.epsilon`, config.epsilon, 1e-7),
+      ...scheduleField(config, path),
     };
   },
-  create: (c) => new RmsProp(c.learningRate!, c.decay as number, c.momentum as number, c.epsilon as number),
+  create: (c) => new RmsProp(c.learningRate!, c.decay as number, c.momentum as number, c.epsilon as number, c.schedule),
 };

@@ -1,23 +1,31 @@
 /**
  * The update rules of the built-in optimizers, with the formulas and defaults of `tf.train`. Each instance keeps
  * its own slots (moments, accumulators) per variable and its own step counter, and can export and import them
- * (`getState` / `setState`) so that a checkpoint resumes training exactly.
+ * (`getState` / `setState`) so that a checkpoint resumes training exactly. An optional schedule scales the learning
+ * rate by a factor of the update's number (see `schedule.ts`), so a restored count also resumes the schedule.
  *
  * @module
  */
 import { tf } from "../deps.ts";
 import type { Optimizer, OptimizerState } from "./optimizer.ts";
+import { type ScheduleConfig, scheduleFactor } from "./schedule.ts";
 import { FUSED } from "../fused/names.ts";
 import { runFused } from "../fused/run.ts";
 
-// Slot variables per optimized variable, created on first use and freed by dispose(), and a count of updates.
+// Slot variables per optimized variable, created on first use and freed by dispose(), a count of updates, and the
+// base learning rate with its optional schedule.
 abstract class SlotOptimizer implements Optimizer {
   readonly slotNames: readonly string[];
   #slots = new Map<tf.Variable, tf.Variable[]>();
   #steps = 0;
 
-  constructor(slotNames: readonly string[]) {
+  constructor(slotNames: readonly string[], readonly learningRate: number, readonly schedule?: ScheduleConfig) {
     this.slotNames = slotNames;
+  }
+
+  /** The learning rate of the next update: `learningRate` times the schedule's factor there. */
+  get currentLearningRate(): number {
+    return this.learningRate * scheduleFactor(this.schedule, this.#steps + 1);
   }
 
   protected slots(v: tf.Variable): tf.Variable[] {
@@ -45,11 +53,17 @@ abstract class SlotOptimizer implements Optimizer {
   }
 
   apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
-    this.update(variables, gradients, ++this.#steps);
+    const t = ++this.#steps;
+    this.update(variables, gradients, this.learningRate * scheduleFactor(this.schedule, t), t);
   }
 
-  /** The update rule; `t` counts updates from 1. */
-  protected abstract update(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], t: number): void;
+  /** The update rule with learning rate `lr` (the schedule applied); `t` counts updates from 1. */
+  protected abstract update(
+    variables: readonly tf.Variable[],
+    gradients: readonly tf.Tensor[],
+    lr: number,
+    t: number,
+  ): void;
 
   getState(variables: readonly tf.Variable[]): OptimizerState {
     return {
@@ -95,14 +109,14 @@ abstract class SlotOptimizer implements Optimizer {
 
 /** v -= lr * g. */
 export class Sgd extends SlotOptimizer {
-  constructor(readonly learningRate: number) {
-    super([]);
+  constructor(learningRate: number, schedule?: ScheduleConfig) {
+    super([], learningRate, schedule);
   }
-  protected update(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
+  protected update(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], lr: number): void {
     tf.tidy(() =>
       variables.forEach((v, i) => {
-        if (this.fused(FUSED.sgd, v, gradients[i]!, { learningRate: this.learningRate })) return;
-        v.assign(tf.sub(v, tf.mul(gradients[i]!, this.learningRate)));
+        if (this.fused(FUSED.sgd, v, gradients[i]!, { learningRate: lr })) return;
+        v.assign(tf.sub(v, tf.mul(gradients[i]!, lr)));
       })
     );
   }
@@ -110,20 +124,25 @@ export class Sgd extends SlotOptimizer {
 
 /** a = m a + g; v -= lr * a (nesterov: v -= lr * (g + m a)). */
 export class Momentum extends SlotOptimizer {
-  constructor(readonly learningRate: number, readonly momentum: number, readonly nesterov: boolean) {
-    super(["accumulation"]);
+  constructor(
+    learningRate: number,
+    readonly momentum: number,
+    readonly nesterov: boolean,
+    schedule?: ScheduleConfig,
+  ) {
+    super(["accumulation"], learningRate, schedule);
   }
-  protected update(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
+  protected update(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], lr: number): void {
     tf.tidy(() =>
       variables.forEach((v, i) => {
         const g = gradients[i]!;
-        const { learningRate, momentum, nesterov } = this;
-        if (this.fused(FUSED.momentum, v, g, { learningRate, momentum, nesterov })) return;
+        const { momentum, nesterov } = this;
+        if (this.fused(FUSED.momentum, v, g, { learningRate: lr, momentum, nesterov })) return;
         const [acc] = this.slots(v) as [tf.Variable];
         const next = tf.add(tf.mul(acc, this.momentum), g);
         acc.assign(next);
         const step = this.nesterov ? tf.add(g, tf.mul(next, this.momentum)) : next;
-        v.assign(tf.sub(v, tf.mul(step, this.learningRate)));
+        v.assign(tf.sub(v, tf.mul(step, lr)));
       })
     );
   }
@@ -131,22 +150,28 @@ export class Momentum extends SlotOptimizer {
 
 /** Adam (Kingma and Ba), bias-corrected with this instance's step count. */
 export class Adam extends SlotOptimizer {
-  constructor(readonly learningRate: number, readonly beta1: number, readonly beta2: number, readonly epsilon: number) {
-    super(["m", "v"]);
+  constructor(
+    learningRate: number,
+    readonly beta1: number,
+    readonly beta2: number,
+    readonly epsilon: number,
+    schedule?: ScheduleConfig,
+  ) {
+    super(["m", "v"], learningRate, schedule);
   }
-  protected update(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], t: number): void {
+  protected update(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], lr: number, t: number): void {
     const c1 = 1 / (1 - this.beta1 ** t), c2 = 1 / (1 - this.beta2 ** t);
     tf.tidy(() =>
       variables.forEach((v, i) => {
         const g = gradients[i]!;
-        const { beta1, beta2, epsilon } = this, stepSize = c1 * this.learningRate;
+        const { beta1, beta2, epsilon } = this, stepSize = c1 * lr;
         if (this.fused(FUSED.adam, v, g, { beta1, beta2, epsilon, stepSize, c2 })) return;
         const [m, s] = this.slots(v) as [tf.Variable, tf.Variable];
         const m1 = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
         const s1 = tf.add(tf.mul(s, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
         m.assign(m1);
         s.assign(s1);
-        const step = tf.div(tf.mul(m1, c1 * this.learningRate), tf.add(tf.sqrt(tf.mul(s1, c2)), this.epsilon));
+        const step = tf.div(tf.mul(m1, stepSize), tf.add(tf.sqrt(tf.mul(s1, c2)), this.epsilon));
         v.assign(tf.sub(v, step));
       })
     );
@@ -156,23 +181,24 @@ export class Adam extends SlotOptimizer {
 /** RMSProp (uncentered): ms = d ms + (1 - d) g^2; v -= lr g / sqrt(ms + eps), with optional momentum. */
 export class RmsProp extends SlotOptimizer {
   constructor(
-    readonly learningRate: number,
+    learningRate: number,
     readonly decay: number,
     readonly momentum: number,
     readonly epsilon: number,
+    schedule?: ScheduleConfig,
   ) {
-    super(["meanSquare", "momentum"]);
+    super(["meanSquare", "momentum"], learningRate, schedule);
   }
-  protected update(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
+  protected update(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], lr: number): void {
     tf.tidy(() =>
       variables.forEach((v, i) => {
         const g = gradients[i]!;
-        const { learningRate, decay, momentum, epsilon } = this;
-        if (this.fused(FUSED.rmsprop, v, g, { learningRate, decay, momentum, epsilon })) return;
+        const { decay, momentum, epsilon } = this;
+        if (this.fused(FUSED.rmsprop, v, g, { learningRate: lr, decay, momentum, epsilon })) return;
         const [ms, mom] = this.slots(v) as [tf.Variable, tf.Variable];
         const ms1 = tf.add(tf.mul(ms, this.decay), tf.mul(tf.square(g), 1 - this.decay));
         ms.assign(ms1);
-        let step = tf.div(tf.mul(g, this.learningRate), tf.sqrt(tf.add(ms1, this.epsilon)));
+        let step = tf.div(tf.mul(g, lr), tf.sqrt(tf.add(ms1, this.epsilon)));
         if (this.momentum > 0) {
           step = tf.add(tf.mul(mom, this.momentum), step);
           mom.assign(step);
