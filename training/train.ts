@@ -196,6 +196,20 @@ export interface TrainOptions {
  * net.dispose();
  * ```
  *
+ * @example Train on: two more epochs, numbered 2 and 3, shuffled as epochs 2 and 3 of one run of 3
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildNetwork, syntheticDataset, train } from "../mod.ts";
+ *
+ * const data = syntheticDataset({ features: 8, classes: 3, trainCount: 64, testCount: 16 });
+ * const net = buildNetwork({ input: [8], layers: [{ type: "dense", units: 3 }] });
+ * await train(net, data, { epochs: 1, batchSize: 32, seed: 7 });
+ * const more = await train(net, data, { epochs: 2, batchSize: 32, seed: 7, initialEpoch: net.epochs });
+ * assert.deepEqual(more.epochs.map((e) => e.epoch), [2, 3]);
+ * assert.equal(net.epochs, 3);
+ * net.dispose();
+ * ```
+ *
  * @example The same network in a pipeline of two Workers, cut at its decoupling interface
  * ```ts
  * import assert from "node:assert/strict";
