@@ -115,7 +115,7 @@ export { holdOutValidation } from "./datasets/validation.ts";
 export { type IdxArray, parseIdx, readIdx } from "./datasets/idx.ts";
 
 export { checkSaveTarget, saveCheckpoint, type SaveCheckpointOptions } from "./checkpoint/save.ts";
-export { loadCheckpoint, type LoadCheckpointOptions, loadWeights } from "./checkpoint/load.ts";
+export { loadCheckpoint, type LoadCheckpointOptions, loadWeights, networkFromCheckpoint } from "./checkpoint/load.ts";
 export { type Checkpoint, readCheckpoint } from "./checkpoint/read.ts";
 export { type RestoreOptions } from "./checkpoint/restore.ts";
 export type { FileOps } from "./checkpoint/_replace_directory.ts";

@@ -3,10 +3,10 @@
  *
  * - `spec.json`: the network's spec, `network.getSpec()` (every default filled in).
  * - `weights.bin`: every array back to back, little-endian, at the byte offsets the manifest gives.
- * - `manifest.json`: the format name and version, the network's step count, the SHA-256 of the two other files,
- *   and every array's name, shape, dtype and byte offset: the network's variables (`layers[0].kernel`,
- *   `interfaces[1].synthesizer.output.kernel`, ...) and, when saved, the optimizer state (`layers[0].optimizer.kernel.m`)
- *   with its counters (`layers[0].optimizer.steps`, `interfaces[1].random`).
+ * - `manifest.json`: the format name and version, the network's step count and epochs trained, the SHA-256 of the
+ *   two other files, and every array's name, shape, dtype and byte offset: the network's variables
+ *   (`layers[0].kernel`, `interfaces[1].synthesizer.output.kernel`, ...) and, when saved, the optimizer state
+ *   (`layers[0].optimizer.kernel.m`) with its counters (`layers[0].optimizer.steps`, `interfaces[1].random`).
  *
  * `parseManifest` checks everything a manifest says before anything is loaded.
  *
@@ -45,6 +45,11 @@ export interface CheckpointManifest {
   version: number;
   /** The network's training step count when saved. */
   steps: number;
+  /**
+   * The number of the last epoch `train()` had completed when saved (`network.epochs`), which a resumed run numbers
+   * on from. Absent in checkpoints saved before dni recorded it: unknown, and such a checkpoint loads as 0 epochs.
+   */
+  epochs?: number;
   /** The spec file and its SHA-256 (hex). */
   spec: { file: string; sha256: string };
   /** The weights file, its length in bytes and its SHA-256 (hex). */
@@ -146,6 +151,7 @@ export function parseManifest(text: string, path: string): CheckpointManifest {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     steps: count("steps", raw.steps),
+    ...(raw.epochs === undefined ? {} : { epochs: count("epochs", raw.epochs) }),
     spec: { file: fileName("spec.file", spec.file), sha256: digest("spec.sha256", spec.sha256) },
     weights: { file: fileName("weights.file", weights.file), bytes, sha256: digest("weights.sha256", weights.sha256) },
     variables: entries("variables", raw.variables),

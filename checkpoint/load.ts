@@ -12,7 +12,7 @@ import type { Registries } from "../network/registries.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 import { specDifference } from "./_spec_diff.ts";
 import type { CheckpointManifest } from "./format.ts";
-import { readCheckpoint } from "./read.ts";
+import { type Checkpoint, readCheckpoint } from "./read.ts";
 import { restoreCheckpoint, type RestoreOptions } from "./restore.ts";
 
 /** Options of `loadCheckpoint`. */
@@ -23,7 +23,7 @@ export interface LoadCheckpointOptions extends RestoreOptions {
 
 /**
  * Loads the checkpoint in `dir`: builds the network from its `spec.json` and gives it the saved variables, step
- * count and (when saved) optimizer state. Its predictions are those of the network that was saved, and training
+ * count, epochs and (when saved) optimizer state. Its predictions are those of the network that was saved, and training
  * it further continues exactly as the saved one would have (on the same backend).
  *
  * @param dir A directory written by `saveCheckpoint`.
@@ -48,16 +48,50 @@ export interface LoadCheckpointOptions extends RestoreOptions {
  * ```
  */
 export async function loadCheckpoint(dir: string, options: LoadCheckpointOptions = {}): Promise<Network> {
+  return networkFromCheckpoint(await readCheckpoint(dir), options);
+}
+
+/**
+ * Builds the network of a checkpoint already read (`readCheckpoint`), as `loadCheckpoint` does: for a caller that
+ * also wants the manifest (e.g. whether it records its epochs).
+ *
+ * @param checkpoint A checkpoint read by `readCheckpoint`.
+ * @param options Registries for plugin names; whether to restore the optimizer state.
+ * @returns The network.
+ * @throws {CheckpointError} If the spec cannot be built or the weights do not match it.
+ *
+ * @example
+ * ```ts
+ * import { buildNetwork } from "../network/build.ts";
+ * import { networkFromCheckpoint } from "./load.ts";
+ * import { type Checkpoint, readCheckpoint } from "./read.ts";
+ * import { saveCheckpoint } from "./save.ts";
+ * const net = buildNetwork({ input: [3], layers: [{ type: "dense", units: 2 }] });
+ * net.epochs = 4;
+ * const dir = `${await Deno.makeTempDir()}/ckpt`;
+ * await saveCheckpoint(net, dir);
+ * const checkpoint = await readCheckpoint(dir);
+ * const copy = networkFromCheckpoint(checkpoint);
+ * console.assert(checkpoint.manifest.epochs === 4 && copy.epochs === 4);
+ * net.dispose();
+ * copy.dispose();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function networkFromCheckpoint(checkpoint: Checkpoint, options: LoadCheckpointOptions = {}): Network {
   const { registries, ...restore } = options;
-  const checkpoint = await readCheckpoint(dir);
   let network: Network;
   try {
     network = buildNetwork(checkpoint.spec, { registries });
   } catch (error) {
     if (!(error instanceof SpecError)) throw error;
-    throw new CheckpointError(join(dir, checkpoint.manifest.spec.file), `cannot be built: ${error.message}`, {
-      cause: error,
-    });
+    throw new CheckpointError(
+      join(checkpoint.dir, checkpoint.manifest.spec.file),
+      `cannot be built: ${error.message}`,
+      {
+        cause: error,
+      },
+    );
   }
   try {
     restoreCheckpoint(network, checkpoint, restore);

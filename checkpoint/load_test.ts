@@ -59,6 +59,10 @@ Deno.test("loadCheckpoint() rejects corrupt files, naming the file and the probl
   await rejects(dir, /manifest\.json: is not a dni checkpoint manifest \(format "keras"\)$/);
   await writeManifest({ ...m, steps: -1 });
   await rejects(dir, /manifest\.json: steps must be an integer >= 0, got -1$/);
+  for (const [epochs, shown] of [[-1, "-1"], [1.5, "1.5"], ["2", '"2"'], [null, "null"]]) {
+    await writeManifest({ ...m, epochs });
+    await rejects(dir, new RegExp(`manifest\\.json: epochs must be an integer >= 0, got ${shown}$`));
+  }
   const badOffset = structuredClone(m);
   badOffset.variables[2].offset = good.length;
   await writeManifest(badOffset);

@@ -23,7 +23,8 @@ export interface RestoreOptions {
 }
 
 /**
- * Copies the checkpoint's variables (and optimizer state, and step count) into `network`.
+ * Copies the checkpoint's variables (and optimizer state, step count and epochs) into `network`. A checkpoint that
+ * does not record its epochs (saved by an earlier dni) sets `network.epochs` to 0.
  *
  * @throws {CheckpointError} If an array is missing, extra, or of another shape or dtype than the network's
  *   (naming it, with both shapes), or the optimizer state is asked for but absent.
@@ -77,6 +78,7 @@ export function restoreCheckpoint(network: Network, checkpoint: Checkpoint, opti
   });
   if (state) setNetworkOptimizerState(network, state);
   network.steps = manifest.steps;
+  network.epochs = manifest.epochs ?? 0;
 }
 
 // Checks that `found` has exactly the arrays of `expected`, each of the same shape and dtype.

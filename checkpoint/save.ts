@@ -96,6 +96,7 @@ export async function saveCheckpoint(
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     steps: network.steps,
+    epochs: network.epochs,
     spec: { file: CHECKPOINT_FILES.spec, sha256: await sha256(specBytes) },
     weights: { file: CHECKPOINT_FILES.weights, bytes, sha256: await sha256(weights) },
     variables,

@@ -54,7 +54,7 @@ export class Progress {
   /**
    * @param write Where the text goes (e.g. stderr).
    * @param live Whether to draw a bar (the stream is a terminal).
-   * @param epochs Total epochs.
+   * @param epochs The number of the run's last epoch (`initialEpoch + epochs`), shown as `epoch 3/4`.
    * @param label Prefix of every line, e.g. a configuration name.
    */
   constructor(write: Write, live: boolean, epochs: number, label = "") {

@@ -7,6 +7,7 @@ import { backendInfo } from "../backend.ts";
 import type { Dataset } from "../datasets/dataset.ts";
 import { saveCheckpoint } from "../checkpoint/save.ts";
 import { buildNetwork } from "../network/build.ts";
+import { Network } from "../network/network.ts";
 import { summarize, summaryText } from "../network/summary.ts";
 import type { Registries } from "../network/registries.ts";
 import type { NetworkSpec } from "../network/spec.ts";
@@ -44,6 +45,8 @@ export interface RunResult {
   bestEpoch?: number;
   /** The checkpoint directory the trained network was saved to, if any. */
   checkpoint?: string;
+  /** With `train --load`: the checkpoint resumed, and the epochs and steps it had been trained. */
+  resumed?: { checkpoint: string; epochs: number; steps: number };
 }
 
 /** Options of `runTraining`. */
@@ -73,23 +76,34 @@ export interface RunOptions {
   save?: string;
   /** On a NaN or infinite loss or gradient: stop, or skip that update. @default {"error"} */
   onNonFinite?: NonFinitePolicy;
+  /** The checkpoint directory the network was loaded from (when `runTraining` is given a network). */
+  resumedFrom?: string;
   /** Hold this fraction of the training split out for validation (see `TrainOptions.validationSplit`). */
   validationSplit?: number;
   /** Early stopping: epochs without a better validation accuracy before training stops. */
   patience?: number;
 }
 
-/** Builds `spec`, trains it on `dataset`, and returns the result; the network is disposed. */
-export async function runTraining(spec: NetworkSpec, dataset: Dataset, options: RunOptions): Promise<RunResult> {
+/**
+ * Builds `spec` (or takes a loaded network, which trains on from its `epochs`: `epochs` more, numbered after them),
+ * trains it on `dataset`, and returns the result; the network is disposed.
+ */
+export async function runTraining(
+  source: NetworkSpec | Network,
+  dataset: Dataset,
+  options: RunOptions,
+): Promise<RunResult> {
   const { epochs, batchSize, seed, write, live, label, workers = 1, staleness, save, onNonFinite, registries } =
     options;
-  const network = buildNetwork(spec, { seed, registries });
-  const summary = summarize(network);
+  const network = source instanceof Network ? source : buildNetwork(source, { seed, registries });
+  const [initialEpoch, initialSteps] = [network.epochs, network.steps];
   try {
+    const summary = summarize(network);
     write(summaryText(summary) + "\n");
-    const progress = new Progress(write, live, epochs, label);
+    const progress = new Progress(write, live, initialEpoch + epochs, label);
     const history = await train(network, dataset, {
       epochs,
+      initialEpoch,
       batchSize,
       seed,
       strategy: workersStrategy(network, { workers, staleness }),
@@ -120,6 +134,9 @@ export async function runTraining(spec: NetworkSpec, dataset: Dataset, options: 
       interfaceParameters: summary.interfaceParameters,
       ...(history.bestEpoch === undefined ? {} : { bestEpoch: history.bestEpoch }),
       ...(save !== undefined ? { checkpoint: save } : {}),
+      ...(options.resumedFrom === undefined
+        ? {}
+        : { resumed: { checkpoint: options.resumedFrom, epochs: initialEpoch, steps: initialSteps } }),
     };
   } finally {
     network.dispose();

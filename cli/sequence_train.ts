@@ -58,7 +58,7 @@ export interface SequenceArgs {
 
 /** Reads the sequence flags, refusing the ones that do not apply. */
 export function sequenceFlags(values: Record<string, unknown>) {
-  for (const flag of ["epochs", "workers", "staleness", "save"]) {
+  for (const flag of ["epochs", "workers", "staleness", "save", "load"]) {
     if (values[flag] !== undefined) {
       throw new UsageError(
         `--${flag} does not apply to sequence tasks` +

@@ -1,5 +1,6 @@
 /**
- * `cli.ts train`: trains the network of a spec file on a dataset and reports per-epoch progress and the result.
+ * `cli.ts train`: trains the network of a spec file (or resumes a checkpoint, `--load`) on a dataset and reports
+ * per-epoch progress and the result.
  *
  * @module
  */
@@ -13,6 +14,7 @@ import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
 import { percent } from "./progress.ts";
 import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, backendFlags } from "./backend_flags.ts";
 import { runTraining } from "./run.ts";
+import { checkResumedFit, loadForResume, resumeFlag, resumeLine } from "./resume.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 import { isSequenceSpec } from "../recurrent/build.ts";
 import {
@@ -25,20 +27,26 @@ import {
 
 /** The usage text of `train`. */
 export const TRAIN_USAGE = `Usage: deno task train --spec FILE [options]
+       deno task train --load DIR [options]   (resume a checkpoint)
 
   --spec FILE             network spec (JSON)
+  --load DIR              resume the checkpoint DIR (written by --save) instead of --spec: its network, optimizer
+                          state and seed train on; epochs are numbered on from the checkpoint's (one thread only;
+                          give the same --dataset, --train-count, --batch-size as the run that saved it)
   --dataset NAME          ${[...DATASET_NAMES, ...SEQUENCE_DATASETS].join(" | ")} (default mnist)
-  --epochs N              passes over the training set (default 10)
+  --epochs N              epochs to train in this run (default 10); with --load, N more: a checkpoint saved
+                          after epoch K trains epochs K+1..K+N
   --batch-size N          examples per step (default 128)
-  --seed N                seed of initial weights and data order (default 0)
+  --seed N                seed of initial weights and data order (default 0; not with --load)
 ${BACKEND_USAGE}
   --data-dir DIR          read dataset files from DIR (DIR/NAME/FILE or DIR/FILE)
   --train-count N         use only the first N training examples
   --test-count N          use only the first N test examples
   --workers N             run the network's modules (cut at its decoupling interfaces) in N Workers (default 1)
   --staleness K           with --workers: a module runs at most K batches ahead of its messages (default 1)
-  --save DIR              save the trained network to the checkpoint directory DIR (replacing a checkpoint there;
-                          anything else there is never overwritten); load it with deno task evaluate --load DIR
+  --save DIR              save the trained network to the checkpoint directory DIR (replacing a checkpoint there,
+                          the --load one too; anything else there is never overwritten); evaluate it with
+                          deno task evaluate --load DIR, train on with deno task train --load DIR
   --on-non-finite WHAT    on a NaN/Inf loss or gradient: error (stop, the default) or skip (that update)
   --validation-split F    hold out the last fraction F of the training set (e.g. 0.1), report validation accuracy
                           each epoch and the best epoch by it (never by the test set)
@@ -71,6 +79,7 @@ export async function trainCommand(
 ): Promise<number> {
   const values = parseFlags(args, {
     spec: { type: "string" },
+    load: { type: "string" },
     dataset: { type: "string" },
     epochs: { type: "string" },
     "batch-size": { type: "string" },
@@ -99,7 +108,10 @@ export async function trainCommand(
     io.out(TRAIN_USAGE + "\n");
     return 0;
   }
-  if (typeof values.spec !== "string") throw new UsageError("train needs --spec FILE");
+  const load = resumeFlag(values);
+  if (load === undefined && typeof values.spec !== "string") {
+    throw new UsageError("train needs --spec FILE (or --load DIR to resume a checkpoint)");
+  }
   const sequence = typeof values.dataset === "string" && isSequenceDataset(values.dataset);
   const dataset = sequence ? values.dataset as string : choiceFlag(values, "dataset", [
     ...DATASET_NAMES,
@@ -127,20 +139,20 @@ export async function trainCommand(
   const save = values.save as string | undefined;
   if (save === "") throw new UsageError("--save needs a directory");
   const plugins = pluginFlag(values);
-  const spec = await readSpec(values.spec);
+  const spec = load === undefined ? await readSpec(values.spec as string) : undefined;
   // Before hours of training: a --save target that is not a checkpoint fails now, not at the end.
   if (save !== undefined) await checkSaveTarget(save);
   const backendSays = await applyBackendFlags(backendChoice);
   const registries = await pluginRegistries(plugins);
   const log = json ? io.err : io.out;
-  if (sequence || isSequenceSpec(spec)) {
+  if (sequence || (spec !== undefined && isSequenceSpec(spec))) {
     if (!sequence) {
       throw new UsageError(
         `${values.spec} is a sequence spec (an lstm core over one step's input): train it on a sequence task, ` +
           `--dataset ${SEQUENCE_DATASETS.join(" | ")}`,
       );
     }
-    if (!isSequenceSpec(spec)) {
+    if (spec === undefined || !isSequenceSpec(spec)) {
       throw new UsageError(
         `--dataset ${dataset} needs a sequence spec: "input" is one step's features (e.g. [9]) and the first layer ` +
           `an lstm (see examples/copy_lstm_dni.json), but ${values.spec} is not one`,
@@ -149,7 +161,7 @@ export async function trainCommand(
     return await sequenceTrain({
       values,
       spec,
-      specPath: values.spec,
+      specPath: values.spec as string,
       dataset,
       seed,
       registries,
@@ -158,33 +170,51 @@ export async function trainCommand(
       log,
     }, io);
   }
-  buildNetwork(spec, { seed, registries }).dispose(); // a bad spec is reported before the dataset is loaded
-  const data = await loadDataset(dataset, {
-    dataDir: values["data-dir"] as string | undefined,
-    trainCount,
-    testCount,
-    onProgress: (m) => io.err(m + "\n"),
-  });
-  log(backendSays + "\n");
-  log(
-    `training ${values.spec} on ${dataset} (${data.train.count} train, ${data.test.count} test), ` +
-      `${epochs} epochs, batch ${batchSize}, seed ${seed}, backend ${backendChoice.backend}` +
-      (workers > 1 ? `, ${workers} workers, staleness ${staleness}` : "") + "\n",
-  );
-  const result = await runTraining(spec, data, {
-    epochs,
-    batchSize,
-    seed,
-    write: log,
-    live: io.live && !json,
-    workers,
-    staleness,
-    save,
-    onNonFinite,
-    registries,
-    ...(validationSplit === undefined ? {} : { validationSplit }),
-    ...(patience === undefined ? {} : { patience }),
-  });
+  // A bad spec or checkpoint is reported before the dataset is loaded.
+  if (spec !== undefined) buildNetwork(spec, { seed, registries }).dispose();
+  const resumed = load === undefined ? undefined : await loadForResume(load, registries);
+  let result, handedOver = false; // runTraining disposes the network it is given
+  try {
+    const data = await loadDataset(dataset, {
+      dataDir: values["data-dir"] as string | undefined,
+      trainCount,
+      testCount,
+      onProgress: (m) => io.err(m + "\n"),
+    });
+    log(backendSays + "\n");
+    const dataSeed = resumed?.seed ?? seed;
+    if (resumed) {
+      checkResumedFit(load!, resumed.network, dataset, data);
+      log(resumeLine(load!, resumed) + "\n");
+    }
+    const first = resumed?.network.epochs ?? 0;
+    log(
+      `training ${load === undefined ? values.spec : `checkpoint ${load}`} on ${dataset} ` +
+        `(${data.train.count} train, ${data.test.count} test), ` +
+        (resumed ? `epochs ${first + 1}..${first + epochs}` : `${epochs} epochs`) +
+        `, batch ${batchSize}, seed ${dataSeed}, backend ${backendChoice.backend}` +
+        (workers > 1 ? `, ${workers} workers, staleness ${staleness}` : "") + "\n",
+    );
+    handedOver = true;
+    result = await runTraining(resumed?.network ?? spec!, data, {
+      epochs,
+      batchSize,
+      seed: dataSeed,
+      write: log,
+      live: io.live && !json,
+      workers,
+      staleness,
+      save,
+      onNonFinite,
+      registries,
+      ...(load === undefined ? {} : { resumedFrom: load }),
+      ...(validationSplit === undefined ? {} : { validationSplit }),
+      ...(patience === undefined ? {} : { patience }),
+    });
+  } catch (error) {
+    if (!handedOver) resumed?.network.dispose();
+    throw error;
+  }
   if (json) io.out(JSON.stringify(result) + "\n");
   else {
     io.out(

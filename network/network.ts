@@ -42,6 +42,7 @@ export class Network {
   readonly #layerOptimizers: readonly (OptimizerConfig | undefined)[];
   readonly #guard = new NonFiniteGuard();
   #step = 0;
+  #epochs = 0;
 
   /** Assembles a network from built parts; prefer `buildNetwork(spec)`. */
   constructor({ spec, layers, interfaces, loss, optimizers, layerOptimizers = [], plugins = [] }: NetworkParts) {
@@ -75,6 +76,19 @@ export class Network {
   set steps(value: number) {
     if (!Number.isInteger(value) || value < 0) throw new RangeError(`steps must be an integer >= 0, got ${value}`);
     this.#step = value;
+  }
+
+  /**
+   * The number of the last epoch `train()` completed on this network, 0 before the first (set back when a
+   * checkpoint is loaded): a resumed run starts at `train(net, data, { initialEpoch: net.epochs })`.
+   */
+  get epochs(): number {
+    return this.#epochs;
+  }
+
+  set epochs(value: number) {
+    if (!Number.isInteger(value) || value < 0) throw new RangeError(`epochs must be an integer >= 0, got ${value}`);
+    this.#epochs = value;
   }
 
   /** One optimizer per layer: `optimizers[j]` updates `layers[j].trainable` (for checkpoints). */

@@ -178,6 +178,33 @@ const ROWS: Row[] = [
         1,
         /^error: Dataset "mnist" has 784 features and 10 classes; the network of checkpoint \S+ takes 16 inputs/,
       );
+      await cliFails(
+        ["train", "--load", dir, "--train-count", "10", "--test-count", "10"],
+        1,
+        /^error: Dataset "mnist" has 784 features and 10 classes; the network of checkpoint \S+ takes 16 inputs/,
+      );
+    },
+  },
+  {
+    id: "resume",
+    exit: 2,
+    check: async () => {
+      // train --load resumes the checkpoint's network, seed and optimizer state on one thread.
+      const dir = `${await tempDir()}/ckpt`;
+      const file = await specFile(valid());
+      await cliFails(
+        ["train", "--load", dir, "--spec", file],
+        2,
+        /^error: --load resumes the checkpoint's own network/,
+      );
+      await cliFails(["train", "--load", dir, "--seed", "1"], 2, /^error: --seed cannot go with --load: /);
+      await cliFails(
+        ["train", "--load", dir, "--workers", "2"],
+        2,
+        /^error: --load resumes on one thread: --workers 2 would start the Workers from the checkpoint's weights without its optimizer state/,
+      );
+      await cliFails(["train", "--load", ""], 2, /^error: --load needs a checkpoint directory$/);
+      await cliFails(["train", "--load", dir], 1, /^error: Checkpoint \S+ckpt: does not exist$/);
     },
   },
   {
@@ -447,6 +474,10 @@ const ROWS: Row[] = [
           /onNonFinite must be "error" or "skip", got "warn"/,
         );
         await assert.rejects(() => train(net, small, { probeSize: -1 }), /probeSize must be an integer >= 0, got -1/);
+        await assert.rejects(
+          () => train(net, small, { initialEpoch: -1 }),
+          /initialEpoch must be an integer >= 0, got -1/,
+        );
         assert.throws(() => dataParallel({ workers: 1.5 }), /^RangeError: workers must be an integer >= 1, got 1.5$/);
         assert.throws(() => pipeline({ staleness: -1 }), /^RangeError: staleness must be an integer >= 0, got -1$/);
       });

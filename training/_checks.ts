@@ -24,13 +24,14 @@ export function checkFit(network: Network, dataset: Dataset): void {
 
 /** The options of `train`, checked before anything starts. */
 export function checkOptions(options: TrainOptions): void {
-  const { epochs = 1, batchSize = 128, seed = 0, probeSize = 256 } = options;
+  const { epochs = 1, initialEpoch = 0, batchSize = 128, seed = 0, probeSize = 256 } = options;
   const integer = (name: string, value: number, min: number) => {
     if (!Number.isInteger(value) || value < min) {
       throw new RangeError(`${name} must be an integer${min > -Infinity ? ` >= ${min}` : ""}, got ${value}`);
     }
   };
   integer("epochs", epochs, 1);
+  integer("initialEpoch", initialEpoch, 0);
   integer("batchSize", batchSize, 1);
   integer("seed", seed, -Infinity);
   integer("probeSize", probeSize, 0);

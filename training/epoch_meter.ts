@@ -20,7 +20,7 @@ export class EpochMeter {
   readonly #skipNonFinite: boolean;
 
   /**
-   * @param epoch Epoch number, from 1.
+   * @param epoch Epoch number (from `initialEpoch + 1`).
    * @param batches Batches in the epoch.
    * @param skipNonFinite Leave a batch whose loss is NaN or infinite out of the means instead of throwing.
    */

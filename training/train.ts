@@ -20,7 +20,7 @@ import type { MemoryRecord } from "./memory.ts";
 
 /** One epoch of the history. */
 export interface EpochRecord {
-  /** Epoch number, from 1. */
+  /** Epoch number: from `initialEpoch + 1` (from 1 unless the run resumes an earlier one). */
   epoch: number;
   /** Mean training loss over the epoch's batches (each measured before its update). */
   loss: number;
@@ -93,7 +93,7 @@ export interface History {
 
 /** Progress of one batch, for `onBatchEnd`. */
 export interface BatchInfo {
-  /** Epoch number, from 1. */
+  /** Epoch number, from `initialEpoch + 1`. */
   epoch: number;
   /** Batch number within the epoch, from 1. */
   batch: number;
@@ -117,11 +117,20 @@ export interface TrainCallbacks {
 
 /** Options of `train`. */
 export interface TrainOptions {
-  /** Passes over the training split. @default {1} */
+  /**
+   * Passes over the training split in this call: epochs `initialEpoch + 1` to `initialEpoch + epochs` (how many
+   * more, not the number of the last one as Keras's `epochs`). @default {1}
+   */
   epochs?: number;
+  /**
+   * Epochs already trained: the first epoch of this call is numbered `initialEpoch + 1` (in the history, the
+   * callbacks and `bestEpoch`) and shuffles as that epoch of an uninterrupted run does (`seed + epoch`). Resuming a
+   * loaded checkpoint: `initialEpoch: network.epochs`. @default {0}
+   */
+  initialEpoch?: number;
   /** Examples per step. @default {128} */
   batchSize?: number;
-  /** Seed of the data order (epoch e uses seed + e). @default {0} */
+  /** Seed of the data order (epoch e, numbered from `initialEpoch + 1`, shuffles with seed + e). @default {0} */
   seed?: number;
   /** Evaluate on the test split after each epoch. @default {true} */
   validate?: boolean;
@@ -133,7 +142,8 @@ export interface TrainOptions {
   validationSplit?: number;
   /**
    * With `validationSplit`: stop once the validation accuracy has not improved for this many epochs in a row
-   * (early stopping; the history then has fewer epochs than `epochs`). Left out: train every epoch.
+   * (early stopping; the history then has fewer epochs than `epochs`), counted within this call. Left out: train
+   * every epoch.
    */
   patience?: number;
   /** Progress callbacks. */
@@ -161,7 +171,8 @@ export interface TrainOptions {
 
 /**
  * Trains `network` on `dataset.train`, with the steps run by `options.strategy` (one thread by default). The
- * network ends with the trained weights and step count in every mode.
+ * network ends with the trained weights, step count and `epochs` (the number of the last epoch completed) in every
+ * mode.
  *
  * @returns The history: per-epoch loss, accuracy, test accuracy, seconds and samples/s (a Promise in every mode).
  * @throws {RangeError} If the options are out of range or the dataset does not fit the network.
@@ -185,6 +196,20 @@ export interface TrainOptions {
  * net.dispose();
  * ```
  *
+ * @example Train on: two more epochs, numbered 2 and 3, shuffled as epochs 2 and 3 of one run of 3
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildNetwork, syntheticDataset, train } from "../mod.ts";
+ *
+ * const data = syntheticDataset({ features: 8, classes: 3, trainCount: 64, testCount: 16 });
+ * const net = buildNetwork({ input: [8], layers: [{ type: "dense", units: 3 }] });
+ * await train(net, data, { epochs: 1, batchSize: 32, seed: 7 });
+ * const more = await train(net, data, { epochs: 2, batchSize: 32, seed: 7, initialEpoch: net.epochs });
+ * assert.deepEqual(more.epochs.map((e) => e.epoch), [2, 3]);
+ * assert.equal(net.epochs, 3);
+ * net.dispose();
+ * ```
+ *
  * @example The same network in a pipeline of two Workers, cut at its decoupling interface
  * ```ts
  * import assert from "node:assert/strict";
@@ -202,7 +227,8 @@ export interface TrainOptions {
  */
 export async function train(network: Network, data: Dataset, options: TrainOptions = {}): Promise<History> {
   let dataset = data;
-  const { epochs = 1, batchSize = 128, seed = 0, validate = true, callbacks = {}, probeSize = 256 } = options;
+  const { epochs = 1, initialEpoch = 0, batchSize = 128, seed = 0, validate = true, callbacks = {}, probeSize = 256 } =
+    options;
   checkOptions(options);
   const onNonFinite = nonFinitePolicy(options.onNonFinite ?? "error");
   checkFit(network, dataset);
@@ -220,7 +246,7 @@ export async function train(network: Network, data: Dataset, options: TrainOptio
   network.onNonFinite = onNonFinite;
   try {
     await strategy.start(network, { onNonFinite });
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    for (let epoch = initialEpoch + 1; epoch <= initialEpoch + epochs; epoch++) {
       const meter = new EpochMeter(epoch, perEpoch, onNonFinite === "skip");
       const firstStep = network.steps;
       const source = batches(dataset.train, dataset.features, batchSize, seed + epoch);
@@ -246,6 +272,7 @@ export async function train(network: Network, data: Dataset, options: TrainOptio
       }
       epochEnd(network, dataset, record, validate, probeSize, outcome.diagnostics);
       history.add(record);
+      network.epochs = epoch;
       if (validation && options.patience !== undefined) {
         if (best === undefined || record.validationAccuracy! > best.accuracy) {
           best = { epoch, accuracy: record.validationAccuracy! };
