@@ -12,7 +12,6 @@ import { assertClose } from "../tests/_helpers.ts";
 import { batchTensors } from "../training/evaluate.ts";
 import { train } from "../training/train.ts";
 import { buildNetwork } from "./build.ts";
-import type { Network } from "./network.ts";
 import type { LayerSpec, NetworkSpec } from "./spec.ts";
 import { summarize } from "./summary.ts";
 
