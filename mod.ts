@@ -102,6 +102,7 @@ export type { LayerSpec, NetworkSpec } from "./network/spec.ts";
 export { Network, type RangeOptions, type RangeResult, type StepResult } from "./network/network.ts";
 export type { BackwardLowest } from "./network/step_types.ts";
 export { buildNetwork, type BuildOptions } from "./network/build.ts";
+export { type ForwardUnlockConfig, type ForwardUnlockOptions, InputSynthesizer } from "./network/input_synthesizer.ts";
 export { type NetworkSummary, summarize, type SummaryRow, summaryText } from "./network/summary.ts";
 export { type ShardGradients, shardGradients } from "./network/shard_gradients.ts";
 export { createRegistries, defaultRegistries, type Registries } from "./network/registries.ts";

@@ -1,7 +1,8 @@
 /**
  * What a checkpoint holds of a network, by name: its variables (`layers[0].kernel`, `layers[1].batchNorm.movingMean`,
- * `interfaces[0].synthesizer.output.kernel`) and its optimizer state (`layers[0].optimizer.kernel.m`,
- * `layers[0].optimizer.steps`, `interfaces[0].synthesizer.optimizer.steps`, `interfaces[0].random`).
+ * `interfaces[0].synthesizer.output.kernel`, `layers[0].forwardUnlock.output.kernel`) and its optimizer state
+ * (`layers[0].optimizer.kernel.m`, `layers[0].optimizer.steps`, `interfaces[0].synthesizer.optimizer.steps`,
+ * `interfaces[0].random`, `layers[0].forwardUnlock.optimizer.steps`).
  *
  * @module
  */
@@ -21,7 +22,7 @@ export interface NamedVariable {
 
 /**
  * Every variable of `network` with its name: each layer's trainable variables and state, then each interface's
- * variables.
+ * variables, then each input synthesizer's (a forward-unlocked layer's).
  *
  * @throws {TypeError} If two variables get the same name (a plugin naming its variables twice).
  *
@@ -49,6 +50,11 @@ export function networkVariables(network: Network): NamedVariable[] {
     const names = own && own.length === iface.variables.length ? own : iface.variables.map((_, k) => `variables[${k}]`);
     iface.variables.forEach((variable, k) => named.push({ name: `interfaces[${i}].${names[k]}`, variable }));
   });
+  network.inputSynthesizers.forEach((unlock, j) => {
+    unlock?.variables.forEach((variable, k) =>
+      named.push({ name: `layers[${j}].forwardUnlock.${unlock.variableNames[k]}`, variable })
+    );
+  });
   const seen = new Set<string>();
   for (const { name } of named) {
     if (seen.has(name)) throw new TypeError(`Two variables of the network are named ${name}`);
@@ -58,8 +64,9 @@ export function networkVariables(network: Network): NamedVariable[] {
 }
 
 /**
- * The network's optimizer state: each layer's optimizer (`layers[j].optimizer...`) and each interface's training
- * state (`interfaces[i]...`, e.g. its synthesizer's optimizer and its random stream).
+ * The network's optimizer state: each layer's optimizer (`layers[j].optimizer...`), each interface's training
+ * state (`interfaces[i]...`, e.g. its synthesizer's optimizer and its random stream) and each input synthesizer's
+ * optimizer (`layers[j].forwardUnlock.optimizer...`).
  *
  * @throws {TypeError} If an optimizer cannot export its state.
  */
@@ -74,6 +81,9 @@ export function networkOptimizerState(network: Network): TrainingState {
   );
   network.interfaces.forEach((iface, i) => {
     if (hasTrainingState(iface)) parts.push(prefixState(iface.getTrainingState(), `interfaces[${i}].`));
+  });
+  network.inputSynthesizers.forEach((unlock, j) => {
+    if (unlock) parts.push(prefixState(unlock.getTrainingState(), `layers[${j}].forwardUnlock.`));
   });
   return {
     arrays: parts.flatMap((p) => p.arrays),
@@ -94,5 +104,8 @@ export function setNetworkOptimizerState(network: Network, state: TrainingState)
   );
   network.interfaces.forEach((iface, i) => {
     if (hasTrainingState(iface)) iface.setTrainingState(subState(state, `interfaces[${i}].`));
+  });
+  network.inputSynthesizers.forEach((unlock, j) => {
+    unlock?.setTrainingState(subState(state, `layers[${j}].forwardUnlock.`));
   });
 }

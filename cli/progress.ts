@@ -32,6 +32,9 @@ export function epochLine(label: string, epochs: number, r: EpochRecord): string
   for (const d of r.interfaces ?? []) {
     const parts = [`${label}  layer ${d.layer} ${d.type}:`];
     if (typeof d.synthesizerLoss === "number") parts.push(`synthesizer loss ${d.synthesizerLoss.toPrecision(3)}`);
+    if (typeof d.inputSynthesizerLoss === "number") {
+      parts.push(`input synthesizer loss ${d.inputSynthesizerLoss.toPrecision(3)}`);
+    }
     if (d.cosine !== undefined) parts.push(`cosine to true gradient ${d.cosine.toFixed(3)}`);
     if (d.normRatio !== undefined) parts.push(`norm ratio ${d.normRatio.toFixed(3)}`);
     if (d.weightCosine !== undefined) parts.push(`weight-gradient cosine ${d.weightCosine.toFixed(3)}`);

@@ -7,7 +7,13 @@ import { tf } from "../deps.ts";
 import type { Batch } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import { oneHotLabels } from "../datasets/one_hot.ts";
-import { type BatchOutcome, type EpochOutcome, interfaceNumbers, type Strategy } from "./strategy.ts";
+import {
+  type BatchOutcome,
+  type EpochOutcome,
+  type InterfaceNumbers,
+  interfaceNumbers,
+  type Strategy,
+} from "./strategy.ts";
 
 /**
  * Trains on this thread: each batch is one `Network.trainStep`. `train()` uses it when no strategy is given.
@@ -57,7 +63,7 @@ class OneThread implements Strategy {
       onBatch({ loss: step.loss, correct: step.correct, size: b.size });
     }
     return {
-      diagnostics: interfaceNumbers(network.interfaces),
+      diagnostics: withInputSynthesizers(interfaceNumbers(network.interfaces), network),
       skippedUpdates: network.skippedUpdates - skipped,
     };
   }
@@ -66,4 +72,15 @@ class OneThread implements Strategy {
     this.#network = null;
     return Promise.resolve();
   }
+}
+
+// Adds each input synthesizer's numbers (`inputSynthesizerLoss`) to its layer's interface numbers.
+function withInputSynthesizers(numbers: InterfaceNumbers[], network: Network): InterfaceNumbers[] {
+  network.inputSynthesizers.forEach((unlock, layer) => {
+    if (unlock === undefined) return;
+    const entry = numbers.find((n) => n.layer === layer);
+    if (entry) Object.assign(entry.values, unlock.diagnostics());
+    else numbers.push({ layer, values: unlock.diagnostics() });
+  });
+  return numbers;
 }

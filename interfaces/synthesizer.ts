@@ -51,6 +51,11 @@ export interface SynthesizerOptions {
    * and its label, which a convolution's neighbourhood cannot see. 0 leaves it out (then no context). @default {32}
    */
   globalUnits?: number;
+  /**
+   * MLP only: width of what it reads besides the context, when that is not the trigger itself (an input
+   * synthesizer reads the network's input and predicts a layer's output). @default {shape[0]}
+   */
+  inputUnits?: number;
   /** Hidden layers (ReLU): widths of the MLP, or filters of the CNN's convolutions; empty for a linear one. */
   hidden: readonly number[];
   /** Batch normalisation in the hidden layers. */
@@ -124,6 +129,7 @@ export class Synthesizer {
     {
       shape,
       contextUnits,
+      inputUnits,
       hidden,
       batchNorm,
       kernelSize = 5,
@@ -155,7 +161,7 @@ export class Synthesizer {
       return image ? new Conv2D(config, context) : new Dense(config, context);
     };
     const layers: SynthesizerLayer[] = [];
-    let inputShape: Shape = image ? shape : [channels + contextUnits];
+    let inputShape: Shape = image ? shape : [(inputUnits ?? channels) + contextUnits];
     let global: GlobalPath | undefined;
     try {
       hidden.forEach((width, i) => {

@@ -126,7 +126,7 @@ export class Conv2D implements Layer {
    *   not fit the input, or the kernel would have more than `MAX_KERNEL_WEIGHTS` weights.
    */
   constructor(config: LayerConfig, { inputShape, path, random }: LayerContext) {
-    checkObject(path, config, CONV2D_FIELDS, "interface, optimizer");
+    checkObject(path, config, CONV2D_FIELDS, "interface, optimizer, forwardUnlock");
     this.filters = positiveInt(`${path}.filters`, config.filters);
     if (config.kernelSize === undefined) {
       throw new SpecError(`${path}.kernelSize`, undefined, "is required: give n (n x n) or [height, width]");

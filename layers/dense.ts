@@ -106,7 +106,7 @@ export class Dense implements Layer {
    *   `MAX_KERNEL_WEIGHTS` weights.
    */
   constructor(config: LayerConfig, { inputShape, path, random }: LayerContext) {
-    checkObject(path, config, DENSE_FIELDS, "interface, optimizer");
+    checkObject(path, config, DENSE_FIELDS, "interface, optimizer, forwardUnlock");
     if (inputShape.length !== 1) {
       throw new SpecError(
         `${path}.type`,

@@ -61,7 +61,7 @@ export class Flatten implements Layer {
    * @throws {SpecError} If the spec has other fields.
    */
   constructor(config: LayerConfig, { inputShape, path }: LayerContext) {
-    checkObject(path, config, FLATTEN_FIELDS, "interface, optimizer");
+    checkObject(path, config, FLATTEN_FIELDS, "interface, optimizer, forwardUnlock");
     this.inputShape = [...inputShape];
     this.outputShape = [sizeOf(inputShape)];
   }

@@ -92,7 +92,7 @@ export class MaxPool2D implements Layer {
    * @throws {SpecError} If a field is invalid, the input is not an image, or the window does not fit it.
    */
   constructor(config: LayerConfig, { inputShape, path }: LayerContext) {
-    checkObject(path, config, MAX_POOL2D_FIELDS, "interface, optimizer");
+    checkObject(path, config, MAX_POOL2D_FIELDS, "interface, optimizer, forwardUnlock");
     if (config.poolSize === undefined) {
       throw new SpecError(`${path}.poolSize`, undefined, "is required: give n (n x n) or [height, width]");
     }

@@ -10,6 +10,7 @@ import { type Layer, type LayerConfig, type Shape, showShape, sizeOf } from "../
 import type { OptimizerConfig } from "../optimizers/optimizer.ts";
 import { Random } from "../random.ts";
 import { Network } from "./network.ts";
+import { createInputSynthesizer, type InputSynthesizer } from "./input_synthesizer.ts";
 import { lookup, nameOf, validateOptimizer } from "./_lookup.ts";
 import { defaultRegistries, type Registries } from "./registries.ts";
 import { type NetworkSpec, SPEC_FIELDS } from "./spec.ts";
@@ -71,13 +72,18 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
   const random = new Random(seed);
   const layers: Layer[] = [];
   const interfaceConfigs: { config: InterfaceConfig; path: string }[] = [];
-  const built: { layers: Layer[]; interfaces: NeuralInterface[] } = { layers, interfaces: [] };
+  const unlocks: { raw: unknown; layer: number }[] = [];
+  const built: { layers: Layer[]; interfaces: NeuralInterface[]; unlocks: InputSynthesizer[] } = {
+    layers,
+    interfaces: [],
+    unlocks: [],
+  };
   try {
     let shape: Shape = inputShape;
     Array.from(layerSpecs).forEach((raw: unknown, i: number) => {
       const path = `layers[${i}]`;
       if (!isRecord(raw)) throw new SpecError(path, raw, "must be an object with a type");
-      const { interface: iface, optimizer, ...config } = raw;
+      const { interface: iface, optimizer, forwardUnlock, ...config } = raw;
       layerOptimizers.push(
         optimizer === undefined ? optimizerConfig : validateOptimizer(registries, optimizer, `${path}.optimizer`),
       );
@@ -90,6 +96,16 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
           iface,
           "must not be set: the output layer has no interface (its gradient comes from the loss)",
         );
+      }
+      if (isOutput && forwardUnlock !== undefined && forwardUnlock !== false) {
+        throw new SpecError(
+          `${path}.forwardUnlock`,
+          forwardUnlock,
+          "must not be set: the output layer has no layers above it to unlock",
+        );
+      }
+      if (!isOutput && forwardUnlock !== undefined && forwardUnlock !== false) {
+        unlocks.push({ raw: forwardUnlock, layer: i });
       }
       if (isOutput) lossFactory.checkOutput(config as LayerConfig, path);
       const layer = layerFactory(config as LayerConfig, { inputShape: shape, path, random: random.fork() });
@@ -131,6 +147,31 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
       built.interfaces.push(iface); // disposed if its declaration is wrong
       checkDecoupling(config.type, path, iface);
     });
+    // After every layer and interface has drawn its weights, so that unlocking a layer leaves them as they were.
+    const inputSynthesizers: (InputSynthesizer | undefined)[] = [];
+    for (const { raw, layer } of unlocks) {
+      const path = `layers[${layer}].forwardUnlock`;
+      const iface = built.interfaces[layer]!;
+      if (!iface.decouples) {
+        throw new SpecError(
+          path,
+          raw,
+          `needs a decoupling interface on layers[${layer}] (sg, csg, local-loss or a plugin's), not "${iface.type}", ` +
+            `which waits for the message from the layers above`,
+        );
+      }
+      const unlock = createInputSynthesizer(raw, {
+        shape: layers[layer]!.outputShape,
+        inputUnits: sizeOf(inputShape),
+        contextUnits,
+        path,
+        random: random.fork(),
+        optimizer: optimizerConfig,
+        optimizers: registries.optimizers,
+      });
+      built.unlocks.push(unlock);
+      inputSynthesizers[layer] = unlock;
+    }
     return new Network({
       spec: {
         input: inputShape,
@@ -144,11 +185,13 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
       loss: lossFactory.create(),
       optimizers: layerOptimizers.map((c) => registries.optimizers.get(c.type).create(c)),
       layerOptimizers: layerOptimizers.map((c) => c === optimizerConfig ? undefined : c),
+      inputSynthesizers,
       plugins: registries.plugins,
     });
   } catch (error) {
     for (const layer of built.layers) layer.dispose();
     for (const iface of built.interfaces) iface.dispose();
+    for (const unlock of built.unlocks) unlock.dispose();
     throw error;
   }
 }

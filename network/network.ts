@@ -20,6 +20,7 @@ import type { NetworkSpec } from "./spec.ts";
 import { checkBatch, checkGradient, checkInput, describeGradient } from "./_checks.ts";
 import type { NetworkParts, Range, RangeOptions, RangeResult, StepResult } from "./step_types.ts";
 import { outlineOf, specOf } from "./_outline.ts";
+import type { InputSynthesizer } from "./input_synthesizer.ts";
 
 export type { NetworkParts, RangeOptions, RangeResult, StepResult };
 
@@ -29,6 +30,11 @@ export class Network {
   readonly layers: readonly Layer[];
   /** `interfaces[i]` is bound to the output of `layers[i]`. */
   readonly interfaces: readonly NeuralInterface[];
+  /**
+   * `inputSynthesizers[i]`, where layer `i` is forward-unlocked (`forwardUnlock`): what the layers above it train
+   * on instead of its output. Undefined elsewhere.
+   */
+  readonly inputSynthesizers: readonly (InputSynthesizer | undefined)[];
   /** The loss. */
   readonly loss: Loss;
   /** Shape of one input example, e.g. `[28, 28, 1]`. */
@@ -45,16 +51,28 @@ export class Network {
   #epochs = 0;
 
   /** Assembles a network from built parts; prefer `buildNetwork(spec)`. */
-  constructor({ spec, layers, interfaces, loss, optimizers, layerOptimizers = [], plugins = [] }: NetworkParts) {
+  constructor(
+    { spec, layers, interfaces, loss, optimizers, layerOptimizers = [], inputSynthesizers = [], plugins = [] }:
+      NetworkParts,
+  ) {
     if (interfaces.length !== layers.length - 1 || optimizers.length !== layers.length) {
       throw new RangeError(
         `Network needs one interface per hidden layer and one optimizer per layer: got ${layers.length} layers, ` +
           `${interfaces.length} interfaces, ${optimizers.length} optimizers`,
       );
     }
+    inputSynthesizers.forEach((unlock, i) => {
+      if (unlock === undefined || interfaces[i]?.decouples === true) return;
+      throw new RangeError(
+        `Cannot forward-unlock layer ${i}: ${
+          interfaces[i] ? `its interface "${interfaces[i]!.type}" does not decouple` : "it is not a hidden layer"
+        }`,
+      );
+    });
     this.#spec = spec;
     this.layers = layers;
     this.interfaces = interfaces;
+    this.inputSynthesizers = interfaces.map((_, i) => inputSynthesizers[i]);
     this.loss = loss;
     this.#optimizers = optimizers;
     this.#layerOptimizers = layerOptimizers;
@@ -122,7 +140,9 @@ export class Network {
 
   /**
    * One training step on a batch: forward through every layer; each decoupling interface answers with a gradient
-   * at once (its segment of layers updates then), each coupled one waits for the message from above.
+   * at once (its segment of layers updates then), each coupled one waits for the message from above. Above a
+   * forward-unlocked layer the layers run on its input synthesizer's prediction (see `inputSynthesizers`), so the
+   * loss, the correct count and the message for that layer's interface are those of the synthetic input.
    *
    * @param x Inputs, flat `[B, inputUnits]` or `[B, ...inputShape]`.
    * @param labels One-hot labels [B, outputUnits]: the loss's target and the interfaces' context.
@@ -156,7 +176,8 @@ export class Network {
    * forward from `x` (the input of layer `lo`, `[B, ...layers[lo].inputShape]`), with the same updates as
    * `trainStep`. Above `hi` there is the loss (when `hi` is the output layer) or the interface of layer `hi`, which
    * must decouple (the module's boundary); its message comes later, through `receiveMessage`. Call it inside
-   * `tf.tidy`.
+   * `tf.tidy`. A network with a forward-unlocked layer trains only as a whole (`lo` 0, `hi` the output layer): its
+   * input synthesizers read the network's input.
    *
    * @returns The output of layer `hi`; the loss and correct count when `hi` is the output layer; and, when
    *   `lo > 0`, the message for the interface of layer `lo - 1` (null when this step skipped that update), or the
@@ -168,6 +189,13 @@ export class Network {
       throw new Error(
         `Cannot end a module at layer ${hi}: its interface "${this.interfaces[hi]!.type}" does not decouple ` +
           `(it waits for the message instead of answering in send())`,
+      );
+    }
+    const unlocked = this.inputSynthesizers.findIndex((u) => u !== undefined);
+    if (unlocked >= 0 && (lo > 0 || hi < n - 1)) {
+      throw new Error(
+        `Cannot train layers ${lo}..${hi} apart: layer ${unlocked} is forward-unlocked, and its input synthesizer ` +
+          `reads the network's input (train the whole network, with trainStep)`,
       );
     }
     const caches: LayerCache[] = [];
@@ -193,6 +221,9 @@ export class Network {
         }
       }
       segmentStart = i + 1;
+      // Forward unlock: the layers above take the synthetic input Î; the real h is I's target (and the trigger).
+      const unlock = this.inputSynthesizers[i];
+      if (unlock) h = unlock.train(x, h, context.labels);
     }
     result.output = h;
     if (hi === n - 1) {
@@ -289,14 +320,15 @@ export class Network {
 
   /** The network's spec, JSON-able; `buildNetwork(net.getSpec())` builds the same architecture. */
   getSpec(): NetworkSpec {
-    return specOf(this.#spec, this.layers, this.interfaces, this.#layerOptimizers);
+    return specOf(this.#spec, this.layers, this.interfaces, this.#layerOptimizers, this.inputSynthesizers);
   }
 
-  /** All variables: layer weights, layer state, interface weights. */
+  /** All variables: layer weights, layer state, interface weights, input synthesizer weights. */
   get variables(): tf.Variable[] {
     return [
       ...this.layers.flatMap((l) => [...l.trainable, ...l.state]),
       ...this.interfaces.flatMap((i) => [...i.variables]),
+      ...this.inputSynthesizers.flatMap((u) => u ? [...u.variables] : []),
     ];
   }
 
@@ -309,6 +341,7 @@ export class Network {
   dispose(): void {
     for (const layer of this.layers) layer.dispose();
     for (const iface of this.interfaces) iface.dispose();
+    for (const unlock of this.inputSynthesizers) unlock?.dispose();
     for (const optimizer of this.#optimizers) optimizer.dispose();
   }
 }

@@ -7,6 +7,7 @@
 import type { InterfaceConfig } from "../interfaces/interface.ts";
 import type { LayerConfig } from "../layers/layer.ts";
 import type { OptimizerConfig } from "../optimizers/optimizer.ts";
+import type { ForwardUnlockOptions } from "./input_synthesizer.ts";
 
 /** One layer of a spec: the layer's own fields plus the interface bound to its output. */
 export interface LayerSpec extends LayerConfig {
@@ -17,6 +18,12 @@ export interface LayerSpec extends LayerConfig {
   interface?: string | InterfaceConfig;
   /** This layer's optimizer, by name or config, when it should differ from the network's. */
   optimizer?: string | OptimizerConfig;
+  /**
+   * Forward unlock (the DNI paper's "complete unlock"), on a hidden layer whose interface decouples: in training the
+   * layers above run on an input synthesizer's prediction of this layer's output from the network's input, instead
+   * of waiting for it (see `InputSynthesizer`). `true` takes the defaults. @default {false}
+   */
+  forwardUnlock?: boolean | ForwardUnlockOptions;
 }
 
 /**

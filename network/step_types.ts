@@ -10,6 +10,7 @@ import type { Layer, LayerCache } from "../layers/layer.ts";
 import type { Loss } from "../losses/loss.ts";
 import type { Optimizer, OptimizerConfig } from "../optimizers/optimizer.ts";
 import type { NetworkSpec } from "./spec.ts";
+import type { InputSynthesizer } from "./input_synthesizer.ts";
 
 /** What one training step measured. */
 export interface StepResult {
@@ -65,6 +66,8 @@ export interface NetworkParts {
   optimizers: Optimizer[];
   /** Per layer, the optimizer config when it overrides the network's (for `getSpec`). */
   layerOptimizers?: (OptimizerConfig | undefined)[];
+  /** Per hidden layer, its input synthesizer when it is forward-unlocked (its interface must decouple). */
+  inputSynthesizers?: (InputSynthesizer | undefined)[];
   /** The URLs of the plugin modules the registries had loaded (see `loadPlugin`). */
   plugins?: readonly string[];
 }

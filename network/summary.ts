@@ -18,9 +18,9 @@ export interface SummaryRow {
   outputShape: number[];
   /** The layer's trainable parameters. */
   parameters: number;
-  /** The interface bound to its output (`"loss"` for the output layer). */
+  /** The interface bound to its output (`"loss"` for the output layer), `+ forward unlock` where it is unlocked. */
   interface: string;
-  /** The interface's own parameters (a synthesizer's weights); 0 for stateless ones. */
+  /** The interface's own parameters (a synthesizer's weights) and its input synthesizer's; 0 for stateless ones. */
   interfaceParameters: number;
 }
 
@@ -30,7 +30,7 @@ export interface NetworkSummary {
   rows: SummaryRow[];
   /** The layers' trainable parameters: the network. */
   parameters: number;
-  /** The interfaces' parameters: synthesizers, local classifiers. */
+  /** The interfaces' parameters: synthesizers, local classifiers, input synthesizers. */
   interfaceParameters: number;
 }
 
@@ -57,13 +57,14 @@ export function summarize(network: Network): NetworkSummary {
   const count = (variables: readonly { size: number }[]) => variables.reduce((n, v) => n + v.size, 0);
   const rows = network.layers.map((layer, index): SummaryRow => {
     const iface = network.interfaces[index];
+    const unlock = network.inputSynthesizers[index];
     return {
       index,
       layer: String(layer) === "[object Object]" ? layer.type : String(layer),
       outputShape: [...layer.outputShape],
       parameters: count(layer.trainable),
-      interface: iface?.type ?? "loss",
-      interfaceParameters: iface ? count(iface.variables) : 0,
+      interface: iface ? `${iface.type}${unlock ? " + forward unlock" : ""}` : "loss",
+      interfaceParameters: (iface ? count(iface.variables) : 0) + (unlock ? count(unlock.variables) : 0),
     };
   });
   return {

@@ -56,7 +56,7 @@ export interface PipelineOptions {
  * Trains in a pipeline of Workers, cut at every decoupling interface of the network.
  *
  * @throws {RangeError} If an option is out of range (at once); at `start`, if the network has no decoupling
- *   interface to cut at.
+ *   interface to cut at, or has a forward-unlocked layer (that runs on one thread for now).
  *
  * @example
  * ```ts
@@ -119,6 +119,13 @@ class Pipeline implements Strategy {
 
   async start(network: Network, run: StrategyRun): Promise<void> {
     if (this.#running !== null) throw new Error(`Strategy "${this.name}" is already running`);
+    const unlocked = network.inputSynthesizers.findIndex((u) => u !== undefined);
+    if (unlocked >= 0) {
+      throw new RangeError(
+        `Cannot run this network in a pipeline: layer ${unlocked} is forward-unlocked (forwardUnlock), which runs ` +
+          `on one thread for now; train it without workers`,
+      );
+    }
     const stages = planStages(network, this.#workers);
     if (stages.length < 2) {
       const types = [...new Set(network.interfaces.map((i) => i.type))].join(", ") || "none";

@@ -140,6 +140,13 @@ export function buildRecurrentModel(spec: NetworkSpec, options: RecurrentBuildOp
       if (isOutput && iface !== undefined) {
         throw new SpecError(`${path}.interface`, iface, "must not be set: the output layer has no interface");
       }
+      if (config.forwardUnlock !== undefined) {
+        throw new SpecError(
+          `${path}.forwardUnlock`,
+          config.forwardUnlock,
+          "is for feed-forward specs: a sequence spec's per-step layers are coupled within a window",
+        );
+      }
       const type = nameOf(`${path}.type`, config.type);
       const factory = lookup(registries.layers, type, `${path}.type`);
       const layer = factory(config as LayerConfig, { inputShape: [width], path, random: random.fork() });

@@ -242,7 +242,7 @@ const ROWS: Row[] = [
       const typo = spoiled((s) => s.layers[0].unit = 8);
       specError(
         typo,
-        /layers\[0\]\.unit is not a known field \(known: type, units, activation, batchNorm, interface, optimizer\), got 8/,
+        /layers\[0\]\.unit is not a known field \(known: type, units, activation, batchNorm, interface, optimizer, forwardUnlock\), got 8/,
       );
       specError(spoiled((s) => s.epochs = 3), /spec\.epochs is not a known field \(known: input, layers, .*\), got 3/);
       specError(spoiled((s) => s.loss = { type: "mse", reduction: "sum" }), /loss\.reduction is not a known field/);
