@@ -24,7 +24,7 @@ import type {
 } from "./interface.ts";
 import { requireLabels } from "./require_labels.ts";
 import { LossMeter } from "./_loss_meter.ts";
-import { hiddenWidths, ownOptimizer } from "./_own_model.ts";
+import { fasterOptimizer, hiddenWidths, OWN_MODEL_RATE, ownOptimizer } from "./_own_model.ts";
 
 const FIELDS = ["type", "hidden", "optimizer", "scale"];
 
@@ -153,7 +153,7 @@ export class LocalLoss extends DecouplingBase implements Diagnosing, TrainingSta
 
 /**
  * The registry factory of `local-loss`. Options: `hidden` (ReLU widths of the classifier, default `[]`: linear),
- * `optimizer` (default the network's), `scale` (factor on the gradient, default 1).
+ * `optimizer` (default the network's at 3x its learning rate), `scale` (factor on the gradient, default 1).
  *
  * @throws {SpecError} For an unknown option or a bad value, naming it.
  */
@@ -161,7 +161,7 @@ export function createLocalLoss(raw: InterfaceConfig, context: InterfaceContext)
   const { path } = context;
   const c = checkObject(path, raw, FIELDS);
   const widths = hiddenWidths(path, c.hidden);
-  const optimizer = ownOptimizer(path, c.optimizer, context);
+  const optimizer = ownOptimizer(path, c.optimizer ?? fasterOptimizer(context.optimizer, OWN_MODEL_RATE), context);
   const factory = context.optimizers.get(optimizer.type);
   const config: InterfaceConfig = {
     type: "local-loss",

@@ -22,7 +22,7 @@ import type { Random } from "../random.ts";
 import { emptyState, prefixState, subState, type TrainingState } from "../optimizers/state.ts";
 import { requireLabels } from "./require_labels.ts";
 import { LossMeter } from "./_loss_meter.ts";
-import { hiddenWidths, ownOptimizer } from "./_own_model.ts";
+import { fasterOptimizer, hiddenWidths, OWN_MODEL_RATE, ownOptimizer } from "./_own_model.ts";
 import { Synthesizer, type SynthesizerPass } from "./synthesizer.ts";
 
 /**
@@ -46,13 +46,20 @@ export interface SyntheticGradientOptions {
    * labels added to the convolution's local prediction (see `Synthesizer`); 0 leaves it out (`sg` only). @default {32}
    */
   globalUnits?: number;
-  /** The synthesizer's optimizer, by name or config. @default {the network's optimizer} */
+  /** The synthesizer's optimizer, by name or config. @default {the network's optimizer at 3x its learning rate} */
   optimizer?: string | OptimizerConfig;
-  /** Factor on the synthetic gradient before the layer uses it. @default {1} */
+  /** Factor on the synthetic gradient before the layer uses it. @default {0.3 for `sg`, 1 for `csg`} */
   scale?: number;
   /** Probability that the layer updates in a step (stochastic updates). @default {1} */
   updateProbability?: number;
 }
+
+/**
+ * `sg`'s default `scale`: an unconditioned synthesizer's bootstrapped predictions are noisy (their cosine to the true
+ * gradient is near 0 once the output layer fits), and damping them trains better without batch norm and no worse
+ * with it (docs/race.md#plain-sg). `csg`'s default is 1.
+ */
+const SG_SCALE = 0.3;
 
 const FIELDS = ["type", "hidden", "batchNorm", "kernelSize", "globalUnits", "optimizer", "scale", "updateProbability"];
 const IMAGE_ONLY = ["kernelSize", "globalUnits"];
@@ -182,7 +189,7 @@ export function syntheticGradientConfig(
   const { path } = context;
   const c = checkObject(path, raw, context.shape.length === 3 ? FIELDS : FIELDS.filter((f) => !IMAGE_ONLY.includes(f)));
   const widths = hiddenWidths(path, c.hidden);
-  const optimizer = ownOptimizer(path, c.optimizer, context);
+  const optimizer = ownOptimizer(path, c.optimizer ?? fasterOptimizer(context.optimizer, OWN_MODEL_RATE), context);
   return {
     type,
     hidden: widths,
@@ -194,7 +201,7 @@ export function syntheticGradientConfig(
       }
       : {}),
     optimizer,
-    scale: positiveNumber(`${path}.scale`, c.scale, 1),
+    scale: positiveNumber(`${path}.scale`, c.scale, type === "sg" ? SG_SCALE : 1),
     updateProbability: numberIn(`${path}.updateProbability`, c.updateProbability, 1e-9, 1, 1),
   };
 }

@@ -257,11 +257,22 @@ Deno.test("sg and csg fill in their defaults and round-trip through getSpec()", 
     type: "sg",
     hidden: [],
     batchNorm: false,
-    optimizer: { type: "adam", learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
-    scale: 1,
+    // The synthesizer's default optimizer: the network's (adam, 0.001) at 3x its learning rate.
+    optimizer: { type: "adam", learningRate: 0.003, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+    scale: 0.3, // sg's default; csg's is 1
     updateProbability: 1,
   });
   assert.deepEqual((s.layers[1]!.interface as Record<string, unknown>).optimizer, { type: "sgd", learningRate: 0.1 });
+  // The network's schedule comes with it; its rate is scaled.
+  const scheduled = buildNetwork(
+    spec(["sg"], { type: "sgd", learningRate: 0.01, schedule: { type: "step", boundaries: [5], factor: 0.5 } }),
+  );
+  assert.deepEqual((scheduled.getSpec().layers[0]!.interface as Record<string, unknown>).optimizer, {
+    type: "sgd",
+    learningRate: 0.03,
+    schedule: { type: "step", boundaries: [5], factor: 0.5 },
+  });
+  scheduled.dispose();
   const again = buildNetwork(JSON.parse(JSON.stringify(s)));
   assert.deepEqual(again.getSpec(), s);
   net.dispose();
