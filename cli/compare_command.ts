@@ -25,7 +25,8 @@ export const COMPARE_USAGE = `Usage: deno task compare [options]
   --interfaces LIST       comma-separated, of ${COMPARE_INTERFACES.join(", ")} (default: all)
   --depths LIST           hidden layers, comma-separated (default 3)
   --specs FILES           comma-separated spec files to compare instead of the FCNs of --interfaces and --depths,
-                          e.g. examples/cnn_backprop.json,examples/cnn_csg.json (rows named after the files)
+                          e.g. examples/cnn_backprop.json,examples/cnn_csg.json (rows named after the files);
+                          with --interfaces tfjs-layers the TF.js peer's FCN of --depths runs in the same report
   --datasets LIST         comma-separated, of ${DATASET_NAMES.join(", ")} (default mnist)
   --workers LIST          worker counts, comma-separated (default 1); rows on N > 1 workers run sg/csg as a
                           pipeline of modules and backprop data-parallel (the TF.js peer runs on one thread)
@@ -66,6 +67,8 @@ export interface CompareArgs {
   plugins?: string[];
   /** Spec files to compare instead of the FCNs of `interfaces` and `depths`. @default {[]} */
   specs?: string[];
+  /** With `specs`: also the TF.js peer's FCN rows of `depths` (`--interfaces tfjs-layers`). */
+  specsWithPeer?: boolean;
 }
 
 // `choices` null: any names (checked later).
@@ -125,6 +128,11 @@ export function parseCompareArgs(args: string[]): CompareArgs | "help" {
     if (!Number.isInteger(n) || n < 1 || n > 16) throw new UsageError(`--workers: "${d}" is not an integer in 1..16`);
     return n;
   });
+  if (values.specs !== undefined && values.interfaces !== undefined && values.interfaces !== "tfjs-layers") {
+    throw new UsageError(
+      `--interfaces with --specs can only be tfjs-layers (adds the TF.js peer's FCN rows), got "${values.interfaces}"`,
+    );
+  }
   const target = values.target === undefined ? 0.97 : Number(values.target);
   if (!(target > 0 && target <= 1)) throw new UsageError(`--target must be a number in (0, 1], got "${values.target}"`);
   return {
@@ -148,6 +156,7 @@ export function parseCompareArgs(args: string[]): CompareArgs | "help" {
     json: values.json === true,
     plugins,
     specs: values.specs === undefined ? [] : listFlag(values, "specs", null, []),
+    specsWithPeer: values.specs !== undefined && values.interfaces === "tfjs-layers",
   };
 }
 
@@ -181,7 +190,10 @@ export async function runCompare(
   // Every spec builds before anything trains: a bad third file fails now, not after hours of training.
   for (const { spec } of specs) buildNetwork(spec, { registries }).dispose();
   const configs = specs.length > 0
-    ? specConfigs(specs, a.datasets, a.workers)
+    ? [
+      ...specConfigs(specs, a.datasets, a.workers),
+      ...(a.specsWithPeer ? compareConfigs(["tfjs-layers"], a.depths, a.datasets) : []),
+    ]
     : compareConfigs(a.interfaces, a.depths, a.datasets, a.workers);
   log(backendSays + "\n");
   let progress: Progress | undefined;

@@ -169,6 +169,24 @@ Deno.test("cli compare --specs compares spec files (a small CNN), rows named aft
   await Deno.remove(out, { recursive: true });
 });
 
+Deno.test("cli compare --specs with --interfaces tfjs-layers runs the TF.js peer in the same report", async () => {
+  const out = await Deno.makeTempDir();
+  const r = await run([
+    "compare",
+    "--specs",
+    "examples/fcn3_backprop.json,examples/fcn3_local_loss.json",
+    "--interfaces",
+    "tfjs-layers",
+    ...["--epochs", "1", "--train-count", "600", "--test-count", "100", "--out", out, "--json"],
+  ]);
+  assert.equal(r.code, 0, r.err);
+  const report = lastJson(r.out);
+  const names = report.results.map((x: { name: string }) => x.name);
+  assert.deepEqual(names, ["fcn3_backprop-mnist", "fcn3_local_loss-mnist", "fcn3-tfjs-layers-mnist"]);
+  assert.ok(report.results[2].speedVsBackprop > 0, "the peer is compared with the backprop row");
+  await Deno.remove(out, { recursive: true });
+});
+
 Deno.test("cli compare rejects bad lists and values", async () => {
   const cases: [string[], RegExp][] = [
     [
@@ -179,6 +197,10 @@ Deno.test("cli compare rejects bad lists and values", async () => {
     [["compare", "--depths", "0"], /--depths: "0" is not an integer in 1\.\.16/],
     [["compare", "--target", "97"], /--target must be a number in \(0, 1\], got "97"/],
     [["compare", "--epochs", "x"], /--epochs must be an integer >= 1, got "x"/],
+    [
+      ["compare", "--specs", "examples/fcn3_csg.json", "--interfaces", "sg"],
+      /--interfaces with --specs can only be tfjs-layers \(adds the TF.js peer's FCN rows\), got "sg"/,
+    ],
   ];
   for (const [args, pattern] of cases) {
     const { code, err } = await run(args);
