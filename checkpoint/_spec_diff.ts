@@ -4,7 +4,8 @@ import { show } from "../errors.ts";
 
 /**
  * The first place where `saved` and `current` differ, as `path: A in the checkpoint, B in the network`, or
- * undefined when they are equal. Object keys are compared in sorted order.
+ * undefined when they are equal. Object keys are compared in sorted order, `type` first (a layer or interface of
+ * another type differs in its other fields too; its type is the difference to name).
  */
 export function specDifference(saved: unknown, current: unknown, path = "spec"): string | undefined {
   if (Object.is(saved, current)) return undefined;
@@ -19,7 +20,9 @@ export function specDifference(saved: unknown, current: unknown, path = "spec"):
     return undefined;
   }
   if (isRecord(saved) && isRecord(current)) {
-    const keys = [...new Set([...Object.keys(saved), ...Object.keys(current)])].sort();
+    const keys = [...new Set([...Object.keys(saved), ...Object.keys(current)])].sort((a, b) =>
+      a === b ? 0 : a === "type" ? -1 : b === "type" ? 1 : a < b ? -1 : 1
+    );
     for (const key of keys) {
       const d = specDifference(saved[key], current[key], path === "spec" ? key : `${path}.${key}`);
       if (d) return d;
