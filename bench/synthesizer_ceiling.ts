@@ -23,6 +23,7 @@ import { oneHotLabels } from "../datasets/one_hot.ts";
 import type { DecouplingInterface } from "../interfaces/interface.ts";
 import { buildNetwork } from "../network/build.ts";
 import type { Network } from "../network/network.ts";
+import { truePass } from "../network/probe.ts";
 import { evaluate } from "../training/evaluate.ts";
 import { train } from "../training/train.ts";
 import { NormalEquations } from "./_least_squares.ts";
@@ -43,21 +44,8 @@ function measureChunk(network: Network, split: Split, start: number, n: number):
   const x = tf.tensor2d(split.x.subarray(start * features, (start + n) * features), [n, features]);
   const labels = oneHotLabels(split.labels.subarray(start, start + n), network.outputUnits);
   const tensors = tf.tidy(() => {
-    const caches: unknown[] = [];
-    const triggers: tf.Tensor[] = [];
-    let h = network.shapeInput(x);
-    for (const layer of network.layers) {
-      const r = layer.forward(h, "probe");
-      caches.push(r.cache);
-      triggers.push(r.output);
-      h = r.output;
-    }
-    const gradients: tf.Tensor[] = [];
-    let g: tf.Tensor = tf.mul(network.loss.compute(h as tf.Tensor2D, labels).gradient, n); // per example
-    for (let j = network.layers.length - 1; j > 0; j--) {
-      g = network.layers[j]!.backward(caches[j], g, true).inputGradient!;
-      gradients[j - 1] = g;
-    }
+    const { triggers, trueGradients } = truePass(network, x, labels);
+    const gradients = trueGradients.map((g) => tf.mul(g, n)); // per example
     const context = { labels, step: network.steps };
     return network.interfaces.map((iface, k) => [
       triggers[k]!,

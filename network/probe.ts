@@ -26,6 +26,39 @@ export interface GradientProbe {
   weightCosine: number;
 }
 
+/** What `truePass` gives: every layer's cache and output, and the true dL/dh at every hidden layer's output. */
+export interface TruePass {
+  /** `caches[j]`: layer j's cache of the probe-mode forward pass. */
+  caches: unknown[];
+  /** `triggers[j]`: layer j's output. */
+  triggers: tf.Tensor[];
+  /** `trueGradients[j]`: dL/d(output of layer j) of the batch-mean loss, for every hidden layer j. */
+  trueGradients: tf.Tensor[];
+}
+
+/**
+ * A forward pass in probe mode (no running statistics change) and plain backprop from the loss: the triggers and
+ * their true gradients, updating nothing. Call it inside `tf.tidy`.
+ */
+export function truePass(network: Network, x: tf.Tensor, labels: tf.Tensor2D): TruePass {
+  const caches: unknown[] = [];
+  const triggers: tf.Tensor[] = [];
+  let h = network.shapeInput(x);
+  for (const layer of network.layers) {
+    const r = layer.forward(h, "probe");
+    caches.push(r.cache);
+    triggers.push(r.output);
+    h = r.output;
+  }
+  const trueGradients: tf.Tensor[] = [];
+  let g: tf.Tensor = network.loss.compute(h as tf.Tensor2D, labels).gradient;
+  for (let j = network.layers.length - 1; j > 0; j--) {
+    g = network.layers[j]!.backward(caches[j], g, true).inputGradient!;
+    trueGradients[j - 1] = g;
+  }
+  return { caches, triggers, trueGradients };
+}
+
 /**
  * Compares each synthesising interface's gradient with the true backprop gradient at its trigger.
  *
@@ -38,22 +71,7 @@ export function probeGradients(network: Network, x: tf.Tensor, labels: tf.Tensor
   const synthesizing = network.interfaces.flatMap((iface, layer) => iface.decouples ? [layer] : []);
   if (synthesizing.length === 0) return [];
   const values = tf.tidy(() => {
-    const caches: unknown[] = [];
-    const triggers: tf.Tensor[] = [];
-    let h = network.shapeInput(x);
-    for (const layer of network.layers) {
-      const r = layer.forward(h, "probe");
-      caches.push(r.cache);
-      triggers.push(r.output);
-      h = r.output;
-    }
-    // True dL/dh at every hidden layer, by plain backprop.
-    const trueGradients: tf.Tensor[] = [];
-    let g: tf.Tensor | undefined = network.loss.compute(h as tf.Tensor2D, labels).gradient;
-    for (let j = network.layers.length - 1; j > 0; j--) {
-      g = network.layers[j]!.backward(caches[j], g!, true).inputGradient!;
-      trueGradients[j - 1] = g;
-    }
+    const { caches, triggers, trueGradients } = truePass(network, x, labels);
     const context = { labels, step: network.steps };
     return tf.stack(synthesizing.map((i) => {
       const synthetic = (network.interfaces[i] as DecouplingInterface).synthesize(triggers[i]!, context);
