@@ -21,7 +21,10 @@ export async function writeFileSynced(path: string, bytes: Uint8Array): Promise<
   }
 }
 
-/** The sibling names used while replacing `dir`: `.NAME.partial-ID` (being written) and `.NAME.old-ID` (replaced). */
+/**
+ * The sibling names used while replacing `dir`: `.NAME.partial-PID-ID` (being written) and `.NAME.old-PID-ID`
+ * (replaced); older versions wrote them without the PID.
+ */
 export function siblingPattern(dir: string): { parent: string; partial: RegExp; old: RegExp } {
   const name = basename(resolve(dir)).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return {
@@ -45,7 +48,8 @@ export async function replaceDirectory(
 ): Promise<void> {
   const target = resolve(dir);
   const parent = dirname(target);
-  const id = crypto.randomUUID().slice(0, 8);
+  // The saving process's id in the names lets a later save tell whether their writer is gone (`_save_guard.ts`).
+  const id = `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   const partial = join(parent, `.${basename(target)}.partial-${id}`);
   const old = join(parent, `.${basename(target)}.old-${id}`);
   try {

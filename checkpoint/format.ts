@@ -8,7 +8,8 @@
  *   (`layers[0].kernel`, `interfaces[1].synthesizer.output.kernel`, ...) and, when saved, the optimizer state
  *   (`layers[0].optimizer.kernel.m`) with its counters (`layers[0].optimizer.steps`, `interfaces[1].random`).
  *
- * `parseManifest` checks everything a manifest says before anything is loaded.
+ * `parseManifest` checks everything a manifest says before anything is loaded, including that the arrays tile the
+ * weights file exactly: from byte 0, back to back, no overlap, no gap, ending at its last byte.
  *
  * @module
  */
@@ -147,6 +148,8 @@ export function parseManifest(text: string, path: string): CheckpointManifest {
       counters: counters as Record<string, number>,
     };
   }
+  const variables = entries("variables", raw.variables);
+  checkTiling([...variables, ...(optimizerState?.arrays ?? [])], bytes, path);
   return {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
@@ -154,10 +157,43 @@ export function parseManifest(text: string, path: string): CheckpointManifest {
     ...(raw.epochs === undefined ? {} : { epochs: count("epochs", raw.epochs) }),
     spec: { file: fileName("spec.file", spec.file), sha256: digest("spec.sha256", spec.sha256) },
     weights: { file: fileName("weights.file", weights.file), bytes, sha256: digest("weights.sha256", weights.sha256) },
-    variables: entries("variables", raw.variables),
+    variables,
     optimizerState,
     ...(isRecord(raw.savedWith) ? { savedWith: raw.savedWith as Record<string, string | number> } : {}),
   };
+}
+
+// The arrays, by offset, must lie back to back from byte 0 to the weights file's end: an overlap would load two
+// arrays from the same bytes (silently wrong weights), a gap or a short end means bytes nobody wrote.
+function checkTiling(arrays: readonly ArrayEntry[], bytes: number, path: string): void {
+  const sorted = [...arrays].sort((a, b) => a.offset - b.offset);
+  let at = 0;
+  let previous: ArrayEntry | undefined;
+  for (const a of sorted) {
+    if (a.offset < at) {
+      throw new CheckpointError(
+        path,
+        `arrays overlap: ${a.name} starts at byte ${a.offset}, inside ${previous!.name} (bytes ${previous!.offset}-${
+          at - 1
+        }); the arrays must tile the weights file`,
+      );
+    }
+    if (a.offset > at) {
+      throw new CheckpointError(
+        path,
+        `bytes ${at}-${a.offset - 1} of the weights file belong to no array (before ${a.name}); the arrays must ` +
+          "tile the weights file",
+      );
+    }
+    at = a.offset + 4 * a.shape.reduce((n, d) => n * d, 1);
+    previous = a;
+  }
+  if (at !== bytes) {
+    throw new CheckpointError(
+      path,
+      `the arrays end at byte ${at}, the weights file has ${bytes} bytes; the arrays must tile the weights file`,
+    );
+  }
 }
 
 /**

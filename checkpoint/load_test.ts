@@ -70,6 +70,28 @@ Deno.test("loadCheckpoint() rejects corrupt files, naming the file and the probl
     dir,
     /variables\[2\] \(layers\[0\]\.batchNorm\.beta\) must end within the \d+ bytes of the weights file/,
   );
+  // The arrays must tile the weights file: every offset 0 (all arrays read from the same bytes), a gap, a short end.
+  const allZero = structuredClone(m);
+  for (const v of [...allZero.variables, ...allZero.optimizerState.arrays]) v.offset = 0;
+  await writeManifest(allZero);
+  await rejects(
+    dir,
+    /manifest\.json: arrays overlap: \S+ starts at byte 0, inside \S+ \(bytes 0-\d+\); the arrays must tile/,
+  );
+  const gap = structuredClone(m);
+  gap.variables[1].offset += 4;
+  await writeManifest(gap);
+  await rejects(
+    dir,
+    /manifest\.json: bytes \d+-\d+ of the weights file belong to no array \(before layers\[0\]\.batchNorm\.gamma\)/,
+  );
+  const short = structuredClone(m);
+  short.optimizerState.arrays.pop();
+  await writeManifest(short);
+  await rejects(
+    dir,
+    /manifest\.json: the arrays end at byte \d+, the weights file has \d+ bytes; the arrays must tile/,
+  );
   await Deno.remove(`${dir}/manifest.json`);
   await rejects(dir, /ckpt\/manifest\.json: is missing$/);
   await writeManifest(m);
@@ -109,12 +131,14 @@ Deno.test("loadCheckpoint() rejects weights that do not match the spec, naming t
 Deno.test("loadCheckpoint() rejects a missing or extra variable and a missing optimizer counter", async () => {
   const { root, dir, manifest, writeManifest } = await fixture();
   const m = await manifest();
+  // Renamed, the arrays still tile the weights file: the names are what is checked.
   const fewer = structuredClone(m);
-  fewer.variables = fewer.variables.filter((v: { name: string }) => v.name !== "layers[2].bias");
+  const bias = fewer.variables.findIndex((v: { name: string }) => v.name === "layers[2].bias");
+  fewer.variables[bias].name = "layers[3].bias";
   await writeManifest(fewer);
   await rejects(dir, /manifest\.json: lacks the variable layers\[2\]\.bias \(shape \[4\]\) that the network has$/);
   const more = structuredClone(m);
-  more.variables.push({ ...m.variables[0], name: "layers[3].kernel" });
+  more.variables.push({ ...m.variables[0], name: "layers[3].kernel", shape: [0], offset: m.weights.bytes }); // no bytes
   await writeManifest(more);
   await rejects(dir, /manifest\.json: has the variable layers\[3\]\.kernel, which the network does not have$/);
   const noCounter = structuredClone(m);
@@ -122,7 +146,7 @@ Deno.test("loadCheckpoint() rejects a missing or extra variable and a missing op
   await writeManifest(noCounter);
   await rejects(dir, /lacks the optimizer state counter interfaces\[1\]\.random that the network has$/);
   const noSlot = structuredClone(m);
-  noSlot.optimizerState.arrays = noSlot.optimizerState.arrays.slice(1);
+  noSlot.optimizerState.arrays[0].name = "layers[0].optimizer.kernel.q";
   await writeManifest(noSlot);
   await rejects(dir, /lacks the optimizer state array layers\[0\]\.optimizer\.kernel\.m \(shape \[16,12\]\)/);
   await Deno.remove(root, { recursive: true });

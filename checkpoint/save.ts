@@ -10,6 +10,7 @@ import { CheckpointError, show } from "../errors.ts";
 import type { Network } from "../network/network.ts";
 import { sha256 } from "../datasets/files.ts";
 import { type FileOps, replaceDirectory } from "./_replace_directory.ts";
+import { cleanDeadSaves, SaveLockBusy, takeSaveLock } from "./_save_guard.ts";
 import { networkOptimizerState, networkVariables } from "./contents.ts";
 import {
   type ArrayEntry,
@@ -28,12 +29,18 @@ export interface SaveCheckpointOptions extends FileOps {
    * that training resumes exactly where it stopped. @default {true}
    */
   optimizerState?: boolean;
+  /**
+   * How long to wait while another live process saves to the same directory, in milliseconds; then this network is
+   * saved to a sibling `NAME.conflict-PID-ID` instead and a `CheckpointError` names it. @default {60000}
+   */
+  lockWaitMs?: number;
 }
 
 /**
  * Saves `network` to the directory `dir` (see `checkpoint/format.ts` for the files). Everything is written into a
  * sibling temporary directory first, then renamed into place; a checkpoint already at `dir` is replaced only once
- * the new one is complete, and stays as it was if anything fails.
+ * the new one is complete, and stays as it was if anything fails. Saves to one directory take turns (a lock file
+ * beside it, `.NAME.lock`), and each cleans what a save killed midway left beside it.
  *
  * @param network The network.
  * @param dir The checkpoint directory; created, or replaced if it holds a checkpoint.
@@ -62,7 +69,7 @@ export async function saveCheckpoint(
   dir: string,
   options: SaveCheckpointOptions = {},
 ): Promise<CheckpointManifest> {
-  const { optimizerState = true, ...ops } = options;
+  const { optimizerState = true, lockWaitMs, ...ops } = options;
   assertLittleEndian();
   await checkSaveTarget(dir);
   const chunks: Uint8Array[] = [];
@@ -103,11 +110,31 @@ export async function saveCheckpoint(
     optimizerState: state,
     savedWith: { ...backendInfo() },
   };
-  await replaceDirectory(dir, [
+  const files = [
     { name: CHECKPOINT_FILES.weights, bytes: weights },
     { name: CHECKPOINT_FILES.spec, bytes: specBytes },
     { name: CHECKPOINT_FILES.manifest, bytes: new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n") },
-  ], ops);
+  ];
+  let release: () => Promise<void>;
+  try {
+    release = await takeSaveLock(dir, lockWaitMs);
+  } catch (error) {
+    if (!(error instanceof SaveLockBusy)) throw error;
+    // Never lose a finished run's weights: save them beside the directory another process is saving to.
+    const aside = `${dir.replace(/\/+$/, "")}.conflict-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+    await replaceDirectory(aside, files, ops);
+    throw new CheckpointError(
+      dir,
+      `${error.message}; this network was saved to ${aside} instead`,
+    );
+  }
+  try {
+    await cleanDeadSaves(dir);
+    await checkSaveTarget(dir); // again: another process may have saved something else there meanwhile
+    await replaceDirectory(dir, files, ops);
+  } finally {
+    await release();
+  }
   return manifest;
 }
 
