@@ -101,7 +101,7 @@ export type { Loss, LossFactory } from "./losses/loss.ts";
 export type { LayerSpec, NetworkSpec } from "./network/spec.ts";
 export { Network, type RangeOptions, type RangeResult, type StepResult } from "./network/network.ts";
 export type { BackwardLowest } from "./network/step_types.ts";
-export { buildNetwork, type BuildOptions } from "./network/build.ts";
+export { buildNetwork, type BuildOptions, NETWORK_MAX_LAYERS, NETWORK_MAX_VALUES } from "./network/build.ts";
 export { type ForwardUnlockConfig, type ForwardUnlockOptions, InputSynthesizer } from "./network/input_synthesizer.ts";
 export { type NetworkSummary, summarize, type SummaryRow, summaryText } from "./network/summary.ts";
 export { type ShardGradients, shardGradients } from "./network/shard_gradients.ts";

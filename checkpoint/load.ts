@@ -82,7 +82,9 @@ export function networkFromCheckpoint(checkpoint: Checkpoint, options: LoadCheck
   const { registries, ...restore } = options;
   let network: Network;
   try {
-    network = buildNetwork(checkpoint.spec, { registries });
+    // No more than the manifest holds: a spec edited to ask for more fails before it has taken it.
+    const held = checkpoint.manifest.variables.reduce((n, v) => n + v.shape.reduce((a, d) => a * d, 1), 0);
+    network = buildNetwork(checkpoint.spec, { registries, maxValues: held });
   } catch (error) {
     if (!(error instanceof SpecError)) throw error;
     throw new CheckpointError(

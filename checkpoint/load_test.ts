@@ -161,6 +161,21 @@ Deno.test("loadCheckpoint() reports a spec it cannot build (an unregistered plug
   await Deno.writeTextFile(`${dir}/spec.json`, text);
   await writeManifest({ ...m, spec: { ...m.spec, sha256: await sha256(new TextEncoder().encode(text)) } });
   await rejects(dir, /spec\.json: cannot be built: Invalid spec: layers\[0\]\.interface is not a known interface/);
+  // A spec (checksum recomputed) asking for 12 layers of 8192 units (3.2 GB) stops at the first layer beyond what the
+  // manifest holds, before the rest is built.
+  const huge = JSON.parse(await Deno.readTextFile(`${dir}/spec.json`));
+  huge.layers = [...Array(12)].map(() => ({ type: "dense", units: 8192, activation: "relu" })).concat([
+    huge.layers.at(-1),
+  ]);
+  const hugeText = JSON.stringify(huge);
+  await Deno.writeTextFile(`${dir}/spec.json`, hugeText);
+  await writeManifest({ ...m, spec: { ...m.spec, sha256: await sha256(new TextEncoder().encode(hugeText)) } });
+  const started = Date.now();
+  await rejects(
+    dir,
+    /spec\.json: cannot be built: Invalid spec: layers\[\d+\] would bring the network's layers to more than the \d+ values allowed here, got "\d+ values"$/,
+  );
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
   await Deno.remove(root, { recursive: true });
 });
 

@@ -21,7 +21,17 @@ export interface BuildOptions {
   registries?: Registries;
   /** Seed of the initial weights; overrides the spec's `seed`. */
   seed?: number;
+  /**
+   * The most values the layers' variables (weights and state) may hold together, checked as each layer is built,
+   * so a spec that asks for too much fails before it has taken it. @default {NETWORK_MAX_VALUES}
+   */
+  maxValues?: number;
 }
+
+/** The most layers a spec may have. */
+export const NETWORK_MAX_LAYERS = 1000;
+/** The most values (2^28: 1 GiB of float32) a network's layers may hold together, unless `maxValues` says more. */
+export const NETWORK_MAX_VALUES: number = 2 ** 28;
 
 /**
  * Builds a network from a JSON-able spec.
@@ -61,6 +71,15 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
   if (!Array.isArray(layerSpecs) || layerSpecs.length === 0) {
     throw new SpecError("layers", layerSpecs, "must be a non-empty array of layer specs");
   }
+  if (layerSpecs.length > NETWORK_MAX_LAYERS) {
+    throw new SpecError(
+      "layers",
+      `${layerSpecs.length} layers`,
+      `must have at most ${NETWORK_MAX_LAYERS} layers (NETWORK_MAX_LAYERS)`,
+    );
+  }
+  const maxValues = options.maxValues ?? NETWORK_MAX_VALUES;
+  let values = 0;
   const seed = options.seed ?? (s.seed === undefined ? 0 : s.seed);
   if (typeof seed !== "number" || !Number.isInteger(seed)) throw new SpecError("seed", seed, "must be an integer");
   const lossName = nameOf("loss", s.loss ?? "softmax-cross-entropy");
@@ -111,6 +130,16 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
       const layer = layerFactory(config as LayerConfig, { inputShape: shape, path, random: random.fork() });
       checkPlugin("layer", layerType, path, layer, LAYER_MEMBERS);
       layers.push(layer);
+      values += [...layer.trainable, ...layer.state].reduce((n, v) => n + v.size, 0);
+      if (values > maxValues) {
+        throw new SpecError(
+          path,
+          `${values} values`,
+          `would bring the network's layers to more than the ${maxValues} values ${
+            options.maxValues === undefined ? "a network may hold (NETWORK_MAX_VALUES)" : "allowed here"
+          }`,
+        );
+      }
       checkShapes(layer, layerType, path, shape);
       shape = layer.outputShape;
       if (isOutput && shape.length !== 1) {

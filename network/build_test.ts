@@ -53,6 +53,14 @@ Deno.test("buildNetwork() rejects invalid specs naming the field and the value",
   rejects((s) => s.input = [0], /input\[0\] must be a positive integer, got 0/);
   rejects((s) => s.layers = [], /layers must be a non-empty array/);
   rejects(
+    (s) => s.layers = [...Array(2_000_000)].map(() => ({ type: "dense", units: 1 })),
+    /layers must have at most 1000 layers \(NETWORK_MAX_LAYERS\), got "2000000 layers"/,
+  );
+  assert.throws(
+    () => buildNetwork(spec(), { maxValues: 1000 }),
+    /Invalid spec: layers\[0\] would bring the network's layers to more than the 1000 values allowed here, got "\d+ values"$/,
+  );
+  rejects(
     (s) => (s.layers as Record<string, unknown>[])[0]!.units = -3,
     /layers\[0\]\.units must be a positive integer, got -3/,
   );
