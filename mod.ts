@@ -151,7 +151,7 @@ export { oneThread } from "./execution/one_thread.ts";
 export { pipeline, type PipelineOptions, WorkerError } from "./parallel/pipeline.ts";
 export type { PipelineProfile, StageProfile, StageTimes, Transport } from "./parallel/profile.ts";
 export { dataParallel, type DataParallelOptions } from "./parallel/data_parallel.ts";
-export { type WorkersOptions, workersStrategy } from "./parallel/workers.ts";
+export { type WorkerPlan, workerPlan, type WorkersOptions, workersStrategy } from "./parallel/workers.ts";
 export type { Stage } from "./parallel/partition.ts";
 export type { MemoryRecord } from "./training/memory.ts";
 export { NON_FINITE_POLICIES, type NonFinitePolicy } from "./network/non_finite_guard.ts";

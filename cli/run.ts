@@ -11,7 +11,7 @@ import { Network } from "../network/network.ts";
 import { summarize, summaryText } from "../network/summary.ts";
 import type { Registries } from "../network/registries.ts";
 import type { NetworkSpec } from "../network/spec.ts";
-import { workersStrategy } from "../parallel/workers.ts";
+import { workerPlan, workersStrategy } from "../parallel/workers.ts";
 import type { NonFinitePolicy } from "../network/non_finite_guard.ts";
 import { type EpochRecord, train } from "../training/train.ts";
 import { Progress, type Write } from "./progress.ts";
@@ -100,13 +100,18 @@ export async function runTraining(
   try {
     const summary = summarize(network);
     write(summaryText(summary) + "\n");
+    const plan = workerPlan(network, workers);
+    const strategy = workersStrategy(network, { workers: plan.workers, staleness });
+    if (workers > 1) {
+      write(`running: ${strategy.name}${plan.capped ? ` (--workers ${workers} asked; ${plan.capped})` : ""}\n`);
+    }
     const progress = new Progress(write, live, initialEpoch + epochs, label);
     const history = await train(network, dataset, {
       epochs,
       initialEpoch,
       batchSize,
       seed,
-      strategy: workersStrategy(network, { workers, staleness }),
+      strategy,
       onNonFinite,
       ...(options.validationSplit === undefined ? {} : { validationSplit: options.validationSplit }),
       ...(options.patience === undefined ? {} : { patience: options.patience }),

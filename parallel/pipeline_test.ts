@@ -12,7 +12,7 @@ import { createDrtp } from "../examples/plugins/drtp.ts";
 import { dataParallel } from "./data_parallel.ts";
 import { layerCosts, partition, planStages } from "./partition.ts";
 import { pipeline, WorkerError } from "./pipeline.ts";
-import { workersStrategy } from "./workers.ts";
+import { workerPlan, workersStrategy } from "./workers.ts";
 
 const data = syntheticDataset({ features: 40, classes: 4, trainCount: 256, testCount: 64, seed: 5 });
 const spec: NetworkSpec = {
@@ -260,6 +260,22 @@ Deno.test("train() returns a Promise of the same History in every mode", async (
     assert.equal(net.steps, 4, `${strategy.name}: the network counts every step`);
     net.dispose();
   }
+});
+
+Deno.test("workerPlan() runs no more Workers than modules, nor than cores (but 2 when 2 are asked), and says why", () => {
+  const bp = buildNetwork({ input: [40], layers: [{ type: "dense", units: 8 }, { type: "dense", units: 4 }] });
+  const sg = buildNetwork(spec); // 3 decoupling interfaces: 4 modules
+  assert.deepEqual(workerPlan(sg, 64, 16), { workers: 4, capped: "the network has 4 modules" });
+  assert.deepEqual(workerPlan(sg, 64, 2), {
+    workers: 2,
+    capped: "the network has 4 modules and this machine has 2 cores",
+  });
+  assert.deepEqual(workerPlan(sg, 3, 16), { workers: 3 });
+  assert.deepEqual(workerPlan(bp, 64, 2), { workers: 2, capped: "this machine has 2 cores" });
+  assert.deepEqual(workerPlan(bp, 2, 1), { workers: 2 }, "2 asked: 2 run, even on one core");
+  assert.deepEqual(workerPlan(bp, 1, 1), { workers: 1 });
+  bp.dispose();
+  sg.dispose();
 });
 
 Deno.test("workersStrategy() cuts a network with a decoupling interface, else splits batches; a pipeline needs a cut", async () => {

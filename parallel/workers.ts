@@ -48,3 +48,56 @@ export function workersStrategy(network: Network, { workers, staleness = 1 }: Wo
   if (workers === 1) return oneThread();
   return network.interfaces.some((i) => i.decouples) ? pipeline({ workers, staleness }) : dataParallel({ workers });
 }
+
+/** What `workerPlan` decided: the Workers that will run, and why fewer than asked, if so. */
+export interface WorkerPlan {
+  /** Workers to start (1: this thread). */
+  workers: number;
+  /** Why fewer than asked, in words for a log line; undefined when all run. */
+  capped?: string;
+}
+
+/**
+ * How many Workers `--workers N` really runs on this machine: a pipeline needs no more Workers than the network has
+ * modules (cut at its decoupling interfaces), and more Workers than cores only slow training (each replica or stage
+ * is a full TF.js instance, hundreds of MB), so both cap it; never below 2 when 2 or more were asked, so that a
+ * decoupled run still runs decoupled on one core.
+ *
+ * @param network The network.
+ * @param requested The Workers asked for.
+ * @param cores The machine's logical cores. @default {navigator.hardwareConcurrency}
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildNetwork } from "../mod.ts";
+ * import { workerPlan } from "./workers.ts";
+ *
+ * const bp = buildNetwork({ input: [4], layers: [{ type: "dense", units: 4 }, { type: "dense", units: 2 }] });
+ * assert.deepEqual(workerPlan(bp, 64, 2), { workers: 2, capped: "this machine has 2 cores" });
+ * assert.deepEqual(workerPlan(bp, 2, 8), { workers: 2 });
+ * bp.dispose();
+ * ```
+ */
+export function workerPlan(
+  network: Network,
+  requested: number,
+  cores: number = navigator.hardwareConcurrency,
+): WorkerPlan {
+  if (requested <= 1) return { workers: requested };
+  const reasons: string[] = [];
+  let workers = requested;
+  if (network.interfaces.some((i) => i.decouples)) {
+    const modules = network.interfaces.filter((i) => i.decouples).length + 1;
+    if (workers > modules) {
+      workers = modules;
+      reasons.push(`the network has ${modules} modules`);
+    }
+  }
+  const most = Math.max(2, cores);
+  if (workers > most) {
+    workers = most;
+    reasons.push(`this machine has ${cores} core${cores === 1 ? "" : "s"}`);
+  }
+  return workers < requested ? { workers, capped: reasons.join(" and ") } : { workers };
+}

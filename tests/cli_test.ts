@@ -239,6 +239,17 @@ Deno.test("cli train --save then evaluate --load gives the training run's last t
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("cli train --workers 64 runs no more Workers than cores (and modules), and prints what runs", async () => {
+  const spec = new URL("../examples/fcn3_backprop.json", import.meta.url).pathname;
+  const r = await run(trainArgs(spec, 1, 256, "--test-count", "100", "--workers", "64", "--json"));
+  assert.equal(r.code, 0, r.err);
+  const m = /^running: data-parallel \((\d+) workers\) \(--workers 64 asked; this machine has (\d+) cores?\)$/m.exec(
+    r.err,
+  );
+  assert.ok(m, r.err);
+  assert.equal(Number(m[1]), Math.max(2, Number(m[2])));
+});
+
 Deno.test("cli train --workers 2 --save saves the gathered weights, which evaluate to the run's accuracy", async () => {
   const root = await Deno.makeTempDir();
   const dir = `${root}/csg`;
@@ -247,6 +258,7 @@ Deno.test("cli train --workers 2 --save saves the gathered weights, which evalua
   const trained = await run(trainArgs(spec, 1, 512, "--workers", "2", ...common, "--save", dir, "--json"));
   assert.equal(trained.code, 0, trained.err);
   assert.match(trained.err, /saved checkpoint .* \(weights only: the optimizer state stays in the Workers\)/);
+  assert.match(trained.err, /^running: pipeline \(2 workers, staleness 1\)$/m);
   const manifest = JSON.parse(await Deno.readTextFile(`${dir}/manifest.json`));
   assert.equal(manifest.optimizerState, null);
   const evaluated = await run(["evaluate", "--load", dir, ...common, "--json"]);
