@@ -55,7 +55,7 @@ export function bytesText(bytes: number): string {
  * @throws What `options.fail` makes: for a missing file (its cause a `Deno.errors.NotFound`), a file that cannot be
  *   examined, a directory, FIFO, socket or device (naming a link's target), or a size that is not allowed.
  */
-export async function checkRegularFile(path: string, options: ReadRegularFileOptions): Promise<Deno.FileInfo> {
+export async function checkRegularFile(path: string | URL, options: ReadRegularFileOptions): Promise<Deno.FileInfo> {
   const { fail } = options;
   let info: Deno.FileInfo;
   try {
@@ -91,7 +91,7 @@ export async function checkRegularFile(path: string, options: ReadRegularFileOpt
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function readRegularFile(path: string, options: ReadRegularFileOptions): Promise<Uint8Array> {
+export async function readRegularFile(path: string | URL, options: ReadRegularFileOptions): Promise<Uint8Array> {
   const { fail } = options;
   const before = await checkRegularFile(path, options);
   let file: Deno.FsFile;
@@ -133,7 +133,7 @@ export async function readRegularFile(path: string, options: ReadRegularFileOpti
 }
 
 /** `readRegularFile`, decoded as UTF-8 (a bad sequence becomes U+FFFD, as `Deno.readTextFile` does). */
-export async function readRegularTextFile(path: string, options: ReadRegularFileOptions): Promise<string> {
+export async function readRegularTextFile(path: string | URL, options: ReadRegularFileOptions): Promise<string> {
   return new TextDecoder().decode(await readRegularFile(path, options));
 }
 
@@ -145,7 +145,7 @@ function checkSize(size: number, { what, maxBytes, expect, fail }: ReadRegularFi
 }
 
 // `is a FIFO (named pipe)`, `is a character device (a link to /dev/zero)`, ...
-async function kindOf(path: string, info: Deno.FileInfo): Promise<string> {
+async function kindOf(path: string | URL, info: Deno.FileInfo): Promise<string> {
   const kind = info.isDirectory
     ? "a directory"
     : info.isFifo
