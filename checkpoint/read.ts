@@ -5,6 +5,7 @@
  * @module
  */
 import { join } from "node:path";
+import { MAX_JSON_FILE_BYTES, readRegularFile, type ReadRegularFileOptions } from "../_files.ts";
 import { sha256 } from "../datasets/files.ts";
 import { CheckpointError } from "../errors.ts";
 import type { NetworkSpec } from "../network/spec.ts";
@@ -25,10 +26,12 @@ export interface Checkpoint {
 
 /**
  * Reads the checkpoint in `dir` and checks it: the manifest's format, version and fields, the SHA-256 of
- * `spec.json`, and the length and SHA-256 of the weights file.
+ * `spec.json`, and the length and SHA-256 of the weights file. Each file is read only once its `stat` says it is a
+ * regular file (not a FIFO, device or directory) of an allowed size: the manifest and the spec at most 16 MiB, the
+ * weights exactly the manifest's bytes; so a wrong-sized weights file is refused before it is read.
  *
- * @throws {CheckpointError} Naming the file and what is wrong: missing, not JSON, another format or version,
- *   wrong length, checksum mismatch.
+ * @throws {CheckpointError} Naming the file and what is wrong: missing, not a regular file, too large, not JSON,
+ *   another format or version, wrong length, checksum mismatch.
  *
  * @example
  * ```ts
@@ -43,9 +46,10 @@ export interface Checkpoint {
 export async function readCheckpoint(dir: string): Promise<Checkpoint> {
   await checkDirectory(dir);
   const manifestPath = join(dir, CHECKPOINT_FILES.manifest);
-  const manifest = parseManifest(new TextDecoder().decode(await readFile(manifestPath)), manifestPath);
+  const manifestBytes = await readFile(manifestPath, { what: "a manifest", maxBytes: MAX_JSON_FILE_BYTES });
+  const manifest = parseManifest(new TextDecoder().decode(manifestBytes), manifestPath);
   const specPath = join(dir, manifest.spec.file);
-  const specBytes = await readFile(specPath);
+  const specBytes = await readFile(specPath, { what: "a spec file", maxBytes: MAX_JSON_FILE_BYTES });
   const specSum = await sha256(specBytes);
   if (specSum !== manifest.spec.sha256) {
     throw new CheckpointError(
@@ -60,13 +64,12 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint> {
     throw new CheckpointError(specPath, `is not valid JSON (${(error as Error).message})`);
   }
   const weightsPath = join(dir, manifest.weights.file);
-  const weights = await readFile(weightsPath);
-  if (weights.length !== manifest.weights.bytes) {
-    throw new CheckpointError(
-      weightsPath,
-      `has ${weights.length} bytes, the manifest expects ${manifest.weights.bytes} (truncated, or from another save)`,
-    );
-  }
+  // Its size is checked from its stat, before it is read: never more than the manifest's bytes are read.
+  const weights = await readFile(weightsPath, {
+    what: "a weights file",
+    maxBytes: manifest.weights.bytes,
+    expect: { bytes: manifest.weights.bytes, by: "the manifest", hint: "truncated, or from another save" },
+  });
   const weightsSum = await sha256(weights);
   if (weightsSum !== manifest.weights.sha256) {
     throw new CheckpointError(
@@ -103,11 +106,13 @@ async function checkDirectory(dir: string): Promise<void> {
   if (!info.isDirectory) throw new CheckpointError(dir, "is not a directory (a checkpoint is a directory)");
 }
 
-async function readFile(path: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new CheckpointError(path, "is missing");
-    throw new CheckpointError(path, `cannot be read (${(error as Error).message})`, { cause: error });
-  }
+// A file of the checkpoint, once stat says it is a regular file of the size allowed (see _files.ts).
+function readFile(path: string, options: Omit<ReadRegularFileOptions, "fail">): Promise<Uint8Array> {
+  return readRegularFile(path, {
+    ...options,
+    fail: (problem, cause) =>
+      cause instanceof Deno.errors.NotFound
+        ? new CheckpointError(path, "is missing")
+        : new CheckpointError(path, problem, cause === undefined ? undefined : { cause }),
+  });
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { MAX_TEXT_FILE_BYTES, readRegularFile } from "../_files.ts";
 import { DatasetError } from "../errors.ts";
 import { loadDataset } from "../datasets/load.ts";
 import type { Registries } from "../network/registries.ts";
@@ -98,12 +99,16 @@ export async function sequenceData(
   }
   const path = dataset.slice("text:".length);
   if (path === "") throw new UsageError('--dataset text:PATH needs a file path, e.g. "text:corpus.txt"');
+  const bytes = await readRegularFile(path, {
+    what: "a text dataset",
+    maxBytes: MAX_TEXT_FILE_BYTES,
+    fail: (problem) => new DatasetError(path, problem),
+  });
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(await Deno.readFile(path));
-  } catch (error) {
-    if (error instanceof TypeError) throw new DatasetError(path, "is not valid UTF-8 text");
-    throw new DatasetError(path, `cannot be read: ${(error as Error).message}`);
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new DatasetError(path, "is not valid UTF-8 text");
   }
   return { task: "text", corpus: textCorpus(text, { file: path }), source: path };
 }

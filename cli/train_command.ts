@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { MAX_JSON_FILE_BYTES, readRegularTextFile } from "../_files.ts";
 import { checkSaveTarget } from "../checkpoint/save.ts";
 import { DATASET_NAMES } from "../datasets/catalog.ts";
 import { loadDataset } from "../datasets/load.ts";
@@ -61,7 +62,11 @@ ${SEQUENCE_USAGE}`;
 export async function readSpec(path: string): Promise<NetworkSpec> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await readRegularTextFile(path, {
+      what: "a spec file",
+      maxBytes: MAX_JSON_FILE_BYTES,
+      fail: (problem, cause) => new Error(cause instanceof Error ? cause.message : problem),
+    });
   } catch (error) {
     throw new UsageError(`Cannot read spec file ${path}: ${(error as Error).message}`);
   }

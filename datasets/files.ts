@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { bytesText, readRegularFile } from "../_files.ts";
 import { DatasetError } from "../errors.ts";
 import type { DatasetFile } from "./catalog.ts";
 
@@ -25,14 +26,31 @@ export async function verifySha256(bytes: Uint8Array, file: DatasetFile, where: 
   }
 }
 
-/** Reads a URL's bytes: `file:` URLs from disk, others with `fetch`. Returns null if it does not exist. */
-export async function readUrl(url: URL, fetcher: typeof fetch = fetch): Promise<Uint8Array | null> {
+/**
+ * Reads a URL's bytes: `file:` URLs from disk, others with `fetch`. Returns null if it does not exist. A file is read
+ * only once its `stat` says it is a regular file of at most `maxBytes` (not a FIFO, a device, a directory); a
+ * download stops as soon as it is longer than that.
+ *
+ * @param url Where.
+ * @param limit The most bytes the file may have, and what it is for messages (`mnist's train-images-idx3-ubyte.gz`).
+ * @param fetcher The `fetch` for URLs that are not `file:`.
+ * @throws {DatasetError} Naming the file and what is wrong: not a regular file, too large, unreadable, an HTTP error.
+ */
+export async function readUrl(
+  url: URL,
+  limit: { maxBytes: number; what: string },
+  fetcher: typeof fetch = fetch,
+): Promise<Uint8Array | null> {
   if (url.protocol === "file:") {
+    const where = decodeURIComponent(url.pathname);
     try {
-      return await Deno.readFile(url);
+      return await readRegularFile(url, {
+        ...limit,
+        fail: (problem, cause) => cause instanceof Deno.errors.NotFound ? cause : new DatasetError(where, problem),
+      });
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return null;
-      throw new DatasetError(url.pathname, `cannot be read (${(error as Error).message})`);
+      throw error;
     }
   }
   const response = await fetcher(url);
@@ -44,7 +62,37 @@ export async function readUrl(url: URL, fetcher: typeof fetch = fetch): Promise<
     await response.body?.cancel();
     throw new DatasetError(url.href, `cannot be fetched: HTTP ${response.status} ${response.statusText}`);
   }
-  return new Uint8Array(await response.arrayBuffer());
+  return await boundedBody(response, url.href, limit);
+}
+
+// The body of a response, refused once it is longer than `maxBytes` (from its Content-Length, or while it arrives).
+async function boundedBody(
+  response: Response,
+  where: string,
+  { maxBytes, what }: { maxBytes: number; what: string },
+): Promise<Uint8Array> {
+  const tooLong = (size: string) =>
+    new DatasetError(where, `is ${size}, more than the ${bytesText(maxBytes)} ${what} may have`);
+  const declared = Number(response.headers.get("content-length") ?? NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw tooLong(bytesText(declared));
+  }
+  if (response.body === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of response.body) {
+    length += chunk.length;
+    if (length > maxBytes) throw tooLong(`over ${bytesText(maxBytes)}`);
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
 }
 
 /** The default cache directory: `$DNI_CACHE_DIR`, else `$XDG_CACHE_HOME/dni`, else `~/.cache/dni`. */

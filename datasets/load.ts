@@ -94,12 +94,14 @@ async function fileBytes(
   options: LoadOptions,
 ): Promise<{ bytes: Uint8Array; where: string }> {
   const { dataDir, cacheDir = defaultCacheDir(), download = true, fetch: fetcher = fetch, onProgress } = options;
+  // No file (or download) of more bytes than the real one is read.
+  const limit = { maxBytes: file.bytes, what: `${name}'s ${file.name}` };
   if (dataDir !== undefined) {
     await checkDirectory(dataDir);
     const tried: string[] = [];
     for (const path of [`${dataDir}/${name}/${file.name}`, `${dataDir}/${file.name}`]) {
       tried.push(path);
-      const bytes = await readUrl(toFileUrl(path));
+      const bytes = await readUrl(toFileUrl(path), limit);
       if (bytes) {
         await verifySha256(bytes, file, path);
         return { bytes, where: path };
@@ -109,13 +111,13 @@ async function fileBytes(
   }
   if (entry.shipped) {
     const url = new URL(`./data/${name}/${file.name}`, import.meta.url);
-    const bytes = await readUrl(url);
+    const bytes = await readUrl(url, limit);
     if (!bytes) throw new DatasetError(url.href, "is missing from the package");
     await verifySha256(bytes, file, url.protocol === "file:" ? url.pathname : url.href);
     return { bytes, where: url.href };
   }
   const cached = `${cacheDir}/${name}/${file.name}`;
-  const bytes = await readUrl(toFileUrl(cached));
+  const bytes = await readUrl(toFileUrl(cached), limit);
   if (bytes) {
     await verifySha256(bytes, file, cached);
     return { bytes, where: cached };
@@ -127,7 +129,7 @@ async function fileBytes(
   onProgress?.(`downloading ${url.href}`);
   let fetched: Uint8Array | null;
   try {
-    fetched = await readUrl(url, fetcher);
+    fetched = await readUrl(url, limit, fetcher);
   } catch (error) {
     if (error instanceof DatasetError) throw error;
     throw new DatasetError(url.href, `cannot be downloaded (${(error as Error).message})`);

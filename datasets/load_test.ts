@@ -91,6 +91,31 @@ Deno.test("loadDataset() verifies a download and leaves nothing in the cache whe
   await Deno.remove(cacheDir, { recursive: true });
 });
 
+Deno.test("loadDataset() stops a download that is longer than the file can be, and caches nothing", async () => {
+  const cacheDir = await Deno.makeTempDir();
+  // A body without end (as from a server that streams /dev/zero): refused once past the catalog's size.
+  const endless = (() =>
+    Promise.resolve(
+      new Response(
+        new ReadableStream({ pull: (controller) => controller.enqueue(new Uint8Array(64 * 1024)) }),
+      ),
+    )) as typeof fetch;
+  await assert.rejects(
+    () => loadDataset("fashion-mnist", { cacheDir, fetch: endless }),
+    (e: Error) =>
+      e instanceof DatasetError &&
+      /-ubyte\.gz: is over \d+ bytes .*, more than the \d+ bytes .* fashion-mnist's \S+ may have$/.test(e.message),
+  );
+  const declared =
+    (() => Promise.resolve(new Response("x", { headers: { "content-length": String(2 ** 40) } }))) as typeof fetch;
+  await assert.rejects(
+    () => loadDataset("fashion-mnist", { cacheDir, fetch: declared }),
+    /is 1099511627776 bytes \(1024 GiB\), more than/,
+  );
+  assert.deepEqual([...Deno.readDirSync(cacheDir)], [], "no file written to the cache");
+  await Deno.remove(cacheDir, { recursive: true });
+});
+
 const sharedDir = new URL("../../shared/datasets/", import.meta.url);
 const haveShared = (() => {
   try {

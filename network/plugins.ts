@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkRegularFile, MAX_PLUGIN_FILE_BYTES } from "../_files.ts";
 import { PluginError } from "../errors.ts";
 import { defaultRegistries, type Registries } from "./registries.ts";
 
@@ -36,7 +37,9 @@ export function pluginUrl(specifier: string, base: string = `file://${Deno.cwd()
  * @param specifier A path or URL.
  * @param registries Where the plugin registers. @default {defaultRegistries}
  * @returns The module's URL, as recorded in `registries.plugins`.
- * @throws {PluginError} If the module cannot be imported, has no `register` function, or `register` throws.
+ * @throws {PluginError} If the module cannot be imported (a local file that is not a regular file, a FIFO or a
+ *   device, or is over 64 MiB, is refused before Deno's loader opens it), has no `register` function, or `register`
+ *   throws.
  *
  * @example Load the drtp example plugin into registries of one's own
  * ```ts
@@ -61,6 +64,7 @@ export async function loadPlugin(specifier: string, registries: Registries = def
     throw new PluginError(specifier, `it is not a valid path or URL (${(error as Error).message})`);
   }
   if (registries.plugins.includes(url)) return url;
+  if (url.startsWith("file:")) await checkPluginFile(specifier, url);
   let module: Partial<PluginModule>;
   try {
     module = await import(url);
@@ -95,4 +99,18 @@ export async function loadPlugins(
   const urls: string[] = [];
   for (const s of specifiers) urls.push(await loadPlugin(s, registries));
   return urls;
+}
+
+// A local module must be a regular file of at most 64 MiB: a FIFO would block Deno's loader forever, a device feed
+// it without end. A file that cannot be examined (missing) is left to the import, which says why.
+async function checkPluginFile(specifier: string, url: string): Promise<void> {
+  try {
+    await checkRegularFile(new URL(url), {
+      what: "a plugin module",
+      maxBytes: MAX_PLUGIN_FILE_BYTES,
+      fail: (problem, cause) => cause instanceof Error ? cause : new PluginError(specifier, `${url} ${problem}`),
+    });
+  } catch (error) {
+    if (error instanceof PluginError) throw error;
+  }
 }

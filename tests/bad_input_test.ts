@@ -7,6 +7,7 @@ import { main } from "../cli.ts";
 import { tf } from "../deps.ts";
 import { checkImagesAndLabels, readIdx } from "../datasets/idx.ts";
 import { gzip, idx } from "./_helpers.ts";
+import { mkfifo, sparseFile, withinSeconds } from "./_special_files.ts";
 import { loadBlas } from "../native/blas.ts";
 import { buildRecurrentModel } from "../recurrent/build.ts";
 import { trainSequenceBatch } from "../recurrent/tbptt.ts";
@@ -26,6 +27,7 @@ import {
   type NeuralInterface,
   pipeline,
   PluginError,
+  readCheckpoint,
   saveCheckpoint,
   SpecError,
   syntheticDataset,
@@ -137,6 +139,42 @@ async function withNetwork(
 }
 
 // ---- the rows ----
+
+/** A saved checkpoint of a small 16-input network, in a fresh temp directory; returns its directory. */
+async function smallCheckpoint(): Promise<string> {
+  const dir = `${await tempDir()}/ckpt`;
+  const net = buildNetwork({ input: [16], layers: [{ type: "dense", units: 4 }, { type: "dense", units: 10 }] });
+  await saveCheckpoint(net, dir);
+  net.dispose();
+  return dir;
+}
+
+/** `readCheckpoint(dir)` fails, within 5 s, with a one-line `CheckpointError` matching `pattern`. */
+async function checkpointError(dir: string, pattern: RegExp): Promise<void> {
+  await withinSeconds(
+    5,
+    assert.rejects(readCheckpoint(dir), (e: Error) => {
+      assert.ok(e instanceof CheckpointError, `expected a CheckpointError, got ${e.stack}`);
+      assert.match(e.message, pattern);
+      assert.doesNotMatch(e.message, /\n/);
+      return true;
+    }),
+  );
+}
+
+/** A data directory whose MNIST files are links to the shipped ones, but for `name`, which `make` makes. */
+async function mnistDirWith(name: string, make: (path: string) => Promise<void>): Promise<string> {
+  const dir = await tempDir();
+  for (const file of ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"]) {
+    const path = `${dir}/${file}`;
+    if (file === name) await make(path);
+    else await Deno.symlink(new URL(`../datasets/data/mnist/${file}`, import.meta.url).pathname, path);
+  }
+  const labels = "t10k-labels-idx1-ubyte.gz";
+  if (labels === name) await make(`${dir}/${labels}`);
+  else await Deno.symlink(new URL(`../datasets/data/mnist/${labels}`, import.meta.url).pathname, `${dir}/${labels}`);
+  return dir;
+}
 
 interface Row {
   /** The id in the first column of the table in docs/errors.md. */
@@ -1034,6 +1072,106 @@ const ROWS: Row[] = [
       });
       await cliFails(["train", "--spec", lm, "--dataset", `text:${empty}`], 1, /Dataset file .*\.txt: .*empty/);
     },
+  },
+  {
+    id: "special-file",
+    exit: 2,
+    check: () =>
+      withinSeconds(
+        30,
+        (async () => {
+          // A FIFO would block the open forever, a device feed the read without end: each is refused from its stat.
+          const dir = await tempDir();
+          await mkfifo(`${dir}/spec.json`);
+          await cliFails(
+            ["train", "--spec", `${dir}/spec.json`],
+            2,
+            /^error: Cannot read spec file \S+spec\.json: is a FIFO \(named pipe\), not a regular file$/,
+          );
+          await cliFails(
+            ["train", "--spec", dir],
+            2,
+            /^error: Cannot read spec file \S+: is a directory, not a regular/,
+          );
+          const fifoData = await mnistDirWith("train-images-idx3-ubyte.gz", mkfifo);
+          await withinSeconds(
+            5,
+            datasetError(
+              loadDataset("mnist", { dataDir: fifoData }),
+              /^Dataset file \S+train-images-idx3-ubyte\.gz: is a FIFO \(named pipe\), not a regular file$/,
+            ),
+          );
+          const zeroData = await mnistDirWith("t10k-labels-idx1-ubyte.gz", (p) => Deno.symlink("/dev/zero", p));
+          const zero =
+            /t10k-labels-idx1-ubyte\.gz: is a character device \(a link to \/dev\/zero\), not a regular file$/;
+          await withinSeconds(5, datasetError(loadDataset("mnist", { dataDir: zeroData }), zero));
+          await cliFails(train$(await specFile(valid()), "--data-dir", zeroData), 1, zero);
+          const manifestFifo = await smallCheckpoint();
+          await Deno.remove(`${manifestFifo}/manifest.json`);
+          await mkfifo(`${manifestFifo}/manifest.json`);
+          await checkpointError(manifestFifo, /manifest\.json: is a FIFO \(named pipe\), not a regular file$/);
+          const weightsZero = await smallCheckpoint();
+          await Deno.remove(`${weightsZero}/weights.bin`);
+          await Deno.symlink("/dev/zero", `${weightsZero}/weights.bin`);
+          const device = /weights\.bin: is a character device \(a link to \/dev\/zero\), not a regular file$/;
+          await checkpointError(weightsZero, device);
+          await cliFails(["evaluate", "--load", weightsZero, "--test-count", "10"], 1, device);
+          const text = await tempDir();
+          await mkfifo(`${text}/corpus.txt`);
+          const lm = await specFile({ input: [5], layers: [{ type: "lstm", units: 4 }, { type: "dense", units: 5 }] });
+          await cliFails(
+            ["train", "--spec", lm, "--dataset", `text:${text}/corpus.txt`],
+            1,
+            /^error: Dataset file \S+corpus\.txt: is a FIFO \(named pipe\), not a regular file$/,
+          );
+          const plugin = await tempDir();
+          await mkfifo(`${plugin}/mod.ts`);
+          await assert.rejects(
+            loadPlugin(`${plugin}/mod.ts`, createRegistries()),
+            (e: Error) =>
+              e instanceof PluginError && /mod\.ts is a FIFO \(named pipe\), not a regular file$/.test(e.message),
+          );
+        })(),
+      ),
+  },
+  {
+    id: "file-size",
+    exit: 2,
+    check: () =>
+      withinSeconds(
+        30,
+        (async () => {
+          // Sizes come from stat, before a byte is read: sparse files of GiBs cost nothing.
+          const weights = await smallCheckpoint();
+          const { manifest } = await readCheckpoint(weights);
+          await sparseFile(`${weights}/weights.bin`, 2 ** 31);
+          const start = performance.now();
+          const wrong = new RegExp(
+            `weights\\.bin: has 2147483648 bytes, the manifest expects ${manifest.weights.bytes} \\(truncated, or from another save\\)$`,
+          );
+          await checkpointError(weights, wrong);
+          assert.ok(performance.now() - start < 1000, "refused from its stat");
+          await cliFails(["evaluate", "--load", weights, "--test-count", "10"], 1, wrong);
+          const big = await smallCheckpoint();
+          await sparseFile(`${big}/manifest.json`, 2 ** 30);
+          await checkpointError(
+            big,
+            /manifest\.json: is 1073741824 bytes \(1 GiB\), more than the 16777216 bytes \(16 MiB\) a manifest may have$/,
+          );
+          const spec = await specFile("");
+          await sparseFile(spec, 2 ** 25);
+          await cliFails(
+            ["train", "--spec", spec],
+            2,
+            /^error: Cannot read spec file \S+: is 33554432 bytes \(32 MiB\), more than the 16777216 bytes \(16 MiB\) a spec file may have$/,
+          );
+          const data = await mnistDirWith("train-labels-idx1-ubyte.gz", (p) => sparseFile(p, 2 ** 31));
+          await datasetError(
+            loadDataset("mnist", { dataDir: data }),
+            /train-labels-idx1-ubyte\.gz: is 2147483648 bytes \(2 GiB\), more than the 28881 bytes \(28\.2 KiB\) mnist's train-labels-idx1-ubyte\.gz may have$/,
+          );
+        })(),
+      ),
   },
 ];
 

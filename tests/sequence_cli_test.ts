@@ -137,7 +137,7 @@ Deno.test("cli sequence tasks: bad flags and mismatched specs are one clear line
     [
       ["train", "--spec", dni, "--dataset", "text:/no/such/file.txt"],
       1,
-      /Dataset file \/no\/such\/file.txt: cannot be read/,
+      /Dataset file \/no\/such\/file.txt: does not exist/,
     ],
     [
       ["train", "--spec", wide, "--dataset", "copy"],
