@@ -5,6 +5,7 @@
  * @module
  */
 import { join } from "node:path";
+import { MAX_JSON_FILE_BYTES, readRegularTextFile } from "../_files.ts";
 import { backendInfo } from "../backend.ts";
 import { CheckpointError, show } from "../errors.ts";
 import type { Network } from "../network/network.ts";
@@ -166,9 +167,18 @@ export async function checkSaveTarget(dir: string): Promise<void> {
   const manifestPath = join(dir, CHECKPOINT_FILES.manifest);
   let text: string;
   try {
-    text = await Deno.readTextFile(manifestPath);
-  } catch {
-    return refuse(`exists and has no ${CHECKPOINT_FILES.manifest}`);
+    text = await readRegularTextFile(manifestPath, {
+      what: "a manifest",
+      maxBytes: MAX_JSON_FILE_BYTES,
+      fail: (problem, cause) =>
+        new Error(
+          cause instanceof Deno.errors.NotFound
+            ? `exists and has no ${CHECKPOINT_FILES.manifest}`
+            : `has a ${CHECKPOINT_FILES.manifest} that ${problem}`,
+        ),
+    });
+  } catch (error) {
+    return refuse((error as Error).message);
   }
   let format: unknown;
   try {

@@ -7,6 +7,7 @@ import { main } from "../cli.ts";
 import { tf } from "../deps.ts";
 import { checkImagesAndLabels, readIdx } from "../datasets/idx.ts";
 import { gzip, idx } from "./_helpers.ts";
+import { sha256 } from "../datasets/files.ts";
 import { mkfifo, sparseFile, withinSeconds } from "./_special_files.ts";
 import { loadBlas } from "../native/blas.ts";
 import { buildRecurrentModel } from "../recurrent/build.ts";
@@ -20,6 +21,7 @@ import {
   type Dataset,
   DatasetError,
   DivergenceError,
+  loadCheckpoint,
   loadDataset,
   loadPlugin,
   loadWeights,
@@ -1172,6 +1174,44 @@ const ROWS: Row[] = [
           );
         })(),
       ),
+  },
+  {
+    id: "network-size",
+    exit: 1,
+    check: async () => {
+      // Too many layers: refused before any is built (through the CLI too).
+      const deep = { ...valid(), layers: [...Array(5000)].map(() => ({ type: "dense", units: 1 })) };
+      specError(deep, /^Invalid spec: layers must have at most 1000 layers \(NETWORK_MAX_LAYERS\), got "5000 layers"$/);
+      await cliFails(["train", "--spec", await specFile(deep)], 1, /layers must have at most 1000 layers/);
+      // A checkpoint whose spec (its checksum recomputed) asks for more than its manifest holds stops at that layer.
+      const dir = await smallCheckpoint();
+      const spec = JSON.parse(await Deno.readTextFile(`${dir}/spec.json`));
+      spec.layers = [...Array(12)].map(() => ({ type: "dense", units: 8192 })).concat([spec.layers.at(-1)]);
+      const text = JSON.stringify(spec);
+      const manifest = JSON.parse(await Deno.readTextFile(`${dir}/manifest.json`));
+      manifest.spec.sha256 = await sha256(new TextEncoder().encode(text));
+      await Deno.writeTextFile(`${dir}/spec.json`, text);
+      await Deno.writeTextFile(`${dir}/manifest.json`, JSON.stringify(manifest));
+      const more =
+        /spec\.json: cannot be built: Invalid spec: layers\[\d+\] would bring the network's layers to more than the \d+ values allowed here, got "\d+ values"$/;
+      await withinSeconds(10, assert.rejects(loadCheckpoint(dir), more));
+      await cliFails(["evaluate", "--load", dir, "--test-count", "10"], 1, more);
+    },
+  },
+  {
+    id: "checkpoint-tiling",
+    exit: 1,
+    check: async () => {
+      // Arrays that do not tile weights.bin (every offset 0: all read from the same bytes) are refused unread.
+      const dir = await smallCheckpoint();
+      const manifest = JSON.parse(await Deno.readTextFile(`${dir}/manifest.json`));
+      for (const v of manifest.variables) v.offset = 0;
+      await Deno.writeTextFile(`${dir}/manifest.json`, JSON.stringify(manifest));
+      const overlap =
+        /manifest\.json: arrays overlap: \S+ starts at byte 0, inside \S+ \(bytes 0-\d+\); the arrays must tile the weights file$/;
+      await checkpointError(dir, overlap);
+      await cliFails(["evaluate", "--load", dir, "--test-count", "10"], 1, overlap);
+    },
   },
 ];
 
