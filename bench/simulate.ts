@@ -1,0 +1,228 @@
+/**
+ * The pipeline on N hosts, simulated (`parallel/simulate.ts`) from a profiling run on this machine
+ * (`parallel/profile_modules.ts`: each module of the spec trained on one thread, on one BLAS thread: one core per
+ * host): prints, per host count and link, the predicted seconds per epoch, the speedup over one-thread backprop
+ * (measured here, on one BLAS thread and on the BLAS library's default threads) and each stage's utilisation. With
+ * `--measure` it also runs the real 2-Worker pipeline and prints predicted against measured.
+ *
+ * ```
+ * deno run -A bench/simulate.ts --spec examples/fcn3_csg.json --stages 2 --measure
+ * deno run -A bench/simulate.ts --mlp 8x1024:csg --stages 2,4,8 --links loopback,10g,1g
+ * ```
+ *
+ * Links: `loopback` (no latency, no bandwidth limit), `10g` (0.05 ms, 1.25e9 bytes/s), `1g` (0.2 ms, 1.25e8
+ * bytes/s), or `NAME=LATENCY_MS/BYTES_PER_S`; `--latency-ms` and `--bandwidth` give one link of their own.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { backendLine, setBlasThreads, useBackend } from "../backend.ts";
+import { batches } from "../datasets/dataset.ts";
+import { loadDataset } from "../datasets/load.ts";
+import { oneHotLabels } from "../datasets/one_hot.ts";
+import { tf } from "../deps.ts";
+import { nativeBlas } from "../native/backend.ts";
+import { buildNetwork } from "../network/build.ts";
+import type { NetworkSpec } from "../network/spec.ts";
+import { pipeline } from "../parallel/pipeline.ts";
+import type { PipelineProfile } from "../parallel/profile.ts";
+import { profileModules, stagesFromProfile } from "../parallel/profile_modules.ts";
+import { simulatePipeline } from "../parallel/simulate.ts";
+import { train } from "../training/train.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    spec: { type: "string", default: "examples/fcn3_csg.json" },
+    mlp: { type: "string" }, // DEPTHxWIDTH:INTERFACE, e.g. 8x1024:csg
+    stages: { type: "string", default: "2" },
+    links: { type: "string", default: "loopback" },
+    "latency-ms": { type: "string" },
+    bandwidth: { type: "string" },
+    "overhead-ms": { type: "string", default: "0" },
+    staleness: { type: "string", default: "1" },
+    "batch-size": { type: "string", default: "128" },
+    "train-count": { type: "string" },
+    "profile-batches": { type: "string", default: "150" },
+    measure: { type: "boolean", default: false },
+    rounds: { type: "string", default: "3" },
+    backend: { type: "string" },
+  },
+  strict: true,
+});
+if (values.backend !== undefined) await useBackend(values.backend);
+const batchSize = Number(values["batch-size"]), staleness = Number(values.staleness);
+const overheadMs = Number(values["overhead-ms"]);
+const trainCount = values["train-count"] === undefined ? undefined : Number(values["train-count"]);
+const data = await loadDataset("mnist", { trainCount });
+const epochBatches = Math.ceil(data.train.count / batchSize);
+
+// The spec: a file, or a generated MLP of DEPTH hidden layers of WIDTH units with INTERFACE on each.
+function mlpSpec(text: string): NetworkSpec {
+  const m = /^(\d+)x(\d+):([\w-]+)$/.exec(text);
+  if (m === null) throw new RangeError(`--mlp must look like 8x1024:csg, got ${JSON.stringify(text)}`);
+  const [depth, width, iface] = [Number(m[1]), Number(m[2]), m[3]!];
+  const hidden = Array.from(
+    { length: depth },
+    () => ({ type: "dense", units: width, activation: "relu", interface: iface }),
+  );
+  return {
+    input: [784],
+    layers: [...hidden, { type: "dense", units: 10 }],
+    loss: "softmax-cross-entropy",
+    optimizer: { type: "adam", learningRate: 0.001 },
+  } as NetworkSpec;
+}
+const spec = values.mlp !== undefined
+  ? mlpSpec(values.mlp)
+  : JSON.parse(await Deno.readTextFile(values.spec)) as NetworkSpec;
+const name = values.mlp !== undefined ? `MLP ${values.mlp}` : values.spec;
+const backpropSpec = {
+  ...spec,
+  layers: spec.layers.map((l, i) => i < spec.layers.length - 1 ? { ...l, interface: "backprop" } : l),
+} as NetworkSpec;
+
+const KNOWN: Record<string, [number, number]> = { loopback: [0, Infinity], "10g": [0.05, 1.25e9], "1g": [0.2, 1.25e8] };
+const links: { name: string; latencyMs: number; bandwidth: number }[] =
+  values["latency-ms"] !== undefined || values.bandwidth !== undefined
+    ? [{ name: "given", latencyMs: Number(values["latency-ms"] ?? 0), bandwidth: Number(values.bandwidth ?? Infinity) }]
+    : values.links.split(",").map((l) => {
+      const [n, given] = l.split("=");
+      const [latencyMs, bandwidth] = given === undefined ? KNOWN[n!] ?? [NaN, NaN] : given.split("/").map(Number);
+      if (!(latencyMs! >= 0)) {
+        throw new RangeError(`Unknown link ${JSON.stringify(l)}: use NAME=LATENCY_MS/BYTES_PER_S`);
+      }
+      return { name: n!, latencyMs: latencyMs!, bandwidth: bandwidth! };
+    });
+
+const blas = nativeBlas();
+const defaultThreads = "reason" in blas ? undefined : blas.threads();
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const load = () => {
+  try {
+    return Deno.loadavg().map((l) => l.toFixed(2)).join(" ");
+  } catch {
+    return "unknown";
+  }
+};
+console.log(`${backendLine()}\nload average at start: ${load()}`);
+const profileBatches = Number(values["profile-batches"]);
+console.log(
+  `${name}: ${data.train.count} examples, batch ${batchSize} (${epochBatches} batches per epoch), staleness ` +
+    `${staleness}, overhead ${overheadMs} ms per item sent; profiled on ${profileBatches} batches, one BLAS thread`,
+);
+
+// Ms per batch of one-thread training (trainStep) of `s` over `count` batches after a warm-up.
+function stepMs(s: NetworkSpec, count: number): number {
+  const net = buildNetwork(s);
+  let ms = 0, n = 0;
+  for (const b of batches(data.train, data.features, batchSize, 1)) {
+    if (n >= count + 5) break;
+    const t = performance.now();
+    const x = tf.tensor2d(b.x, [b.size, data.features]), y = oneHotLabels(b.labels, data.classes);
+    net.trainStep(x, y);
+    tf.dispose([x, y]);
+    if (n++ >= 5) ms += performance.now() - t;
+  }
+  net.dispose();
+  return ms / count;
+}
+
+// A batch source of `count` batches (the training split repeated as needed).
+function* some(count: number) {
+  for (let seed = 1, n = 0;; seed++) {
+    for (const b of batches(data.train, data.features, batchSize, seed)) {
+      if (n++ >= count) return;
+      yield b;
+    }
+  }
+}
+
+setBlasThreads(1);
+const net = buildNetwork(spec);
+const profile = profileModules(net, some(profileBatches + 10), { warmup: 10 });
+const backprop1 = stepMs(backpropSpec, profileBatches);
+const own1 = stepMs(spec, profileBatches);
+if (defaultThreads !== undefined) setBlasThreads(defaultThreads);
+const backpropN = defaultThreads !== undefined && defaultThreads > 1 ? stepMs(backpropSpec, profileBatches) : backprop1;
+const round = (x: number, d = 3) => x.toFixed(d);
+console.log(`\nModules (ms per batch on one core; bytes per batch):\n`);
+console.log(`| layers | in | forward+update | out | message from above | product | bytes up | message bytes |`);
+console.log(`|---|---|---|---|---|---|---|---|`);
+for (const m of profile.modules) {
+  console.log(
+    `| ${m.lo}-${m.hi} | ${round(m.inMs)} | ${round(m.forwardMs)} | ${round(m.outMs)} | ${round(m.messageMs)} | ` +
+      `${round(m.productMs)} | ${m.outputBytes} | ${m.messageBytes} (factored ${m.factoredBytes}) |`,
+  );
+}
+const sPerEpoch = (ms: number) => (ms * epochBatches) / 1000;
+console.log(
+  `\nOne thread, measured: backprop ${round(backprop1)} ms/batch on 1 BLAS thread (${round(sPerEpoch(backprop1), 2)} ` +
+    `s/epoch), ${round(backpropN)} on ${defaultThreads ?? 1} (${round(sPerEpoch(backpropN), 2)} s/epoch); ${name} ` +
+    `${round(own1)} ms/batch on 1 BLAS thread (${round(sPerEpoch(own1), 2)} s/epoch); coordinator ` +
+    `${round(profile.feedMs)} ms/batch\n`,
+);
+
+const counts = values.stages.split(",").map(Number);
+const predicted = new Map<string, number>();
+console.log(
+  `| hosts | link | stages (layers) | s/epoch | vs backprop 1 core | vs backprop ${defaultThreads ?? 1} threads | ` +
+    `utilisation per stage | MB sent per epoch |`,
+);
+console.log(`|---|---|---|---|---|---|---|---|`);
+for (const count of counts) {
+  const stages = stagesFromProfile(net, profile, count);
+  const { planStages } = await import("../parallel/partition.ts");
+  const layout = count === 1 ? "all" : planStages(net, count).map((s) => `${s.lo}-${s.hi}`).join(", ");
+  for (const link of links) {
+    const r = simulatePipeline({
+      stages,
+      batches: epochBatches,
+      staleness,
+      latencyMs: link.latencyMs,
+      bandwidth: link.bandwidth,
+      overheadMs,
+      feedMs: profile.feedMs,
+    });
+    predicted.set(`${count} ${link.name}`, r.secondsPerEpoch);
+    console.log(
+      `| ${stages.length} | ${link.name} | ${layout} | ${round(r.secondsPerEpoch, 2)} | ` +
+        `${round(sPerEpoch(backprop1) / r.secondsPerEpoch, 2)}x | ${
+          round(sPerEpoch(backpropN) / r.secondsPerEpoch, 2)
+        }x | ` +
+        `${r.stages.map((s) => `${Math.round(s.utilisation * 100)}%`).join(" ")} | ${round(r.bytesSent / 1e6, 1)} |`,
+    );
+  }
+}
+net.dispose();
+
+if (values.measure) {
+  // The real 2-Worker pipeline, 2 epochs per run (the second counts), `rounds` runs.
+  const measured: number[] = [];
+  let last: PipelineProfile | undefined;
+  for (let r = 0; r < Number(values.rounds); r++) {
+    const real = buildNetwork(spec);
+    const profiles: PipelineProfile[] = [];
+    const strategy = pipeline({ workers: 2, staleness, onProfile: (p) => profiles.push(p) });
+    await train(real, data, { epochs: 2, batchSize, seed: 0, validate: false, strategy });
+    real.dispose();
+    last = profiles.at(-1)!;
+    measured.push((last.msPerBatch * last.batches) / 1000);
+    console.log(`measured round ${r + 1}: ${round(measured.at(-1)!, 3)} s/epoch`);
+  }
+  const m = median(measured), p = predicted.get(`2 ${links[0]!.name}`)!;
+  console.log(
+    `\n2 Workers (${links[0]!.name} link in the model): predicted ${round(p)} s/epoch, measured ${round(m)} ` +
+      `(median of ${measured.length}; ${measured.map((x) => round(x)).join(", ")}), error ${
+        round(((p - m) / m) * 100, 1)
+      }%`,
+  );
+  console.log(`Last measured profile, ms per batch per stage:`);
+  for (const s of last!.stages) {
+    console.log(`  layers ${s.lo}-${s.hi}: ${Object.entries(s.ms).map(([k, v]) => `${k} ${round(v)}`).join(", ")}`);
+  }
+}
+console.log(`\nload average at the end: ${load()}`);
