@@ -39,7 +39,8 @@ const { values } = parseArgs({
     links: { type: "string", default: "loopback" },
     "latency-ms": { type: "string" },
     bandwidth: { type: "string" },
-    "overhead-ms": { type: "string", default: "0" },
+    "overhead-ms": { type: "string" },
+    "wake-ms": { type: "string" },
     staleness: { type: "string", default: "1" },
     "batch-size": { type: "string", default: "128" },
     "train-count": { type: "string" },
@@ -52,7 +53,6 @@ const { values } = parseArgs({
 });
 if (values.backend !== undefined) await useBackend(values.backend);
 const batchSize = Number(values["batch-size"]), staleness = Number(values.staleness);
-const overheadMs = Number(values["overhead-ms"]);
 const trainCount = values["train-count"] === undefined ? undefined : Number(values["train-count"]);
 const data = await loadDataset("mnist", { trainCount });
 const epochBatches = Math.ceil(data.train.count / batchSize);
@@ -101,6 +101,7 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
+const round = (x: number, d = 3) => x.toFixed(d);
 const load = () => {
   try {
     return Deno.loadavg().map((l) => l.toFixed(2)).join(" ");
@@ -109,6 +110,13 @@ const load = () => {
   }
 };
 console.log(`${backendLine()}\nload average at start: ${load()}`);
+const woken = await workerWake();
+const overheadMs = values["overhead-ms"] !== undefined ? Number(values["overhead-ms"]) : woken.postMs;
+const wakeMs = values["wake-ms"] !== undefined ? Number(values["wake-ms"]) : woken.wakeMs;
+console.log(
+  `a sleeping Worker starts on a message ${round(woken.wakeMs)} ms after it is posted (median), posting costs ` +
+    `${round(woken.postMs)} ms; the model uses wake ${round(wakeMs)} ms and overhead ${round(overheadMs)} ms per item`,
+);
 const profileBatches = Number(values["profile-batches"]);
 console.log(
   `${name}: ${data.train.count} examples, batch ${batchSize} (${epochBatches} batches per epoch), staleness ` +
@@ -141,6 +149,27 @@ function* some(count: number) {
   }
 }
 
+// How long a sleeping Worker takes to start on a message posted to it (median one-way, ms), and what posting costs
+// the sender: `count` pings spaced `gapMs` apart, so the Worker sleeps between them as a pipeline stage does.
+async function workerWake(count = 100, gapMs = 3): Promise<{ wakeMs: number; postMs: number }> {
+  const worker = new Worker(new URL("./_echo_worker.ts", import.meta.url).href, { type: "module" });
+  const wakes: number[] = [], posts: number[] = [];
+  try {
+    for (let i = 0; i < count + 5; i++) {
+      await new Promise((r) => setTimeout(r, gapMs));
+      const arrived = new Promise<number>((r) => worker.onmessage = (e: MessageEvent<number>) => r(e.data));
+      const t = performance.now(), sent = performance.timeOrigin + t;
+      worker.postMessage(i);
+      const posted = performance.now() - t;
+      const at = await arrived;
+      if (i >= 5) wakes.push(at - sent), posts.push(posted);
+    }
+  } finally {
+    worker.terminate();
+  }
+  return { wakeMs: median(wakes), postMs: median(posts) };
+}
+
 setBlasThreads(1);
 const net = buildNetwork(spec);
 const profile = profileModules(net, some(profileBatches + 10), { warmup: 10 });
@@ -148,7 +177,6 @@ const backprop1 = stepMs(backpropSpec, profileBatches);
 const own1 = stepMs(spec, profileBatches);
 if (defaultThreads !== undefined) setBlasThreads(defaultThreads);
 const backpropN = defaultThreads !== undefined && defaultThreads > 1 ? stepMs(backpropSpec, profileBatches) : backprop1;
-const round = (x: number, d = 3) => x.toFixed(d);
 console.log(`\nModules (ms per batch on one core; bytes per batch):\n`);
 console.log(`| layers | in | forward+update | out | message from above | product | bytes up | message bytes |`);
 console.log(`|---|---|---|---|---|---|---|---|`);
@@ -185,6 +213,7 @@ for (const count of counts) {
       latencyMs: link.latencyMs,
       bandwidth: link.bandwidth,
       overheadMs,
+      wakeMs,
       feedMs: profile.feedMs,
     });
     predicted.set(`${count} ${link.name}`, r.secondsPerEpoch);
@@ -200,29 +229,64 @@ for (const count of counts) {
 net.dispose();
 
 if (values.measure) {
-  // The real 2-Worker pipeline, 2 epochs per run (the second counts), `rounds` runs.
-  const measured: number[] = [];
+  // Rounds of: profile again and predict 2 stages on the first link, then run the real 2-Worker pipeline (2 epochs,
+  // the second counts), so that a noisy machine weighs on both alike.
+  const rows: { predicted: number; measured: number; replay: number }[] = [];
+  const BUSY = ["compute", "tensors", "copies", "messaging", "other"] as const;
   let last: PipelineProfile | undefined;
   for (let r = 0; r < Number(values.rounds); r++) {
+    setBlasThreads(1);
+    const probe = buildNetwork(spec);
+    const p = profileModules(probe, some(profileBatches + 10), { warmup: 10 });
+    const sim = simulatePipeline({
+      stages: stagesFromProfile(probe, p, 2),
+      batches: epochBatches,
+      staleness,
+      latencyMs: links[0]!.latencyMs,
+      bandwidth: links[0]!.bandwidth,
+      overheadMs,
+      wakeMs,
+      feedMs: p.feedMs,
+    });
+    probe.dispose();
+    if (defaultThreads !== undefined) setBlasThreads(defaultThreads);
     const real = buildNetwork(spec);
     const profiles: PipelineProfile[] = [];
-    const strategy = pipeline({ workers: 2, staleness, onProfile: (p) => profiles.push(p) });
+    const strategy = pipeline({ workers: 2, staleness, onProfile: (q) => profiles.push(q) });
     await train(real, data, { epochs: 2, batchSize, seed: 0, validate: false, strategy });
     real.dispose();
     last = profiles.at(-1)!;
-    measured.push((last.msPerBatch * last.batches) / 1000);
-    console.log(`measured round ${r + 1}: ${round(measured.at(-1)!, 3)} s/epoch`);
+    // The replay: the simulator fed with what each Worker itself was busy with per batch (its profile), which checks
+    // the event model apart from the inputs.
+    const replay = simulatePipeline({
+      stages: last.stages.map((st) => ({ forwardMs: BUSY.reduce((ms, part) => ms + st.ms[part], 0) })),
+      batches: epochBatches,
+      staleness,
+      wakeMs,
+      feedMs: last.coordinatorMs,
+    }).secondsPerEpoch;
+    rows.push({ predicted: sim.secondsPerEpoch, measured: (last.msPerBatch * last.batches) / 1000, replay });
+    const { predicted: pr, measured: me } = rows.at(-1)!;
+    const error = (x: number) => `${round(((x - me) / me) * 100, 1)}%`;
+    console.log(
+      `round ${r + 1}: predicted ${round(pr)} s/epoch, measured ${round(me)}, error ${error(pr)}; replay of the ` +
+        `Workers' busy times ${round(replay)} (${error(replay)})`,
+    );
   }
-  const m = median(measured), p = predicted.get(`2 ${links[0]!.name}`)!;
+  const pm = median(rows.map((x) => x.predicted)), mm = median(rows.map((x) => x.measured));
   console.log(
-    `\n2 Workers (${links[0]!.name} link in the model): predicted ${round(p)} s/epoch, measured ${round(m)} ` +
-      `(median of ${measured.length}; ${measured.map((x) => round(x)).join(", ")}), error ${
-        round(((p - m) / m) * 100, 1)
-      }%`,
+    `\n2 Workers (${links[0]!.name} link, wake ${round(wakeMs)} ms, overhead ${round(overheadMs)} ms): predicted ${
+      round(pm)
+    } s/epoch, ` +
+      `measured ${round(mm)} (medians of ${rows.length} rounds), error ${round(((pm - mm) / mm) * 100, 1)}%; ` +
+      `replay ${round(median(rows.map((x) => x.replay)))}`,
   );
   console.log(`Last measured profile, ms per batch per stage:`);
   for (const s of last!.stages) {
-    console.log(`  layers ${s.lo}-${s.hi}: ${Object.entries(s.ms).map(([k, v]) => `${k} ${round(v)}`).join(", ")}`);
+    console.log(
+      `  layers ${s.lo}-${s.hi}: ${Object.entries(s.ms).map(([k, v]) => `${k} ${round(v)}`).join(", ")}, ` +
+        `posts ${round(s.posts, 2)}`,
+    );
   }
 }
 console.log(`\nload average at the end: ${load()}`);

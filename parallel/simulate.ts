@@ -35,6 +35,11 @@ export interface SimulationOptions {
   bandwidth?: number;
   /** Work a stage spends on each item it sends (ms): posting, framing, a system call. @default {0} */
   overheadMs?: number;
+  /**
+   * Milliseconds a stage with nothing to do takes to start on an item that arrives: a sleeping thread or process
+   * woken by it (`stage_worker.ts` sleeps when it has nothing it may do and is woken by a post). @default {0}
+   */
+  wakeMs?: number;
   /** Milliseconds the coordinator takes to make a batch and hand it to stage 0 (it runs on its own). @default {0} */
   feedMs?: number;
 }
@@ -76,8 +81,9 @@ const nonNegative = (name: string, value: number) => {
  * message from above that has arrived, else it runs the next batch that has arrived if it has at most `staleness`
  * batches without their message (the last stage has no such bound); a forward sends the message for the stage below
  * first, then the activations up. Each item is sent when the work that makes it ends, costs the sender
- * `overheadMs`, and crosses its link (serialised in each direction) in `bytes / bandwidth + latencyMs`. The
- * coordinator hands batch `b` to stage 0 at `(b + 1) * feedMs`.
+ * `overheadMs`, and crosses its link (serialised in each direction) in `bytes / bandwidth + latencyMs`; a stage
+ * that was idle when an item came starts on it `wakeMs` later. The coordinator hands batch `b` to stage 0 at
+ * `(b + 1) * feedMs`.
  *
  * @throws {RangeError} If there is no stage, or a time, size, count or staleness is negative or not a number.
  *
@@ -92,7 +98,16 @@ const nonNegative = (name: string, value: number) => {
  * ```
  */
 export function simulatePipeline(options: SimulationOptions): SimulationResult {
-  const { stages, batches, staleness = 1, latencyMs = 0, bandwidth = Infinity, overheadMs = 0, feedMs = 0 } = options;
+  const {
+    stages,
+    batches,
+    staleness = 1,
+    latencyMs = 0,
+    bandwidth = Infinity,
+    overheadMs = 0,
+    feedMs = 0,
+    wakeMs = 0,
+  } = options;
   if (stages.length === 0) throw new RangeError("A simulated pipeline needs at least one stage, got 0");
   if (!Number.isInteger(batches) || batches < 1) {
     throw new RangeError(`batches must be an integer >= 1, got ${batches}`);
@@ -104,6 +119,7 @@ export function simulatePipeline(options: SimulationOptions): SimulationResult {
   nonNegative("latencyMs", latencyMs);
   nonNegative("overheadMs", overheadMs);
   nonNegative("feedMs", feedMs);
+  nonNegative("wakeMs", wakeMs);
   const n = stages.length;
   const cost = stages.map((s, k) => {
     const c = {
@@ -137,8 +153,10 @@ export function simulatePipeline(options: SimulationOptions): SimulationResult {
   const next = (k: number): { t: number; message: boolean } => {
     const m = messages[k]![0], f = inputs[k]![0];
     const mayForward = f !== undefined && (k === n - 1 || outstanding[k]! <= staleness);
-    const tm = m === undefined ? Infinity : Math.max(free[k]!, m);
-    const tf = mayForward ? Math.max(free[k]!, f) : Infinity;
+    // An item that comes while the stage sleeps has to wake it first.
+    const start = (arrival: number) => arrival > free[k]! ? arrival + wakeMs : free[k]!;
+    const tm = m === undefined ? Infinity : start(m);
+    const tf = mayForward ? start(f) : Infinity;
     return { t: Math.min(tm, tf), message: tm <= tf };
   };
 

@@ -108,3 +108,11 @@ Deno.test("simulatePipeline() rejects bad inputs in one line naming the value", 
   );
   assert.throws(() => simulatePipeline({ stages: [{ forwardMs: NaN }], batches: 1 }), /got NaN/);
 });
+
+Deno.test("simulatePipeline() charges a wake-up to a stage that sleeps when an item comes", () => {
+  // Staleness 0: each stage sleeps while the other works, so every item wakes its receiver.
+  const stages = [{ forwardMs: 2 }, { forwardMs: 3 }];
+  close(simulatePipeline({ stages, batches: 10, staleness: 0, wakeMs: 0.25 }).totalMs, 9 * 5.5 + 5.25, "both wake");
+  // A stage that is busy when its input comes does not sleep: stage 0 is fed all batches at once and never waits.
+  close(simulatePipeline({ stages: [{ forwardMs: 3 }], batches: 10, wakeMs: 1 }).totalMs, 30, "never asleep");
+});
