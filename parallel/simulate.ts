@@ -149,7 +149,7 @@ export function simulatePipeline(options: SimulationOptions): SimulationResult {
     link[at] = start + (bytes * 1000) / bandwidth;
     return link[at]! + latencyMs;
   };
-  // When stage k could start its next piece of work, and which (-1: none yet).
+  // When stage k could start its next piece of work (Infinity: nothing it may do yet), and whether a message.
   const next = (k: number): { t: number; message: boolean } => {
     const m = messages[k]![0], f = inputs[k]![0];
     const mayForward = f !== undefined && (k === n - 1 || outstanding[k]! <= staleness);
