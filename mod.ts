@@ -153,6 +153,14 @@ export type { PipelineProfile, StageProfile, StageTimes, Transport } from "./par
 export { dataParallel, type DataParallelOptions } from "./parallel/data_parallel.ts";
 export { type WorkerPlan, workerPlan, type WorkersOptions, workersStrategy } from "./parallel/workers.ts";
 export type { Stage } from "./parallel/partition.ts";
+export {
+  type SimulatedStage,
+  type SimulatedStageResult,
+  simulatePipeline,
+  type SimulationOptions,
+  type SimulationResult,
+} from "./parallel/simulate.ts";
+export { type ModuleProfile, type ModuleTimes, profileModules, stagesFromProfile } from "./parallel/profile_modules.ts";
 export type { MemoryRecord } from "./training/memory.ts";
 export { NON_FINITE_POLICIES, type NonFinitePolicy } from "./network/non_finite_guard.ts";
 export type { DivergenceSite } from "./errors.ts";
