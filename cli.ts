@@ -19,6 +19,8 @@ import { COMPARE_USAGE, compareCommand } from "./cli/compare_command.ts";
 import { DEMO_USAGE, demoCommand } from "./cli/demo_command.ts";
 import { EVALUATE_USAGE, evaluateCommand } from "./cli/evaluate_command.ts";
 import { TRAIN_USAGE, trainCommand } from "./cli/train_command.ts";
+import { STAGE_USAGE, stageCommand } from "./cli/stage_command.ts";
+import { NatsError } from "./parallel/_nats_names.ts";
 
 const USAGE = `Usage: deno task <command> [options]   (or: deno run -A cli.ts <command> [options])
 
@@ -27,6 +29,7 @@ Commands:
   evaluate test loss and accuracy of a saved checkpoint (deno task evaluate --help)
   compare  train backprop, sg, csg and TF.js layers side by side and write a report (deno task compare --help)
   demo     a short compare on the shipped MNIST, offline (deno task demo --help)
+  stage    serve one stage of a pipeline over NATS, on any host (deno task stage --help)
 
 ${TRAIN_USAGE}
 
@@ -34,9 +37,11 @@ ${EVALUATE_USAGE}
 
 ${COMPARE_USAGE}
 
-${DEMO_USAGE}`;
+${DEMO_USAGE}
 
-const COMMANDS = ["train", "evaluate", "compare", "demo"] as const;
+${STAGE_USAGE}`;
+
+const COMMANDS = ["train", "evaluate", "compare", "demo", "stage"] as const;
 
 /** Where the CLI writes, and whether stderr is a terminal. */
 export interface CliIO {
@@ -61,6 +66,8 @@ export async function main(args: string[], io: CliIO): Promise<number> {
         return await compareCommand(rest, io);
       case "demo":
         return await demoCommand(rest, io);
+      case "stage":
+        return await stageCommand(rest, io);
       case undefined:
       case "-h":
       case "--help":
@@ -78,7 +85,7 @@ export async function main(args: string[], io: CliIO): Promise<number> {
     if (
       error instanceof SpecError || error instanceof DatasetError || error instanceof DivergenceError ||
       error instanceof WorkerError || error instanceof CheckpointError || error instanceof PluginError ||
-      error instanceof RangeError || isFileSystemError(error)
+      error instanceof RangeError || error instanceof NatsError || isFileSystemError(error)
     ) {
       io.err(`error: ${error.message}\n`);
       return 1;

@@ -148,7 +148,7 @@ export type {
   StrategyRun,
 } from "./execution/strategy.ts";
 export { oneThread } from "./execution/one_thread.ts";
-export { pipeline, type PipelineOptions, WorkerError } from "./parallel/pipeline.ts";
+export { pipeline, type PipelineNatsOptions, type PipelineOptions, WorkerError } from "./parallel/pipeline.ts";
 export type { PipelineProfile, StageProfile, StageTimes, Transport } from "./parallel/profile.ts";
 export { dataParallel, type DataParallelOptions } from "./parallel/data_parallel.ts";
 export { type WorkerPlan, workerPlan, type WorkersOptions, workersStrategy } from "./parallel/workers.ts";

@@ -12,6 +12,7 @@ import { summarize, summaryText } from "../network/summary.ts";
 import type { Registries } from "../network/registries.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 import { workerPlan, workersStrategy } from "../parallel/workers.ts";
+import { pipeline } from "../parallel/pipeline.ts";
 import type { NonFinitePolicy } from "../network/non_finite_guard.ts";
 import { type EpochRecord, train } from "../training/train.ts";
 import { Progress, type Write } from "./progress.ts";
@@ -49,6 +50,14 @@ export interface RunResult {
   resumed?: { checkpoint: string; epochs: number; steps: number };
 }
 
+/** A pipeline over NATS: the server, the run's name, how many stage processes, and whether to start them here. */
+export interface NatsRun {
+  url: string;
+  run: string;
+  stages: number;
+  spawn?: boolean;
+}
+
 /** Options of `runTraining`. */
 export interface RunOptions {
   epochs: number;
@@ -67,6 +76,8 @@ export interface RunOptions {
   workers?: number;
   /** Pipeline staleness bound. */
   staleness?: number;
+  /** Run the pipeline's stages as processes over NATS instead of Workers (`workers` is then ignored). */
+  nats?: NatsRun;
   /** Where the spec's names are looked up (with the `--plugin` modules loaded). @default {defaultRegistries} */
   registries?: Registries;
   /**
@@ -101,8 +112,10 @@ export async function runTraining(
     const summary = summarize(network);
     write(summaryText(summary) + "\n");
     const plan = workerPlan(network, workers);
-    const strategy = workersStrategy(network, { workers: plan.workers, staleness });
-    if (workers > 1) {
+    const strategy = options.nats
+      ? pipeline({ workers: options.nats.stages, staleness, transport: "nats", nats: options.nats })
+      : workersStrategy(network, { workers: plan.workers, staleness });
+    if (workers > 1 || options.nats) {
       write(`running: ${strategy.name}${plan.capped ? ` (--workers ${workers} asked; ${plan.capped})` : ""}\n`);
     }
     const progress = new Progress(write, live, initialEpoch + epochs, label);
@@ -119,10 +132,9 @@ export async function runTraining(
     });
     const last = history.epochs[history.epochs.length - 1]!;
     if (save !== undefined) {
-      await saveCheckpoint(network, save, { optimizerState: workers <= 1 });
-      write(
-        `saved checkpoint ${save}${workers > 1 ? " (weights only: the optimizer state stays in the Workers)" : ""}\n`,
-      );
+      const away = workers > 1 || options.nats !== undefined;
+      await saveCheckpoint(network, save, { optimizerState: !away });
+      write(`saved checkpoint ${save}${away ? " (weights only: the optimizer state stays in the Workers)" : ""}\n`);
     }
     return {
       spec: network.getSpec(),

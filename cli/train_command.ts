@@ -14,7 +14,7 @@ import type { NetworkSpec } from "../network/spec.ts";
 import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
 import { percent } from "./progress.ts";
 import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, backendFlags } from "./backend_flags.ts";
-import { runTraining } from "./run.ts";
+import { type NatsRun, runTraining } from "./run.ts";
 import { checkResumedFit, loadForResume, resumeFlag, resumeLine } from "./resume.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 import { isSequenceSpec } from "../recurrent/build.ts";
@@ -45,6 +45,11 @@ ${BACKEND_USAGE}
   --test-count N          use only the first N test examples
   --workers N             run the network's modules (cut at its decoupling interfaces) in N Workers (default 1)
   --staleness K           with --workers: a module runs at most K batches ahead of its messages (default 1)
+  --nats URL              run the modules as N stage processes (--stages N) on any host, over the NATS server URL
+                          (nats://[USER:PASSWORD@]HOST:4222); start them with deno task stage --nats URL --run NAME
+  --run NAME              with --nats: the run's name; only stage processes of this run take part
+  --stages N              with --nats: how many stage processes (default 2)
+  --spawn                 with --nats: start the stage processes on this machine, and end them with the run
   --save DIR              save the trained network to the checkpoint directory DIR (replacing a checkpoint there,
                           the --load one too; anything else there is never overwritten); evaluate it with
                           deno task evaluate --load DIR, train on with deno task train --load DIR
@@ -95,6 +100,10 @@ export async function trainCommand(
     "test-count": { type: "string" },
     workers: { type: "string" },
     staleness: { type: "string" },
+    nats: { type: "string" },
+    run: { type: "string" },
+    stages: { type: "string" },
+    spawn: { type: "boolean" },
     save: { type: "string" },
     "on-non-finite": { type: "string" },
     json: { type: "boolean" },
@@ -131,6 +140,7 @@ export async function trainCommand(
   const testCount = values["test-count"] === undefined ? undefined : intFlag(values, "test-count", 0, 1);
   const workers = intFlag(values, "workers", 1, 1);
   const staleness = intFlag(values, "staleness", 1, 0);
+  const nats = natsFlags(values, workers);
   const onNonFinite = choiceFlag(values, "on-non-finite", NON_FINITE_POLICIES, "error") as NonFinitePolicy;
   const json = values.json === true;
   const validationSplit = values["validation-split"] === undefined ? undefined : Number(values["validation-split"]);
@@ -198,7 +208,12 @@ export async function trainCommand(
         `(${data.train.count} train, ${data.test.count} test), ` +
         (resumed ? `epochs ${first + 1}..${first + epochs}` : `${epochs} epochs`) +
         `, batch ${batchSize}, seed ${dataSeed}, backend ${backendChoice.backend}` +
-        (workers > 1 ? `, ${workers} workers, staleness ${staleness}` : "") + "\n",
+        (nats
+          ? `, ${nats.stages} stage processes over NATS (run ${nats.run}), staleness ${staleness}`
+          : workers > 1
+          ? `, ${workers} workers, staleness ${staleness}`
+          : "") +
+        "\n",
     );
     handedOver = true;
     result = await runTraining(resumed?.network ?? spec!, data, {
@@ -209,6 +224,7 @@ export async function trainCommand(
       live: io.live && !json,
       workers,
       staleness,
+      ...(nats ? { nats } : {}),
       save,
       onNonFinite,
       registries,
@@ -229,4 +245,18 @@ export async function trainCommand(
     );
   }
   return 0;
+}
+
+// `--nats URL --run NAME --stages N [--spawn]`, checked; undefined without --nats.
+function natsFlags(values: Record<string, unknown>, workers: number): NatsRun | undefined {
+  if (values.nats === undefined) {
+    for (const flag of ["run", "stages", "spawn"]) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --nats URL (a pipeline over NATS)`);
+    }
+    return undefined;
+  }
+  if (workers > 1) throw new UsageError("--nats runs stage processes (--stages N), not Workers: drop --workers");
+  if (typeof values.run !== "string") throw new UsageError("--nats needs --run NAME: the stage processes' run");
+  const stages = intFlag(values as Record<string, string | boolean | undefined>, "stages", 2, 2);
+  return { url: values.nats as string, run: values.run, stages, spawn: values.spawn === true };
 }

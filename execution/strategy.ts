@@ -84,6 +84,10 @@ export interface StageRecord {
   waitSeconds: number;
   /** The most batches the stage ran ahead of the messages from above (bounded by `staleness`). */
   maxStaleness: number;
+  /** Over NATS: messages the stage published (to its neighbours and the coordinator). */
+  messagesSent?: number;
+  /** Over NATS: bytes the stage published. */
+  bytesSent?: number;
 }
 
 /** What an epoch gives back besides the batches' results. */

@@ -7,7 +7,7 @@ import type { Transport } from "./profile.ts";
 import type { Forward, FromStage, StageRings, ToStage } from "./protocol.ts";
 import { Doorbells, SharedRing } from "./_ring.ts";
 import { stamp } from "./_stage_clock.ts";
-import type { WorkerPool } from "./_pool.ts";
+import type { StagePool } from "./_pool.ts";
 
 /** Batches stage 0 may hold unread beyond what `staleness` lets it run ahead (shared transport). */
 const EXTRA_BATCHES = 6;
@@ -39,7 +39,7 @@ export interface Feeder {
 /** The feeder of `transport`. */
 export function feeder(
   transport: Transport,
-  pool: WorkerPool<ToStage, FromStage>,
+  pool: StagePool<ToStage, FromStage>,
   network: Network,
   stages: Stage[],
   staleness: number,
@@ -51,12 +51,12 @@ export function feeder(
 
 // Every batch transferred in its message; stage 0 says "consumed" for each.
 class MessageFeeder implements Feeder {
-  readonly #pool: WorkerPool<ToStage, FromStage>;
+  readonly #pool: StagePool<ToStage, FromStage>;
   readonly #depth: number;
   #queued = 0;
   posts = 0;
 
-  constructor(pool: WorkerPool<ToStage, FromStage>, depth: number) {
+  constructor(pool: StagePool<ToStage, FromStage>, depth: number) {
     this.#pool = pool;
     this.#depth = depth;
   }
@@ -83,7 +83,7 @@ class MessageFeeder implements Feeder {
 class SharedFeeder implements Feeder {
   readonly bells: SharedArrayBuffer;
   readonly #doorbells: Doorbells;
-  readonly #pool: WorkerPool<ToStage, FromStage>;
+  readonly #pool: StagePool<ToStage, FromStage>;
   readonly #network: Network;
   readonly #stages: Stage[];
   readonly #staleness: number;
@@ -93,7 +93,7 @@ class SharedFeeder implements Feeder {
   #items: Forward[] = [];
   posts = 0;
 
-  constructor(pool: WorkerPool<ToStage, FromStage>, network: Network, stages: Stage[], staleness: number) {
+  constructor(pool: StagePool<ToStage, FromStage>, network: Network, stages: Stage[], staleness: number) {
     this.#pool = pool;
     this.#network = network;
     this.#stages = stages;

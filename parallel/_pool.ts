@@ -1,8 +1,23 @@
 // Private: the Workers of one strategy run: one module URL, a handler per Worker, and one failure that ends every
 // wait (a Worker's error message, a crash, a stall, or a coordinator-side error such as a throwing callback).
 
+/** The stages (or replicas) of a run as the coordinator sees them, whatever carries the messages. */
+export interface StagePool<To, From> {
+  readonly size: number;
+  on(k: number, handler: (m: From) => void): void;
+  handler(k: number): (m: From) => void;
+  post(k: number, m: To, transfer?: (ArrayBufferLike | MessagePort)[]): void;
+  ask<R extends From>(k: number, m: To, accept: (r: From) => r is R, transfer?: ArrayBufferLike[]): Promise<R>;
+  fail(error: Error): void;
+  race<T>(p: Promise<T>): Promise<T>;
+  watch(seconds: number): void;
+  unwatch(): void;
+  /** Ends the run's stages; resolves once they are gone. */
+  terminate(): void | Promise<void>;
+}
+
 /** A set of Workers and the failure that ends their run. */
-export class WorkerPool<To, From> {
+export class WorkerPool<To, From> implements StagePool<To, From> {
   readonly #threads: Worker[];
   readonly #handlers: ((m: From) => void)[] = [];
   readonly #failed: Promise<never>;

@@ -34,6 +34,8 @@ export class StageClock {
   times: StageTimes = zeroTimes();
   batches = 0;
   posts = 0;
+  /** Bytes sent (over NATS; 0 for Workers). */
+  bytes = 0;
   #mark = performance.now();
   #idle = true;
   #between = true;
@@ -71,11 +73,12 @@ export class StageClock {
   }
 
   /** The times so far, and starts again from zero. */
-  take(): { times: StageTimes; batches: number; posts: number } {
-    const taken = { times: this.times, batches: this.batches, posts: this.posts };
+  take(): { times: StageTimes; batches: number; posts: number; bytes: number } {
+    const taken = { times: this.times, batches: this.batches, posts: this.posts, bytes: this.bytes };
     this.times = zeroTimes();
     this.batches = 0;
     this.posts = 0;
+    this.bytes = 0;
     this.#between = true;
     return taken;
   }

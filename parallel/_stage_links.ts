@@ -16,6 +16,11 @@ import { copyValues } from "./_values.ts";
  */
 const RESULTS_PER_MESSAGE = 4;
 
+/** Where a stage posts to a neighbour: a MessagePort, or a NATS subject (`nats_stage.ts`). */
+export interface StagePort {
+  postMessage(m: ToStage, transfer?: Transferable[]): void;
+}
+
 /** What a stage knows of its place in the pipeline. */
 export interface StagePlace {
   /** Index of the stage. */
@@ -24,8 +29,8 @@ export interface StagePlace {
   inputWidth: number;
   outputWidth: number;
   /** Ports to the neighbours; `post` reaches the coordinator. */
-  down?: MessagePort;
-  up?: MessagePort;
+  down?: StagePort;
+  up?: StagePort;
   post: (m: FromStage) => void;
   clock: StageClock;
 }
@@ -50,7 +55,10 @@ export interface StageLinks {
   sleep(canWork: () => boolean): boolean;
 }
 
-/** Every item in a message of its own, its values copied into an array and transferred. */
+/**
+ * Every item in a message of its own, its values copied into an array and transferred (over NATS: encoded and
+ * published, see `nats_stage.ts`).
+ */
 export class MessageLinks implements StageLinks {
   readonly #place: StagePlace;
   readonly #inputs: Forward[] = [];
@@ -211,7 +219,7 @@ export class SharedLinks implements StageLinks {
     this.#low = m.low;
   }
 
-  #wake(k: number, port: MessagePort): void {
+  #wake(k: number, port: StagePort): void {
     if (!this.#bells.lower(k)) return;
     port.postMessage({ kind: "wake", sent: stamp() } satisfies ToStage);
     this.#place.clock.posted();

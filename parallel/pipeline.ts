@@ -23,15 +23,31 @@ import { planStages, type Stage } from "./partition.ts";
 import type { FromStage, ToStage } from "./protocol.ts";
 import type { PipelineProfile, Transport } from "./profile.ts";
 import { readWeights, writeWeights } from "./_weights.ts";
-import { WorkerPool } from "./_pool.ts";
+import { type StagePool, WorkerPool } from "./_pool.ts";
 import { checkWorkerPlugins } from "./_plugins.ts";
 import { holdOneBlasThread } from "./_blas_threads.ts";
 import { type Feeder, feeder as makeFeeder } from "./_feeder.ts";
 import { stageProfiles } from "./_stage_clock.ts";
 import { WorkerError, workerFailure } from "./worker_error.ts";
+import { checkRunName } from "./_nats_names.ts";
 
 export type { StageRecord };
 export { WorkerError } from "./worker_error.ts";
+
+/** Where a pipeline over NATS finds its stage processes (`pipeline({ transport: "nats", nats })`). */
+export interface PipelineNatsOptions {
+  /**
+   * The NATS server: `nats://host:4222`, with credentials `nats://user:password@host:4222` or
+   * `nats://token@host:4222`; `tls://host:4222` for TLS. Messages name it with the password hidden.
+   */
+  url: string;
+  /** The run's name (letters, digits, `_`, `-`): only stage processes started with it (`--run NAME`) take part. */
+  run: string;
+  /** Start the stage processes on this machine (`deno run cli.ts stage`) and end them with the run. @default {false} */
+  spawn?: boolean;
+  /** How long to wait for enough stage processes to answer (seconds). @default {30, or 120 with spawn} */
+  claimSeconds?: number;
+}
 
 /** Options of `pipeline`. */
 export interface PipelineOptions {
@@ -43,9 +59,12 @@ export interface PipelineOptions {
   stallSeconds?: number;
   /**
    * How stages hand each other arrays: `"shared"` (ring slots in shared memory) or `"messages"` (each array copied
-   * and transferred in its message, as before; kept to compare). @default {"shared"}
+   * and transferred in its message, as before; kept to compare), or `"nats"` (each stage a process of its own, on
+   * any host, reached over a NATS server: give `nats`). @default {"shared"}
    */
   transport?: Transport;
+  /** With `transport: "nats"`: the server, the run's name, and whether to start the stage processes here. */
+  nats?: PipelineNatsOptions;
   /** Called after each epoch with where each stage's time per batch went (see `PipelineProfile`). */
   onProfile?: (profile: PipelineProfile) => void;
   /** For tests: make the stage of this index throw from its third batch on. */
@@ -82,8 +101,12 @@ export function pipeline(options: PipelineOptions = {}): Strategy {
     throw new RangeError(`staleness must be an integer >= 0, got ${staleness}`);
   }
   if (!(stallSeconds > 0)) throw new RangeError(`stallSeconds must be > 0, got ${stallSeconds}`);
-  if (transport !== "shared" && transport !== "messages") {
-    throw new RangeError(`transport must be "shared" or "messages", got ${JSON.stringify(transport)}`);
+  if (transport !== "shared" && transport !== "messages" && transport !== "nats") {
+    throw new RangeError(`transport must be "shared", "messages" or "nats", got ${JSON.stringify(transport)}`);
+  }
+  if (transport === "nats") {
+    if (options.nats === undefined) throw new RangeError(`transport "nats" needs nats: { url, run }`);
+    checkRunName(options.nats.run);
   }
   return new Pipeline(workers, staleness, stallSeconds, { ...options, transport });
 }
@@ -91,7 +114,7 @@ export function pipeline(options: PipelineOptions = {}): Strategy {
 interface Running {
   network: Network;
   stages: Stage[];
-  pool: WorkerPool<ToStage, FromStage>;
+  pool: StagePool<ToStage, FromStage>;
   feeder: Feeder;
 }
 
@@ -110,7 +133,9 @@ class Pipeline implements Strategy {
     stallSeconds: number,
     options: PipelineOptions & { transport: Transport },
   ) {
-    this.name = `pipeline (${workers} workers, staleness ${staleness})`;
+    this.name = options.transport === "nats"
+      ? `pipeline (${workers} stage processes over NATS, staleness ${staleness})`
+      : `pipeline (${workers} workers, staleness ${staleness})`;
     this.#workers = workers;
     this.#staleness = staleness;
     this.#stallSeconds = stallSeconds;
@@ -140,14 +165,18 @@ class Pipeline implements Strategy {
     // Every stage starts from the network's current weights (it may have been trained or loaded before).
     const weights = readWeights(network.variables);
     const backend = tf.getBackend();
-    const { transport, failStage } = this.#options;
-    // One BLAS thread per Worker until stop(): the count is process-wide (see _blas_threads.ts).
-    this.#release = holdOneBlasThread();
-    const pool = new WorkerPool<ToStage, FromStage>(
-      new URL("./stage_worker.ts", import.meta.url),
-      stages.length,
-      (k, m) => workerFailure(k, stages[k]!.lo, stages[k]!.hi, m),
-    );
+    const { transport, failStage, nats } = this.#options;
+    const failure = (k: number, m: FromStage | string) => workerFailure(k, stages[k]!.lo, stages[k]!.hi, m);
+    let pool: StagePool<ToStage, FromStage>;
+    if (transport === "nats") {
+      // The NATS client is loaded only for a run over NATS.
+      const { NatsPool } = await import("./_nats_pool.ts");
+      pool = await NatsPool.open<ToStage, FromStage>(nats!, stages.length, failure);
+    } else {
+      // One BLAS thread per Worker until stop(): the count is process-wide (see _blas_threads.ts).
+      this.#release = holdOneBlasThread();
+      pool = new WorkerPool<ToStage, FromStage>(new URL("./stage_worker.ts", import.meta.url), stages.length, failure);
+    }
     const feeder = makeFeeder(transport, pool, network, stages, this.#staleness);
     this.#running = { network, stages, pool, feeder };
     pool.watch(this.#stallSeconds);
@@ -274,15 +303,17 @@ class Pipeline implements Strategy {
         busySeconds: c.busySeconds,
         waitSeconds: c.waitSeconds,
         maxStaleness: Math.max(0, c.maxOutstanding - 1),
+        ...(this.#options.transport === "nats" ? { messagesSent: c.posts, bytesSent: c.bytes } : {}),
       })),
     };
   }
 
-  stop(): Promise<void> {
-    this.#running?.pool.terminate();
+  async stop(): Promise<void> {
+    const pool = this.#running?.pool;
     this.#running = null;
     this.#release();
-    return Promise.resolve();
+    this.#release = () => {};
+    await pool?.terminate();
   }
 }
 

@@ -9,9 +9,10 @@
  * How a pipeline's stages hand each other arrays (activations forward, messages back, batches into stage 0):
  * `"shared"` writes them into slots of rings in shared memory (a `SharedArrayBuffer` per sender) and posts a small
  * message that holds a view of the slot; `"messages"` copies each into an array of its own and transfers it in the
- * message.
+ * message; `"nats"` encodes each as a message of its own and publishes it to a NATS subject, the stages being
+ * processes on any host (`pipeline({ nats })`).
  */
-export type Transport = "shared" | "messages";
+export type Transport = "shared" | "messages" | "nats";
 
 /** Milliseconds per batch of one pipeline stage, by what it spent them on. */
 export interface StageTimes {

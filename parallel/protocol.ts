@@ -116,6 +116,8 @@ export type FromStage =
     times: StageTimes;
     batches: number;
     posts: number;
+    /** Bytes the stage sent (over NATS; 0 in a Worker). */
+    bytes: number;
     /** Live tensors in the stage's Worker, once its weights are read. */
     tensors: number;
   }

@@ -122,6 +122,6 @@ Deno.test("3 stages on shared memory, running ahead, with a short last batch: ev
 Deno.test("a pipeline's transport is checked at once", () => {
   assert.throws(
     () => pipeline({ transport: "pigeons" as "shared" }),
-    /^RangeError: transport must be "shared" or "messages", got "pigeons"$/,
+    /^RangeError: transport must be "shared", "messages" or "nats", got "pigeons"$/,
   );
 });

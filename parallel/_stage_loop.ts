@@ -1,0 +1,230 @@
+// Private: a pipeline stage's loop, the same in a Worker (`stage_worker.ts`) and in a stage process over NATS
+// (`nats_stage.ts`): on "init" it builds the whole network from the spec on the coordinator's backend and weights,
+// then trains layers `lo..hi`: it updates with its boundary interface's synthetic gradient at once, forwards its
+// output to the next stage, sends the message for the stage below, and runs at most `staleness` batches ahead of the
+// messages from above. How items come and go is the transport's (`StageLinks`, made by `links`).
+import { tf } from "../deps.ts";
+import { useBackend } from "../backend.ts";
+import { oneHotLabels } from "../datasets/one_hot.ts";
+import { interfaceNumbers } from "../execution/strategy.ts";
+import { canFactorMessage } from "./partition.ts";
+import { failureMessage, type Forward, type FromStage, type Message, type ToStage } from "./protocol.ts";
+import { StageClock } from "./_stage_clock.ts";
+import type { StageLinks, StagePlace } from "./_stage_links.ts";
+import { tensorFrom } from "./_values.ts";
+import { readWeights } from "./_weights.ts";
+import { workerNetwork } from "./_worker_network.ts";
+
+type Network = Awaited<ReturnType<typeof workerNetwork>>;
+type RangeResult = ReturnType<Network["trainRange"]>;
+type Kept = { trigger: tf.Tensor; labels: tf.Tensor2D };
+/** The coordinator's "init". */
+export type StageInit = Extract<ToStage, { kind: "init" }>;
+/** Makes the stage's links from its init and place; `handle` takes what comes in from elsewhere (ports). */
+export type MakeLinks = (init: StageInit, place: StagePlace, handle: (m: ToStage) => void) => StageLinks;
+
+const size = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
+
+/**
+ * A stage that posts to the coordinator with `post` and reaches its neighbours through the links `links` makes;
+ * returns the handler of every message that comes to it.
+ */
+export function stageLoop(
+  post: (m: FromStage, buffers?: ArrayBufferLike[]) => void,
+  links: MakeLinks,
+): (m: ToStage) => void {
+  let stage: {
+    net: Network;
+    lo: number;
+    hi: number;
+    last: boolean;
+    staleness: number;
+    messageBelow: boolean;
+    links: StageLinks;
+    fail?: string;
+  } | null = null;
+  const kept = new Map<number, Kept>();
+  let collectPending = false;
+  const clock = new StageClock();
+  let outstanding = 0, maxOutstanding = 0, skipped = 0;
+
+  const forward = (m: Forward) => {
+    const s = stage!;
+    if (s.fail !== undefined && m.step >= 2) throw new Error(s.fail);
+    clock.lap("other");
+    const labels = oneHotLabels(m.labels, s.net.outputUnits);
+    const x = tensorFrom(m.x, [m.rows, ...s.net.layers[s.lo]!.inputShape]);
+    s.links.takeInput(m);
+    clock.lap("tensors");
+    const context = { labels, step: m.step };
+    try {
+      tf.tidy(() => {
+        const lowest = s.net.layers[s.lo]!;
+        const r = s.net.trainRange(s.lo, s.hi, x, context, {
+          backwardLowest: s.messageBelow && canFactorMessage(lowest)
+            ? (layer, cache, g) => {
+              const { gradients, factors } = (layer as typeof lowest & {
+                backwardFactored: (c: unknown, g: tf.Tensor) => { gradients: tf.Tensor[]; factors: tf.Tensor[] };
+              }).backwardFactored(cache, g);
+              return { gradients, messageParts: factors };
+            }
+            : undefined,
+        });
+        clock.lap("compute");
+        // The message for the stage below goes first, so it is delivered before anything this batch causes.
+        if (s.lo > 0) sendMessage(m.step, r);
+        if (!s.last) {
+          kept.set(m.step, { trigger: tf.keep(r.output.clone()), labels: tf.keep(labels.clone()) });
+          outstanding++;
+          maxOutstanding = Math.max(maxOutstanding, outstanding);
+          s.links.forward(m.step, m.rows, m.labels, r.output);
+        } else {
+          const loss = r.loss!.dataSync()[0]!, correct = r.correct!.dataSync()[0]!;
+          clock.lap("copies");
+          s.links.result({ step: m.step, loss, correct, rows: m.rows });
+        }
+      });
+    } finally {
+      s.net.release(m.step, s.lo, s.hi - 1); // the boundary's (hi) is released when its message has come
+      tf.dispose([x, labels]);
+    }
+    clock.batches++;
+    clock.lap("other");
+    if (s.lo === 0) s.links.consumed();
+  };
+
+  // Sends dL/d(input of layer lo), or its two factors, to the stage below (none: this step skipped the update).
+  const sendMessage = (step: number, r: RangeResult) => {
+    stage!.links.message(step, (r.messageParts ?? [r.message ?? undefined]).filter((t) => t !== undefined));
+  };
+
+  const message = (m: Message) => {
+    const s = stage!;
+    const k = kept.get(m.step);
+    if (k === undefined) throw new Error(`message for step ${m.step} that this stage has not sent`);
+    kept.delete(m.step);
+    clock.lap("other");
+    try {
+      tf.tidy(() => {
+        const rows = k.trigger.shape[0]!;
+        const factor = m.factor ? tensorFrom(m.factor.values, m.factor.shape) : undefined;
+        const left = m.gradient ? tensorFrom(m.gradient, m.factor ? [rows, m.factor.shape[0]] : k.trigger.shape) : null;
+        s.links.takeMessage(m);
+        clock.lap("tensors");
+        if (left === null) return;
+        const g = factor ? tf.reshape(tf.matMul(left, factor), k.trigger.shape) : left;
+        s.net.receiveMessage(s.hi, g, k.trigger, { labels: k.labels, step: m.step });
+        clock.lap("compute");
+      });
+    } finally {
+      s.net.release(m.step, s.hi, s.hi);
+      tf.dispose([k.trigger, k.labels]);
+      outstanding--;
+    }
+  };
+
+  // Whether the stage has something it may do now: a message, or an input it is not too far ahead for.
+  const canWork = () => {
+    const s = stage!;
+    return s.links.nextMessage() !== undefined ||
+      (s.links.nextInput() !== undefined && (s.last || outstanding <= s.staleness));
+  };
+
+  const pump = () => {
+    const { links, last, staleness } = stage!;
+    do {
+      for (;;) {
+        const m = links.nextMessage();
+        if (m) {
+          message(m);
+          continue;
+        }
+        const f = links.nextInput();
+        if (f && (last || outstanding <= staleness)) {
+          forward(f);
+          continue;
+        }
+        break;
+      }
+      if (collectPending && outstanding === 0) {
+        collectPending = false;
+        collect();
+      }
+    } while (!links.sleep(canWork));
+    clock.sleep();
+  };
+
+  const init = async (m: StageInit) => {
+    await useBackend(m.backend);
+    const net = await workerNetwork(m.spec, m.seed, m.plugins, m.weights);
+    net.onNonFinite = m.onNonFinite ?? "error";
+    const place: StagePlace = {
+      index: m.index,
+      inputWidth: size(net.layers[m.lo]!.inputShape),
+      outputWidth: size(net.layers[m.hi]!.outputShape),
+      down: m.down,
+      up: m.up,
+      post,
+      clock,
+    };
+    stage = {
+      net,
+      lo: m.lo,
+      hi: m.hi,
+      last: m.hi === net.layers.length - 1,
+      staleness: m.staleness,
+      messageBelow: m.messageBelow,
+      links: links(m, place, handle),
+      fail: m.fail,
+    };
+    post({ kind: "ready", backend: tf.getBackend() });
+    clock.take();
+    clock.sleep();
+  };
+
+  const handle = (m: ToStage) => {
+    try {
+      if (m.kind === "init") {
+        init(m).catch((error) => post(failureMessage(error)));
+        return;
+      }
+      clock.wake(m.kind === "collect" || m.kind === "rings" ? undefined : m.sent);
+      if (m.kind === "collect") collectPending = true;
+      if (stage!.links.deliver(m)) pump();
+      else clock.sleep();
+    } catch (error) {
+      post(failureMessage(error));
+    }
+  };
+
+  // Replies to "collect" once every message this stage awaits has arrived.
+  const collect = () => {
+    const s = stage!;
+    const layers = s.net.layers.slice(s.lo, s.hi + 1);
+    const ifaces = s.net.interfaces.slice(s.lo, s.last ? s.hi : s.hi + 1);
+    const variables = [
+      ...layers.flatMap((l) => [...l.trainable, ...l.state]),
+      ...ifaces.flatMap((i) => [...i.variables]),
+    ];
+    const weights = readWeights(variables);
+    const { times, batches, posts, bytes } = clock.take();
+    const waitMs = times.transit + times.waiting;
+    const busyMs = Object.values(times).reduce((sum, ms) => sum + ms, 0) - waitMs;
+    post({
+      kind: "collected",
+      weights,
+      diagnostics: interfaceNumbers(ifaces, s.lo),
+      busySeconds: busyMs / 1000,
+      waitSeconds: waitMs / 1000,
+      maxOutstanding,
+      skippedUpdates: s.net.skippedUpdates - skipped,
+      times,
+      batches,
+      posts,
+      bytes,
+      tensors: tf.memory().numTensors,
+    }, weights.map((w) => w.buffer));
+    skipped = s.net.skippedUpdates;
+  };
+  return handle;
+}

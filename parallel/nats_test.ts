@@ -1,0 +1,218 @@
+// The pipeline over NATS: stage processes (deno run cli.ts stage) and a nats-server that each test starts on a free
+// loopback port and stops. Without nats-server on PATH these tests are ignored, with a line saying so.
+import assert from "node:assert/strict";
+import { syntheticDataset } from "../datasets/synthetic.ts";
+import { buildNetwork } from "../network/build.ts";
+import type { NetworkSpec } from "../network/spec.ts";
+import { train } from "../training/train.ts";
+import { pipeline, WorkerError } from "./pipeline.ts";
+
+const data = syntheticDataset({ features: 40, classes: 4, trainCount: 256, testCount: 64, seed: 5 });
+const spec: NetworkSpec = {
+  input: [40],
+  layers: [
+    { type: "dense", units: 12, activation: "relu", interface: "csg" },
+    { type: "dense", units: 12, activation: "tanh", interface: { type: "sg", hidden: [8] } },
+    { type: "dense", units: 12, activation: "relu", batchNorm: true, interface: "csg" },
+    { type: "dense", units: 4 },
+  ],
+  optimizer: { type: "adam", learningRate: 0.01 },
+};
+const weights = (net: ReturnType<typeof buildNetwork>) => net.variables.map((v) => v.dataSync().slice());
+
+function natsServerMissing(): string | undefined {
+  try {
+    const out = new Deno.Command("nats-server", { args: ["--version"], stdout: "piped", stderr: "piped" }).outputSync();
+    return out.success ? undefined : "nats-server --version failed";
+  } catch {
+    return "nats-server is not on PATH (apt-get install nats-server)";
+  }
+}
+const missing = natsServerMissing();
+if (missing) console.warn(`parallel/nats_test.ts: the NATS pipeline tests did not run: ${missing}`);
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+// A nats-server on a free loopback port (with `args`, e.g. credentials), stopped by the returned function.
+async function natsServer(args: string[] = []): Promise<{ port: number; stop: () => Promise<void> }> {
+  const port = freePort();
+  const child = new Deno.Command("nats-server", {
+    args: ["-a", "127.0.0.1", "-p", String(port), ...args],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  for (let i = 0; i < 100; i++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    port,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}
+
+// Stage processes of run `run`, started as a user would on another host.
+function stageProcesses(url: string, run: string, count: number): Deno.ChildProcess[] {
+  const cli = new URL("../cli.ts", import.meta.url).pathname;
+  return Array.from({ length: count }, () =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", "--allow-env", "--allow-net=127.0.0.1", "--allow-ffi", cli, "stage", "--quiet"],
+      env: { DNI_NATS_URL: url, DNI_NATS_RUN: run },
+      stdin: "null",
+      stdout: "null",
+      stderr: "inherit",
+    }).spawn());
+}
+
+async function ended(children: Deno.ChildProcess[]): Promise<void> {
+  for (const c of children) {
+    try {
+      c.kill("SIGKILL");
+    } catch { /* exited */ }
+  }
+  await Promise.all(children.map((c) => c.status));
+}
+
+Deno.test({
+  name: "pipeline() over NATS with staleness 0 on 2 spawned stage processes trains exactly like one thread",
+  ignore: missing !== undefined,
+  fn: async () => {
+    const server = await natsServer();
+    try {
+      const single = buildNetwork(spec), piped = buildNetwork(spec);
+      const h1 = await train(single, data, { epochs: 2, batchSize: 32, seed: 3 });
+      const nats = { url: `nats://127.0.0.1:${server.port}`, run: "exact", spawn: true };
+      const strategy = pipeline({ workers: 2, staleness: 0, transport: "nats", nats });
+      assert.equal(strategy.name, "pipeline (2 stage processes over NATS, staleness 0)");
+      const h2 = await train(piped, data, { epochs: 2, batchSize: 32, seed: 3, strategy });
+      assert.deepEqual(h2.epochs.map((e) => e.loss), h1.epochs.map((e) => e.loss));
+      assert.deepEqual(weights(piped), weights(single), "every weight, synthesizers included");
+      assert.deepEqual(h2.epochs.map((e) => e.interfaces), h1.epochs.map((e) => e.interfaces));
+      for (const s of h2.epochs[1]!.stages!) {
+        assert.equal(s.maxStaleness, 0);
+        assert.ok(s.busySeconds > 0 && s.messagesSent! >= 8 && s.bytesSent! > 8 * 32 * 4, JSON.stringify(s));
+      }
+      single.dispose();
+      piped.dispose();
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "pipeline() over NATS: a stage process killed mid-epoch ends train() within 10 s with an error naming it",
+  ignore: missing !== undefined,
+  fn: async () => {
+    const server = await natsServer();
+    const url = `nats://127.0.0.1:${server.port}`;
+    const children = stageProcesses(url, "killed", 2);
+    try {
+      const net = buildNetwork(spec);
+      let killedAt = 0;
+      const victim = children[1]!;
+      const strategy = pipeline({ workers: 2, staleness: 1, transport: "nats", nats: { url, run: "killed" } });
+      await assert.rejects(
+        () =>
+          train(net, data, {
+            epochs: 50,
+            batchSize: 8,
+            strategy,
+            callbacks: {
+              onBatchEnd: () => {
+                if (killedAt > 0) return;
+                killedAt = performance.now();
+                victim.kill("SIGKILL");
+              },
+            },
+          }),
+        (e: Error) =>
+          e instanceof WorkerError &&
+          new RegExp(`^Module \\d \\(layers \\d-\\d\\) failed: its stage process \\(pid ${victim.pid}\\)`)
+            .test(e.message),
+      );
+      const seconds = (performance.now() - killedAt) / 1000;
+      assert.ok(killedAt > 0 && seconds < 10, `ended ${seconds.toFixed(1)} s after the kill`);
+      net.dispose();
+    } finally {
+      await ended(children);
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "pipeline() over NATS: stage processes of another run are never claimed; their own run trains",
+  ignore: missing !== undefined,
+  fn: async () => {
+    const server = await natsServer();
+    const url = `nats://127.0.0.1:${server.port}`;
+    const children = stageProcesses(url, "run-b", 2);
+    try {
+      const a = buildNetwork(spec), b = buildNetwork(spec);
+      const other = pipeline({ transport: "nats", nats: { url, run: "run-a", claimSeconds: 2 } });
+      await assert.rejects(
+        () => train(a, data, { epochs: 1, batchSize: 32, strategy: other }),
+        /^NatsError: No stage process of run "run-a" answered on nats:\/\/127\.0\.0\.1:\d+ within 2 s \(0 of 2/,
+      );
+      const own = pipeline({ transport: "nats", nats: { url, run: "run-b" } });
+      const h = await train(b, data, { epochs: 1, batchSize: 32, strategy: own });
+      assert.equal(h.epochs[0]!.stages!.length, 2);
+      assert.throws(() => pipeline({ transport: "nats", nats: { url, run: "a.b" } }), /run name .* got "a\.b"/);
+      a.dispose();
+      b.dispose();
+    } finally {
+      await ended(children);
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "pipeline() over NATS: no server or bad credentials is a one-line error naming the URL, never the password",
+  ignore: missing !== undefined,
+  fn: async () => {
+    const net = buildNetwork(spec);
+    const nowhere = `nats://dni:secret@127.0.0.1:${freePort()}`;
+    const strategy = (url: string) => pipeline({ transport: "nats", nats: { url, run: "auth" } });
+    await assert.rejects(
+      () => train(net, data, { epochs: 1, batchSize: 32, strategy: strategy(nowhere) }),
+      (e: Error) =>
+        /^Cannot connect to NATS nats:\/\/dni:\*\*\*@127\.0\.0\.1:\d+: /.test(e.message) &&
+        !e.message.includes("secret") && !e.message.includes("\n"),
+    );
+    const server = await natsServer(["--user", "dni", "--pass", "right"]);
+    try {
+      const wrong = `nats://dni:wrong@127.0.0.1:${server.port}`;
+      await assert.rejects(
+        () => train(net, data, { epochs: 1, batchSize: 32, strategy: strategy(wrong) }),
+        (e: Error) =>
+          /^Cannot connect to NATS nats:\/\/dni:\*\*\*@127\.0\.0\.1:\d+: .*auth/i.test(e.message) &&
+          !e.message.includes("wrong"),
+      );
+      const right = pipeline({
+        transport: "nats",
+        nats: { url: `nats://dni:right@127.0.0.1:${server.port}`, run: "auth", claimSeconds: 1 },
+      });
+      await assert.rejects( // the connection works; no stage process serves the run
+        () => train(net, data, { epochs: 1, batchSize: 32, strategy: right }),
+        /No stage process of run "auth" answered on nats:\/\/dni:\*\*\*@127/,
+      );
+    } finally {
+      await server.stop();
+      net.dispose();
+    }
+  },
+});
