@@ -216,3 +216,34 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "pipeline() over NATS with staleness 1 trains MNIST FCN-3 csg to the accuracy band of the same run on Workers",
+  ignore: missing !== undefined,
+  fn: async () => {
+    const { loadDataset } = await import("../datasets/load.ts");
+    const mnist = await loadDataset("mnist", { trainCount: 12800, testCount: 1000 });
+    const fcn3 = JSON.parse(await Deno.readTextFile(new URL("../examples/fcn3_csg.json", import.meta.url)));
+    const server = await natsServer();
+    try {
+      const options = { epochs: 4, batchSize: 128, seed: 0 };
+      const onWorkers = buildNetwork(fcn3), overNats = buildNetwork(fcn3);
+      const w = await train(onWorkers, mnist, { ...options, strategy: pipeline({ workers: 2, staleness: 1 }) });
+      const nats = { url: `nats://127.0.0.1:${server.port}`, run: "mnist", spawn: true };
+      const n = await train(overNats, mnist, {
+        ...options,
+        strategy: pipeline({ workers: 2, staleness: 1, transport: "nats", nats }),
+      });
+      const [a, b] = [w.epochs.at(-1)!.testAccuracy!, n.epochs.at(-1)!.testAccuracy!];
+      console.log(`MNIST FCN-3 csg, 12,800 examples x 4 epochs, staleness 1: Workers ${a}, NATS ${b}`);
+      // Staleness 1 lets arrival order differ, so the runs are not bitwise equal: the same band, well above chance.
+      assert.ok(a > 0.85 && b > 0.85, `Workers ${a}, NATS ${b}`);
+      assert.ok(Math.abs(a - b) < 0.03, `Workers ${a}, NATS ${b}: more than 3 points apart`);
+      assert.ok(n.epochs.at(-1)!.stages!.every((s) => s.maxStaleness <= 1));
+      onWorkers.dispose();
+      overNats.dispose();
+    } finally {
+      await server.stop();
+    }
+  },
+});
