@@ -3,6 +3,7 @@
 // that may carry credentials, the subjects of a run, and how a message (JSON with typed arrays) becomes bytes.
 import { connect, type Msg, type NatsConnection } from "npm:@nats-io/transport-node@3.4.0";
 
+import process from "node:process";
 import { NatsError, redact } from "./_nats_names.ts";
 
 export type { Msg, NatsConnection };
@@ -25,8 +26,9 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
   }
   const user = decodeURIComponent(u.username), pass = decodeURIComponent(u.password);
   const auth = pass ? { user, pass } : user ? { token: user } : {};
+  const release = holdResetGuard();
   try {
-    return await connect({
+    const nc = await connect({
       servers: `${u.protocol}//${u.host}`,
       name,
       reconnect: false,
@@ -34,9 +36,45 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
       ...auth,
       ...(u.protocol === "tls:" ? { tls: {} } : {}),
     });
+    nc.closed().then(release, release);
+    return nc;
   } catch (error) {
+    release();
     throw new NatsError(`Cannot connect to NATS ${redact(url)}: ${(error as Error).message}`);
   }
+}
+
+// The client's node socket can report the server's reset ("read ECONNRESET") as an uncaught error: after a refused
+// connection (a wrong password: the server closes it) or when the server goes away mid-run. The client reports both
+// itself (the connect() rejection, the connection's closed()), and the run ends with a one-line error; the raw
+// reset must not also end the process with a stack trace. So while a NATS connection is open, and for a few seconds
+// after the last one closes, uncaught ECONNRESET errors (and only those) are absorbed. Process-wide by nature (uncaught
+// errors are), hence the count of holders.
+let guards = 0;
+function absorbReset(e: ErrorEvent): void {
+  const error = e.error as { code?: string; message?: string } | undefined;
+  if (error?.code === "ECONNRESET" || /ECONNRESET/.test(error?.message ?? e.message)) e.preventDefault();
+}
+function absorbNodeReset(error: unknown): void {
+  const e = error as { code?: string; message?: string } | undefined;
+  if (!(e?.code === "ECONNRESET" || /ECONNRESET/.test(e?.message ?? ""))) throw error;
+}
+function holdResetGuard(): () => void {
+  if (guards++ === 0) {
+    globalThis.addEventListener("error", absorbReset);
+    process.on("uncaughtException", absorbNodeReset);
+  }
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    Deno.unrefTimer(setTimeout(() => {
+      if (--guards === 0) {
+        globalThis.removeEventListener("error", absorbReset);
+        process.off("uncaughtException", absorbNodeReset);
+      }
+    }, 3000));
+  };
 }
 
 const encoder = new TextEncoder(), decoder = new TextDecoder();

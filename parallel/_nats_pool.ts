@@ -5,6 +5,7 @@
 import { connectNats, decode, encode, Pieces, publishPieces } from "./_nats.ts";
 import { checkRunName, NatsError, redact, subjects } from "./_nats_names.ts";
 import type { StagePool } from "./_pool.ts";
+import { RunFailure } from "./_run_failure.ts";
 import { BEAT_SECONDS, SILENT_SECONDS } from "./nats_stage.ts";
 
 /** Sender id of the coordinator in `publishPieces`. */
@@ -30,15 +31,12 @@ export class NatsPool<To, From> implements StagePool<To, From> {
   readonly #run: string;
   readonly #subjects: ReturnType<typeof subjects>;
   readonly #handlers: ((m: From) => void)[] = [];
-  readonly #failed: Promise<never>;
+  readonly #runFailure = new RunFailure("The stage processes");
   readonly #failure: (k: number, m: From | string) => Error | null;
   readonly #children: Deno.ChildProcess[] = [];
   readonly #pids: number[] = [];
   readonly #beats: number[] = [];
   readonly #timers: ReturnType<typeof setInterval>[] = [];
-  #fail: (e: Error) => void = () => {};
-  #lastHeard = performance.now();
-  #watchdog: ReturnType<typeof setInterval> | undefined;
   #ending = false;
 
   private constructor(
@@ -52,8 +50,6 @@ export class NatsPool<To, From> implements StagePool<To, From> {
     this.#subjects = subjects(run);
     this.size = size;
     this.#failure = failure;
-    this.#failed = new Promise<never>((_, reject) => this.#fail = reject);
-    this.#failed.catch(() => {});
   }
 
   /**
@@ -96,7 +92,7 @@ export class NatsPool<To, From> implements StagePool<To, From> {
         if (this.#ending) return;
         const k = this.#pids.indexOf(child.pid);
         const how = `its process (pid ${child.pid}) exited with code ${status.code}`;
-        this.#fail(
+        this.#runFailure.fail(
           k >= 0 ? this.#failure(k, how) ?? new Error(how) : new NatsError(`A stage process started here: ${how}`),
         );
       });
@@ -113,7 +109,7 @@ export class NatsPool<To, From> implements StagePool<To, From> {
             this.#nc.request(this.#subjects.join, new TextEncoder().encode(JSON.stringify({ index: k })), {
               timeout: 2000,
             }),
-            this.#failed,
+            this.#runFailure.failed,
           ]);
           this.#pids[k] = (JSON.parse(new TextDecoder().decode(reply.data)) as { pid: number }).pid;
           this.#beats[k] = performance.now();
@@ -138,12 +134,12 @@ export class NatsPool<To, From> implements StagePool<To, From> {
       callback: (_error, msg) => {
         const k = Number(msg.subject.slice(msg.subject.lastIndexOf(".") + 1));
         const whole = pieces.add(msg.data);
-        this.#beats[k] = this.#lastHeard = performance.now();
+        this.#beats[k] = this.#runFailure.heard();
         if (whole === undefined) return;
         const { run, m } = decode(whole);
         if (run !== this.#run) return;
         const error = this.#failure(k, m as From);
-        if (error) this.#fail(error);
+        if (error) this.#runFailure.fail(error);
         else this.#handlers[k]?.(m as From);
       },
     });
@@ -166,11 +162,13 @@ export class NatsPool<To, From> implements StagePool<To, From> {
         if (now - at <= SILENT_SECONDS * 1000) return;
         const how = `its stage process (pid ${this.#pids[k]}) sent no beat for ${SILENT_SECONDS} s: it died, hangs ` +
           `or lost the NATS server`;
-        this.#fail(this.#failure(k, how) ?? new Error(how));
+        this.#runFailure.fail(this.#failure(k, how) ?? new Error(how));
       });
     }, 500));
     this.#nc.closed().then((error) => {
-      if (!this.#ending) this.#fail(new NatsError(`Lost the NATS server ${redact(url)}${error ? `: ${error}` : ""}`));
+      if (!this.#ending) {
+        this.#runFailure.fail(new NatsError(`Lost the NATS server ${redact(url)}${error ? `: ${error}` : ""}`));
+      }
     });
   }
 
@@ -196,25 +194,19 @@ export class NatsPool<To, From> implements StagePool<To, From> {
   }
 
   fail(error: Error): void {
-    this.#fail(error);
+    this.#runFailure.fail(error);
   }
 
   race<T>(p: Promise<T>): Promise<T> {
-    return Promise.race([p, this.#failed]);
+    return this.#runFailure.race(p);
   }
 
   watch(seconds: number): void {
-    this.#lastHeard = performance.now();
-    this.#watchdog ??= setInterval(() => {
-      if (performance.now() - this.#lastHeard > seconds * 1000) {
-        this.#fail(new Error(`The stage processes made no progress for ${seconds} s (no message from any of them)`));
-      }
-    }, 1000);
+    this.#runFailure.watch(seconds);
   }
 
   unwatch(): void {
-    clearInterval(this.#watchdog);
-    this.#watchdog = undefined;
+    this.#runFailure.unwatch();
   }
 
   /** Tells the stage processes the run is over, closes the connection, and ends the processes it started. */

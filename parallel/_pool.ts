@@ -1,5 +1,6 @@
 // Private: the Workers of one strategy run: one module URL, a handler per Worker, and one failure that ends every
 // wait (a Worker's error message, a crash, a stall, or a coordinator-side error such as a throwing callback).
+import { RunFailure } from "./_run_failure.ts";
 
 /** The stages (or replicas) of a run as the coordinator sees them, whatever carries the messages. */
 export interface StagePool<To, From> {
@@ -20,29 +21,24 @@ export interface StagePool<To, From> {
 export class WorkerPool<To, From> implements StagePool<To, From> {
   readonly #threads: Worker[];
   readonly #handlers: ((m: From) => void)[] = [];
-  readonly #failed: Promise<never>;
-  #fail: (e: Error) => void = () => {};
-  #lastHeard = performance.now();
-  #watchdog: ReturnType<typeof setInterval> | undefined;
+  readonly #run = new RunFailure("The Workers");
 
   /**
    * Starts `size` Workers of `url`. `failure(k, m)` says whether a message (or, as a string, a crash) of Worker
    * `k` ends the run, and with which error; other messages go to the Worker's handler.
    */
   constructor(url: URL, size: number, failure: (k: number, m: From | string) => Error | null) {
-    this.#failed = new Promise<never>((_, reject) => this.#fail = reject);
-    this.#failed.catch(() => {});
     this.#threads = Array.from({ length: size }, (_, k) => {
       const w = new Worker(url.href, { type: "module" });
       w.onmessage = (e: MessageEvent<From>) => {
-        this.#lastHeard = performance.now();
+        this.#run.heard();
         const error = failure(k, e.data);
-        if (error) this.#fail(error);
+        if (error) this.#run.fail(error);
         else this.#handlers[k]?.(e.data);
       };
       w.onerror = (e: ErrorEvent) => {
         e.preventDefault();
-        this.#fail(failure(k, e.message) ?? new Error(e.message));
+        this.#run.fail(failure(k, e.message) ?? new Error(e.message));
       };
       return w;
     });
@@ -79,28 +75,22 @@ export class WorkerPool<To, From> implements StagePool<To, From> {
 
   /** Ends the run with `error`. */
   fail(error: Error): void {
-    this.#fail(error);
+    this.#run.fail(error);
   }
 
   /** `p`, or the run's failure, whichever comes first. */
   race<T>(p: Promise<T>): Promise<T> {
-    return Promise.race([p, this.#failed]);
+    return this.#run.race(p);
   }
 
   /** Fails the run if no Worker says anything for `seconds`. */
   watch(seconds: number): void {
-    this.#lastHeard = performance.now();
-    this.#watchdog ??= setInterval(() => {
-      if (performance.now() - this.#lastHeard > seconds * 1000) {
-        this.#fail(new Error(`The Workers made no progress for ${seconds} s (no message from any of them)`));
-      }
-    }, 1000);
+    this.#run.watch(seconds);
   }
 
   /** Stops the watchdog (while the coordinator works on its own, e.g. evaluates). */
   unwatch(): void {
-    clearInterval(this.#watchdog);
-    this.#watchdog = undefined;
+    this.#run.unwatch();
   }
 
   /** Stops the watchdog and every Worker. */
