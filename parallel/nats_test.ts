@@ -1,24 +1,11 @@
 // The pipeline over NATS: stage processes (deno run cli.ts stage) and a nats-server that each test starts on a free
 // loopback port and stops. Without nats-server on PATH these tests are ignored, with a line saying so.
 import assert from "node:assert/strict";
-import { syntheticDataset } from "../datasets/synthetic.ts";
 import { buildNetwork } from "../network/build.ts";
-import type { NetworkSpec } from "../network/spec.ts";
 import { train } from "../training/train.ts";
 import { pipeline, WorkerError } from "./pipeline.ts";
 
-const data = syntheticDataset({ features: 40, classes: 4, trainCount: 256, testCount: 64, seed: 5 });
-const spec: NetworkSpec = {
-  input: [40],
-  layers: [
-    { type: "dense", units: 12, activation: "relu", interface: "csg" },
-    { type: "dense", units: 12, activation: "tanh", interface: { type: "sg", hidden: [8] } },
-    { type: "dense", units: 12, activation: "relu", batchNorm: true, interface: "csg" },
-    { type: "dense", units: 4 },
-  ],
-  optimizer: { type: "adam", learningRate: 0.01 },
-};
-const weights = (net: ReturnType<typeof buildNetwork>) => net.variables.map((v) => v.dataSync().slice());
+import { data, spec, weights } from "../tests/_pipeline_fixture.ts";
 
 function natsServerMissing(): string | undefined {
   try {

@@ -14,18 +14,7 @@ import { layerCosts, partition, planStages } from "./partition.ts";
 import { pipeline, WorkerError } from "./pipeline.ts";
 import { workerPlan, workersStrategy } from "./workers.ts";
 
-const data = syntheticDataset({ features: 40, classes: 4, trainCount: 256, testCount: 64, seed: 5 });
-const spec: NetworkSpec = {
-  input: [40],
-  layers: [
-    { type: "dense", units: 12, activation: "relu", interface: "csg" },
-    { type: "dense", units: 12, activation: "tanh", interface: { type: "sg", hidden: [8] } },
-    { type: "dense", units: 12, activation: "relu", batchNorm: true, interface: "csg" },
-    { type: "dense", units: 4 },
-  ],
-  optimizer: { type: "adam", learningRate: 0.01 },
-};
-const weights = (net: ReturnType<typeof buildNetwork>) => net.variables.map((v) => v.dataSync().slice());
+import { data, spec, weights } from "../tests/_pipeline_fixture.ts";
 type Net = ReturnType<typeof buildNetwork>;
 type Hist = Awaited<ReturnType<typeof train>>;
 
