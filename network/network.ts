@@ -35,6 +35,8 @@ export class Network {
    * on instead of its output. Undefined elsewhere.
    */
   readonly inputSynthesizers: readonly (InputSynthesizer | undefined)[];
+  /** The first forward-unlocked layer, or undefined: such a network trains only whole, on one thread. */
+  readonly forwardUnlocked: number | undefined;
   /** The loss. */
   readonly loss: Loss;
   /** Shape of one input example, e.g. `[28, 28, 1]`. */
@@ -73,6 +75,8 @@ export class Network {
     this.layers = layers;
     this.interfaces = interfaces;
     this.inputSynthesizers = interfaces.map((_, i) => inputSynthesizers[i]);
+    const unlocked = this.inputSynthesizers.findIndex((u) => u !== undefined);
+    this.forwardUnlocked = unlocked >= 0 ? unlocked : undefined;
     this.loss = loss;
     this.#optimizers = optimizers;
     this.#layerOptimizers = layerOptimizers;
@@ -191,8 +195,8 @@ export class Network {
           `(it waits for the message instead of answering in send())`,
       );
     }
-    const unlocked = this.inputSynthesizers.findIndex((u) => u !== undefined);
-    if (unlocked >= 0 && (lo > 0 || hi < n - 1)) {
+    const unlocked = this.forwardUnlocked;
+    if (unlocked !== undefined && (lo > 0 || hi < n - 1)) {
       throw new Error(
         `Cannot train layers ${lo}..${hi} apart: layer ${unlocked} is forward-unlocked, and its input synthesizer ` +
           `reads the network's input (train the whole network, with trainStep)`,

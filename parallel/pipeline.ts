@@ -144,8 +144,8 @@ class Pipeline implements Strategy {
 
   async start(network: Network, run: StrategyRun): Promise<void> {
     if (this.#running !== null) throw new Error(`Strategy "${this.name}" is already running`);
-    const unlocked = network.inputSynthesizers.findIndex((u) => u !== undefined);
-    if (unlocked >= 0) {
+    const unlocked = network.forwardUnlocked;
+    if (unlocked !== undefined) {
       throw new RangeError(
         `Cannot run this network in a pipeline: layer ${unlocked} is forward-unlocked (forwardUnlock), which runs ` +
           `on one thread for now; train it without workers`,
