@@ -1,5 +1,5 @@
 // Private: reading a file only once it is known to be a regular file of a plausible size. Every file dni reads (a
-// spec, a dataset file, a checkpoint's manifest, spec and weights, a text dataset) goes through `readRegularFile`,
+// spec, a dataset file, a checkpoint's manifest, spec and weights, a text dataset, a NATS CA file) goes through `readRegularFile`,
 // and a local plugin module through `checkRegularFile` before Deno's loader reads it, so that a FIFO (whose open() blocks forever), a device (`/dev/zero` reads without end), a directory or a file far
 // larger than it may be (a sparse 2 GiB weights file) is refused from its `stat`, before anything is read.
 //

@@ -56,6 +56,8 @@ export interface NatsRun {
   run: string;
   stages: number;
   spawn?: boolean;
+  /** A PEM file of the CA the server's TLS certificate is checked against. */
+  ca?: string;
 }
 
 /** Options of `runTraining`. */

@@ -46,7 +46,10 @@ ${BACKEND_USAGE}
   --workers N             run the network's modules (cut at its decoupling interfaces) in N Workers (default 1)
   --staleness K           with --workers: a module runs at most K batches ahead of its messages (default 1)
   --nats URL              run the modules as N stage processes (--stages N) on any host, over the NATS server URL
-                          (nats://[USER:PASSWORD@]HOST:4222); start them with deno task stage --nats URL --run NAME
+                          (nats://[USER:PASSWORD@ | TOKEN@]HOST:4222, tls://HOST:4222); start them with
+                          deno task stage --nats URL --run NAME
+  --nats-ca FILE          with --nats: a PEM file of the CA (or the self-signed certificate) that the server's TLS
+                          certificate is checked against, instead of the system's roots (or DNI_NATS_CA)
   --run NAME              with --nats: the run's name; only stage processes of this run take part
   --stages N              with --nats: how many stage processes (default 2)
   --spawn                 with --nats: start the stage processes on this machine, and end them with the run
@@ -101,6 +104,7 @@ export async function trainCommand(
     workers: { type: "string" },
     staleness: { type: "string" },
     nats: { type: "string" },
+    "nats-ca": { type: "string" },
     run: { type: "string" },
     stages: { type: "string" },
     spawn: { type: "boolean" },
@@ -250,7 +254,7 @@ export async function trainCommand(
 // `--nats URL --run NAME --stages N [--spawn]`, checked; undefined without --nats.
 function natsFlags(values: Record<string, unknown>, workers: number): NatsRun | undefined {
   if (values.nats === undefined) {
-    for (const flag of ["run", "stages", "spawn"]) {
+    for (const flag of ["run", "stages", "spawn", "nats-ca"]) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --nats URL (a pipeline over NATS)`);
     }
     return undefined;
@@ -258,5 +262,7 @@ function natsFlags(values: Record<string, unknown>, workers: number): NatsRun | 
   if (workers > 1) throw new UsageError("--nats runs stage processes (--stages N), not Workers: drop --workers");
   if (typeof values.run !== "string") throw new UsageError("--nats needs --run NAME: the stage processes' run");
   const stages = intFlag(values as Record<string, string | boolean | undefined>, "stages", 2, 2);
-  return { url: values.nats as string, run: values.run, stages, spawn: values.spawn === true };
+  const ca = (values["nats-ca"] as string | undefined) ?? (Deno.env.get("DNI_NATS_CA") || undefined);
+  if (ca === "") throw new UsageError("--nats-ca needs a file: the PEM of the server's CA");
+  return { url: values.nats as string, run: values.run, stages, spawn: values.spawn === true, ...(ca ? { ca } : {}) };
 }

@@ -5,16 +5,21 @@ import { connect, type Msg, type NatsConnection } from "npm:@nats-io/transport-n
 
 import process from "node:process";
 import { NatsError, redact } from "./_nats_names.ts";
+import { readRegularTextFile } from "../_files.ts";
 
 export type { Msg, NatsConnection };
 
+/** The most bytes a CA certificate file (`--nats-ca`) may have: 1 MiB. */
+const MAX_CA_FILE_BYTES = 1024 * 1024;
+
 /**
  * Connects to the NATS server of `url` (`nats://[user:password@ | token@]host:port`, `tls://` for TLS). A lost
- * connection is not retried: it ends the run.
+ * connection is not retried: it ends the run. `ca` is a PEM file of the certificate authority (or the self-signed
+ * certificate) that the server's TLS certificate is checked against, instead of the system's roots.
  *
  * @throws {Error} One line naming the URL (password hidden) and the problem.
  */
-export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+export async function connectNats(url: string, name: string, ca?: string): Promise<NatsConnection> {
   let u: URL;
   try {
     u = new URL(url);
@@ -26,6 +31,13 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
   }
   const user = decodeURIComponent(u.username), pass = decodeURIComponent(u.password);
   const auth = pass ? { user, pass } : user ? { token: user } : {};
+  const pem = ca === undefined ? undefined : await readCa(url, ca);
+  // The client upgrades to TLS (`tls://`, or a server that requires it) with node:tls on the socket it opened, and
+  // names no host, so node checks the certificate against "localhost": `host` makes it check the URL's host (an IP
+  // address against the certificate's IP names). Deno's DENO_CERT and --cert do not reach node:tls; `ca` does.
+  const tls = pem !== undefined || u.protocol === "tls:"
+    ? { tls: { host: u.hostname.replace(/^\[|\]$/g, ""), ...(pem === undefined ? {} : { ca: pem }) } }
+    : {};
   const release = holdResetGuard();
   try {
     const nc = await connect({
@@ -34,14 +46,38 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
       reconnect: false,
       timeout: 5000,
       ...auth,
-      ...(u.protocol === "tls:" ? { tls: {} } : {}),
+      ...tls,
     });
     nc.closed().then(release, release);
     return nc;
   } catch (error) {
     release();
-    throw new NatsError(`Cannot connect to NATS ${redact(url)}: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    const hint = !/certificate|altnames/i.test(message)
+      ? ""
+      : pem === undefined
+      ? " (to trust a self-signed certificate or one of your own CA, give its PEM file: --nats-ca FILE, " +
+        "DNI_NATS_CA, or nats.ca of pipeline())"
+      : ` (checked against the CA file ${JSON.stringify(ca)})`;
+    throw new NatsError(`Cannot connect to NATS ${redact(url)}: ${message}${hint}`);
   }
+}
+
+// The PEM text of the CA file `path`: a regular file of at most 1 MiB (a FIFO or device is refused unopened) that
+// holds a certificate.
+async function readCa(url: string, path: string): Promise<string> {
+  const fail = (problem: string) =>
+    new NatsError(`Cannot connect to NATS ${redact(url)}: the CA file ${JSON.stringify(path)} ${problem}`);
+  if (typeof path !== "string" || path === "") throw fail("must be a path to a PEM file");
+  const text = await readRegularTextFile(path, {
+    what: "a CA certificate file",
+    maxBytes: MAX_CA_FILE_BYTES,
+    fail: (problem) => fail(problem),
+  });
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
+    throw fail("holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+  }
+  return text;
 }
 
 // The client's node socket can report the server's reset ("read ECONNRESET") as an uncaught error: after a refused

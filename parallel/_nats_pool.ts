@@ -19,6 +19,8 @@ export interface NatsPoolOptions {
   spawn?: boolean;
   /** How long to wait for the stage processes to be claimed (seconds). */
   claimSeconds?: number;
+  /** A PEM file of the CA that the server's TLS certificate is checked against (spawned stages get it too). */
+  ca?: string;
 }
 
 /** The stage processes of one run. */
@@ -63,10 +65,10 @@ export class NatsPool<To, From> implements StagePool<To, From> {
     failure: (k: number, m: From | string) => Error | null,
   ): Promise<NatsPool<To, From>> {
     const run = checkRunName(options.run);
-    const nc = await connectNats(options.url, `dni coordinator ${run}`);
+    const nc = await connectNats(options.url, `dni coordinator ${run}`, options.ca);
     const pool = new NatsPool<To, From>(nc, run, size, failure);
     try {
-      if (options.spawn) pool.#spawn(options.url, size);
+      if (options.spawn) pool.#spawn(options.url, size, options.ca);
       await pool.#claim(options.url, options.claimSeconds ?? (options.spawn ? 120 : 30));
       pool.#listen(options.url);
     } catch (error) {
@@ -76,13 +78,14 @@ export class NatsPool<To, From> implements StagePool<To, From> {
     return pool;
   }
 
-  #spawn(url: string, size: number): void {
+  #spawn(url: string, size: number, ca: string | undefined): void {
     const cli = new URL("../cli.ts", import.meta.url).href;
     for (let i = 0; i < size; i++) {
       const child = new Deno.Command(Deno.execPath(), {
         args: ["run", "--allow-read", "--allow-env", "--allow-net", "--allow-ffi", cli, "stage", "--quiet"],
-        // The URL (it may carry a password) goes in the environment, not on the command line.
-        env: { DNI_NATS_URL: url, DNI_NATS_RUN: this.#run },
+        // The URL (it may carry a password) goes in the environment, not on the command line; so does the CA file
+        // (empty: none, whatever this process's environment says).
+        env: { DNI_NATS_URL: url, DNI_NATS_RUN: this.#run, DNI_NATS_CA: ca ?? "" },
         stdin: "null",
         stdout: "null",
         stderr: "inherit",
@@ -138,7 +141,14 @@ export class NatsPool<To, From> implements StagePool<To, From> {
         if (whole === undefined) return;
         const { run, m } = decode(whole);
         if (run !== this.#run) return;
-        const error = this.#failure(k, m as From);
+        // A stage's own error names its process (which host's log to read), as a beat that stops does.
+        const said = m as { kind?: string; message?: string };
+        const error = this.#failure(
+          k,
+          said.kind === "error"
+            ? { ...said, message: `its stage process (pid ${this.#pids[k]}): ${said.message}` } as From
+            : m as From,
+        );
         if (error) this.#runFailure.fail(error);
         else this.#handlers[k]?.(m as From);
       },

@@ -33,6 +33,11 @@ export interface StageServeOptions {
   url: string;
   /** The run's name (letters, digits, `_`, `-`); only a coordinator of this run can claim the stage. */
   run: string;
+  /**
+   * A PEM file of the certificate authority (or the self-signed certificate) that the server's TLS certificate is
+   * checked against, instead of the system's roots.
+   */
+  ca?: string;
   /** Where progress lines go. @default {() => {}} */
   log?: (line: string) => void;
 }
@@ -47,7 +52,7 @@ export async function serveStage(options: StageServeOptions): Promise<void> {
   const { url, log = () => {} } = options;
   const run = checkRunName(options.run);
   const s = subjects(run);
-  const nc = await connectNats(url, `dni stage ${run}`);
+  const nc = await connectNats(url, `dni stage ${run}`, options.ca);
   const release = holdOneBlasThread();
   const timers: ReturnType<typeof setInterval>[] = [];
   try {

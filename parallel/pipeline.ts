@@ -47,6 +47,12 @@ export interface PipelineNatsOptions {
   spawn?: boolean;
   /** How long to wait for enough stage processes to answer (seconds). @default {30, or 120 with spawn} */
   claimSeconds?: number;
+  /**
+   * A PEM file of the certificate authority (or the self-signed certificate) that the server's TLS certificate is
+   * checked against, instead of the system's roots (which is all Deno's node:tls trusts: `DENO_CERT` and `--cert`
+   * do not reach it). Stage processes started with `spawn` get it too; others take `--nats-ca FILE`.
+   */
+  ca?: string;
 }
 
 /** Options of `pipeline`. */
@@ -107,6 +113,10 @@ export function pipeline(options: PipelineOptions = {}): Strategy {
   if (transport === "nats") {
     if (options.nats === undefined) throw new RangeError(`transport "nats" needs nats: { url, run }`);
     checkRunName(options.nats.run);
+    const { ca } = options.nats;
+    if (ca !== undefined && (typeof ca !== "string" || ca === "")) {
+      throw new RangeError(`nats.ca must be the path of a PEM file, got ${JSON.stringify(ca)}`);
+    }
   }
   return new Pipeline(workers, staleness, stallSeconds, { ...options, transport });
 }

@@ -999,6 +999,47 @@ const ROWS: Row[] = [
     },
   },
   {
+    id: "nats-ca",
+    exit: 1,
+    check: () =>
+      withinSeconds(
+        30,
+        (async () => {
+          // The CA file is read (and a special file refused) before any connection: no server is needed.
+          const dir = await tempDir({
+            "key.pem": new TextEncoder().encode("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"),
+          });
+          await mkfifo(`${dir}/ca.fifo`);
+          const csg = spoiled((s) => s.layers[0].interface = "csg");
+          const url = "tls://127.0.0.1:4222";
+          const net = buildNetwork(
+            smallSpec({ layers: [{ type: "dense", units: 6, interface: "csg" }, { type: "dense", units: 3 }] }),
+          );
+          const attempt = (ca: string) =>
+            train(net, small, { epochs: 1, strategy: pipeline({ transport: "nats", nats: { url, run: "r", ca } }) });
+          await assert.rejects(
+            attempt(`${dir}/ca.fifo`),
+            /^NatsError: Cannot connect to NATS tls:\/\/127\.0\.0\.1:4222: the CA file "\S+\/ca\.fifo" is a FIFO \(named pipe\), not a regular file$/,
+          );
+          await assert.rejects(attempt("/dev/zero"), /the CA file "\/dev\/zero" is a character device/);
+          await assert.rejects(attempt(`${dir}/key.pem`), /the CA file "\S+\/key\.pem" holds no PEM certificate/);
+          await assert.rejects(attempt(`${dir}/none.pem`), /the CA file "\S+\/none\.pem" does not exist/);
+          assert.throws(() => pipeline({ transport: "nats", nats: { url, run: "r", ca: "" } }), /nats\.ca must be/);
+          net.dispose();
+          await cliFails(
+            train$(await specFile(csg), "--nats", url, "--run", "r", "--nats-ca", `${dir}/ca.fifo`),
+            1,
+            /^error: Cannot connect to NATS tls:\/\/127\.0\.0\.1:4222: the CA file "\S+" is a FIFO/,
+          );
+          await cliFails(
+            train$(await specFile(csg), "--nats-ca", `${dir}/key.pem`),
+            2,
+            /--nats-ca goes with --nats URL/,
+          );
+        })(),
+      ),
+  },
+  {
     id: "layer-shape",
     exit: 1,
     check: async () => {
