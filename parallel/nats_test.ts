@@ -5,6 +5,10 @@ import { buildNetwork } from "../network/build.ts";
 import { train } from "../training/train.ts";
 import { pipeline, WorkerError } from "./pipeline.ts";
 
+import { createRegistries } from "../network/registries.ts";
+import { loadPlugin } from "../network/plugins.ts";
+import type { NetworkSpec } from "../network/spec.ts";
+
 import { data, spec, weights } from "../tests/_pipeline_fixture.ts";
 
 function natsServerMissing(): string | undefined {
@@ -18,6 +22,17 @@ function natsServerMissing(): string | undefined {
 const missing = natsServerMissing();
 if (missing) console.warn(`parallel/nats_test.ts: the NATS pipeline tests did not run: ${missing}`);
 
+function opensslMissing(): string | undefined {
+  try {
+    const out = new Deno.Command("openssl", { args: ["version"], stdout: "piped", stderr: "piped" }).outputSync();
+    return out.success ? undefined : "openssl version failed";
+  } catch {
+    return "openssl is not on PATH (apt-get install openssl)";
+  }
+}
+const noOpenssl = missing ?? opensslMissing();
+if (noOpenssl && !missing) console.warn(`parallel/nats_test.ts: the NATS TLS test did not run: ${noOpenssl}`);
+
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr as Deno.NetAddr;
@@ -25,7 +40,8 @@ function freePort(): number {
   return port;
 }
 
-// A nats-server on a free loopback port (with `args`, e.g. credentials), stopped by the returned function.
+// A nats-server on a free loopback port (with `args`: credentials `--user U --pass P` or `--auth TOKEN`, TLS
+// `--tls --tlscert F --tlskey F`), stopped by the returned function.
 async function natsServer(args: string[] = []): Promise<{ port: number; stop: () => Promise<void> }> {
   const port = freePort();
   const child = new Deno.Command("nats-server", {
@@ -244,6 +260,183 @@ Deno.test({
       overNats.dispose();
     } finally {
       await server.stop();
+    }
+  },
+});
+
+// The drtp example plugin on layer 0 (a decoupling interface from outside the library), the fixture's elsewhere.
+const drtpSpec: NetworkSpec = {
+  ...spec,
+  layers: [{ ...spec.layers[0]!, interface: "drtp" }, ...spec.layers.slice(1)],
+};
+const drtpUrl = new URL("../examples/plugins/drtp.ts", import.meta.url).href;
+
+// Trains `make()` for `epochs` on one thread and over NATS (staleness 0, 2 stage processes started here), and checks
+// that every loss and weight is the same.
+async function natsMatchesOneThread(make: () => ReturnType<typeof buildNetwork>, nats: object, epochs = 1) {
+  const single = make(), piped = make();
+  try {
+    const h1 = await train(single, data, { epochs, batchSize: 32, seed: 3 });
+    const strategy = pipeline({ workers: 2, staleness: 0, transport: "nats", nats: { spawn: true, ...nats } as never });
+    const h2 = await train(piped, data, { epochs, batchSize: 32, seed: 3, strategy });
+    assert.deepEqual(h2.epochs.map((e) => e.loss), h1.epochs.map((e) => e.loss));
+    assert.deepEqual(weights(piped), weights(single), "every weight, synthesizers included");
+    assert.equal(h2.epochs[0]!.stages!.length, 2);
+    return piped;
+  } finally {
+    single.dispose();
+    piped.dispose();
+  }
+}
+
+Deno.test({
+  name: "pipeline() over NATS: stage processes load the network's plugins and train exactly like one thread",
+  ignore: missing !== undefined,
+  fn: async () => {
+    const server = await natsServer();
+    try {
+      const registries = createRegistries();
+      await loadPlugin(drtpUrl, registries);
+      const piped = await natsMatchesOneThread(() => buildNetwork(drtpSpec, { registries }), {
+        url: `nats://127.0.0.1:${server.port}`,
+        run: "plugin",
+      }, 2);
+      assert.deepEqual(piped.plugins, [drtpUrl]);
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "pipeline() over NATS: a plugin the stage processes cannot load is a one-line error naming the stage and URL",
+  ignore: missing !== undefined,
+  fn: async () => {
+    // The plugin is on the coordinator's host (it loads it, and checks it as Workers would), not on the stage
+    // processes' host: here, the file is gone once the coordinator has imported it.
+    const dir = await Deno.makeTempDir();
+    const server = await natsServer();
+    try {
+      const local = `${dir}/drtp_here.ts`;
+      await Deno.writeTextFile(local, `export { register } from ${JSON.stringify(drtpUrl)};\n`);
+      const registries = createRegistries();
+      const url = await loadPlugin(local, registries);
+      await Deno.remove(local);
+      const net = buildNetwork(drtpSpec, { registries });
+      const nats = { url: `nats://127.0.0.1:${server.port}`, run: "noplugin", spawn: true };
+      const started = performance.now();
+      await assert.rejects(
+        () => train(net, data, { epochs: 1, batchSize: 32, strategy: pipeline({ transport: "nats", nats }) }),
+        (e: Error) => {
+          assert.ok(e instanceof WorkerError, String(e));
+          const at = url.replaceAll(/[.]/g, "\\.");
+          assert.match(
+            e.message,
+            new RegExp(
+              `^Module \\d \\(layers \\d-\\d\\) failed: its stage process \\(pid \\d+\\): Cannot load plugin "${at}": importing ${at} failed: `,
+            ),
+          );
+          assert.ok(!e.message.includes("\n"), e.message);
+          return true;
+        },
+      );
+      const seconds = (performance.now() - started) / 1000;
+      console.log(`a plugin the stage processes cannot load: train() failed ${seconds.toFixed(1)} s after it began`);
+      assert.ok(seconds < 60, `${seconds.toFixed(1)} s`);
+      net.dispose();
+    } finally {
+      await server.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "pipeline() over NATS with token authentication: the right token trains; a wrong one is one line, unprinted",
+  ignore: missing !== undefined,
+  fn: async () => {
+    const token = "t0ken-right-4d1f";
+    const server = await natsServer(["--auth", token]);
+    try {
+      await natsMatchesOneThread(() => buildNetwork(spec), {
+        url: `nats://${token}@127.0.0.1:${server.port}`,
+        run: "tok",
+      });
+      // A wrong token, through the CLI in its own process (as the wrong password is).
+      const cli = new URL("../cli.ts", import.meta.url).pathname;
+      const fcn3 = new URL("../examples/fcn3_csg.json", import.meta.url).pathname;
+      const wrong = `nats://t0ken-wrong-9c2e@127.0.0.1:${server.port}`;
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", cli, "train", "--spec", fcn3, "--nats", wrong, "--run", "tok", "--stages", "2"],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const err = new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 1, err);
+      assert.match(err, /^error: Cannot connect to NATS nats:\/\/\*\*\*@127\.0\.0\.1:\d+: .*auth/im);
+      assert.ok(!err.includes("t0ken") && !/^\s+at /m.test(err), err);
+      assert.equal(err.trim().split("\n").filter((l) => l.startsWith("error:")).length, 1, err);
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "pipeline() over NATS with TLS: a self-signed server certificate is trusted with nats.ca, and only with it",
+  ignore: noOpenssl !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const [cert, key] = [`${dir}/server.pem`, `${dir}/server-key.pem`];
+    const made = await new Deno.Command("openssl", {
+      args: [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(made.success, new TextDecoder().decode(made.stderr));
+    const server = await natsServer(["--tls", "--tlscert", cert, "--tlskey", key]);
+    try {
+      const url = `tls://127.0.0.1:${server.port}`;
+      await natsMatchesOneThread(() => buildNetwork(spec), { url, run: "tls", ca: cert });
+      const net = buildNetwork(spec);
+      const attempt = (nats: object) =>
+        train(net, data, { epochs: 1, batchSize: 32, strategy: pipeline({ transport: "nats", nats: nats as never }) });
+      // Without the CA: the system's roots do not know the certificate.
+      await assert.rejects(
+        () => attempt({ url, run: "tls" }),
+        (e: Error) =>
+          /^Cannot connect to NATS tls:\/\/127\.0\.0\.1:\d+: .*certificate.*--nats-ca FILE/.test(e.message) &&
+          !e.message.includes("\n"),
+      );
+      // A CA file that is a FIFO is refused before it is opened.
+      const fifo = `${dir}/ca.fifo`;
+      await new Deno.Command("mkfifo", { args: [fifo] }).output();
+      await assert.rejects(
+        () => attempt({ url, run: "tls", ca: fifo }),
+        /^NatsError: Cannot connect to NATS tls:\/\/127\.0\.0\.1:\d+: the CA file ".*ca\.fifo" is a FIFO/,
+      );
+      // A file that is no certificate (the key).
+      await assert.rejects(() => attempt({ url, run: "tls", ca: key }), /holds no PEM certificate/);
+      net.dispose();
+    } finally {
+      await server.stop();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });
