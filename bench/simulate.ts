@@ -3,10 +3,14 @@
  * (`parallel/profile_modules.ts`: each module of the spec trained on one thread, on one BLAS thread: one core per
  * host): prints, per host count and link, the predicted seconds per epoch, the speedup over one-thread backprop
  * (measured here, on one BLAS thread and on the BLAS library's default threads) and each stage's utilisation. With
- * `--measure` it also runs the real 2-Worker pipeline and prints predicted against measured.
+ * `--measure` it also runs the real 2-Worker pipeline (or, with `--nats URL`, 2 stage processes over that NATS server,
+ * the link measured rather than given) and prints predicted against measured; `--co-run K` takes the profile and the
+ * link's costs with K busy neighbours (Workers training a copy of the network), as a stage has them on a machine with
+ * fewer cores than busy threads.
  *
  * ```
  * deno run -A bench/simulate.ts --spec examples/fcn3_csg.json --stages 2 --measure
+ * deno run -A bench/simulate.ts --spec examples/fcn3_csg.json --stages 2 --measure --co-run 1 --nats nats://127.0.0.1:4222
  * deno run -A bench/simulate.ts --mlp 8x1024:csg --stages 2,4,8 --links loopback,10g,1g
  * ```
  *
@@ -16,7 +20,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { backendLine, setBlasThreads, useBackend } from "../backend.ts";
+import { backendInfo, backendLine, setBlasThreads, useBackend } from "../backend.ts";
 import { batches } from "../datasets/dataset.ts";
 import { loadDataset } from "../datasets/load.ts";
 import { oneHotLabels } from "../datasets/one_hot.ts";
@@ -48,6 +52,8 @@ const { values } = parseArgs({
     measure: { type: "boolean", default: false },
     rounds: { type: "string", default: "3" },
     backend: { type: "string" },
+    "co-run": { type: "string", default: "0" },
+    nats: { type: "string" }, // with --measure: run the real pipeline over this NATS server, stage processes spawned
   },
   strict: true,
 });
@@ -115,7 +121,74 @@ const load = () => {
   }
 };
 console.log(`${backendLine()}\nload average at start: ${load()}`);
-const woken = await workerWake();
+// `--co-run K`: K busy neighbours (Workers training a copy of the network) while profiling and measuring the links,
+// so that the inputs pay what a stage pays when the machine's other cores are busy too (2 stages on 2 cores: K = 1).
+const coRun = Number(values["co-run"]);
+if (!Number.isInteger(coRun) || coRun < 0) {
+  throw new RangeError(`--co-run must be an integer >= 0, got ${values["co-run"]}`);
+}
+async function withTwins<T>(work: () => T | Promise<T>): Promise<T> {
+  const twins = Array.from(
+    { length: coRun },
+    () => new Worker(new URL("./_twin_worker.ts", import.meta.url).href, { type: "module" }),
+  );
+  const said = (w: Worker) => new Promise<unknown>((r) => w.onmessage = (e) => r(e.data));
+  try {
+    await Promise.all(twins.map((w) => {
+      const started = said(w);
+      w.postMessage({ kind: "start", spec, backend: backendInfo().backend, rows: batchSize });
+      return started;
+    }));
+    return await work();
+  } finally {
+    await Promise.all(twins.map((w) => {
+      const stopped = said(w);
+      w.postMessage("stop");
+      return stopped.then(() => w.terminate());
+    }));
+  }
+}
+if (coRun > 0) {
+  console.log(`profiled and links measured with ${coRun} busy neighbour(s) training a copy of the network (--co-run)`);
+}
+const woken = await withTwins(() => workerWake());
+// Over NATS (`--nats URL`) a link is measured, not given: a message carrying `bytes` of Float32Array, sent every 3 ms
+// as a stage sends one (encode, publish in pieces) from one connection to another of this process through the server,
+// and taken as a stage takes one (pieces joined, decode). The median one-way time is the link's latency (it includes
+// waking the receiver, so the model's wake-up is 0); the item's overhead is the sender's encode and publish plus the
+// receiver's decode, all charged to the sender (in 2 stages each sends and takes one item per batch each way).
+async function natsLink(url: string, bytes: number, count = 100, gapMs = 3) {
+  const { connectNats, decode, encode, Pieces, publishPieces } = await import("../parallel/_nats.ts");
+  const a = await connectNats(url, "dni-bench-a"), b = await connectNats(url, "dni-bench-b");
+  const arrivals: number[] = [], decodes: number[] = [], pieces = new Pieces();
+  b.subscribe("dni-bench.ping", {
+    callback: (_, msg) => {
+      const whole = pieces.add(msg.data);
+      if (whole === undefined) return;
+      const t = performance.now();
+      decode(whole);
+      decodes.push(performance.now() - t);
+      arrivals.push(t);
+    },
+  });
+  await b.flush();
+  const values = new Float32Array(bytes / 4).fill(0.5), oneWay: number[] = [], posts: number[] = [];
+  try {
+    for (let i = 0; i < count + 5; i++) {
+      await new Promise((r) => setTimeout(r, gapMs));
+      const t = performance.now();
+      publishPieces(a, "dni-bench.ping", 1, encode("bench", { kind: "forward", step: i, values }));
+      const posted = performance.now() - t;
+      while (arrivals.length <= i) await new Promise((r) => setTimeout(r, 0));
+      if (i >= 5) oneWay.push(arrivals[i]! - t), posts.push(posted + decodes[i]!);
+    }
+  } finally {
+    await a.close();
+    await b.close();
+  }
+  return { latencyMs: median(oneWay), postMs: median(posts) };
+}
+
 const overheadMs = values["overhead-ms"] !== undefined ? Number(values["overhead-ms"]) : woken.postMs;
 const wakeMs = values["wake-ms"] !== undefined ? Number(values["wake-ms"]) : woken.wakeMs;
 console.log(
@@ -177,7 +250,7 @@ async function workerWake(count = 100, gapMs = 3): Promise<{ wakeMs: number; pos
 
 setBlasThreads(1);
 const net = buildNetwork(spec);
-const profile = profileModules(net, some(profileBatches + 10), { warmup: 10 });
+const profile = await withTwins(() => profileModules(net, some(profileBatches + 10), { warmup: 10 }));
 const backprop1 = stepMs(backpropSpec, profileBatches);
 const own1 = stepMs(spec, profileBatches);
 if (defaultThreads !== undefined) setBlasThreads(defaultThreads);
@@ -245,22 +318,34 @@ if (values.measure) {
   for (let r = 0; r < Number(values.rounds); r++) {
     setBlasThreads(1);
     const probe = buildNetwork(spec);
-    const p = profileModules(probe, some(profileBatches + 10), { warmup: 10 });
-    const sim = simulatePipeline({
-      stages: stagesFromProfile(probe, p, 2),
-      batches: epochBatches,
-      staleness,
-      latencyMs: links[0]!.latencyMs,
-      bandwidth: links[0]!.bandwidth,
-      overheadMs,
-      wakeMs,
-      feedMs: p.feedMs,
-    });
+    const p = await withTwins(() => profileModules(probe, some(profileBatches + 10), { warmup: 10 }));
+    const two = stagesFromProfile(probe, p, 2);
+    const link = values.nats === undefined
+      ? { latencyMs: links[0]!.latencyMs, bandwidth: links[0]!.bandwidth, overheadMs, wakeMs }
+      : await withTwins(() =>
+        natsLink(values.nats!, Math.max(...two.map((s) => Math.max(s.forwardBytes ?? 0, s.messageBytes ?? 0))))
+      )
+        .then((l) => {
+          console.log(
+            `NATS link: ${round(l.latencyMs)} ms one way, ${
+              round(l.postMs)
+            } ms to encode, publish and decode (medians)`,
+          );
+          return { latencyMs: l.latencyMs, bandwidth: Infinity, overheadMs: l.postMs, wakeMs: 0 };
+        });
+    const sim = simulatePipeline({ stages: two, batches: epochBatches, staleness, ...link, feedMs: p.feedMs });
     probe.dispose();
     if (defaultThreads !== undefined) setBlasThreads(defaultThreads);
     const real = buildNetwork(spec);
     const profiles: PipelineProfile[] = [];
-    const strategy = pipeline({ workers: 2, staleness, onProfile: (q) => profiles.push(q) });
+    const strategy = pipeline({
+      workers: 2,
+      staleness,
+      onProfile: (q) => profiles.push(q),
+      ...(values.nats === undefined
+        ? {}
+        : { transport: "nats" as const, nats: { url: values.nats, run: `bench-${Deno.pid}-${r}`, spawn: true } }),
+    });
     await train(real, data, { epochs: 2, batchSize, seed: 0, validate: false, strategy });
     real.dispose();
     last = profiles.at(-1)!;
@@ -270,10 +355,19 @@ if (values.measure) {
       stages: last.stages.map((st) => ({ forwardMs: BUSY.reduce((ms, part) => ms + st.ms[part], 0) })),
       batches: epochBatches,
       staleness,
-      wakeMs,
+      ...(values.nats === undefined ? { wakeMs } : { latencyMs: link.latencyMs }),
       feedMs: last.coordinatorMs,
     }).secondsPerEpoch;
     rows.push({ predicted: sim.secondsPerEpoch, measured: (last.msPerBatch * last.batches) / 1000, replay });
+    const busy = (ms: number) => round(ms / epochBatches, 2);
+    console.log(
+      `  busy ms per batch per stage, predicted / measured: ${
+        sim.stages.map((st, k) => {
+          const real = last!.stages[k]!.ms;
+          return `${busy(st.busyMs)} / ${round(BUSY.reduce((ms, part) => ms + real[part], 0), 2)}`;
+        }).join(", ")
+      }`,
+    );
     const { predicted: pr, measured: me } = rows.at(-1)!;
     const error = (x: number) => `${round(((x - me) / me) * 100, 1)}%`;
     console.log(
@@ -283,9 +377,11 @@ if (values.measure) {
   }
   const pm = median(rows.map((x) => x.predicted)), mm = median(rows.map((x) => x.measured));
   console.log(
-    `\n2 Workers (${links[0]!.name} link, wake ${round(wakeMs)} ms, overhead ${round(overheadMs)} ms): predicted ${
-      round(pm)
-    } s/epoch, ` +
+    `\n2 ${
+      values.nats === undefined
+        ? `Workers (${links[0]!.name} link, wake ${round(wakeMs)} ms, overhead ${round(overheadMs)} ms)`
+        : "stage processes over NATS"
+    }: predicted ${round(pm)} s/epoch, ` +
       `measured ${round(mm)} (medians of ${rows.length} rounds), error ${round(((pm - mm) / mm) * 100, 1)}%; ` +
       `replay ${round(median(rows.map((x) => x.replay)))}`,
   );
