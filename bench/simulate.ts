@@ -4,7 +4,8 @@
  * host): prints, per host count and link, the predicted seconds per epoch, the speedup over one-thread backprop
  * (measured here, on one BLAS thread and on the BLAS library's default threads) and each stage's utilisation. With
  * `--measure` it also runs the real 2-Worker pipeline (or, with `--nats URL`, 2 stage processes over that NATS server,
- * the link measured rather than given) and prints predicted against measured; `--co-run K` takes the profile and the
+ * the link measured rather than given; `--server-pid PID` adds the server's CPU) and prints predicted against measured,
+ * with a core per stage and with this machine's cores shared; `--co-run K` takes the profile and the
  * link's costs with K busy neighbours (Workers training a copy of the network), as a stage has them on a machine with
  * fewer cores than busy threads.
  *
@@ -54,6 +55,7 @@ const { values } = parseArgs({
     backend: { type: "string" },
     "co-run": { type: "string", default: "0" },
     nats: { type: "string" }, // with --measure: run the real pipeline over this NATS server, stage processes spawned
+    "server-pid": { type: "string" }, // the NATS server's pid: its CPU per byte is measured during the link test
   },
   strict: true,
 });
@@ -157,8 +159,15 @@ const woken = await withTwins(() => workerWake());
 // and taken as a stage takes one (pieces joined, decode). The median one-way time is the link's latency (it includes
 // waking the receiver, so the model's wake-up is 0); the item's overhead is the sender's encode and publish plus the
 // receiver's decode, all charged to the sender (in 2 stages each sends and takes one item per batch each way).
+// With the server's pid (`--server-pid`, Linux), its CPU time over the test, per message, is measured too.
 async function natsLink(url: string, bytes: number, count = 100, gapMs = 3) {
   const { connectNats, decode, encode, Pieces, publishPieces } = await import("../parallel/_nats.ts");
+  const pid = values["server-pid"];
+  const cpuMs = async () => {
+    if (pid === undefined) return 0;
+    const fields = (await Deno.readTextFile(`/proc/${Number(pid)}/stat`)).split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 1/100 s
+  };
   const a = await connectNats(url, "dni-bench-a"), b = await connectNats(url, "dni-bench-b");
   const arrivals: number[] = [], decodes: number[] = [], pieces = new Pieces();
   b.subscribe("dni-bench.ping", {
@@ -172,21 +181,33 @@ async function natsLink(url: string, bytes: number, count = 100, gapMs = 3) {
     },
   });
   await b.flush();
-  const values = new Float32Array(bytes / 4).fill(0.5), oneWay: number[] = [], posts: number[] = [];
+  const floats = new Float32Array(bytes / 4).fill(0.5), oneWay: number[] = [], posts: number[] = [];
+  const encodes: number[] = [];
+  let serverMs = 0;
   try {
     for (let i = 0; i < count + 5; i++) {
+      if (i === 5) serverMs = -(await cpuMs());
       await new Promise((r) => setTimeout(r, gapMs));
       const t = performance.now();
-      publishPieces(a, "dni-bench.ping", 1, encode("bench", { kind: "forward", step: i, values }));
+      const message = encode("bench", { kind: "forward", step: i, values: floats });
+      const encoded = performance.now() - t;
+      publishPieces(a, "dni-bench.ping", 1, message);
       const posted = performance.now() - t;
       while (arrivals.length <= i) await new Promise((r) => setTimeout(r, 0));
-      if (i >= 5) oneWay.push(arrivals[i]! - t), posts.push(posted + decodes[i]!);
+      if (i >= 5) oneWay.push(arrivals[i]! - t), posts.push(posted + decodes[i]!), encodes.push(encoded);
     }
+    serverMs += await cpuMs();
   } finally {
     await a.close();
     await b.close();
   }
-  return { latencyMs: median(oneWay), postMs: median(posts) };
+  return {
+    latencyMs: median(oneWay),
+    postMs: median(posts),
+    encodeMs: median(encodes),
+    decodeMs: median(decodes.slice(5)),
+    serverMs: serverMs / count,
+  };
 }
 
 const overheadMs = values["overhead-ms"] !== undefined ? Number(values["overhead-ms"]) : woken.postMs;
@@ -312,7 +333,7 @@ net.dispose();
 if (values.measure) {
   // Rounds of: profile again and predict 2 stages on the first link, then run the real 2-Worker pipeline (2 epochs,
   // the second counts), so that a noisy machine weighs on both alike.
-  const rows: { predicted: number; measured: number; replay: number }[] = [];
+  const rows: { predicted: number; shared: number; measured: number; replay: number }[] = [];
   const BUSY = ["compute", "tensors", "copies", "messaging", "other"] as const;
   let last: PipelineProfile | undefined;
   for (let r = 0; r < Number(values.rounds); r++) {
@@ -320,20 +341,38 @@ if (values.measure) {
     const probe = buildNetwork(spec);
     const p = await withTwins(() => profileModules(probe, some(profileBatches + 10), { warmup: 10 }));
     const two = stagesFromProfile(probe, p, 2);
+    // Per batch, what is not a stage's work in the profile: the coordinator making the batch, and over NATS its
+    // encoding of the batch, stage 0's decoding of it and the server's routing of every item (costs per byte of the
+    // link test, scaled to the bytes of each).
+    const inputBytes = batchSize * (data.features * 4 + 1);
+    let background = p.feedMs;
+    const itemBytes = Math.max(...two.map((s) => Math.max(s.forwardBytes ?? 0, s.messageBytes ?? 0)));
     const link = values.nats === undefined
       ? { latencyMs: links[0]!.latencyMs, bandwidth: links[0]!.bandwidth, overheadMs, wakeMs }
-      : await withTwins(() =>
-        natsLink(values.nats!, Math.max(...two.map((s) => Math.max(s.forwardBytes ?? 0, s.messageBytes ?? 0))))
-      )
-        .then((l) => {
-          console.log(
-            `NATS link: ${round(l.latencyMs)} ms one way, ${
-              round(l.postMs)
-            } ms to encode, publish and decode (medians)`,
-          );
-          return { latencyMs: l.latencyMs, bandwidth: Infinity, overheadMs: l.postMs, wakeMs: 0 };
-        });
+      : await withTwins(() => natsLink(values.nats!, itemBytes)).then((l) => {
+        const perByte = (ms: number) => ms / itemBytes;
+        const routed = inputBytes + (two[0]!.forwardBytes ?? 0) + (two[1]!.messageBytes ?? 0);
+        two[0]!.forwardMs += perByte(l.decodeMs) * inputBytes;
+        background += perByte(l.encodeMs) * inputBytes + perByte(l.serverMs) * routed;
+        console.log(
+          `NATS link: ${round(l.latencyMs)} ms one way, ${round(l.postMs)} ms to encode, publish and decode ` +
+            `(encode ${round(l.encodeMs)}, decode ${round(l.decodeMs)}), server CPU ${round(l.serverMs)} ms per ` +
+            `${itemBytes}-byte message${values["server-pid"] === undefined ? " (not measured: --server-pid)" : ""}; ` +
+            `${routed} bytes routed per batch`,
+        );
+        return { latencyMs: l.latencyMs, bandwidth: Infinity, overheadMs: l.postMs, wakeMs: 0 };
+      });
     const sim = simulatePipeline({ stages: two, batches: epochBatches, staleness, ...link, feedMs: p.feedMs });
+    // The same on this machine's cores, shared by the 2 stages and the background (the run does share them).
+    const shared = simulatePipeline({
+      stages: two,
+      batches: epochBatches,
+      staleness,
+      ...link,
+      feedMs: p.feedMs,
+      cores: navigator.hardwareConcurrency,
+      backgroundMs: background,
+    });
     probe.dispose();
     if (defaultThreads !== undefined) setBlasThreads(defaultThreads);
     const real = buildNetwork(spec);
@@ -358,31 +397,42 @@ if (values.measure) {
       ...(values.nats === undefined ? { wakeMs } : { latencyMs: link.latencyMs }),
       feedMs: last.coordinatorMs,
     }).secondsPerEpoch;
-    rows.push({ predicted: sim.secondsPerEpoch, measured: (last.msPerBatch * last.batches) / 1000, replay });
+    rows.push({
+      predicted: sim.secondsPerEpoch,
+      shared: shared.secondsPerEpoch,
+      measured: (last.msPerBatch * last.batches) / 1000,
+      replay,
+    });
     const busy = (ms: number) => round(ms / epochBatches, 2);
     console.log(
-      `  busy ms per batch per stage, predicted / measured: ${
-        sim.stages.map((st, k) => {
-          const real = last!.stages[k]!.ms;
-          return `${busy(st.busyMs)} / ${round(BUSY.reduce((ms, part) => ms + real[part], 0), 2)}`;
-        }).join(", ")
-      }`,
+      `  busy ms per batch per stage, predicted (a core each; ${navigator.hardwareConcurrency} cores shared) / ` +
+        `measured: ${
+          sim.stages.map((st, k) => {
+            const real = last!.stages[k]!.ms;
+            return `${busy(st.busyMs)} (${busy(shared.stages[k]!.busyMs)}) / ${
+              round(BUSY.reduce((ms, part) => ms + real[part], 0), 2)
+            }`;
+          }).join(", ")
+        }; background ${round(background, 2)} ms per batch`,
     );
-    const { predicted: pr, measured: me } = rows.at(-1)!;
+    const { predicted: pr, shared: sh, measured: me } = rows.at(-1)!;
     const error = (x: number) => `${round(((x - me) / me) * 100, 1)}%`;
     console.log(
-      `round ${r + 1}: predicted ${round(pr)} s/epoch, measured ${round(me)}, error ${error(pr)}; replay of the ` +
-        `Workers' busy times ${round(replay)} (${error(replay)})`,
+      `round ${r + 1}: predicted ${round(pr)} s/epoch (a core each), ${round(sh)} (cores shared), measured ` +
+        `${round(me)}, errors ${error(pr)}, ${error(sh)}; replay of the stages' busy times ${round(replay)} ` +
+        `(${error(replay)})`,
     );
   }
   const pm = median(rows.map((x) => x.predicted)), mm = median(rows.map((x) => x.measured));
+  const ps = median(rows.map((x) => x.shared));
   console.log(
     `\n2 ${
       values.nats === undefined
         ? `Workers (${links[0]!.name} link, wake ${round(wakeMs)} ms, overhead ${round(overheadMs)} ms)`
         : "stage processes over NATS"
-    }: predicted ${round(pm)} s/epoch, ` +
-      `measured ${round(mm)} (medians of ${rows.length} rounds), error ${round(((pm - mm) / mm) * 100, 1)}%; ` +
+    }: predicted ${round(pm)} s/epoch (a core each), ${round(ps)} (cores shared), ` +
+      `measured ${round(mm)} (medians of ${rows.length} rounds), errors ${round(((pm - mm) / mm) * 100, 1)}%, ` +
+      `${round(((ps - mm) / mm) * 100, 1)}%; ` +
       `replay ${round(median(rows.map((x) => x.replay)))}`,
   );
   console.log(`Last measured profile, ms per batch per stage:`);

@@ -40,8 +40,22 @@ export interface SimulationOptions {
    * woken by it (`stage_worker.ts` sleeps when it has nothing it may do and is woken by a post). @default {0}
    */
   wakeMs?: number;
-  /** Milliseconds the coordinator takes to make a batch and hand it to stage 0 (it runs on its own). @default {0} */
+  /** Milliseconds the coordinator takes to make a batch and hand it to stage 0. @default {0} */
   feedMs?: number;
+  /**
+   * Cores the stages share (one host's, when they run on one machine): while more stages are busy than there are
+   * cores (less what `backgroundMs` takes), each runs at `cores / busy` of its speed, as an operating system shares
+   * them out by time slices (processor sharing). The default gives every stage a core of its own (a host each).
+   * @default {Infinity}
+   */
+  cores?: number;
+  /**
+   * Milliseconds of CPU per batch spent on the same cores by threads that are not stages: the coordinator making
+   * batches and taking results, a message server. Spread evenly over the epoch, it takes `backgroundMs · batches /
+   * epoch` of the cores (the epoch found at the fixed point), and the stages share the rest. Only with finite `cores`.
+   * @default {0}
+   */
+  backgroundMs?: number;
 }
 
 /** How one stage of a simulated pipeline spent the epoch. */
@@ -83,7 +97,7 @@ const nonNegative = (name: string, value: number) => {
  * first, then the activations up. Each item is sent when the work that makes it ends, costs the sender
  * `overheadMs`, and crosses its link (serialised in each direction) in `bytes / bandwidth + latencyMs`; a stage
  * that was idle when an item came starts on it `wakeMs` later. The coordinator hands batch `b` to stage 0 at
- * `(b + 1) * feedMs`.
+ * `(b + 1) * feedMs`. With `cores`, busy stages (and `backgroundMs` of other work per batch) share the cores.
  *
  * @throws {RangeError} If there is no stage, or a time, size, count or staleness is negative or not a number.
  *
@@ -95,6 +109,9 @@ const nonNegative = (name: string, value: number) => {
  * const r = simulatePipeline({ stages: [{ forwardMs: 2 }, { forwardMs: 2 }], batches: 100, staleness: 1 });
  * assert.equal(r.totalMs, 202);
  * assert.ok(r.stages.every((s) => s.utilisation > 0.99));
+ * // On one core the two share it: 4 ms a batch.
+ * const shared = simulatePipeline({ stages: [{ forwardMs: 2 }, { forwardMs: 2 }], batches: 100, cores: 1 });
+ * assert.ok(Math.abs(shared.msPerBatch - 4) < 0.05);
  * ```
  */
 export function simulatePipeline(options: SimulationOptions): SimulationResult {
@@ -107,6 +124,8 @@ export function simulatePipeline(options: SimulationOptions): SimulationResult {
     overheadMs = 0,
     feedMs = 0,
     wakeMs = 0,
+    cores = Infinity,
+    backgroundMs = 0,
   } = options;
   if (stages.length === 0) throw new RangeError("A simulated pipeline needs at least one stage, got 0");
   if (!Number.isInteger(batches) || batches < 1) {
@@ -120,6 +139,34 @@ export function simulatePipeline(options: SimulationOptions): SimulationResult {
   nonNegative("overheadMs", overheadMs);
   nonNegative("feedMs", feedMs);
   nonNegative("wakeMs", wakeMs);
+  nonNegative("backgroundMs", backgroundMs);
+  if (!(cores > 0)) throw new RangeError(`cores must be a number > 0, got ${cores}`);
+  if (!Number.isFinite(cores) || backgroundMs === 0) return simulateOnce(options, cores, 0);
+  // The background takes `used` of the cores, `backgroundMs · batches / epoch`, and the epoch's length depends on it:
+  // bisect for the fixed point (the excess `used - demand(used)` grows with `used`; below `cores`, always).
+  const demand = (r: SimulationResult) => (backgroundMs * batches) / Math.max(r.totalMs, 1e-12);
+  let lo = 0, hi = cores, r = simulateOnce(options, cores, 0);
+  for (let i = 0; i < 60 && hi - lo > 1e-9 * cores; i++) {
+    const used = (lo + hi) / 2, at = simulateOnce(options, cores, used);
+    if (used < demand(at)) lo = used;
+    else hi = used;
+    r = at;
+  }
+  return r;
+}
+
+// One simulation, `used` of the `cores` taken by background work the whole epoch.
+function simulateOnce(options: SimulationOptions, cores: number, used: number): SimulationResult {
+  const {
+    stages,
+    batches,
+    staleness = 1,
+    latencyMs = 0,
+    bandwidth = Infinity,
+    overheadMs = 0,
+    feedMs = 0,
+    wakeMs = 0,
+  } = options;
   const n = stages.length;
   const cost = stages.map((s, k) => {
     const c = {
@@ -162,39 +209,76 @@ export function simulatePipeline(options: SimulationOptions): SimulationResult {
 
   // Each stage's spells of work [start, end), clipped to the epoch at the end.
   const spells: number[][] = stages.map(() => []);
-  for (let done = 0;;) {
-    let k = -1, best = { t: Infinity, message: false };
-    for (let s = 0; s < n; s++) {
-      const c = next(s);
-      if (c.t < best.t) [k, best] = [s, c];
-    }
-    if (done === batches && !(best.t < totalMs)) break; // the epoch is over: what is left happens after it
-    if (k < 0) throw new Error("simulatePipeline: no stage can move (a bug in the simulator)");
+  // The piece of work each stage is on: what is left of its current phase (ms of a core to itself), and what follows.
+  // A forward's phases: the compute, then (after it) the overhead of each item it sends, the item going when the
+  // phase before it ends; `send` adds the item's overhead to its departure itself, so at full speed the times are
+  // exactly those of a stage that sends at the end of its compute and pays `overheadMs` per item after it.
+  type Phase = { ms: number; then: (t: number) => void };
+  const work: ({ phases: Phase[]; start: number } | null)[] = stages.map(() => null);
+  let done = 0, now = 0;
+  const begin = (k: number, t: number, message: boolean) => {
     const c = cost[k]!;
-    if (best.message) {
+    if (message) {
       messages[k]!.shift();
       outstanding[k]!--;
-      free[k] = best.t + c.messageMs;
-      spells[k]!.push(best.t, free[k]!);
-      continue;
+      return void (work[k] = { start: t, phases: [{ ms: c.messageMs, then: () => {} }] });
     }
     inputs[k]!.shift();
-    let t = best.t + c.forwardMs;
+    const phases: Phase[] = [];
+    let compute = c.forwardMs;
     if (k > 0) {
-      messages[k - 1]!.push(send(k, t, c.down, linkDown, k - 1));
-      t += overheadMs;
+      phases.push({ ms: compute, then: (at) => messages[k - 1]!.push(send(k, at, c.down, linkDown, k - 1)) });
+      compute = overheadMs;
     }
     if (k < n - 1) {
-      inputs[k + 1]!.push(send(k, t, c.up, linkUp, k));
-      t += overheadMs;
-      most[k] = Math.max(most[k]!, ++outstanding[k]!);
-    } else {
-      done++;
-      totalMs = t;
+      phases.push({
+        ms: compute,
+        then: (at) => {
+          inputs[k + 1]!.push(send(k, at, c.up, linkUp, k));
+          most[k] = Math.max(most[k]!, ++outstanding[k]!);
+        },
+      });
+      compute = overheadMs;
     }
-    spells[k]!.push(best.t, t);
-    free[k] = t;
+    phases.push({
+      ms: compute,
+      then: (at) => {
+        if (k === n - 1) done++, totalMs = at;
+      },
+    });
+    work[k] = { start: t, phases };
+  };
+  for (;;) {
+    // Start what each idle stage may start now (lower stages first on a tie, as they were placed).
+    for (let k = 0; k < n; k++) {
+      if (work[k] !== null) continue;
+      const c = next(k);
+      if (c.t <= now) begin(k, now, c.message);
+    }
+    const busyCount = work.reduce((m, w) => m + (w === null ? 0 : 1), 0);
+    if (done === batches || (busyCount === 0 && stages.every((_, k) => next(k).t === Infinity))) break;
+    const speed = busyCount === 0 ? 1 : Math.min(1, (cores - used) / busyCount);
+    // The next event: a phase ending, or an idle stage able to start.
+    let dt = Infinity;
+    work.forEach((w, k) => {
+      dt = Math.min(dt, w === null ? next(k).t - now : w.phases[0]!.ms / speed);
+    });
+    if (!(dt < Infinity)) throw new Error("simulatePipeline: no stage can move (a bug in the simulator)");
+    now += dt;
+    work.forEach((w, k) => {
+      if (w === null) return;
+      const phase = w.phases[0]!;
+      phase.ms = Math.max(0, phase.ms - dt * speed);
+      // Ended phases (a zero phase ends at once).
+      while (w.phases.length > 0 && w.phases[0]!.ms <= 1e-12 * Math.max(1, now)) w.phases.shift()!.then(now);
+      if (w.phases.length === 0) {
+        spells[k]!.push(w.start, now);
+        free[k] = now;
+        work[k] = null;
+      }
+    });
   }
+  for (const [k, w] of work.entries()) if (w !== null) spells[k]!.push(w.start, now); // cut by the epoch's end
   const busy = spells.map((s) => {
     let ms = 0;
     for (let i = 0; i < s.length; i += 2) ms += Math.max(0, Math.min(s[i + 1]!, totalMs) - s[i]!);

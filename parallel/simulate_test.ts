@@ -116,3 +116,29 @@ Deno.test("simulatePipeline() charges a wake-up to a stage that sleeps when an i
   // A stage that is busy when its input comes does not sleep: stage 0 is fed all batches at once and never waits.
   close(simulatePipeline({ stages: [{ forwardMs: 3 }], batches: 10, wakeMs: 1 }).totalMs, 30, "never asleep");
 });
+
+Deno.test("simulatePipeline() with cores: busy stages share them, background work takes its part", () => {
+  const stages = [{ forwardMs: 2 }, { forwardMs: 2 }];
+  // A core each: as without the option, exactly.
+  close(
+    simulatePipeline({ stages, batches: 100, cores: 2 }).totalMs,
+    simulatePipeline({ stages, batches: 100 }).totalMs,
+    "2",
+  );
+  // One core for two balanced stages: 4 ms a batch once both are busy (the first batch runs alone: 2 ms).
+  close(simulatePipeline({ stages, batches: 100, cores: 1 }).totalMs, 2 + 99 * 4 + 2, "1 core");
+  // One stage of 3 ms and 1 ms of background per batch on one core: 4 ms a batch (3 / (1 - 1/4) = 4).
+  const one = simulatePipeline({ stages: [{ forwardMs: 3 }], batches: 10, cores: 1, backgroundMs: 1 });
+  assert.ok(Math.abs(one.msPerBatch - 4) < 1e-6, `${one.msPerBatch}`);
+  // On 2 cores the background runs on the idle one: nothing changes.
+  close(
+    simulatePipeline({ stages: [{ forwardMs: 3 }], batches: 10, cores: 2, backgroundMs: 1 }).totalMs,
+    30,
+    "2 cores",
+  );
+  // Two stages on 2 cores with 0.5 ms of background per batch: both busy nearly always, each at (2 - u) / 2.
+  const two = simulatePipeline({ stages, batches: 1000, cores: 2, backgroundMs: 0.5 });
+  assert.ok(two.msPerBatch > 2.1 && two.msPerBatch < 2.3, `${two.msPerBatch}`);
+  assert.throws(() => simulatePipeline({ stages, batches: 10, cores: 0 }), /cores must be a number > 0, got 0/);
+  assert.throws(() => simulatePipeline({ stages, batches: 10, cores: 2, backgroundMs: -1 }), /backgroundMs .* -1/);
+});
