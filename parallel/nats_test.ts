@@ -440,3 +440,52 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "cli train --plugin --nats --spawn: the spawned stage processes load the plugin and the run trains",
+  ignore: missing !== undefined,
+  fn: async () => {
+    const server = await natsServer();
+    try {
+      const root = new URL("../", import.meta.url).pathname;
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          `${root}cli.ts`,
+          "train",
+          "--plugin",
+          `${root}examples/plugins/drtp.ts`,
+          "--spec",
+          `${root}examples/plugins/fcn3_drtp.json`,
+          "--nats",
+          `nats://127.0.0.1:${server.port}`,
+          "--run",
+          "cli-plugin",
+          "--stages",
+          "2",
+          "--spawn",
+          "--epochs",
+          "2",
+          "--train-count",
+          "2048",
+          "--test-count",
+          "256",
+          "--json",
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = new TextDecoder().decode(out.stdout), stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 0, stderr);
+      const result = JSON.parse(stdout.trim().split("\n").at(-1)!);
+      const epoch = result.epochs?.at(-1);
+      assert.ok(epoch !== undefined, stdout);
+      // drtp learns slowly (0.58 here after 2 epochs of 2,048 examples); chance is 0.1.
+      assert.ok(epoch.testAccuracy > 0.3, `test accuracy ${epoch.testAccuracy} after 2 epochs of 2,048 examples`);
+      assert.equal(epoch.stages.length, 2, JSON.stringify(epoch.stages));
+    } finally {
+      await server.stop();
+    }
+  },
+});
