@@ -141,13 +141,14 @@ export function simulatePipeline(options: SimulationOptions): SimulationResult {
   nonNegative("wakeMs", wakeMs);
   nonNegative("backgroundMs", backgroundMs);
   if (!(cores > 0)) throw new RangeError(`cores must be a number > 0, got ${cores}`);
-  if (!Number.isFinite(cores) || backgroundMs === 0) return simulateOnce(options, cores, 0);
+  const o = { stages, batches, staleness, latencyMs, bandwidth, overheadMs, feedMs, wakeMs, cores };
+  if (!Number.isFinite(cores) || backgroundMs === 0) return simulateOnce(o, 0);
   // The background takes `used` of the cores, `backgroundMs · batches / epoch`, and the epoch's length depends on it:
   // bisect for the fixed point (the excess `used - demand(used)` grows with `used`; below `cores`, always).
   const demand = (r: SimulationResult) => (backgroundMs * batches) / Math.max(r.totalMs, 1e-12);
-  let lo = 0, hi = cores, r = simulateOnce(options, cores, 0);
+  let lo = 0, hi = cores, r = simulateOnce(o, 0);
   for (let i = 0; i < 60 && hi - lo > 1e-9 * cores; i++) {
-    const used = (lo + hi) / 2, at = simulateOnce(options, cores, used);
+    const used = (lo + hi) / 2, at = simulateOnce(o, used);
     if (used < demand(at)) lo = used;
     else hi = used;
     r = at;
@@ -155,18 +156,12 @@ export function simulatePipeline(options: SimulationOptions): SimulationResult {
   return r;
 }
 
-// One simulation, `used` of the `cores` taken by background work the whole epoch.
-function simulateOnce(options: SimulationOptions, cores: number, used: number): SimulationResult {
-  const {
-    stages,
-    batches,
-    staleness = 1,
-    latencyMs = 0,
-    bandwidth = Infinity,
-    overheadMs = 0,
-    feedMs = 0,
-    wakeMs = 0,
-  } = options;
+// One simulation (the options' defaults filled in), `used` of the cores taken by background work the whole epoch.
+function simulateOnce(
+  o: Required<Omit<SimulationOptions, "backgroundMs">>,
+  used: number,
+): SimulationResult {
+  const { stages, batches, staleness, latencyMs, bandwidth, overheadMs, feedMs, wakeMs, cores } = o;
   const n = stages.length;
   const cost = stages.map((s, k) => {
     const c = {
