@@ -1,8 +1,9 @@
 /**
  * Memory of a Worker pipeline epoch by epoch, for FCN-3 `csg` with batch norm (the comparison report's model) on
- * MNIST: the process's resident set, the main thread's JavaScript heap, and per stage its live TF.js tensors, its
- * JavaScript heap (used / total), what that heap holds outside it (`external`) and its TF.js wasm heap (from the
- * pipeline's profile), all after each epoch.
+ * MNIST: the process's resident set, the main thread's JavaScript heap (used, and `external`: array buffers such
+ * as the weights the stages send after each epoch), and per stage its live TF.js tensors, its JavaScript heap
+ * (used / total), what that heap holds outside it (`external`) and its TF.js wasm heap (from the pipeline's
+ * profile), all after each epoch.
  *
  * deno run -A bench/worker_memory.ts [--epochs 12] [--train-count 12000] [--staleness 1] [--transport shared]
  *
@@ -30,7 +31,7 @@ const net = buildNetwork(compareConfigs(["csg"], [3], ["mnist"], [2])[0]!.spec!)
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 let stages = "";
 console.log(
-  "| epoch | RSS MiB | main heap MiB | per stage: tensors, heap used/total MiB, external MiB, wasm heap MiB |\n" +
+  "| epoch | RSS MiB | main heap used, external MiB | per stage: tensors, heap used/total MiB, external MiB, wasm heap MiB |\n" +
     "| --- | --- | --- | --- |",
 );
 await train(net, data, {
@@ -47,10 +48,10 @@ await train(net, data, {
       ).join(" / "),
   }),
   callbacks: {
-    onEpochEnd: (r) =>
-      console.log(
-        `| ${r.epoch} | ${mib(r.memory?.rssBytes ?? 0)} | ${mib(Deno.memoryUsage().heapUsed)} | ${stages} |`,
-      ),
+    onEpochEnd: (r) => {
+      const { heapUsed, external } = Deno.memoryUsage();
+      console.log(`| ${r.epoch} | ${mib(r.memory?.rssBytes ?? 0)} | ${mib(heapUsed)}, ${mib(external)} | ${stages} |`);
+    },
   },
 });
 net.dispose();
