@@ -6,6 +6,9 @@
  * profile), all after each epoch.
  *
  * deno run -A bench/worker_memory.ts [--epochs 12] [--train-count 12000] [--staleness 1] [--transport shared]
+ * deno run -A bench/worker_memory.ts --data-parallel [--epochs 12] [--train-count 12000]
+ *
+ * `--data-parallel` trains the same FCN-3 with backprop on 2 data-parallel Workers instead (no stage columns).
  *
  * `DNI_BACKEND=wasm` runs it on TF.js's wasm backend instead of the native one.
  *
@@ -14,6 +17,7 @@
 import { parseArgs } from "node:util";
 import { buildNetwork, train } from "../mod.ts";
 import { pipeline } from "../parallel/pipeline.ts";
+import { dataParallel } from "../parallel/data_parallel.ts";
 import type { Transport } from "../parallel/profile.ts";
 import { loadDataset } from "../datasets/load.ts";
 import { compareConfigs } from "../report/configs.ts";
@@ -24,10 +28,12 @@ const { values } = parseArgs({
     "train-count": { type: "string" },
     staleness: { type: "string" },
     transport: { type: "string" },
+    "data-parallel": { type: "boolean" },
   },
 });
 const data = await loadDataset("mnist", { trainCount: Number(values["train-count"] ?? 12000), testCount: 500 });
-const net = buildNetwork(compareConfigs(["csg"], [3], ["mnist"], [2])[0]!.spec!);
+const dataParallelRun = values["data-parallel"] === true;
+const net = buildNetwork(compareConfigs([dataParallelRun ? "backprop" : "csg"], [3], ["mnist"], [2])[0]!.spec!);
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 let stages = "";
 console.log(
@@ -38,7 +44,7 @@ await train(net, data, {
   epochs: Number(values.epochs ?? 12),
   batchSize: 128,
   seed: 0,
-  strategy: pipeline({
+  strategy: dataParallelRun ? dataParallel({ workers: 2 }) : pipeline({
     workers: 2,
     staleness: Number(values.staleness ?? 1),
     transport: (values.transport ?? "shared") as Transport,
