@@ -4,7 +4,7 @@
 // lost; a stage process that fails says so itself, as a Worker would.
 import { connectNats, decode, encode, Pieces, publishPieces } from "./_nats.ts";
 import { checkRunName, NatsError, redact, subjects } from "./_nats_names.ts";
-import type { StagePool } from "./_pool.ts";
+import { answerOnce, type StagePool } from "./_pool.ts";
 import { RunFailure } from "./_run_failure.ts";
 import { BEAT_SECONDS, SILENT_SECONDS } from "./nats_stage.ts";
 
@@ -108,12 +108,11 @@ export class NatsPool<To, From> implements StagePool<To, From> {
     for (let k = 0; k < this.size; k++) {
       for (;;) {
         try {
-          const reply = await Promise.race([
+          const reply = await this.#runFailure.race(
             this.#nc.request(this.#subjects.join, new TextEncoder().encode(JSON.stringify({ index: k })), {
               timeout: 2000,
             }),
-            this.#runFailure.failed,
-          ]);
+          );
           this.#pids[k] = (JSON.parse(new TextDecoder().decode(reply.data)) as { pid: number }).pid;
           this.#beats[k] = performance.now();
           break;
@@ -197,8 +196,7 @@ export class NatsPool<To, From> implements StagePool<To, From> {
 
   ask<R extends From>(k: number, m: To, accept: (r: From) => r is R): Promise<R> {
     return new Promise<R>((resolve) => {
-      const previous = this.handler(k);
-      this.on(k, (r) => accept(r) ? resolve(r) : previous(r));
+      answerOnce(this, k, accept, resolve);
       this.post(k, m);
     });
   }

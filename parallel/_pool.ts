@@ -17,6 +17,26 @@ export interface StagePool<To, From> {
   terminate(): void | Promise<void>;
 }
 
+/**
+ * Makes `pool`'s handler of `k` take its first message that `accept` takes (to `resolve`) and pass others on to the
+ * handler it had; once it has taken one, that handler is back (unless another was set meanwhile). Left in place, a
+ * handler per question would pile up (one per batch in a data-parallel run), each holding its answer (issue 17).
+ */
+export function answerOnce<From, R extends From>(
+  pool: Pick<StagePool<unknown, From>, "on" | "handler">,
+  k: number,
+  accept: (r: From) => r is R,
+  resolve: (r: R) => void,
+): void {
+  const previous = pool.handler(k);
+  const handler = (r: From) => {
+    if (!accept(r)) return previous(r);
+    if (pool.handler(k) === handler) pool.on(k, previous);
+    resolve(r);
+  };
+  pool.on(k, handler);
+}
+
 /** A set of Workers and the failure that ends their run. */
 export class WorkerPool<To, From> implements StagePool<To, From> {
   readonly #threads: Worker[];
@@ -67,8 +87,7 @@ export class WorkerPool<To, From> implements StagePool<To, From> {
   /** Posts `m` to Worker `k` and resolves with its first reply that `accept` takes. */
   ask<R extends From>(k: number, m: To, accept: (r: From) => r is R, transfer: ArrayBufferLike[] = []): Promise<R> {
     return new Promise<R>((resolve) => {
-      const previous = this.handler(k);
-      this.on(k, (r) => accept(r) ? resolve(r) : previous(r));
+      answerOnce(this, k, accept, resolve);
       this.post(k, m, transfer);
     });
   }

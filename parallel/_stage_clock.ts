@@ -87,7 +87,13 @@ export class StageClock {
 /** Per-batch milliseconds of each stage from what the stages sent at the end of an epoch. */
 export function stageProfiles(
   stages: readonly { lo: number; hi: number }[],
-  collected: readonly { times: StageTimes; batches: number; posts: number; tensors: number }[],
+  collected: readonly {
+    times: StageTimes;
+    batches: number;
+    posts: number;
+    tensors: number;
+    memory: StageProfile["memory"];
+  }[],
 ): StageProfile[] {
   return collected.map((c, k) => ({
     lo: stages[k]!.lo,
@@ -95,5 +101,6 @@ export function stageProfiles(
     ms: mapTimes((p) => c.times[p] / Math.max(1, c.batches)),
     posts: c.posts / Math.max(1, c.batches),
     tensors: c.tensors,
+    memory: c.memory,
   }));
 }

@@ -8,7 +8,14 @@ import { useBackend } from "../backend.ts";
 import { oneHotLabels } from "../datasets/one_hot.ts";
 import { interfaceNumbers } from "../execution/strategy.ts";
 import { canFactorMessage } from "./partition.ts";
-import { failureMessage, type Forward, type FromStage, type Message, type ToStage } from "./protocol.ts";
+import {
+  failureMessage,
+  type Forward,
+  type FromStage,
+  type Message,
+  type StageMemory,
+  type ToStage,
+} from "./protocol.ts";
 import { StageClock } from "./_stage_clock.ts";
 import type { StageLinks, StagePlace } from "./_stage_links.ts";
 import { tensorFrom } from "./_values.ts";
@@ -22,6 +29,13 @@ type Kept = { trigger: tf.Tensor; labels: tf.Tensor2D };
 export type StageInit = Extract<ToStage, { kind: "init" }>;
 /** Makes the stage's links from its init and place; `handle` takes what comes in from elsewhere (ports). */
 export type MakeLinks = (init: StageInit, place: StagePlace, handle: (m: ToStage) => void) => StageLinks;
+
+/** The stage's memory now: its isolate's heap and TF.js's wasm heap. */
+function stageMemory(): StageMemory {
+  const { heapUsed, heapTotal, external } = Deno.memoryUsage();
+  const wasm = (tf.backend() as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
+  return { heapUsed, heapTotal, external, wasmHeap: wasm?.HEAPU8?.buffer.byteLength ?? 0 };
+}
 
 const size = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
 
@@ -223,6 +237,7 @@ export function stageLoop(
       posts,
       bytes,
       tensors: tf.memory().numTensors,
+      memory: stageMemory(),
     }, weights.map((w) => w.buffer));
     skipped = s.net.skippedUpdates;
   };

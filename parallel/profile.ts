@@ -44,6 +44,11 @@ export interface StageProfile {
   posts: number;
   /** Live TF.js tensors in the stage's Worker at the end of the epoch (flat from epoch to epoch: no leak). */
   tensors: number;
+  /**
+   * The stage's memory at the end of the epoch, in bytes: its JavaScript heap (used, total), what that heap holds
+   * outside it (`external`: array buffers), and its TF.js wasm heap (wasm and native backends; 0 otherwise).
+   */
+  memory: { heapUsed: number; heapTotal: number; external: number; wasmHeap: number };
 }
 
 /** Where the time per batch of one pipeline epoch went. */

@@ -98,6 +98,18 @@ export type ToStage =
   | { kind: "wake"; sent: number }
   | { kind: "collect" };
 
+/**
+ * A stage's memory, in bytes: its isolate's JavaScript heap (`Deno.memoryUsage()`: used, total, and `external`,
+ * the array buffers and such it holds outside that heap), and its TF.js wasm heap (wasm and native backends; 0
+ * otherwise), which only grows.
+ */
+export interface StageMemory {
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  wasmHeap: number;
+}
+
 /** Stage -> coordinator. */
 export type FromStage =
   | { kind: "ready"; backend: string }
@@ -120,6 +132,8 @@ export type FromStage =
     bytes: number;
     /** Live tensors in the stage's Worker, once its weights are read. */
     tensors: number;
+    /** The stage's memory then (see `StageMemory`). */
+    memory: StageMemory;
   }
   | { kind: "error"; message: string }
   | Diverged;
