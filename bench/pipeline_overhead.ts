@@ -27,6 +27,7 @@ import { pipeline } from "../parallel/pipeline.ts";
 import { STAGE_PARTS } from "../parallel/_stage_clock.ts";
 import type { PipelineProfile, Transport } from "../parallel/profile.ts";
 import { train } from "../training/train.ts";
+import { loadAverages, median } from "./_stats.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -64,14 +65,7 @@ for (const transport of values.transports.split(",") as Transport[]) {
   configs.push({ name: `2 Workers, ${transport}`, transport });
 }
 
-const load = () => {
-  try {
-    return Deno.loadavg().map((l) => l.toFixed(2)).join(" ");
-  } catch {
-    return "unknown (--allow-sys)";
-  }
-};
-console.log(`${backendLine()}\nload average at start: ${load()}`);
+console.log(`${backendLine()}\nload average at start: ${loadAverages()}`);
 console.log(
   `${values.spec}, ${data.train.count} examples, batch ${batchSize}, ${epochs} epochs per run (the last one counts), ` +
     `staleness ${staleness}, ${rounds} rounds`,
@@ -110,10 +104,6 @@ for (let r = 0; r < rounds; r++) {
   console.log(`round ${r + 1}: ${line.join(", ")} ms/batch`);
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const base = median(results.get("one thread")!.ms);
 console.log(`\n| configuration | ms/batch (median) | min - max | samples/s | speedup over one thread |`);
 console.log(`|---|---|---|---|---|`);
@@ -150,4 +140,4 @@ for (const { profiles } of results.values()) {
   const blank = STAGE_PARTS.map(() => "").join(" | ");
   console.log(`| ${transport} | main thread | | ${blank} | ${mainMs.toFixed(3)} | ${mainPosts.toFixed(2)} |`);
 }
-console.log(`\nload average at the end: ${load()}`);
+console.log(`\nload average at the end: ${loadAverages()}`);

@@ -34,6 +34,8 @@ import type { PipelineProfile } from "../parallel/profile.ts";
 import { profileModules, stagesFromProfile } from "../parallel/profile_modules.ts";
 import { simulatePipeline } from "../parallel/simulate.ts";
 import { train } from "../training/train.ts";
+import { natsLink, withBusyNeighbours, workerWake } from "./_link_costs.ts";
+import { loadAverages, median } from "./_stats.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -110,106 +112,20 @@ const links: { name: string; latencyMs: number; bandwidth: number }[] =
 
 const blas = nativeBlas();
 const defaultThreads = "reason" in blas ? undefined : blas.threads();
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const round = (x: number, d = 3) => x.toFixed(d);
-const load = () => {
-  try {
-    return Deno.loadavg().map((l) => l.toFixed(2)).join(" ");
-  } catch {
-    return "unknown";
-  }
-};
-console.log(`${backendLine()}\nload average at start: ${load()}`);
+console.log(`${backendLine()}\nload average at start: ${loadAverages()}`);
 // `--co-run K`: K busy neighbours (Workers training a copy of the network) while profiling and measuring the links,
 // so that the inputs pay what a stage pays when the machine's other cores are busy too (2 stages on 2 cores: K = 1).
 const coRun = Number(values["co-run"]);
 if (!Number.isInteger(coRun) || coRun < 0) {
   throw new RangeError(`--co-run must be an integer >= 0, got ${values["co-run"]}`);
 }
-async function withTwins<T>(work: () => T | Promise<T>): Promise<T> {
-  const twins = Array.from(
-    { length: coRun },
-    () => new Worker(new URL("./_twin_worker.ts", import.meta.url).href, { type: "module" }),
-  );
-  const said = (w: Worker) => new Promise<unknown>((r) => w.onmessage = (e) => r(e.data));
-  try {
-    await Promise.all(twins.map((w) => {
-      const started = said(w);
-      w.postMessage({ kind: "start", spec, backend: backendInfo().backend, rows: batchSize });
-      return started;
-    }));
-    return await work();
-  } finally {
-    await Promise.all(twins.map((w) => {
-      const stopped = said(w);
-      w.postMessage("stop");
-      return stopped.then(() => w.terminate());
-    }));
-  }
-}
+const withTwins = <T>(work: () => T | Promise<T>) =>
+  withBusyNeighbours(coRun, { spec, backend: backendInfo().backend, rows: batchSize }, work);
 if (coRun > 0) {
   console.log(`profiled and links measured with ${coRun} busy neighbour(s) training a copy of the network (--co-run)`);
 }
 const woken = await withTwins(() => workerWake());
-// Over NATS (`--nats URL`) a link is measured, not given: a message carrying `bytes` of Float32Array, sent every 3 ms
-// as a stage sends one (encode, publish in pieces) from one connection to another of this process through the server,
-// and taken as a stage takes one (pieces joined, decode). The median one-way time is the link's latency (it includes
-// waking the receiver, so the model's wake-up is 0); the item's overhead is the sender's encode and publish plus the
-// receiver's decode, all charged to the sender (in 2 stages each sends and takes one item per batch each way).
-// With the server's pid (`--server-pid`, Linux), its CPU time over the test, per message, is measured too.
-async function natsLink(url: string, bytes: number, count = 100, gapMs = 3) {
-  const { connectNats, decode, encode, Pieces, publishPieces } = await import("../parallel/_nats.ts");
-  const pid = values["server-pid"];
-  const cpuMs = async () => {
-    if (pid === undefined) return 0;
-    const fields = (await Deno.readTextFile(`/proc/${Number(pid)}/stat`)).split(") ")[1]!.split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 1/100 s
-  };
-  const a = await connectNats(url, "dni-bench-a"), b = await connectNats(url, "dni-bench-b");
-  const arrivals: number[] = [], decodes: number[] = [], pieces = new Pieces();
-  b.subscribe("dni-bench.ping", {
-    callback: (_, msg) => {
-      const whole = pieces.add(msg.data);
-      if (whole === undefined) return;
-      const t = performance.now();
-      decode(whole);
-      decodes.push(performance.now() - t);
-      arrivals.push(t);
-    },
-  });
-  await b.flush();
-  const floats = new Float32Array(bytes / 4).fill(0.5), oneWay: number[] = [], posts: number[] = [];
-  const encodes: number[] = [];
-  let serverMs = 0;
-  try {
-    for (let i = 0; i < count + 5; i++) {
-      if (i === 5) serverMs = -(await cpuMs());
-      await new Promise((r) => setTimeout(r, gapMs));
-      const t = performance.now();
-      const message = encode("bench", { kind: "forward", step: i, values: floats });
-      const encoded = performance.now() - t;
-      publishPieces(a, "dni-bench.ping", 1, message);
-      const posted = performance.now() - t;
-      while (arrivals.length <= i) await new Promise((r) => setTimeout(r, 0));
-      if (i >= 5) oneWay.push(arrivals[i]! - t), posts.push(posted + decodes[i]!), encodes.push(encoded);
-    }
-    serverMs += await cpuMs();
-  } finally {
-    await a.close();
-    await b.close();
-  }
-  return {
-    latencyMs: median(oneWay),
-    postMs: median(posts),
-    encodeMs: median(encodes),
-    decodeMs: median(decodes.slice(5)),
-    serverMs: serverMs / count,
-  };
-}
-
 const overheadMs = values["overhead-ms"] !== undefined ? Number(values["overhead-ms"]) : woken.postMs;
 const wakeMs = values["wake-ms"] !== undefined ? Number(values["wake-ms"]) : woken.wakeMs;
 console.log(
@@ -246,27 +162,6 @@ function* some(count: number) {
       yield b;
     }
   }
-}
-
-// How long a sleeping Worker takes to start on a message posted to it (median one-way, ms), and what posting costs
-// the sender: `count` pings spaced `gapMs` apart, so the Worker sleeps between them as a pipeline stage does.
-async function workerWake(count = 100, gapMs = 3): Promise<{ wakeMs: number; postMs: number }> {
-  const worker = new Worker(new URL("./_echo_worker.ts", import.meta.url).href, { type: "module" });
-  const wakes: number[] = [], posts: number[] = [];
-  try {
-    for (let i = 0; i < count + 5; i++) {
-      await new Promise((r) => setTimeout(r, gapMs));
-      const arrived = new Promise<number>((r) => worker.onmessage = (e: MessageEvent<number>) => r(e.data));
-      const t = performance.now(), sent = performance.timeOrigin + t;
-      worker.postMessage(i);
-      const posted = performance.now() - t;
-      const at = await arrived;
-      if (i >= 5) wakes.push(at - sent), posts.push(posted);
-    }
-  } finally {
-    worker.terminate();
-  }
-  return { wakeMs: median(wakes), postMs: median(posts) };
 }
 
 setBlasThreads(1);
@@ -349,7 +244,7 @@ if (values.measure) {
     const itemBytes = Math.max(...two.map((s) => Math.max(s.forwardBytes ?? 0, s.messageBytes ?? 0)));
     const link = values.nats === undefined
       ? { latencyMs: links[0]!.latencyMs, bandwidth: links[0]!.bandwidth, overheadMs, wakeMs }
-      : await withTwins(() => natsLink(values.nats!, itemBytes)).then((l) => {
+      : await withTwins(() => natsLink(values.nats!, itemBytes, values["server-pid"])).then((l) => {
         const perByte = (ms: number) => ms / itemBytes;
         const routed = inputBytes + (two[0]!.forwardBytes ?? 0) + (two[1]!.messageBytes ?? 0);
         two[0]!.forwardMs += perByte(l.decodeMs) * inputBytes;
@@ -443,4 +338,4 @@ if (values.measure) {
     );
   }
 }
-console.log(`\nload average at the end: ${load()}`);
+console.log(`\nload average at the end: ${loadAverages()}`);

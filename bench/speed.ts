@@ -18,6 +18,7 @@ import { nativeBlas } from "../native/backend.ts";
 import { loadDataset } from "../datasets/load.ts";
 import { BATCH } from "./_models.ts";
 import { flopsOf } from "./_gemm_ceiling.ts";
+import { median } from "./_stats.ts";
 import {
   dniRunner,
   gemmRunner,
@@ -90,11 +91,6 @@ const OPTIONS: RunnerOptions = {
 
 const log = (line: string) => console.error(line);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const rotate = <T>(xs: readonly T[], by: number): T[] => {
   const k = by % Math.max(xs.length, 1);
   return [...xs.slice(k), ...xs.slice(0, k)];
