@@ -130,8 +130,9 @@ export class SharedLinks implements StageLinks {
   }
 
   nextMessage(): Message | undefined {
-    const item = this.#rings.messagesIn?.peek((rows, a, b) =>
-      a < 0 ? 0 : a > 0 ? rows * a + a * b : rows * this.#place.outputWidth
+    const item = this.#rings.messagesIn?.peek(
+      (rows, a, b) => a < 0 ? 0 : a > 0 ? rows * a + a * b : rows * this.#place.outputWidth,
+      "message",
     );
     if (item === undefined) return undefined;
     const { step, rows, a, b, values } = item;
@@ -151,7 +152,7 @@ export class SharedLinks implements StageLinks {
 
   nextInput(): Forward | undefined {
     if (this.#rings.input === undefined) return this.#batches[0];
-    const item = this.#rings.input.peek((rows) => rows * this.#place.inputWidth);
+    const item = this.#rings.input.peek((rows) => rows * this.#place.inputWidth, "input");
     if (item === undefined) return undefined;
     // The labels go on to the next stage after the slot is freed: a copy of their own (rows bytes).
     const { step, rows, labels, values } = item;
