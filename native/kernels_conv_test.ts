@@ -3,12 +3,17 @@ import { tf } from "../deps.ts";
 import { assertClose } from "../tests/_helpers.ts";
 import { NATIVE, nativeBlas } from "./backend.ts";
 import { setConvChunk } from "./kernels_conv.ts";
+import { requires } from "../tests/_requires.ts";
 
 // The native convolution kernels against the cpu backend's. Without a BLAS library (or without --allow-ffi) these
-// tests are reported as ignored, with the reason printed.
+// tests are reported as ignored, with the reason printed; in CI (CI=true) they fail.
 const blas = nativeBlas();
-const ignore = "reason" in blas;
-if (ignore) console.warn(`native/kernels_conv_test.ts: the native conv kernel tests did not run: ${blas.reason}`);
+const needsBlas = requires(
+  "native/kernels_conv_test.ts",
+  "the native conv kernel tests",
+  "reason" in blas ? blas.reason : undefined,
+);
+const ignore = needsBlas.ignore;
 type Pad = "same" | "valid" | number | [[number, number], [number, number], [number, number], [number, number]];
 
 // [x shape, filter [kh, kw, F], strides, padding]
@@ -66,6 +71,7 @@ for (const [i, c] of CASES.entries()) {
     }`,
     ignore,
     async fn() {
+      needsBlas.check();
       const [xShape, [kh, kw, filters]] = c;
       const probe = tf.tidy(() =>
         tf.conv2d(tf.zeros(xShape) as tf.Tensor4D, tf.zeros([kh, kw, xShape[3], filters]) as tf.Tensor4D, c[2], c[3])
@@ -99,6 +105,7 @@ Deno.test({
   name: "native conv kernels hand what they do not support to the wasm kernels (dilations, other activations)",
   ignore,
   async fn() {
+    needsBlas.check();
     const data = { x: values([2, 9, 9, 3], 1), w: values([3, 3, 3, 4], 2), bias: values([4], 3) };
     const run = async (backend: string) => {
       const before = tf.getBackend();
@@ -131,6 +138,7 @@ Deno.test({
   name: "tf.grad of tf.conv2d runs on native (wasm has no Conv2DBackpropFilter kernel)",
   ignore,
   async fn() {
+    needsBlas.check();
     const before = tf.getBackend();
     await tf.setBackend(NATIVE);
     try {

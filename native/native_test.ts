@@ -1,6 +1,6 @@
 // The native backend against references: its BLAS matmuls, sums and fused kernels against plain JavaScript and
 // against the composite TF.js ops run on the wasm backend. Without a BLAS library (or without --allow-ffi) these
-// tests are reported as ignored, with the reason printed: they never pass without running.
+// tests are reported as ignored, with the reason printed: they never pass without running. In CI (CI=true) they fail.
 import assert from "node:assert/strict";
 import { tf } from "../deps.ts";
 import { useBackend } from "../backend.ts";
@@ -10,10 +10,15 @@ import { runFused } from "../fused/run.ts";
 import { Adam, Momentum, RmsProp, Sgd } from "../optimizers/rules.ts";
 import { buildNetwork } from "../network/build.ts";
 import { Random } from "../random.ts";
+import { requires } from "../tests/_requires.ts";
 
 const blas = nativeBlas();
-const ignore = "reason" in blas;
-if (ignore) console.warn(`native/native_test.ts: the native backend tests did not run: ${blas.reason}`);
+const needsBlas = requires(
+  "native/native_test.ts",
+  "the native backend tests",
+  "reason" in blas ? blas.reason : undefined,
+);
+const ignore = needsBlas.ignore;
 
 function values(n: number, seed: number): Float32Array {
   const r = new Random(seed), out = new Float32Array(n);
@@ -47,7 +52,10 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance
   }
 }
 
+// Runs `f` on the native backend, then puts back the backend that was active; first fails the test in CI when there
+// is no BLAS library.
 async function onNative<T>(f: () => T | Promise<T>): Promise<T> {
+  needsBlas.check();
   const before = tf.getBackend();
   await useBackend(NATIVE);
   try {
@@ -178,6 +186,7 @@ Deno.test({
   name: "native: the fused optimizer updates give exactly the composite rules' values (wasm), step after step",
   ignore,
   fn: async () => {
+    needsBlas.check();
     const make = [
       () => new Sgd(0.1),
       () => new Momentum(0.05, 0.9, false),

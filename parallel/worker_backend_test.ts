@@ -10,6 +10,7 @@ import { dataParallel } from "./data_parallel.ts";
 import { pipeline, WorkerError } from "./pipeline.ts";
 import type { FromReplica, ToReplica } from "./data_worker.ts";
 import { holdOneBlasThread } from "./_blas_threads.ts";
+import { requires } from "../tests/_requires.ts";
 
 const data = syntheticDataset({ features: 12, classes: 3, trainCount: 96, testCount: 24, seed: 1 });
 const decoupled: NetworkSpec = {
@@ -24,6 +25,11 @@ const decoupled: NetworkSpec = {
 const coupled: NetworkSpec = { ...decoupled, layers: [{ type: "dense", units: 8 }, { type: "dense", units: 3 }] };
 const blas = nativeBlas();
 const native = !("reason" in blas);
+const needsBlas = requires(
+  "parallel/worker_backend_test.ts",
+  "the native backend's Worker tests",
+  "reason" in blas ? blas.reason : undefined,
+);
 const backends = native ? ["cpu", "wasm", "native"] : ["cpu", "wasm"];
 const weights = (net: ReturnType<typeof buildNetwork>) =>
   net.variables.map((v) => v.dataSync().slice() as Float32Array);
@@ -81,8 +87,9 @@ Deno.test("Workers run on the coordinator's backend: a staleness-0 pipeline equa
 });
 
 Deno.test("a Worker strategy holds the BLAS library at one thread while it runs and puts the count back", {
-  ignore: !native,
+  ignore: needsBlas.ignore,
 }, async () => {
+  needsBlas.check();
   const b = blas as Exclude<typeof blas, { reason: string }>;
   const before = b.threads()!;
   setBlasThreads(2);

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { defaultBackend, fallbackWarning } from "../backend.ts";
 import { nativeBlas } from "../native/backend.ts";
+import { requires } from "./_requires.ts";
 
 Deno.test("fallbackWarning() names the backend that runs, why, and the permission that fixes it", () => {
   assert.equal(fallbackWarning("wasm", false), undefined);
@@ -73,15 +74,18 @@ Deno.test("without --allow-ffi dni starts on wasm and says why; DNI_BACKEND pick
 });
 
 const blas = nativeBlas();
+const needsBlas = requires(
+  "tests/backend_fallback_test.ts",
+  "the native backend test",
+  "reason" in blas ? blas.reason : undefined,
+);
 Deno.test({
   name: "with a BLAS library and --allow-ffi dni starts on native and names the library",
-  ignore: "reason" in blas,
+  ignore: needsBlas.ignore,
   fn: async () => {
+    needsBlas.check();
     const line = await startedLine(["--allow-read", "--allow-env", "--allow-ffi"]);
     assert.match(line, /^dni: backend native \(BLAS: .+\)$/);
     assert.equal(defaultBackend(), "native");
   },
 });
-if ("reason" in blas) {
-  console.warn(`tests/backend_fallback_test.ts: the native backend test did not run: ${blas.reason}`);
-}
