@@ -2,11 +2,14 @@
 // (`nats_stage.ts`): on "init" it builds the whole network from the spec on the coordinator's backend and weights,
 // then trains layers `lo..hi`: it updates with its boundary interface's synthetic gradient at once, forwards its
 // output to the next stage, sends the message for the stage below, and runs at most `staleness` batches ahead of the
-// messages from above. How items come and go is the transport's (`StageLinks`, made by `links`).
+// messages from above. How items come and go is the transport's (`StageLinks`, made by `links`). What it is handed is
+// checked first (`_validate_messages.ts`): a message that is malformed, out of order or unexpected is dropped, counted
+// (the "collected" reply says how many since the last) and warned of once per kind of problem.
 import { tf } from "../deps.ts";
 import { useBackend } from "../backend.ts";
 import { oneHotLabels } from "../datasets/one_hot.ts";
 import { interfaceNumbers } from "../execution/strategy.ts";
+import type { Registries } from "../network/registries.ts";
 import { canFactorMessage } from "./partition.ts";
 import {
   failureMessage,
@@ -17,18 +20,43 @@ import {
   type ToStage,
 } from "./protocol.ts";
 import { StageClock } from "./_stage_clock.ts";
-import type { StageLinks, StagePlace } from "./_stage_links.ts";
+import { SharedLinks, type StageLinks, type StagePlace } from "./_stage_links.ts";
+import {
+  batchesRefusal,
+  described,
+  Drops,
+  envelopeRefusal,
+  forwardRefusal,
+  messageRefusal,
+  type Refusal,
+  ringsRefusal,
+} from "./_validate_messages.ts";
 import { tensorFrom } from "./_values.ts";
 import { readWeights } from "./_weights.ts";
-import { workerNetwork } from "./_worker_network.ts";
+import { pluginRegistries, workerNetwork } from "./_worker_network.ts";
 
-type Network = Awaited<ReturnType<typeof workerNetwork>>;
+type Network = ReturnType<typeof workerNetwork>;
 type RangeResult = ReturnType<Network["trainRange"]>;
 type Kept = { trigger: tf.Tensor; labels: tf.Tensor2D };
 /** The coordinator's "init". */
 export type StageInit = Extract<ToStage, { kind: "init" }>;
 /** Makes the stage's links from its init and place; `handle` takes what comes in from elsewhere (ports). */
 export type MakeLinks = (init: StageInit, place: StagePlace, handle: (m: ToStage) => void) => StageLinks;
+
+/** Options of `stageLoop`. */
+export interface StageLoopOptions {
+  /**
+   * Where the stage's warnings go: a line the first time it drops a message for each kind of problem, e.g.
+   * `stage 1: dropped a forward message: step 5 already trained (3 dropped so far)`. @default {console.warn}
+   */
+  warn?: (line: string) => void;
+  /**
+   * The registries to build the network in, given the plugin modules the init names (a stage process imports only
+   * the plugins its own command line names): the callback checks the list and may throw, which fails the init (the
+   * coordinator gets an "error"). @default {fresh registries with the init's plugins loaded}
+   */
+  registries?: (plugins: readonly string[]) => Promise<Registries>;
+}
 
 /** The stage's memory now: its isolate's heap and TF.js's wasm heap. */
 function stageMemory(): StageMemory {
@@ -41,32 +69,47 @@ const size = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
 
 /**
  * A stage that posts to the coordinator with `post` and reaches its neighbours through the links `links` makes;
- * returns the handler of every message that comes to it.
+ * returns the handler of every message that comes to it, which never throws: a message that fails its checks is
+ * dropped (and warned of through `options.warn`), and an error while acting on one is posted as an "error".
  */
 export function stageLoop(
   post: (m: FromStage, buffers?: ArrayBufferLike[]) => void,
   links: MakeLinks,
+  options: StageLoopOptions = {},
 ): (m: ToStage) => void {
   let stage: {
     net: Network;
+    index: number;
     lo: number;
     hi: number;
     last: boolean;
     staleness: number;
     messageBelow: boolean;
     links: StageLinks;
+    shared: boolean;
+    inputWidth: number;
+    outputWidth: number;
+    classes: number;
     fail?: string;
   } | null = null;
+  let initialised = false;
   const kept = new Map<number, Kept>();
+  // The step of the last forward item this stage took (undefined: none yet).
+  let lastStep: number | undefined;
   let collectPending = false;
   const clock = new StageClock();
+  const drops = new Drops(options.warn ?? console.warn);
   let outstanding = 0, maxOutstanding = 0, skipped = 0;
+
+  const drop = (what: string, refusal: Refusal) =>
+    drops.drop(stage === null ? "stage (not initialised)" : `stage ${stage.index}`, what, refusal);
 
   const forward = (m: Forward) => {
     const s = stage!;
+    lastStep = m.step;
     if (s.fail !== undefined && m.step >= 2) throw new Error(s.fail);
     clock.lap("other");
-    const labels = oneHotLabels(m.labels, s.net.outputUnits);
+    const labels = oneHotLabels(m.labels, s.classes);
     const x = tensorFrom(m.x, [m.rows, ...s.net.layers[s.lo]!.inputShape]);
     s.links.takeInput(m);
     clock.lap("tensors");
@@ -112,10 +155,9 @@ export function stageLoop(
     stage!.links.message(step, (r.messageParts ?? [r.message ?? undefined]).filter((t) => t !== undefined));
   };
 
-  const message = (m: Message) => {
+  // `k`: what the stage kept of the step the message is for.
+  const message = (m: Message, k: Kept) => {
     const s = stage!;
-    const k = kept.get(m.step);
-    if (k === undefined) throw new Error(`message for step ${m.step} that this stage has not sent`);
     kept.delete(m.step);
     clock.lap("other");
     try {
@@ -144,18 +186,30 @@ export function stageLoop(
       (s.links.nextInput() !== undefined && (s.last || outstanding <= s.staleness));
   };
 
+  // Does what the stage may do now; an item that fails its checks is taken and dropped.
   const pump = () => {
-    const { links, last, staleness } = stage!;
+    const { links, last, staleness, inputWidth, outputWidth, classes } = stage!;
     do {
       for (;;) {
         const m = links.nextMessage();
         if (m) {
-          message(m);
+          const k = kept.get(m.step);
+          const refusal = messageRefusal(m, k?.trigger.shape[0], outputWidth);
+          if (refusal === undefined) message(m, k!);
+          else {
+            links.takeMessage(m);
+            drop(described("message"), refusal);
+          }
           continue;
         }
         const f = links.nextInput();
         if (f && (last || outstanding <= staleness)) {
-          forward(f);
+          const refusal = forwardRefusal(f, lastStep, inputWidth, classes);
+          if (refusal === undefined) forward(f);
+          else {
+            links.takeInput(f);
+            drop(described("forward"), refusal);
+          }
           continue;
         }
         break;
@@ -170,25 +224,40 @@ export function stageLoop(
 
   const init = async (m: StageInit) => {
     await useBackend(m.backend);
-    const net = await workerNetwork(m.spec, m.seed, m.plugins, m.weights);
+    const registries = await (options.registries ?? pluginRegistries)(m.plugins);
+    const net = workerNetwork(m.spec, m.seed, registries, m.weights);
+    const { index, lo, hi, staleness } = m;
+    const count = (v: number, max = Number.MAX_SAFE_INTEGER) => Number.isSafeInteger(v) && v >= 0 && v <= max;
+    if (!count(index) || !count(hi, net.layers.length - 1) || !count(lo, hi) || !count(staleness)) {
+      net.dispose();
+      throw new RangeError(
+        `init: stage ${index}, layers ${lo}-${hi} of ${net.layers.length}, staleness ${staleness} are out of range`,
+      );
+    }
     net.onNonFinite = m.onNonFinite ?? "error";
     const place: StagePlace = {
-      index: m.index,
-      inputWidth: size(net.layers[m.lo]!.inputShape),
-      outputWidth: size(net.layers[m.hi]!.outputShape),
+      index,
+      inputWidth: size(net.layers[lo]!.inputShape),
+      outputWidth: size(net.layers[hi]!.outputShape),
       down: m.down,
       up: m.up,
       post,
       clock,
     };
+    const made = links(m, place, handle);
     stage = {
       net,
-      lo: m.lo,
-      hi: m.hi,
-      last: m.hi === net.layers.length - 1,
-      staleness: m.staleness,
+      index,
+      lo,
+      hi,
+      last: hi === net.layers.length - 1,
+      staleness,
       messageBelow: m.messageBelow,
-      links: links(m, place, handle),
+      links: made,
+      shared: made instanceof SharedLinks,
+      inputWidth: place.inputWidth,
+      outputWidth: place.outputWidth,
+      classes: net.outputUnits,
       fail: m.fail,
     };
     post({ kind: "ready", backend: tf.getBackend() });
@@ -196,15 +265,43 @@ export function stageLoop(
     clock.sleep();
   };
 
+  // Why the initialised stage does not take `m` as it comes (its items are checked when it gets to them), if it
+  // does not.
+  const arrivalRefusal = (m: ToStage): Refusal | undefined => {
+    const s = stage!;
+    switch (m.kind) {
+      case "forward":
+      case "message":
+        return s.shared
+          ? { reason: "item outside the rings", detail: "the shared transport's items come in rings" }
+          : undefined;
+      case "rings":
+        return ringsRefusal(m, { shared: s.shared, idle: kept.size === 0, first: s.lo === 0, last: s.last });
+      case "batches":
+        return batchesRefusal(m.items, s.shared && s.lo === 0);
+      default:
+        return undefined;
+    }
+  };
+
   const handle = (m: ToStage) => {
     try {
+      const refusal = envelopeRefusal(m);
+      if (refusal !== undefined) return drop(described((m as { kind?: unknown } | null)?.kind), refusal);
       if (m.kind === "init") {
+        if (initialised) return drop("an init message", { reason: "second init", detail: "the stage has had one" });
+        initialised = true;
         init(m).catch((error) => post(failureMessage(error)));
         return;
       }
+      if (stage === null) {
+        return drop(described(m.kind), { reason: "before init", detail: "it came before the stage's init was done" });
+      }
+      const late = arrivalRefusal(m);
+      if (late !== undefined) return drop(described(m.kind), late);
       clock.wake(m.kind === "collect" || m.kind === "rings" ? undefined : m.sent);
       if (m.kind === "collect") collectPending = true;
-      if (stage!.links.deliver(m)) pump();
+      if (stage.links.deliver(m)) pump();
       else clock.sleep();
     } catch (error) {
       post(failureMessage(error));
@@ -232,6 +329,7 @@ export function stageLoop(
       waitSeconds: waitMs / 1000,
       maxOutstanding,
       skippedUpdates: s.net.skippedUpdates - skipped,
+      dropped: drops.take(),
       times,
       batches,
       posts,

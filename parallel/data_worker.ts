@@ -40,7 +40,7 @@ try {
   const { tf } = await import("../deps.ts");
   const { useBackend } = await import("../backend.ts");
   const { oneHotLabels } = await import("../datasets/one_hot.ts");
-  const { workerNetwork } = await import("./_worker_network.ts");
+  const { pluginRegistries, workerNetwork } = await import("./_worker_network.ts");
   const { readWeights } = await import("./_weights.ts");
   const { shardGradients } = await import("../network/shard_gradients.ts");
   let net: Awaited<ReturnType<typeof workerNetwork>> | null = null;
@@ -52,8 +52,8 @@ try {
     try {
       switch (m.kind) {
         case "init": {
-          useBackend(m.backend).then(() => workerNetwork(m.spec, m.seed, m.plugins, m.weights)).then((built) => {
-            net = built;
+          useBackend(m.backend).then(() => pluginRegistries(m.plugins)).then((registries) => {
+            net = workerNetwork(m.spec, m.seed, registries, m.weights);
             post({ kind: "ready", backend: tf.getBackend() });
           }).catch((error) => post(failureMessage(error)));
           return;
