@@ -20,6 +20,7 @@ import { DEMO_USAGE, demoCommand } from "./cli/demo_command.ts";
 import { EVALUATE_USAGE, evaluateCommand } from "./cli/evaluate_command.ts";
 import { TRAIN_USAGE, trainCommand } from "./cli/train_command.ts";
 import { STAGE_USAGE, stageCommand } from "./cli/stage_command.ts";
+import { RUN_KEY_USAGE, runKeyCommand } from "./cli/run_key_command.ts";
 import { NatsError } from "./parallel/_nats_names.ts";
 
 const USAGE = `Usage: deno task <command> [options]   (or: deno run -A cli.ts <command> [options])
@@ -30,6 +31,7 @@ Commands:
   compare  train backprop, sg, csg and TF.js layers side by side and write a report (deno task compare --help)
   demo     a short compare on the shipped MNIST, offline (deno task demo --help)
   stage    serve one stage of a pipeline over NATS, on any host (deno task stage --help)
+  run-key  write a new run key, the secret of a pipeline run over NATS (deno task run-key --help)
 
 ${TRAIN_USAGE}
 
@@ -39,9 +41,11 @@ ${COMPARE_USAGE}
 
 ${DEMO_USAGE}
 
-${STAGE_USAGE}`;
+${STAGE_USAGE}
 
-const COMMANDS = ["train", "evaluate", "compare", "demo", "stage"] as const;
+${RUN_KEY_USAGE}`;
+
+const COMMANDS = ["train", "evaluate", "compare", "demo", "stage", "run-key"] as const;
 
 /** Where the CLI writes, and whether stderr is a terminal. */
 export interface CliIO {
@@ -68,6 +72,8 @@ export async function main(args: string[], io: CliIO): Promise<number> {
         return await demoCommand(rest, io);
       case "stage":
         return await stageCommand(rest, io);
+      case "run-key":
+        return await runKeyCommand(rest, io);
       case undefined:
       case "-h":
       case "--help":

@@ -32,30 +32,53 @@ export async function withBusyNeighbours<T>(
 }
 
 // Over NATS (`--nats URL`) a link is measured, not given: a message carrying `bytes` of Float32Array, sent every 3 ms
-// as a stage sends one (encode, publish in pieces) from one connection to another of this process through the server,
-// and taken as a stage takes one (pieces joined, decode). The median one-way time is the link's latency (it includes
-// waking the receiver, so the model's wake-up is 0); the item's overhead is the sender's encode and publish plus the
-// receiver's decode, all charged to the sender (in 2 stages each sends and takes one item per batch each way).
-// With the server's `pid` (`--server-pid`, Linux), its CPU time over the test, per message, is measured too.
-export async function natsLink(url: string, bytes: number, pid?: string, count = 100, gapMs = 3) {
-  const { connectNats, decode, encode, Pieces, publishPieces } = await import("../parallel/_nats.ts");
+// as a stage sends one (encode, seal and publish in pieces) from one connection to another of this process through
+// the server, and taken as a stage takes one (opened, pieces joined, decoded). The median one-way time is the link's
+// latency (it includes waking the receiver, so the model's wake-up is 0); the item's overhead is the sender's encode
+// and publish plus the receiver's decode, all charged to the sender (in 2 stages each sends and takes one item per
+// batch each way). `security`: "encrypted" (the default of a run), "authenticated" (`--no-encrypt`), or "plain"
+// (the body unsealed, as before run keys: for comparison only; no run sends so). With the server's `pid`
+// (`--server-pid`, Linux), its CPU time over the test, per message, is measured too.
+export async function natsLink(
+  url: string,
+  bytes: number,
+  pid?: string,
+  count = 100,
+  gapMs = 3,
+  security: "encrypted" | "authenticated" | "plain" = "encrypted",
+) {
+  const { connectNats } = await import("../parallel/_nats.ts");
+  const { SealedLink } = await import("../parallel/_nats_link.ts");
+  const { RunKeys, randomHex, encodeBody, decodeBody } = await import("../parallel/_nats_wire.ts");
+  const { newRunKey, parseRunKey } = await import("../parallel/_run_key.ts");
   const cpuMs = async () => {
     if (pid === undefined) return 0;
     const fields = (await Deno.readTextFile(`/proc/${Number(pid)}/stat`)).split(") ")[1]!.split(" ");
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 1/100 s
   };
   const a = await connectNats(url, "dni-bench-a"), b = await connectNats(url, "dni-bench-b");
-  const arrivals: number[] = [], decodes: number[] = [], pieces = new Pieces();
-  b.subscribe("dni-bench.ping", {
-    callback: (_, msg) => {
-      const whole = pieces.add(msg.data);
-      if (whole === undefined) return;
-      const t = performance.now();
-      decode(whole);
-      decodes.push(performance.now() - t);
-      arrivals.push(t);
-    },
-  });
+  const keys = new RunKeys(parseRunKey(newRunKey(), "bench"), "bench"), session = randomHex(16);
+  const link = (nc: typeof a, sender: number) =>
+    new SealedLink(nc, keys, { session, sender, encrypt: security === "encrypted", who: "bench", warn: console.warn });
+  const sender = link(a, 1), receiver = link(b, 0);
+  const arrivals: number[] = [], decodes: number[] = [];
+  const arrived = () => arrivals.push(performance.now());
+  if (security === "plain") {
+    b.subscribe("dni.bench.ping", {
+      callback: (_, msg) => {
+        const t = performance.now();
+        decodeBody(msg.data);
+        decodes.push(performance.now() - t);
+        arrived();
+      },
+    });
+  } else {
+    // Opening is asynchronous: its time is in the one-way latency; the decode alone is timed here.
+    receiver.listen("dni.bench.ping", () => true, () => {
+      decodes.push(0);
+      arrived();
+    });
+  }
   await b.flush();
   const floats = new Float32Array(bytes / 4).fill(0.5), oneWay: number[] = [], posts: number[] = [];
   const encodes: number[] = [];
@@ -65,9 +88,16 @@ export async function natsLink(url: string, bytes: number, pid?: string, count =
       if (i === 5) serverMs = -(await cpuMs());
       await new Promise((r) => setTimeout(r, gapMs));
       const t = performance.now();
-      const message = encode("bench", { kind: "forward", step: i, values: floats });
-      const encoded = performance.now() - t;
-      publishPieces(a, "dni-bench.ping", 1, message);
+      const m = { kind: "forward", step: i, values: floats };
+      let encoded: number;
+      if (security === "plain") {
+        const body = encodeBody(m);
+        encoded = performance.now() - t;
+        a.publish("dni.bench.ping", body);
+      } else {
+        sender.send("dni.bench.ping", m);
+        encoded = performance.now() - t;
+      }
       const posted = performance.now() - t;
       while (arrivals.length <= i) await new Promise((r) => setTimeout(r, 0));
       if (i >= 5) oneWay.push(arrivals[i]! - t), posts.push(posted + decodes[i]!), encodes.push(encoded);

@@ -58,6 +58,11 @@ export interface NatsRun {
   spawn?: boolean;
   /** A PEM file of the CA the server's TLS certificate is checked against. */
   ca?: string;
+  /** The run key's file, or its hex digits (`DNI_RUN_KEY`). */
+  keyFile?: string;
+  key?: string;
+  /** False: authenticate messages only. */
+  encrypt?: boolean;
 }
 
 /** Options of `runTraining`. */

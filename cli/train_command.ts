@@ -47,7 +47,11 @@ ${BACKEND_USAGE}
   --staleness K           with --workers: a module runs at most K batches ahead of its messages (default 1)
   --nats URL              run the modules as N stage processes (--stages N) on any host, over the NATS server URL
                           (nats://[USER:PASSWORD@ | TOKEN@]HOST:4222, tls://HOST:4222); start them with
-                          deno task stage --nats URL --run NAME
+                          deno task stage --nats URL --run NAME --run-key FILE
+  --run-key FILE          with --nats: the run's secret, shared with its stage processes (or DNI_RUN_KEY, the key's
+                          hex digits); make one with deno task run-key FILE. Every message of the run is sealed
+                          with it; with --spawn and no key, a new one is made for the run
+  --no-encrypt            with --nats: authenticate every message but do not encrypt it (encrypted by default)
   --nats-ca FILE          with --nats: a PEM file of the CA (or the self-signed certificate) that the server's TLS
                           certificate is checked against, instead of the system's roots (or DNI_NATS_CA)
   --run NAME              with --nats: the run's name; only stage processes of this run take part
@@ -105,6 +109,8 @@ export async function trainCommand(
     staleness: { type: "string" },
     nats: { type: "string" },
     "nats-ca": { type: "string" },
+    "run-key": { type: "string" },
+    "no-encrypt": { type: "boolean" },
     run: { type: "string" },
     stages: { type: "string" },
     spawn: { type: "boolean" },
@@ -254,7 +260,7 @@ export async function trainCommand(
 // `--nats URL --run NAME --stages N [--spawn]`, checked; undefined without --nats.
 function natsFlags(values: Record<string, unknown>, workers: number): NatsRun | undefined {
   if (values.nats === undefined) {
-    for (const flag of ["run", "stages", "spawn", "nats-ca"]) {
+    for (const flag of ["run", "stages", "spawn", "nats-ca", "run-key", "no-encrypt"]) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --nats URL (a pipeline over NATS)`);
     }
     return undefined;
@@ -264,5 +270,23 @@ function natsFlags(values: Record<string, unknown>, workers: number): NatsRun | 
   const stages = intFlag(values as Record<string, string | boolean | undefined>, "stages", 2, 2);
   const ca = (values["nats-ca"] as string | undefined) ?? (Deno.env.get("DNI_NATS_CA") || undefined);
   if (ca === "") throw new UsageError("--nats-ca needs a file: the PEM of the server's CA");
-  return { url: values.nats as string, run: values.run, stages, spawn: values.spawn === true, ...(ca ? { ca } : {}) };
+  const keyFile = values["run-key"] as string | undefined;
+  if (keyFile === "") throw new UsageError("--run-key needs a file: the run's key (deno task run-key FILE makes one)");
+  const key = keyFile === undefined ? Deno.env.get("DNI_RUN_KEY") || undefined : undefined;
+  if (keyFile === undefined && key === undefined && values.spawn !== true) {
+    throw new UsageError(
+      "--nats needs --run-key FILE (or DNI_RUN_KEY): the run's secret, shared with its stage processes; make one " +
+        "with: deno task run-key FILE (with --spawn a new one is made for the run)",
+    );
+  }
+  return {
+    url: values.nats as string,
+    run: values.run,
+    stages,
+    spawn: values.spawn === true,
+    ...(ca ? { ca } : {}),
+    ...(keyFile === undefined ? {} : { keyFile }),
+    ...(key === undefined ? {} : { key }),
+    ...(values["no-encrypt"] === true ? { encrypt: false } : {}),
+  };
 }

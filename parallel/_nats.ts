@@ -1,13 +1,16 @@
 // deno-lint-ignore-file no-import-prefix -- like deps.ts: an explicit, version-pinned npm: specifier.
 // Private: the NATS client (npm:@nats-io/transport-node), loaded only by the NATS transport: connecting from a URL
-// that may carry credentials, the subjects of a run, and how a message (JSON with typed arrays) becomes bytes.
-import { connect, type Msg, type NatsConnection } from "npm:@nats-io/transport-node@3.4.0";
+// that may carry credentials, with a CA file of one's own, replies under the run's subjects, and no call that waits
+// forever. How a message becomes sealed bytes is `_nats_wire.ts`'s; sending and hearing them `_nats_link.ts`'s.
+import { connect, type Msg, type NatsConnection, type Subscription } from "npm:@nats-io/transport-node@3.4.0";
 
 import process from "node:process";
 import { NatsError, redact } from "./_nats_names.ts";
 import { readRegularTextFile } from "../_files.ts";
 
-export type { Msg, NatsConnection };
+export type { Msg, NatsConnection, Subscription };
+/** The client's own connect, for tests that play a stranger on the server. */
+export { connect };
 
 /** The most bytes a CA certificate file (`--nats-ca`) may have: 1 MiB. */
 const MAX_CA_FILE_BYTES = 1024 * 1024;
@@ -15,11 +18,18 @@ const MAX_CA_FILE_BYTES = 1024 * 1024;
 /**
  * Connects to the NATS server of `url` (`nats://[user:password@ | token@]host:port`, `tls://` for TLS). A lost
  * connection is not retried: it ends the run. `ca` is a PEM file of the certificate authority (or the self-signed
- * certificate) that the server's TLS certificate is checked against, instead of the system's roots.
+ * certificate) that the server's TLS certificate is checked against, instead of the system's roots. `inbox` is the
+ * prefix of the subjects that replies to its requests come on (under the run's subjects, so that one permission on
+ * `dni.RUN.>` covers them).
  *
  * @throws {Error} One line naming the URL (password hidden) and the problem.
  */
-export async function connectNats(url: string, name: string, ca?: string): Promise<NatsConnection> {
+export async function connectNats(
+  url: string,
+  name: string,
+  ca?: string,
+  inbox?: string,
+): Promise<NatsConnection> {
   let u: URL;
   try {
     u = new URL(url);
@@ -45,6 +55,7 @@ export async function connectNats(url: string, name: string, ca?: string): Promi
       name,
       reconnect: false,
       timeout: 5000,
+      ...(inbox === undefined ? {} : { inboxPrefix: inbox }),
       ...auth,
       ...tls,
     });
@@ -111,90 +122,4 @@ function holdResetGuard(): () => void {
       }
     }, 3000));
   };
-}
-
-const encoder = new TextEncoder(), decoder = new TextDecoder();
-
-/**
- * A message as bytes: a 4-byte length, the JSON of `{ run, m }` with each typed array replaced by `{ $a: index,
- * t }`, padding to 4, then each array's bytes (4-aligned), so that decoding makes views, not copies.
- */
-export function encode(run: string, message: unknown): Uint8Array {
-  const arrays: (Float32Array | Uint8Array)[] = [];
-  const json = JSON.stringify({ run, m: message }, (_key, v) => {
-    if (v instanceof Float32Array || v instanceof Uint8Array) {
-      arrays.push(v);
-      return { $a: arrays.length - 1, t: v instanceof Float32Array ? "f" : "u", n: v.length };
-    }
-    return v;
-  });
-  const head = encoder.encode(json);
-  const pad = (n: number) => (n + 3) & ~3;
-  let size = pad(4 + head.length);
-  const offsets = arrays.map((a) => {
-    const at = size;
-    size = pad(size + a.byteLength);
-    return at;
-  });
-  const out = new Uint8Array(size);
-  new DataView(out.buffer).setUint32(0, head.length);
-  out.set(head, 4);
-  arrays.forEach((a, i) => out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offsets[i]!));
-  return out;
-}
-
-/** The run and message of `bytes` (`encode`'s); its arrays are views of a copy of `bytes`. */
-export function decode(bytes: Uint8Array): { run: string; m: unknown } {
-  const own = new Uint8Array(bytes.length); // a copy, 4-aligned (a Buffer's slice() would be a view of its pool)
-  own.set(bytes);
-  const length = new DataView(own.buffer).getUint32(0);
-  let at = (4 + length + 3) & ~3;
-  return JSON.parse(decoder.decode(own.subarray(4, 4 + length)), (_key, v) => {
-    if (v === null || typeof v !== "object" || !("$a" in v)) return v;
-    const array = v.t === "f" ? new Float32Array(own.buffer, at, v.n) : new Uint8Array(own.buffer, at, v.n);
-    at = (at + array.byteLength + 3) & ~3;
-    return array;
-  });
-}
-
-/**
- * Publishes `bytes` to `subject` in pieces of at most the server's payload limit: each piece starts with the
- * sender's id (2 bytes) and whether more pieces follow (1 byte). Returns the bytes published.
- */
-export function publishPieces(nc: NatsConnection, subject: string, sender: number, bytes: Uint8Array): number {
-  const room = Math.max(1024, (nc.info?.max_payload ?? 1 << 20) - 1024);
-  let sent = 0;
-  for (let at = 0; at < bytes.length || at === 0; at += room) {
-    const part = bytes.subarray(at, at + room);
-    const piece = new Uint8Array(3 + part.length);
-    new DataView(piece.buffer).setUint16(0, sender);
-    piece[2] = at + room < bytes.length ? 1 : 0;
-    piece.set(part, 3);
-    nc.publish(subject, piece);
-    sent += piece.length;
-    if (bytes.length === 0) break;
-  }
-  return sent;
-}
-
-/** Puts pieces (`publishPieces`) back together, per sender (a publisher's pieces on a subject stay in order). */
-export class Pieces {
-  readonly #open = new Map<number, Uint8Array[]>();
-
-  /** Takes one piece; returns the whole message once its last piece has come. */
-  add(piece: Uint8Array): Uint8Array | undefined {
-    const sender = (piece[0]! << 8) | piece[1]!, more = piece[2] === 1, part = piece.subarray(3);
-    const parts = this.#open.get(sender) ?? [];
-    parts.push(part);
-    if (more) {
-      this.#open.set(sender, parts);
-      return undefined;
-    }
-    this.#open.delete(sender);
-    if (parts.length === 1) return parts[0];
-    const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) whole.set(p, (at += p.length) - p.length);
-    return whole;
-  }
 }

@@ -20,19 +20,38 @@ export function checkRunName(run: string): string {
   return run;
 }
 
-/** The subjects of run `run`: what stage `k` hears, what it says to the coordinator, beats, joining, the end. */
+/**
+ * The subjects of run `run`, control apart from data and each direction apart, so that server permissions can give
+ * each role only its part (see docs/hosts.md):
+ * - `ctl.*`, the coordinator's only: `ctl.join` (claiming an idle stage process), `ctl.stage.K` (init and collect for
+ *   stage K), `ctl.alive` (its beat), `ctl.end` (the run is over), `ctl.owner` (it answers: the run is in use);
+ * - `fwd.K`: into stage K, batches (K = 0, from the coordinator) or the activations of stage K-1;
+ * - `back.K`: into stage K, the messages of stage K+1;
+ * - `report.K`, `beat.K`: stage K to the coordinator;
+ * - `inbox`: the prefix of the replies to requests.
+ */
 export function subjects(run: string) {
   const base = `dni.${run}`;
   return {
-    join: `${base}.join`,
-    stage: (k: number) => `${base}.stage.${k}`,
-    coordinator: (k: number) => `${base}.coord.${k}`,
-    coordinatorAll: `${base}.coord.*`,
+    join: `${base}.ctl.join`,
+    owner: `${base}.ctl.owner`,
+    control: (k: number) => `${base}.ctl.stage.${k}`,
+    alive: `${base}.ctl.alive`,
+    end: `${base}.ctl.end`,
+    forward: (k: number) => `${base}.fwd.${k}`,
+    back: (k: number) => `${base}.back.${k}`,
+    report: (k: number) => `${base}.report.${k}`,
+    reportAll: `${base}.report.*`,
     beat: (k: number) => `${base}.beat.${k}`,
     beatAll: `${base}.beat.*`,
-    coordinatorBeat: `${base}.alive`,
-    end: `${base}.end`,
+    inbox: `${base}.inbox`,
   };
+}
+
+/** The stage index that ends `subject` (`dni.RUN.report.3` -> 3), or undefined. */
+export function subjectIndex(subject: string): number | undefined {
+  const tail = subject.slice(subject.lastIndexOf(".") + 1);
+  return /^(0|[1-9][0-9]{0,4})$/.test(tail) ? Number(tail) : undefined;
 }
 
 /** `url` with its password (or token) replaced by `***`, for messages. */

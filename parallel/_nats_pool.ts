@@ -1,15 +1,19 @@
-// Private: the coordinator's side of a pipeline over NATS: it claims `size` stage processes of the run (started by
-// hand on any host with `deno task stage`, or here with `spawn`), posts to them on their subjects, hears them on
-// theirs, and ends the run when one goes silent (no beat for SILENT_SECONDS), its process exits, or the server is
-// lost; a stage process that fails says so itself, as a Worker would.
-import { connectNats, decode, encode, Pieces, publishPieces } from "./_nats.ts";
-import { checkRunName, NatsError, redact, subjects } from "./_nats_names.ts";
+// Private: the coordinator's side of a pipeline over NATS: it checks that no other coordinator holds the run, claims
+// `size` stage processes of the run (started by hand on any host with `deno task stage`, or here with `spawn`),
+// posts to them on their subjects and hears them on theirs, every message sealed with the run's key
+// (`_nats_link.ts`), and ends the run when one goes silent (no beat for SILENT_SECONDS), its process exits, or the
+// server is lost; a stage process that fails says so itself, as a Worker would.
+import { connectNats } from "./_nats.ts";
+import { checkRunName, NatsError, redact, subjectIndex, subjects } from "./_nats_names.ts";
+import { SealedLink, within } from "./_nats_link.ts";
+import { COORDINATOR, randomHex, RunKeys } from "./_nats_wire.ts";
+import { newRunKey, parseRunKey, readRunKeyFile } from "./_run_key.ts";
 import { answerOnce, type StagePool } from "./_pool.ts";
 import { RunFailure } from "./_run_failure.ts";
 import { BEAT_SECONDS, SILENT_SECONDS } from "./nats_stage.ts";
 
-/** Sender id of the coordinator in `publishPieces`. */
-const COORDINATOR = 0xffff;
+/** How long the coordinator waits for the server when it ends a run (ms): a frozen server never answers. */
+const END_MS = 2000;
 
 /** Where the stages are and how to reach them. */
 export interface NatsPoolOptions {
@@ -21,7 +25,38 @@ export interface NatsPoolOptions {
   claimSeconds?: number;
   /** A PEM file of the CA that the server's TLS certificate is checked against (spawned stages get it too). */
   ca?: string;
+  /** The run's key: hex digits (at least 64) or bytes; without it and `keyFile`, `spawn` makes one for the run. */
+  key?: string | Uint8Array;
+  /** A file holding the run's key (`deno task run-key FILE` makes one). */
+  keyFile?: string;
+  /** Encrypt every message (else authenticate only). @default {true} */
+  encrypt?: boolean;
+  /** Where warnings go (messages dropped). @default {console.warn} */
+  warn?: (line: string) => void;
 }
+
+/** The run's key from the options: given, read from its file, or (spawn only) new. */
+export async function natsRunKey(options: NatsPoolOptions): Promise<Uint8Array> {
+  if (options.keyFile !== undefined) return await readRunKeyFile(options.keyFile);
+  if (options.key instanceof Uint8Array) return parseRunKey(hexOf(options.key), "nats.key");
+  if (typeof options.key === "string") return parseRunKey(options.key, "nats.key");
+  if (options.spawn) return parseRunKey(newRunKey(), "a new run key");
+  throw new NatsError(
+    `A run over NATS needs a run key, shared with its stage processes: give --run-key FILE (or DNI_RUN_KEY; ` +
+      `nats.key or nats.keyFile of pipeline()); make one with: deno task run-key FILE`,
+  );
+}
+
+/**
+ * What stage processes started here are given: the plugin modules they may load (`--plugin`), and whether they may
+ * call native code (`--allow-ffi`: the native backend's BLAS). Their network is the server's host and port only.
+ */
+export interface SpawnedStages {
+  plugins: readonly string[];
+  ffi: boolean;
+}
+
+const hexOf = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 /** The stage processes of one run. */
 export class NatsPool<To, From> implements StagePool<To, From> {
@@ -29,7 +64,9 @@ export class NatsPool<To, From> implements StagePool<To, From> {
   /** Messages and bytes the coordinator published. */
   posts = 0;
   bytes = 0;
-  readonly #nc: Awaited<ReturnType<typeof connectNats>>;
+  /** The claimed stage processes' own ids (their `instance`), by stage. */
+  readonly instances: string[] = [];
+  readonly #link: SealedLink;
   readonly #run: string;
   readonly #subjects: ReturnType<typeof subjects>;
   readonly #handlers: ((m: From) => void)[] = [];
@@ -39,36 +76,53 @@ export class NatsPool<To, From> implements StagePool<To, From> {
   readonly #pids: number[] = [];
   readonly #beats: number[] = [];
   readonly #timers: ReturnType<typeof setInterval>[] = [];
+  readonly #warn: (line: string) => void;
   #ending = false;
 
   private constructor(
-    nc: Awaited<ReturnType<typeof connectNats>>,
+    link: SealedLink,
     run: string,
     size: number,
     failure: (k: number, m: From | string) => Error | null,
+    warn: (line: string) => void,
   ) {
-    this.#nc = nc;
+    this.#link = link;
     this.#run = run;
     this.#subjects = subjects(run);
     this.size = size;
     this.#failure = failure;
+    this.#warn = warn;
   }
 
   /**
-   * Connects, starts the stage processes if `spawn`, and claims `size` of them as stages 0..size-1.
+   * Connects, makes sure the run is not in use, starts the stage processes if `spawn` (with `plugins` allowed on
+   * them), and claims `size` of them as stages 0..size-1.
    *
-   * @throws {NatsError} If the server cannot be reached, or too few stage processes answer in time.
+   * @throws {NatsError} If there is no run key, the server cannot be reached, the run is in use, or too few stage
+   *   processes answer in time.
    */
   static async open<To, From>(
     options: NatsPoolOptions,
     size: number,
     failure: (k: number, m: From | string) => Error | null,
+    spawned: SpawnedStages = { plugins: [], ffi: true },
   ): Promise<NatsPool<To, From>> {
     const run = checkRunName(options.run);
-    const nc = await connectNats(options.url, `dni coordinator ${run}`, options.ca);
-    const pool = new NatsPool<To, From>(nc, run, size, failure);
+    const secret = await natsRunKey(options);
+    const s = subjects(run);
+    const nc = await connectNats(options.url, `dni coordinator ${run}`, options.ca, s.inbox);
+    const warn = options.warn ?? ((line: string) => console.warn(line));
+    const link = new SealedLink(nc, new RunKeys(secret, run), {
+      session: randomHex(16),
+      sender: COORDINATOR,
+      encrypt: options.encrypt ?? true,
+      who: `the coordinator of run "${run}"`,
+      warn,
+    });
+    const pool = new NatsPool<To, From>(link, run, size, failure, warn);
     try {
-      if (options.spawn) pool.#spawn(options.url, size, options.ca);
+      await pool.#hold(options.url);
+      if (options.spawn) pool.#spawn(options, secret, spawned);
       await pool.#claim(options.url, options.claimSeconds ?? (options.spawn ? 120 : 30));
       pool.#listen(options.url);
     } catch (error) {
@@ -78,14 +132,54 @@ export class NatsPool<To, From> implements StagePool<To, From> {
     return pool;
   }
 
-  #spawn(url: string, size: number, ca: string | undefined): void {
+  // Fails if another coordinator answers on the run's owner subject; then answers there itself.
+  async #hold(url: string): Promise<void> {
+    const s = this.#subjects, link = this.#link;
+    let answered = false;
+    try {
+      await link.nc.request(s.owner, await link.sealOne(s.owner, { kind: "owner?" }), { timeout: 1000 });
+      answered = true;
+    } catch (error) {
+      // No responders: nobody holds it; a timeout: only listeners that do not answer (e.g. a subscriber on dni.>).
+      if (!/no responders|timeout/i.test((error as Error).message)) throw error;
+    }
+    if (answered) {
+      throw new NatsError(
+        `Run "${this.#run}" is in use on ${redact(url)}: another coordinator answers on ${s.owner}; choose ` +
+          `another --run NAME, or wait for that run to end`,
+      );
+    }
+    link.nc.subscribe(s.owner, {
+      callback: (_error, msg) => {
+        link.sealOne(msg.reply ?? s.owner, { kind: "in-use" }).then((bytes) => msg.respond(bytes), () => {});
+      },
+    });
+  }
+
+  #spawn(options: NatsPoolOptions, secret: Uint8Array, { plugins, ffi }: SpawnedStages): void {
     const cli = new URL("../cli.ts", import.meta.url).href;
-    for (let i = 0; i < size; i++) {
+    const u = new URL(options.url);
+    for (let i = 0; i < this.size; i++) {
       const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "--allow-read", "--allow-env", "--allow-net", "--allow-ffi", cli, "stage", "--quiet"],
-        // The URL (it may carry a password) goes in the environment, not on the command line; so does the CA file
-        // (empty: none, whatever this process's environment says).
-        env: { DNI_NATS_URL: url, DNI_NATS_RUN: this.#run, DNI_NATS_CA: ca ?? "" },
+        args: [
+          "run",
+          "--allow-read",
+          "--allow-env",
+          `--allow-net=${u.hostname}:${u.port || "4222"}`,
+          ...(ffi ? ["--allow-ffi"] : []),
+          cli,
+          "stage",
+          "--quiet",
+          ...plugins.flatMap((p) => ["--plugin", p]),
+        ],
+        // The URL (it may carry a password) and the run key go in the environment, not on the command line; so
+        // does the CA file (empty: none, whatever this process's environment says).
+        env: {
+          DNI_NATS_URL: options.url,
+          DNI_NATS_RUN: this.#run,
+          DNI_NATS_CA: options.ca ?? "",
+          DNI_RUN_KEY: hexOf(secret),
+        },
         stdin: "null",
         stdout: "null",
         stderr: "inherit",
@@ -102,69 +196,73 @@ export class NatsPool<To, From> implements StagePool<To, From> {
     }
   }
 
-  // Asks the run's join queue for one idle stage process per stage, until claimSeconds have passed.
+  // Asks the run's join queue for one idle stage process per stage, until claimSeconds have passed. Only a process
+  // with the run's key can read the request or answer it so that the coordinator believes it.
   async #claim(url: string, seconds: number): Promise<void> {
     const deadline = performance.now() + seconds * 1000;
+    const link = this.#link, s = this.#subjects;
     for (let k = 0; k < this.size; k++) {
       for (;;) {
+        const nonce = randomHex(8);
+        const request = { kind: "join", index: k, time: Date.now(), nonce, encrypt: link.encrypt };
         try {
           const reply = await this.#runFailure.race(
-            this.#nc.request(this.#subjects.join, new TextEncoder().encode(JSON.stringify({ index: k })), {
-              timeout: 2000,
-            }),
+            link.nc.request(s.join, await link.sealOne(s.join, request), { timeout: 2000 }),
           );
-          this.#pids[k] = (JSON.parse(new TextDecoder().decode(reply.data)) as { pid: number }).pid;
-          this.#beats[k] = performance.now();
-          break;
+          const opened = await link.openOne(reply.subject, reply.data, (e) => e.sender === k, "a reply to a claim");
+          const m = opened?.message as { kind?: unknown; nonce?: unknown; pid?: unknown } | undefined;
+          if (opened && m?.kind === "joined" && m.nonce === nonce && Number.isSafeInteger(m.pid)) {
+            this.#pids[k] = m.pid as number;
+            this.instances[k] = opened.envelope.instance;
+            this.#beats[k] = performance.now();
+            break;
+          }
         } catch (error) {
           if (!/no responders|timeout/i.test((error as Error).message)) throw error;
-          if (performance.now() > deadline) {
-            throw new NatsError(
-              `No stage process of run "${this.#run}" answered on ${redact(url)} within ${seconds} s (${k} of ` +
-                `${this.size} claimed); start them with: deno task stage --nats URL --run ${this.#run}`,
-            );
-          }
-          await new Promise((r) => setTimeout(r, 250));
         }
+        if (performance.now() > deadline) {
+          throw new NatsError(
+            `No stage process of run "${this.#run}" answered on ${redact(url)} within ${seconds} s (${k} of ` +
+              `${this.size} claimed); start them with: deno task stage --nats URL --run ${this.#run} --run-key ` +
+              `FILE (a stage process with another run key does not answer: give both the same key)`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 250));
       }
     }
   }
 
   #listen(url: string): void {
-    const s = this.#subjects, pieces = new Pieces();
-    this.#nc.subscribe(s.coordinatorAll, {
-      callback: (_error, msg) => {
-        const k = Number(msg.subject.slice(msg.subject.lastIndexOf(".") + 1));
-        const whole = pieces.add(msg.data);
-        this.#beats[k] = this.#runFailure.heard();
-        if (whole === undefined) return;
-        const { run, m } = decode(whole);
-        if (run !== this.#run) return;
-        // A stage's own error names its process (which host's log to read), as a beat that stops does.
-        const said = m as { kind?: string; message?: string };
-        const error = this.#failure(
-          k,
-          said.kind === "error"
-            ? { ...said, message: `its stage process (pid ${this.#pids[k]}): ${said.message}` } as From
-            : m as From,
-        );
-        if (error) this.#runFailure.fail(error);
-        else this.#handlers[k]?.(m as From);
-      },
+    const s = this.#subjects, link = this.#link;
+    const fromStage = (e: { sender: number; instance: string }, subject: string) => {
+      const k = subjectIndex(subject);
+      return k !== undefined && k < this.size && e.sender === k && e.instance === this.instances[k];
+    };
+    link.listen(s.reportAll, fromStage, (m, e) => {
+      const k = e.sender;
+      this.#beats[k] = this.#runFailure.heard();
+      if (m === null || typeof m !== "object" || typeof (m as { kind?: unknown }).kind !== "string") {
+        this.#warn(`the coordinator of run "${this.#run}": dropped a report of stage ${k} that has no kind`);
+        return;
+      }
+      // A stage's own error names its process (which host's log to read), as a beat that stops does.
+      const said = m as { kind: string; message?: unknown };
+      const error = this.#failure(
+        k,
+        said.kind === "error"
+          ? { ...said, message: `its stage process (pid ${this.#pids[k]}): ${String(said.message)}` } as From
+          : m as From,
+      );
+      if (error) this.#runFailure.fail(error);
+      else this.#handlers[k]?.(m as From);
     });
-    this.#nc.subscribe(s.beatAll, {
-      callback: (_error, msg) => {
-        this.#beats[Number(msg.subject.slice(msg.subject.lastIndexOf(".") + 1))] = performance.now();
-      },
-    });
+    link.listen(s.beatAll, fromStage, (_m, e) => void (this.#beats[e.sender] = performance.now()));
     // A stage is gone when it has not beaten for SILENT_SECONDS; a late tick means this thread was busy (it
     // could not hear the beats), so the count starts again.
     let tick = performance.now();
     this.#timers.push(setInterval(() => {
       const now = performance.now();
-      try {
-        this.#nc.publish(s.coordinatorBeat);
-      } catch { /* closed: closed() says so */ }
+      link.send(s.alive, { kind: "alive" });
       if (now - tick > 2 * BEAT_SECONDS * 1000) this.#beats.fill(now);
       tick = now;
       this.#beats.forEach((at, k) => {
@@ -174,11 +272,16 @@ export class NatsPool<To, From> implements StagePool<To, From> {
         this.#runFailure.fail(this.#failure(k, how) ?? new Error(how));
       });
     }, 500));
-    this.#nc.closed().then((error) => {
+    link.nc.closed().then((error) => {
       if (!this.#ending) {
         this.#runFailure.fail(new NatsError(`Lost the NATS server ${redact(url)}${error ? `: ${error}` : ""}`));
       }
     });
+  }
+
+  /** Messages the coordinator dropped (not sealed with the run's key, played again, or not from the stage). */
+  get dropped(): number {
+    return this.#link.dropped;
   }
 
   on(k: number, handler: (m: From) => void): void {
@@ -190,7 +293,11 @@ export class NatsPool<To, From> implements StagePool<To, From> {
   }
 
   post(k: number, m: To): void {
-    this.bytes += publishPieces(this.#nc, this.#subjects.stage(k), COORDINATOR, encode(this.#run, m));
+    const kind = (m as { kind?: string }).kind;
+    const s = this.#subjects;
+    // Batches are data (stage 0's input); init and collect are control.
+    const subject = kind === "forward" ? s.forward(k) : s.control(k);
+    this.bytes += this.#link.send(subject, kind === "init" ? { ...m, instances: this.instances } : m);
     this.posts++;
   }
 
@@ -217,22 +324,40 @@ export class NatsPool<To, From> implements StagePool<To, From> {
     this.#runFailure.unwatch();
   }
 
-  /** Tells the stage processes the run is over, closes the connection, and ends the processes it started. */
+  /**
+   * Tells the stage processes the run is over, closes the connection, and ends the processes it started; never
+   * waits on the server for more than a few seconds (a frozen server never answers).
+   */
   async terminate(): Promise<void> {
     if (this.#ending) return;
     this.#ending = true;
     this.unwatch();
     for (const t of this.#timers) clearInterval(t);
-    if (!this.#nc.isClosed()) {
-      this.#nc.publish(this.#subjects.end);
-      await this.#nc.flush().catch(() => {});
-      await this.#nc.close().catch(() => {});
+    const link = this.#link;
+    if (!link.nc.isClosed()) {
+      if (link.session !== undefined) link.send(this.#subjects.end, { kind: "end" });
+      await link.settle(END_MS);
+      await link.close(END_MS);
     }
     for (const child of this.#children) {
       try {
         child.kill("SIGTERM");
       } catch { /* it has exited */ }
     }
-    await Promise.all(this.#children.map((c) => c.status));
+    const gone = Promise.all(this.#children.map((c) => c.status));
+    if (await within(gone, 3000) === undefined) {
+      for (const child of this.#children) {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* it has exited */ }
+      }
+      await gone;
+    }
+    if (link.dropped > 0) {
+      this.#warn(
+        `the coordinator of run "${this.#run}" dropped ${link.dropped} message(s) that were not sealed with the run's ` +
+          `key, were played again, or came from the wrong sender`,
+      );
+    }
   }
 }

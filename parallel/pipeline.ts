@@ -30,6 +30,7 @@ import { type Feeder, feeder as makeFeeder } from "./_feeder.ts";
 import { stageProfiles } from "./_stage_clock.ts";
 import { WorkerError, workerFailure } from "./worker_error.ts";
 import { checkRunName } from "./_nats_names.ts";
+import { collectedProblem, consumedRefusal, described, Drops, resultRefusal } from "./_validate_messages.ts";
 
 export type { StageRecord };
 export { WorkerError } from "./worker_error.ts";
@@ -53,6 +54,17 @@ export interface PipelineNatsOptions {
    * do not reach it). Stage processes started with `spawn` get it too; others take `--nats-ca FILE`.
    */
   ca?: string;
+  /**
+   * The run's secret, shared with its stage processes: 32 or more bytes, or their hex digits (`deno task run-key
+   * FILE` makes a file of them; stage processes take `--run-key FILE` or `DNI_RUN_KEY`). Every message of the run is
+   * sealed with keys derived from it: a client of the server without it can neither join the run nor read or change
+   * it. Needed unless `spawn`, which makes one for the run when none is given.
+   */
+  key?: string | Uint8Array;
+  /** A file holding the run's key (instead of `key`). */
+  keyFile?: string;
+  /** Encrypt every message with the run's key (AES-256-GCM); false authenticates them only. @default {true} */
+  encrypt?: boolean;
 }
 
 /** Options of `pipeline`. */
@@ -113,6 +125,17 @@ export function pipeline(options: PipelineOptions = {}): Strategy {
   if (transport === "nats") {
     if (options.nats === undefined) throw new RangeError(`transport "nats" needs nats: { url, run }`);
     checkRunName(options.nats.run);
+    const { key, keyFile, encrypt } = options.nats;
+    if (key !== undefined && typeof key !== "string" && !(key instanceof Uint8Array)) {
+      throw new RangeError(`nats.key must be the run key's bytes or hex digits, got ${typeof key}`);
+    }
+    if (keyFile !== undefined && (typeof keyFile !== "string" || keyFile === "")) {
+      throw new RangeError(`nats.keyFile must be the path of a run key file, got ${JSON.stringify(keyFile)}`);
+    }
+    if (key !== undefined && keyFile !== undefined) throw new RangeError("give nats.key or nats.keyFile, not both");
+    if (encrypt !== undefined && typeof encrypt !== "boolean") {
+      throw new RangeError(`nats.encrypt must be true or false, got ${JSON.stringify(encrypt)}`);
+    }
     const { ca } = options.nats;
     if (ca !== undefined && (typeof ca !== "string" || ca === "")) {
       throw new RangeError(`nats.ca must be the path of a PEM file, got ${JSON.stringify(ca)}`);
@@ -178,10 +201,16 @@ class Pipeline implements Strategy {
     const { transport, failStage, nats } = this.#options;
     const failure = (k: number, m: FromStage | string) => workerFailure(k, stages[k]!.lo, stages[k]!.hi, m);
     let pool: StagePool<ToStage, FromStage>;
+    let ids: { url: string; sha256: string }[] | undefined;
     if (transport === "nats") {
       // The NATS client is loaded only for a run over NATS.
       const { NatsPool } = await import("./_nats_pool.ts");
-      pool = await NatsPool.open<ToStage, FromStage>(nats!, stages.length, failure);
+      const { pluginIds } = await import("./_stage_plugins.ts");
+      ids = await pluginIds(network.plugins);
+      pool = await NatsPool.open<ToStage, FromStage>(nats!, stages.length, failure, {
+        plugins: network.plugins,
+        ffi: backend === "native",
+      });
     } else {
       // One BLAS thread per Worker until stop(): the count is process-wide (see _blas_threads.ts).
       this.#release = holdOneBlasThread();
@@ -201,6 +230,7 @@ class Pipeline implements Strategy {
           kind: "init",
           spec,
           plugins: [...network.plugins],
+          ...(ids === undefined ? {} : { pluginIds: ids }),
           seed: spec.seed ?? 0,
           backend,
           transport,
@@ -238,6 +268,12 @@ class Pipeline implements Strategy {
     const started = performance.now();
     let next = source.next();
     if (!next.done) feeder.begin(next.value);
+    // What the stages say is checked before it counts: the rows of each step fed and not yet done, and the batches
+    // fed and not yet consumed. What fails is dropped, and warned of once per kind of problem.
+    const inFlight = new Map<number, number>();
+    let unconsumed = 0;
+    const drops = new Drops(console.warn);
+    const last = stages.length - 1;
     const epochDone = new Promise<void>((resolve) => {
       const finish = () => next.done && done === fed && resolve();
       // Keep stage 0 supplied a little ahead of what it may consume.
@@ -245,8 +281,10 @@ class Pipeline implements Strategy {
         const t = performance.now();
         do {
           while (!next.done && feeder.hasRoom()) {
+            inFlight.set(step, next.value.size);
             feeder.feed(step++, next.value);
             fed++;
+            unconsumed++;
             next = source.next();
           }
         } while (feeder.fed(!next.done));
@@ -259,18 +297,33 @@ class Pipeline implements Strategy {
       };
       pool.on(0, (m) => {
         if (m.kind !== "consumed") return;
+        const refusal = consumedRefusal(m.count, unconsumed);
+        if (refusal !== undefined) return drops.drop("pipeline: stage 0", described(m.kind), refusal);
+        unconsumed -= m.count;
         feeder.consumed(m.count);
         feed();
       });
-      pool.on(stages.length - 1, (m) => {
+      pool.on(last, (m) => {
         if (m.kind !== "done") return;
+        if (!Array.isArray(m.results)) {
+          const refusal = { reason: "results not a list", detail: "its results are not a list" };
+          return drops.drop(`pipeline: stage ${last}`, described(m.kind), refusal);
+        }
         const t = performance.now();
         try {
-          for (const r of m.results) onBatch({ loss: r.loss, correct: r.correct, size: r.rows });
+          for (const r of m.results) {
+            const refusal = resultRefusal(r, inFlight);
+            if (refusal !== undefined) {
+              drops.drop(`pipeline: stage ${last}`, "a result of a done message", refusal);
+              continue;
+            }
+            inFlight.delete(r.step);
+            done++;
+            onBatch({ loss: r.loss, correct: r.correct, size: r.rows });
+          }
         } catch (error) {
           return pool.fail(error as Error);
         }
-        done += m.results.length;
         coordinatorMs += performance.now() - t;
         finish();
       });
@@ -278,24 +331,35 @@ class Pipeline implements Strategy {
     });
     await pool.race(epochDone);
     const epochMs = performance.now() - started;
-    // Let the last messages arrive, then gather weights and numbers from every stage.
+    // Let the last messages arrive, then gather weights and numbers from every stage; a reply that does not fit its
+    // stage's variables fails the run (waiting for another would hang).
+    const variables = stages.map((st) => stageVariables(network, st));
     const collected = await pool.race(
       Promise.all(
-        stages.map((_, k) =>
+        stages.map((st, k) =>
           pool.ask(
             k,
             { kind: "collect" },
             (r): r is Extract<FromStage, { kind: "collected" }> => r.kind === "collected",
-          )
+          ).then((c) => {
+            const problem = collectedProblem(c, variables[k]!.map((v) => v.size));
+            if (problem === undefined) return c;
+            const error = new WorkerError(k, st.lo, st.hi, `its "collected" reply is malformed: ${problem}`);
+            pool.fail(error);
+            throw error;
+          })
         ),
       ),
     );
     pool.unwatch();
     const diagnostics: InterfaceNumbers[] = [];
     collected.forEach((c, k) => {
-      assignStageWeights(network, stages[k]!, c.weights);
+      assignStageWeights(variables[k]!, stages[k]!, c.weights);
       diagnostics.push(...c.diagnostics);
     });
+    const dropped = collected.flatMap((c, k) => c.dropped > 0 ? [`stage ${k}: ${c.dropped}`] : []);
+    if (drops.count > 0) dropped.unshift(`coordinator: ${drops.count}`);
+    if (dropped.length > 0) console.warn(`pipeline: messages dropped this epoch (${dropped.join(", ")})`);
     network.steps = step;
     this.#options.onProfile?.({
       transport: this.#options.transport,
@@ -327,12 +391,25 @@ class Pipeline implements Strategy {
   }
 }
 
-// Copies a stage's gathered weights into the network (same variable order as the stage sends them).
-function assignStageWeights(network: Network, stage: Stage, weights: Float32Array[]): void {
+// The network's variables that a stage trains, in the order it sends their weights.
+function stageVariables(network: Network, stage: Stage): tf.Variable[] {
   const last = stage.hi === network.layers.length - 1;
-  const variables = [
+  return [
     ...network.layers.slice(stage.lo, stage.hi + 1).flatMap((l) => [...l.trainable, ...l.state]),
     ...network.interfaces.slice(stage.lo, last ? stage.hi : stage.hi + 1).flatMap((i) => [...i.variables]),
   ];
-  writeWeights(variables, weights, `Stage ${stage.lo}-${stage.hi}`);
+}
+
+// Copies a stage's gathered weights into its variables (`stageVariables`), once every array is checked to fit, so
+// that a malformed reply changes none of them.
+function assignStageWeights(variables: readonly tf.Variable[], stage: Stage, weights: Float32Array[]): void {
+  const what = `Stage ${stage.lo}-${stage.hi}`;
+  const bad = weights.findIndex((w, i) => !(w instanceof Float32Array) || w.length !== variables[i]?.size);
+  if (weights.length !== variables.length || bad >= 0) {
+    throw new Error(
+      `${what} sent weights that do not fit its ${variables.length} variables ` +
+        `(${weights.length} arrays${bad >= 0 ? `, array ${bad} of ${weights[bad]?.length} values` : ""})`,
+    );
+  }
+  writeWeights(variables, weights, what);
 }

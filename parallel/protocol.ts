@@ -70,6 +70,13 @@ export type ToStage =
     spec: NetworkSpec;
     /** The plugin modules to load into the stage's registries before building the network (`network.plugins`). */
     plugins: string[];
+    /**
+     * Over NATS: the same plugins with the SHA-256 of their source; a stage process loads none of them itself, and
+     * refuses the run unless each is one its own command line named (`deno task stage --plugin`).
+     */
+    pluginIds?: { url: string; sha256: string }[];
+    /** Over NATS: each stage process's own id (the `instance` of its sealed messages), by stage. */
+    instances?: string[];
     seed: number;
     /** The coordinator's TF.js backend: the stage runs on it too. */
     backend: string;
@@ -124,6 +131,8 @@ export type FromStage =
     maxOutstanding: number;
     /** Updates the stage left out since the last collect (`onNonFinite: "skip"`). */
     skippedUpdates: number;
+    /** Messages the stage dropped since the last collect: malformed, out of order or unexpected (see `stageLoop`). */
+    dropped: number;
     /** Where the stage's time went since the last collect (ms), over how many batches, and messages it posted. */
     times: StageTimes;
     batches: number;

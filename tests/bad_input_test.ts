@@ -10,6 +10,10 @@ import { gzip, idx } from "./_helpers.ts";
 import { sha256 } from "../datasets/files.ts";
 import { mkfifo, sparseFile, withinSeconds } from "./_special_files.ts";
 import { loadBlas } from "../native/blas.ts";
+import { newRunKey } from "../parallel/_run_key.ts";
+import { connect } from "../parallel/_nats.ts";
+import { ended, natsServer, needsNats, stageProcesses } from "./_nats_fixture.ts";
+import type { Requirement } from "./_requires.ts";
 import { buildRecurrentModel } from "../recurrent/build.ts";
 import { trainSequenceBatch } from "../recurrent/tbptt.ts";
 import { textCorpus } from "../sequence/text.ts";
@@ -37,6 +41,9 @@ import {
 } from "../mod.ts";
 
 // ---- helpers ----
+
+/** The rows that need a NATS server. */
+const nats = needsNats("tests/bad_input_test.ts");
 
 /** A valid spec for MNIST, to spoil one field at a time. */
 function valid(): NetworkSpec {
@@ -100,7 +107,7 @@ async function cliFails(args: string[], code: 1 | 2, pattern: RegExp): Promise<v
 
 /** The help a usage error points to: the command's own, in the form users type it. */
 function helpHint(command: string | undefined): string {
-  return ["train", "evaluate", "compare", "demo"].includes(command ?? "")
+  return ["train", "evaluate", "compare", "demo", "stage", "run-key"].includes(command ?? "")
     ? `deno task ${command} --help`
     : "deno run -A cli.ts --help";
 }
@@ -181,6 +188,8 @@ async function mnistDirWith(name: string, make: (path: string) => Promise<void>)
 interface Row {
   /** The id in the first column of the table in docs/errors.md. */
   id: string;
+  /** A program the check needs (nats-server): without it the row is reported as ignored, and fails in CI. */
+  needs?: Requirement;
   /** The CLI's exit status for this input, when the CLI can be given it. */
   exit?: 1 | 2;
   check: () => void | Promise<void>;
@@ -1016,7 +1025,10 @@ const ROWS: Row[] = [
             smallSpec({ layers: [{ type: "dense", units: 6, interface: "csg" }, { type: "dense", units: 3 }] }),
           );
           const attempt = (ca: string) =>
-            train(net, small, { epochs: 1, strategy: pipeline({ transport: "nats", nats: { url, run: "r", ca } }) });
+            train(net, small, {
+              epochs: 1,
+              strategy: pipeline({ transport: "nats", nats: { url, run: "r", ca, key: newRunKey() } }),
+            });
           await assert.rejects(
             attempt(`${dir}/ca.fifo`),
             /^NatsError: Cannot connect to NATS tls:\/\/127\.0\.0\.1:4222: the CA file "\S+\/ca\.fifo" is a FIFO \(named pipe\), not a regular file$/,
@@ -1027,7 +1039,7 @@ const ROWS: Row[] = [
           assert.throws(() => pipeline({ transport: "nats", nats: { url, run: "r", ca: "" } }), /nats\.ca must be/);
           net.dispose();
           await cliFails(
-            train$(await specFile(csg), "--nats", url, "--run", "r", "--nats-ca", `${dir}/ca.fifo`),
+            train$(await specFile(csg), "--nats", url, "--run", "r", "--nats-ca", `${dir}/ca.fifo`, "--spawn"),
             1,
             /^error: Cannot connect to NATS tls:\/\/127\.0\.0\.1:4222: the CA file "\S+" is a FIFO/,
           );
@@ -1038,6 +1050,125 @@ const ROWS: Row[] = [
           );
         })(),
       ),
+  },
+  {
+    id: "run-key",
+    exit: 2,
+    needs: nats,
+    check: async () => {
+      const spec = await specFile(spoiled((s) => s.layers[0].interface = "csg"));
+      // None: the CLI says how to make one; the library too.
+      await cliFails(train$(spec, "--nats", "nats://127.0.0.1:4222", "--run", "r"), 2, /--nats needs --run-key FILE/);
+      await cliFails(["stage", "--nats", "nats://127.0.0.1:4222", "--run", "r"], 2, /stage needs --run-key FILE/);
+      const net = buildNetwork(
+        smallSpec({ layers: [{ type: "dense", units: 6, interface: "csg" }, { type: "dense", units: 3 }] }),
+      );
+      const attempt = (nats: object) =>
+        train(net, small, {
+          epochs: 1,
+          strategy: pipeline({ transport: "nats", nats: { run: "r", ...nats } as never }),
+        });
+      await assert.rejects(attempt({ url: "nats://127.0.0.1:1" }), /^NatsError: A run over NATS needs a run key/);
+      // Not a key: a FIFO, too short, not hex; the message names the file, never the digits.
+      const dir = await tempDir({
+        "short.key": new TextEncoder().encode("00ff"),
+        "hex.key": new TextEncoder().encode("zz".repeat(40)),
+      });
+      await mkfifo(`${dir}/key.fifo`);
+      await assert.rejects(
+        attempt({ url: "nats://127.0.0.1:1", keyFile: `${dir}/key.fifo` }),
+        /The run key file ".*key\.fifo" is a FIFO/,
+      );
+      await assert.rejects(
+        attempt({ url: "nats://127.0.0.1:1", keyFile: `${dir}/short.key` }),
+        /holds a run key of 2 bytes; it needs at least 32/,
+      );
+      await cliFails(
+        train$(spec, "--nats", "nats://127.0.0.1:1", "--run", "r", "--run-key", `${dir}/hex.key`),
+        1,
+        /holds no run key: it must be hex digits only/,
+      );
+      // A wrong key: the stage process never answers the claim (and warns that it dropped it).
+      const server = await natsServer();
+      const stages = stageProcesses(server.url, "wrong", 1, newRunKey(), { stderr: "piped" });
+      try {
+        await assert.rejects(
+          attempt({ url: server.url, run: "wrong", key: newRunKey(), claimSeconds: 3 }),
+          /^NatsError: No stage process of run "wrong" answered on nats:\/\/127\.0\.0\.1:\d+ within 3 s \(0 of 2 claimed\).*a stage process with another run key does not answer/,
+        );
+      } finally {
+        await ended(stages);
+        await server.stop();
+      }
+      const said = await new Response(stages[0]!.stderr).text();
+      assert.match(
+        said,
+        /warning: stage process \d+ of run "wrong": dropped a message on a claim: a piece that fails authentication/,
+      );
+      net.dispose();
+    },
+  },
+  {
+    id: "plugin-not-allowed",
+    exit: 1,
+    needs: nats,
+    check: async () => {
+      const server = await natsServer();
+      const dir = await tempDir();
+      const keyFile = `${dir}/run.key`;
+      await Deno.writeTextFile(keyFile, newRunKey());
+      const stages = stageProcesses(server.url, "noplug", 2, await Deno.readTextFile(keyFile));
+      try {
+        const root = new URL("../", import.meta.url).pathname;
+        await cliFails(
+          [
+            "train",
+            "--plugin",
+            `${root}examples/plugins/drtp.ts`,
+            "--spec",
+            `${root}examples/plugins/fcn3_drtp.json`,
+            "--nats",
+            server.url,
+            "--run",
+            "noplug",
+            "--run-key",
+            keyFile,
+            "--train-count",
+            "256",
+            "--test-count",
+            "64",
+          ],
+          1,
+          /^error: Module \d \(layers \d-\d\) failed: its stage process \(pid \d+\): Cannot load plugin "file:\/\/\S+\/drtp\.ts": not allowed on this stage process/,
+        );
+      } finally {
+        await ended(stages);
+        await server.stop();
+      }
+    },
+  },
+  {
+    id: "run-in-use",
+    exit: 1,
+    needs: nats,
+    check: async () => {
+      const server = await natsServer();
+      // Something answers on the run's owner subject: another coordinator holds the run.
+      const holder = await connect({ servers: `127.0.0.1:${server.port}` });
+      holder.subscribe("dni.taken.ctl.owner", { callback: (_e, m) => void m.respond(new Uint8Array([1])) });
+      await holder.flush();
+      try {
+        const spec = await specFile(spoiled((s) => s.layers[0].interface = "csg"));
+        await cliFails(
+          train$(spec, "--nats", server.url, "--run", "taken", "--spawn"),
+          1,
+          /^error: Run "taken" is in use on nats:\/\/127\.0\.0\.1:\d+: another coordinator answers on dni\.taken\.ctl\.owner; choose another --run NAME/,
+        );
+      } finally {
+        await holder.close();
+        await server.stop();
+      }
+    },
   },
   {
     id: "layer-shape",
@@ -1257,8 +1388,15 @@ const ROWS: Row[] = [
 ];
 
 for (const row of ROWS) {
-  Deno.test(`bad input "${row.id}" gets the error the table in docs/errors.md names${row.exit ? `; the CLI exits ${row.exit}` : ""}`, async () => {
-    await row.check();
+  Deno.test({
+    name: `bad input "${row.id}" gets the error the table in docs/errors.md names${
+      row.exit ? `; the CLI exits ${row.exit}` : ""
+    }`,
+    ignore: row.needs?.ignore ?? false,
+    fn: async () => {
+      row.needs?.check();
+      await row.check();
+    },
   });
 }
 
