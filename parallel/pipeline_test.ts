@@ -11,6 +11,7 @@ import { train } from "../training/train.ts";
 import { createDrtp } from "../examples/plugins/drtp.ts";
 import { dataParallel } from "./data_parallel.ts";
 import { layerCosts, partition, planStages } from "./partition.ts";
+import { holdOneBlasThread } from "./_blas_threads.ts";
 import { pipeline, WorkerError } from "./pipeline.ts";
 import { workerPlan, workersStrategy } from "./workers.ts";
 
@@ -28,7 +29,17 @@ async function pipelineMatchesOneThread(
   check: (workers: number, piped: Net, h2: Hist, h1: Hist) => void = () => {},
 ): Promise<void> {
   const single = make();
-  const h1 = await train(single, dataset, { epochs: 2, batchSize, seed: 3 });
+  // The reference runs with one BLAS thread, as every Worker of a pipeline does (`holdOneBlasThread`): OpenBLAS may
+  // split a GEMM's sum across threads, and then two threads round differently from one (measured on an Intel Xeon
+  // for the conv net's im2col GEMM: epoch 2's loss 1.1439530352751415 against 1.1439530551433563). The contract is
+  // the same arithmetic, decoupled: staleness 0 equals one thread at the same BLAS thread count.
+  const release = holdOneBlasThread();
+  let h1: Hist;
+  try {
+    h1 = await train(single, dataset, { epochs: 2, batchSize, seed: 3 });
+  } finally {
+    release();
+  }
   for (const workers of workerCounts) {
     const piped = make();
     const h2 = await train(piped, dataset, {
