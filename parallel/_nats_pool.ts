@@ -7,7 +7,7 @@ import { connectNats } from "./_nats.ts";
 import { checkRunName, NatsError, redact, subjectIndex, subjects } from "./_nats_names.ts";
 import { SealedLink, within } from "./_nats_link.ts";
 import { COORDINATOR, randomHex, RunKeys } from "./_nats_wire.ts";
-import { newRunKey, parseRunKey, readRunKeyFile } from "./_run_key.ts";
+import { coordinatorRunKey, type RunKeySource, toHex } from "./_run_key.ts";
 import { answerOnce, type StagePool } from "./_pool.ts";
 import { RunFailure } from "./_run_failure.ts";
 import { BEAT_SECONDS, SILENT_SECONDS } from "./nats_stage.ts";
@@ -16,7 +16,7 @@ import { BEAT_SECONDS, SILENT_SECONDS } from "./nats_stage.ts";
 const END_MS = 2000;
 
 /** Where the stages are and how to reach them. */
-export interface NatsPoolOptions {
+export interface NatsPoolOptions extends RunKeySource {
   url: string;
   run: string;
   /** Start the stage processes here (`deno run cli.ts stage`), and end them with the run. */
@@ -25,26 +25,10 @@ export interface NatsPoolOptions {
   claimSeconds?: number;
   /** A PEM file of the CA that the server's TLS certificate is checked against (spawned stages get it too). */
   ca?: string;
-  /** The run's key: hex digits (at least 64) or bytes; without it and `keyFile`, `spawn` makes one for the run. */
-  key?: string | Uint8Array;
-  /** A file holding the run's key (`deno task run-key FILE` makes one). */
-  keyFile?: string;
   /** Encrypt every message (else authenticate only). @default {true} */
   encrypt?: boolean;
   /** Where warnings go (messages dropped). @default {console.warn} */
   warn?: (line: string) => void;
-}
-
-/** The run's key from the options: given, read from its file, or (spawn only) new. */
-export async function natsRunKey(options: NatsPoolOptions): Promise<Uint8Array> {
-  if (options.keyFile !== undefined) return await readRunKeyFile(options.keyFile);
-  if (options.key instanceof Uint8Array) return parseRunKey(hexOf(options.key), "nats.key");
-  if (typeof options.key === "string") return parseRunKey(options.key, "nats.key");
-  if (options.spawn) return parseRunKey(newRunKey(), "a new run key");
-  throw new NatsError(
-    `A run over NATS needs a run key, shared with its stage processes: give --run-key FILE (or DNI_RUN_KEY; ` +
-      `nats.key or nats.keyFile of pipeline()); make one with: deno task run-key FILE`,
-  );
 }
 
 /**
@@ -55,8 +39,6 @@ export interface SpawnedStages {
   plugins: readonly string[];
   ffi: boolean;
 }
-
-const hexOf = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 /** The stage processes of one run. */
 export class NatsPool<To, From> implements StagePool<To, From> {
@@ -108,7 +90,7 @@ export class NatsPool<To, From> implements StagePool<To, From> {
     spawned: SpawnedStages = { plugins: [], ffi: true },
   ): Promise<NatsPool<To, From>> {
     const run = checkRunName(options.run);
-    const secret = await natsRunKey(options);
+    const secret = await coordinatorRunKey(options);
     const s = subjects(run);
     const nc = await connectNats(options.url, `dni coordinator ${run}`, options.ca, s.inbox);
     const warn = options.warn ?? ((line: string) => console.warn(line));
@@ -178,7 +160,7 @@ export class NatsPool<To, From> implements StagePool<To, From> {
           DNI_NATS_URL: options.url,
           DNI_NATS_RUN: this.#run,
           DNI_NATS_CA: options.ca ?? "",
-          DNI_RUN_KEY: hexOf(secret),
+          DNI_RUN_KEY: toHex(secret),
         },
         stdin: "null",
         stdout: "null",

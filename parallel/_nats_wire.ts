@@ -1,100 +1,17 @@
 // Private: how a message of a run over NATS becomes bytes and back, with no client needed (so that every part is
-// tested on random and truncated bytes without a server): the body (JSON with typed arrays laid out after it), the
+// tested on random and truncated bytes without a server): the body (`_nats_body.ts`), the
 // sealed envelope around each piece (authenticated with HMAC-SHA256, or encrypted with AES-256-GCM, under a key
 // derived per run, per run instance and per sender from the run's secret), the replay guard, and the bounded
 // reassembly of pieces. Anything that does not decode, open or fit throws a `WireError`, which the receiver counts
 // and drops: no bytes are ever obeyed unless they were sealed with the run's key.
 
-/** Bytes that are not a message of this run: the receiver drops them and counts them. */
-export class WireError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "WireError";
-  }
-}
+import { WireError } from "./_nats_body.ts";
+import { fromHex, toHex } from "./_run_key.ts";
 
-const encoder = new TextEncoder(), decoder = new TextDecoder("utf-8", { fatal: true });
-const pad4 = (n: number) => (n + 3) & ~3;
+export { decodeBody, encodeBody, WireError } from "./_nats_body.ts";
+export { type PieceLimits, Reassembly, ReplayGuard } from "./_nats_pieces.ts";
 
-/**
- * A message as bytes: a 4-byte length, the JSON of `message` with each typed array replaced by `{ $a: index, t, n }`,
- * padding to 4, then each array's bytes (4-aligned), so that decoding makes views, not copies.
- */
-export function encodeBody(message: unknown): Uint8Array {
-  const arrays: (Float32Array | Uint8Array)[] = [];
-  const json = JSON.stringify(message, (_key, v) => {
-    if (v instanceof Float32Array || v instanceof Uint8Array) {
-      arrays.push(v);
-      return { $a: arrays.length - 1, t: v instanceof Float32Array ? "f" : "u", n: v.length };
-    }
-    return v;
-  });
-  const head = encoder.encode(json);
-  let size = pad4(4 + head.length);
-  const offsets = arrays.map((a) => {
-    const at = size;
-    size = pad4(size + a.byteLength);
-    return at;
-  });
-  const out = new Uint8Array(size);
-  new DataView(out.buffer).setUint32(0, head.length);
-  out.set(head, 4);
-  arrays.forEach((a, i) => out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offsets[i]!));
-  return out;
-}
-
-/**
- * The message of `bytes` (`encodeBody`'s); its arrays are views of a copy of `bytes`. Every length, index and
- * offset is checked against the bytes there are.
- *
- * @throws {WireError} If the bytes are not such a message.
- */
-export function decodeBody(bytes: Uint8Array): unknown {
-  if (bytes.length < 4) throw new WireError(`a message of ${bytes.length} bytes is shorter than its length field`);
-  const own = new Uint8Array(bytes.length); // a copy, 4-aligned (a view of a larger buffer may not be)
-  own.set(bytes);
-  const length = new DataView(own.buffer).getUint32(0);
-  if (length > own.length - 4) throw new WireError(`the head says ${length} bytes, the message has ${own.length - 4}`);
-  let text: string, parsed: unknown;
-  try {
-    text = decoder.decode(own.subarray(4, 4 + length));
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new WireError(`the head is not JSON: ${(error as Error).message.split("\n")[0]}`);
-  }
-  let at = pad4(4 + length), next = 0;
-  const array = (v: Record<string, unknown>) => {
-    const { $a: index, t, n } = v;
-    if (index !== next++) throw new WireError(`array ${String(index)} where array ${next - 1} was expected`);
-    if (t !== "f" && t !== "u") throw new WireError(`array ${index} has type ${JSON.stringify(t)}`);
-    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
-      throw new WireError(`array ${index} has length ${JSON.stringify(n)}`);
-    }
-    const bytesOf = t === "f" ? 4 * n : n;
-    if (at + bytesOf > own.length) {
-      throw new WireError(`array ${index} (${bytesOf} bytes at ${at}) runs past the message's ${own.length} bytes`);
-    }
-    const a = t === "f" ? new Float32Array(own.buffer, at, n) : new Uint8Array(own.buffer, at, n);
-    at = pad4(at + bytesOf);
-    return a;
-  };
-  // Depth-first in key order, as JSON.stringify laid the arrays out; a depth limit against deeply nested junk.
-  const walk = (v: unknown, depth: number): unknown => {
-    if (v === null || typeof v !== "object") return v;
-    if (depth > 32) throw new WireError("the head is nested more than 32 deep");
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) v[i] = walk(v[i], depth + 1);
-      return v;
-    }
-    const o = v as Record<string, unknown>;
-    if ("$a" in o) return array(o);
-    for (const key of Object.keys(o)) o[key] = walk(o[key], depth + 1);
-    return o;
-  };
-  return walk(parsed, 0);
-}
-
-// ---- the envelope ----
+const encoder = new TextEncoder();
 
 /** The first bytes of every piece: "DNI" and the format's version. */
 const MAGIC = [0x44, 0x4e, 0x49, 0x01];
@@ -122,8 +39,7 @@ export interface Envelope {
   encrypted: boolean;
 }
 
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-const unhex = (text: string) => new Uint8Array(text.match(/../g)?.map((h) => parseInt(h, 16)) ?? []);
+const hex = toHex, unhex = fromHex;
 
 /** `n` random bytes as hex (a session is 16, an instance 8). */
 export function randomHex(n: number): string {
@@ -309,113 +225,4 @@ export async function open(
   );
   if (!ok) throw new WireError("a piece that fails authentication (HMAC-SHA256)");
   return { envelope, body: bytes.slice(HEADER_BYTES, HEADER_BYTES + bodyLength) };
-}
-
-// ---- replays ----
-
-/**
- * Remembers the last sequence number seen per sender, process and subject: a piece must come with a higher one, so
- * a recorded piece played again is dropped. A sender's numbers grow across all its subjects, so on each subject they
- * only grow too.
- */
-export class ReplayGuard {
-  readonly #last = new Map<string, number>();
-
-  /**
-   * Whether `e` on `subject` could be new (its number is above the last seen), without remembering it: a check
-   * before the piece is opened, so that a recorded piece played again costs no cryptography.
-   */
-  mayBeFresh(e: Envelope, subject: string): boolean {
-    return e.seq > (this.#last.get(`${e.session}/${e.sender}/${e.instance}/${subject}`) ?? 0);
-  }
-
-  /** Whether `e` on `subject` is new; if so it becomes the last seen (call once the piece is opened). */
-  fresh(e: Envelope, subject: string): boolean {
-    const id = `${e.session}/${e.sender}/${e.instance}/${subject}`;
-    const last = this.#last.get(id) ?? 0;
-    if (e.seq <= last) return false;
-    if (!this.#last.has(id) && this.#last.size >= 4096) this.#last.delete(this.#last.keys().next().value!);
-    this.#last.set(id, e.seq);
-    return true;
-  }
-}
-
-// ---- pieces ----
-
-/** Limits on pieces waiting for the rest of their message. */
-export interface PieceLimits {
-  /** The most bytes one message may have. @default {512 MiB} */
-  messageBytes?: number;
-  /** The most bytes waiting in all. @default {1 GiB} */
-  totalBytes?: number;
-  /** How long a message's pieces may wait for the next one (ms). @default {30000} */
-  ageMs?: number;
-}
-
-/**
- * Puts pieces back together per sender, process and subject (a sender's pieces of one message follow each other on
- * its subject), within limits: a message over `messageBytes`, pieces over `totalBytes` in all, a piece out of order,
- * or a message whose next piece is `ageMs` late is dropped (a `WireError` for the piece that shows it).
- */
-export class Reassembly {
-  readonly #open = new Map<string, { parts: Uint8Array[]; bytes: number; at: number }>();
-  readonly #limits: Required<PieceLimits>;
-  #total = 0;
-
-  constructor(limits: PieceLimits = {}) {
-    this.#limits = { messageBytes: 512 * 2 ** 20, totalBytes: 2 ** 30, ageMs: 30_000, ...limits };
-  }
-
-  /** Bytes waiting now. */
-  get waiting(): number {
-    return this.#total;
-  }
-
-  /**
-   * Takes one opened piece; returns the whole message once its last piece has come.
-   *
-   * @throws {WireError} If the piece breaks a limit or comes out of order (its message is dropped).
-   */
-  add(e: Envelope, subject: string, body: Uint8Array, now = performance.now()): Uint8Array | undefined {
-    this.#expire(now);
-    const id = `${e.session}/${e.sender}/${e.instance}/${subject}`;
-    const open = this.#open.get(id);
-    const expected = open?.parts.length ?? 0;
-    if (e.part !== expected) {
-      this.#drop(id);
-      throw new WireError(`piece ${e.part} where piece ${expected} was expected`);
-    }
-    if (!e.more && open === undefined) return body;
-    const entry = open ?? { parts: [], bytes: 0, at: now };
-    if (entry.bytes + body.length > this.#limits.messageBytes) {
-      this.#drop(id);
-      throw new WireError(`a message of more than ${this.#limits.messageBytes} bytes`);
-    }
-    if (this.#total + body.length > this.#limits.totalBytes) {
-      this.#drop(id);
-      throw new WireError(`pieces waiting would exceed ${this.#limits.totalBytes} bytes`);
-    }
-    entry.parts.push(body);
-    entry.bytes += body.length;
-    entry.at = now;
-    this.#total += body.length;
-    this.#open.set(id, entry);
-    if (e.more) return undefined;
-    this.#drop(id);
-    const whole = new Uint8Array(entry.bytes);
-    let at = 0;
-    for (const p of entry.parts) whole.set(p, (at += p.length) - p.length);
-    return whole;
-  }
-
-  #expire(now: number): void {
-    for (const [id, entry] of this.#open) if (now - entry.at > this.#limits.ageMs) this.#drop(id);
-  }
-
-  #drop(id: string): void {
-    const entry = this.#open.get(id);
-    if (entry === undefined) return;
-    this.#total -= entry.bytes;
-    this.#open.delete(id);
-  }
 }

@@ -9,10 +9,19 @@ export const RUN_KEY_BYTES = 32;
 /** The most bytes a run key file may have. */
 const MAX_KEY_FILE_BYTES = 4096;
 
+/** `bytes` as hex digits. */
+export function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The bytes of hex digits `text` (an even count of them). */
+export function fromHex(text: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(text.match(/../g)?.map((h) => parseInt(h, 16)) ?? []);
+}
+
 /** A new run key, as the hex text a key file holds. */
 export function newRunKey(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(RUN_KEY_BYTES)), (b) => b.toString(16).padStart(2, "0"))
-    .join("");
+  return toHex(crypto.getRandomValues(new Uint8Array(RUN_KEY_BYTES)));
 }
 
 /**
@@ -32,7 +41,7 @@ export function parseRunKey(text: string, where: string): Uint8Array {
         `(${2 * RUN_KEY_BYTES} hex digits; make one: deno task run-key FILE)`,
     );
   }
-  return new Uint8Array(digits.match(/../g)!.map((h) => parseInt(h, 16)));
+  return fromHex(digits);
 }
 
 /**
@@ -76,4 +85,30 @@ export async function writeRunKeyFile(path: string): Promise<void> {
       : (error as Error).message;
     throw new NatsError(`Cannot write the run key file ${JSON.stringify(path)}: ${why}`);
   }
+}
+
+/** Where a coordinator's run key may come from (`pipeline()`'s `nats` options). */
+export interface RunKeySource {
+  /** The key: hex digits (at least 64) or bytes. */
+  key?: string | Uint8Array;
+  /** A file holding it (`deno task run-key FILE` makes one). */
+  keyFile?: string;
+  /** Whether the coordinator starts its stage processes itself: then, without a key, it makes one for the run. */
+  spawn?: boolean;
+}
+
+/**
+ * The coordinator's run key: given, read from its file, or (with `spawn` only) new.
+ *
+ * @throws {NatsError} If there is none, or it is no key.
+ */
+export async function coordinatorRunKey(source: RunKeySource): Promise<Uint8Array> {
+  if (source.keyFile !== undefined) return await readRunKeyFile(source.keyFile);
+  if (source.key instanceof Uint8Array) return parseRunKey(toHex(source.key), "nats.key");
+  if (typeof source.key === "string") return parseRunKey(source.key, "nats.key");
+  if (source.spawn) return parseRunKey(newRunKey(), "a new run key");
+  throw new NatsError(
+    `A run over NATS needs a run key, shared with its stage processes: give --run-key FILE (or DNI_RUN_KEY; ` +
+      `nats.key or nats.keyFile of pipeline()); make one with: deno task run-key FILE`,
+  );
 }

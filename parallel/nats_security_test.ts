@@ -144,7 +144,8 @@ Deno.test({
       attacking = false;
       await attack;
       console.log(`the stranger sent ${sent} messages during the run; it heard ${heard.length - started}`);
-      assert.ok(sent > 1000, `only ${sent} messages sent`);
+      // At least one whole round of junk on every subject (how many rounds fit depends on the run's speed).
+      assert.ok(sent >= targets.length * 19, `only ${sent} messages sent`);
       assert.deepEqual(weights(net), clean, "every weight as in the clean run (a checkpoint of them too)");
       assert.equal(h.epochs.at(-1)!.stages!.length, 2);
       net.dispose();
