@@ -6,6 +6,7 @@
  */
 import { tf } from "../deps.ts";
 import type { DecouplingInterface } from "../interfaces/interface.ts";
+import { cosine } from "./cosine.ts";
 import type { Network } from "./network.ts";
 
 /** How one interface's synthetic gradient compares with the true gradient on the probe batch. */
@@ -100,8 +101,4 @@ export function probeGradients(network: Network, x: tf.Tensor, labels: tf.Tensor
     normRatio: data[3 * k + 1]!,
     weightCosine: data[3 * k + 2]!,
   }));
-}
-
-function cosine(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
-  return tf.div(tf.sum(tf.mul(a, b)), tf.maximum(tf.mul(tf.norm(a), tf.norm(b)), 1e-30)) as tf.Scalar;
 }
