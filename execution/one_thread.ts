@@ -7,13 +7,8 @@ import { tf } from "../deps.ts";
 import type { Batch } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import { oneHotLabels } from "../datasets/one_hot.ts";
-import {
-  type BatchOutcome,
-  type EpochOutcome,
-  type InterfaceNumbers,
-  interfaceNumbers,
-  type Strategy,
-} from "./strategy.ts";
+import { type InterfaceDiagnostics, interfaceDiagnostics } from "../network/interface_diagnostics.ts";
+import type { BatchOutcome, EpochOutcome, Strategy } from "./strategy.ts";
 
 /**
  * Trains on this thread: each batch is one `Network.trainStep`. `train()` uses it when no strategy is given.
@@ -63,7 +58,7 @@ class OneThread implements Strategy {
       onBatch({ loss: step.loss, correct: step.correct, size: b.size });
     }
     return {
-      diagnostics: withInputSynthesizers(interfaceNumbers(network.interfaces), network),
+      diagnostics: withInputSynthesizers(interfaceDiagnostics(network.interfaces), network),
       skippedUpdates: network.skippedUpdates - skipped,
     };
   }
@@ -74,13 +69,13 @@ class OneThread implements Strategy {
   }
 }
 
-// Adds each input synthesizer's numbers (`inputSynthesizerLoss`) to its layer's interface numbers.
-function withInputSynthesizers(numbers: InterfaceNumbers[], network: Network): InterfaceNumbers[] {
+// Adds each input synthesizer's numbers (`inputSynthesizerLoss`) to its layer's interface diagnostics.
+function withInputSynthesizers(diagnostics: InterfaceDiagnostics[], network: Network): InterfaceDiagnostics[] {
   network.inputSynthesizers.forEach((unlock, layer) => {
     if (unlock === undefined) return;
-    const entry = numbers.find((n) => n.layer === layer);
-    if (entry) Object.assign(entry.values, unlock.diagnostics());
-    else numbers.push({ layer, values: unlock.diagnostics() });
+    const entry = diagnostics.find((d) => d.layer === layer);
+    if (entry) Object.assign(entry, unlock.diagnostics());
+    else diagnostics.push({ layer, type: network.interfaces[layer]!.type, ...unlock.diagnostics() });
   });
-  return numbers;
+  return diagnostics;
 }

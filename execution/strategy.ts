@@ -40,7 +40,7 @@
  * @module
  */
 import type { Batch } from "../datasets/dataset.ts";
-import { hasDiagnostics } from "../interfaces/interface.ts";
+import type { InterfaceDiagnostics } from "../network/interface_diagnostics.ts";
 import type { Network } from "../network/network.ts";
 import type { NonFinitePolicy } from "../network/non_finite_guard.ts";
 
@@ -60,13 +60,13 @@ export interface BatchOutcome {
   size: number;
 }
 
-/** One interface's own numbers over an epoch (its `diagnostics()`), wherever it ran. */
-export interface InterfaceNumbers {
-  /** Index of the bound layer. */
-  layer: number;
-  /** The numbers, e.g. `{ synthesizerLoss: 0.2 }`. */
-  values: Record<string, number>;
-}
+/**
+ * One interface's own numbers over an epoch: now the one `InterfaceDiagnostics` record, `{ layer, type, ...numbers }`
+ * (formerly `{ layer, values }`).
+ *
+ * @deprecated Use `InterfaceDiagnostics`.
+ */
+export type InterfaceNumbers = InterfaceDiagnostics;
 
 /** What a pipeline measured per stage in an epoch. */
 export interface StageRecord {
@@ -92,8 +92,11 @@ export interface StageRecord {
 
 /** What an epoch gives back besides the batches' results. */
 export interface EpochOutcome {
-  /** The own numbers of every interface that has them (`hasDiagnostics`), measured since the last epoch. */
-  diagnostics: InterfaceNumbers[];
+  /**
+   * The own numbers of every interface that has them (`hasDiagnostics`), measured since the last epoch where the
+   * interface ran, e.g. `{ layer: 0, type: "sg", synthesizerLoss: 0.2 }` (`interfaceDiagnostics()` gathers them).
+   */
+  diagnostics: InterfaceDiagnostics[];
   /** Layer updates left out because of a NaN or an infinity (`onNonFinite: "skip"`). */
   skippedUpdates: number;
   /** Per stage, for a strategy that runs stages. */
@@ -122,21 +125,4 @@ export interface Strategy {
   epoch(batches: Iterable<Batch>, onBatch: (outcome: BatchOutcome) => void): Promise<EpochOutcome>;
   /** Frees what `start` took (Workers). Never throws; safe to call when `start` failed or never ran. */
   stop(): Promise<void>;
-}
-
-/**
- * The own numbers of the interfaces that report them, `interfaces[k]` bound to layer `from + k` (for a strategy
- * that gathers them where the interfaces run).
- *
- * @example
- * ```ts
- * import { Backprop } from "../mod.ts";
- * import { interfaceNumbers } from "./strategy.ts";
- * console.assert(interfaceNumbers([new Backprop()]).length === 0); // backprop reports nothing
- * ```
- */
-export function interfaceNumbers(interfaces: readonly object[], from = 0): InterfaceNumbers[] {
-  return interfaces.flatMap((iface, k) =>
-    hasDiagnostics(iface) ? [{ layer: from + k, values: iface.diagnostics() }] : []
-  );
 }

@@ -7,25 +7,8 @@
 import { tf } from "../deps.ts";
 import type { DecouplingInterface } from "../interfaces/interface.ts";
 import { cosine } from "./cosine.ts";
+import type { InterfaceDiagnostics } from "./interface_diagnostics.ts";
 import type { Network } from "./network.ts";
-
-/** How one interface's synthetic gradient compares with the true gradient on the probe batch. */
-export interface GradientProbe {
-  /** Index of the bound layer. */
-  layer: number;
-  /** The interface's type. */
-  type: string;
-  /** Cosine similarity between the synthetic and the true dL/dh over the whole batch, in [-1, 1]. */
-  cosine: number;
-  /** ||synthetic|| / ||true||. */
-  normRatio: number;
-  /**
-   * Cosine similarity between the bound layer's kernel gradients under the synthetic and under the true
-   * gradient: the direction of the update the layer actually takes, summed over the batch. For a layer without
-   * weights (pooling), the first layer with weights below it.
-   */
-  weightCosine: number;
-}
 
 /** What `truePass` gives: every layer's cache and output, and the true dL/dh at every hidden layer's output. */
 export interface TruePass {
@@ -66,9 +49,17 @@ export function truePass(network: Network, x: tf.Tensor, labels: tf.Tensor2D): T
  * @param network The network (left unchanged).
  * @param x Probe inputs, flat [B, inputUnits] or [B, ...inputShape].
  * @param labels One-hot labels [B, outputUnits].
- * @returns One entry per decoupling interface; empty when none decouples.
+ * @returns One entry per decoupling interface, empty when none decouples: its `layer` and `type`, `cosine` (between
+ *   the synthetic and the true dL/dh over the whole batch, in [-1, 1]), `normRatio` (||synthetic|| / ||true||) and
+ *   `weightCosine` (between the bound layer's kernel gradients under the synthetic and under the true gradient: the
+ *   direction of the update the layer actually takes, summed over the batch; for a layer without weights, such as
+ *   pooling, the first layer with weights below it).
  */
-export function probeGradients(network: Network, x: tf.Tensor, labels: tf.Tensor2D): GradientProbe[] {
+export function probeGradients(
+  network: Network,
+  x: tf.Tensor,
+  labels: tf.Tensor2D,
+): (InterfaceDiagnostics & { cosine: number; normRatio: number; weightCosine: number })[] {
   const synthesizing = network.interfaces.flatMap((iface, layer) => iface.decouples ? [layer] : []);
   if (synthesizing.length === 0) return [];
   const values = tf.tidy(() => {

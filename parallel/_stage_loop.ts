@@ -8,7 +8,7 @@
 import { tf } from "../deps.ts";
 import { useBackend } from "../backend.ts";
 import { oneHotLabels } from "../datasets/one_hot.ts";
-import { interfaceNumbers } from "../execution/strategy.ts";
+import { interfaceDiagnostics } from "../network/interface_diagnostics.ts";
 import type { Registries } from "../network/registries.ts";
 import { canFactorMessage } from "./partition.ts";
 import {
@@ -324,7 +324,7 @@ export function stageLoop(
     post({
       kind: "collected",
       weights,
-      diagnostics: interfaceNumbers(ifaces, s.lo),
+      diagnostics: interfaceDiagnostics(ifaces, s.lo),
       busySeconds: busyMs / 1000,
       waitSeconds: waitMs / 1000,
       maxOutstanding,

@@ -230,12 +230,12 @@ export function collectedProblem(
   if (field !== undefined) return `its ${field} is ${brief(fields[field])}, not a number`;
   if (!isRecord(times) || STAGE_PARTS.some((p) => typeof times[p] !== "number")) return "its times are not numbers";
   if (!isRecord(memory) || MEMORY.some((p) => typeof memory[p] !== "number")) return "its memory is not numbers";
-  const numbers = (v: unknown) => isRecord(v) && Object.values(v).every((n) => typeof n === "number");
-  if (
-    !Array.isArray(diagnostics) ||
-    !diagnostics.every((d) => isRecord(d) && typeof d.layer === "number" && numbers(d.values))
-  ) {
-    return "its diagnostics are not a list of layers and numbers";
+  // Each an `InterfaceDiagnostics`: a layer, a type and numbers.
+  const entry = (d: unknown) =>
+    isRecord(d) && typeof d.layer === "number" && typeof d.type === "string" &&
+    Object.entries(d).every(([name, n]) => name === "type" || typeof n === "number");
+  if (!Array.isArray(diagnostics) || !diagnostics.every(entry)) {
+    return "its diagnostics are not a list of layers, types and numbers";
   }
   return undefined;
 }

@@ -11,14 +11,8 @@
 import { tf } from "../deps.ts";
 import type { Batch } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
-import type {
-  BatchOutcome,
-  EpochOutcome,
-  InterfaceNumbers,
-  StageRecord,
-  Strategy,
-  StrategyRun,
-} from "../execution/strategy.ts";
+import type { InterfaceDiagnostics } from "../network/interface_diagnostics.ts";
+import type { BatchOutcome, EpochOutcome, StageRecord, Strategy, StrategyRun } from "../execution/strategy.ts";
 import { planStages, type Stage } from "./partition.ts";
 import type { FromStage, ToStage } from "./protocol.ts";
 import type { PipelineProfile, Transport } from "./profile.ts";
@@ -352,7 +346,7 @@ class Pipeline implements Strategy {
       ),
     );
     pool.unwatch();
-    const diagnostics: InterfaceNumbers[] = [];
+    const diagnostics: InterfaceDiagnostics[] = [];
     collected.forEach((c, k) => {
       assignStageWeights(variables[k]!, stages[k]!, c.weights);
       diagnostics.push(...c.diagnostics);

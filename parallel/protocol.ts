@@ -14,6 +14,7 @@
  * @module
  */
 import type { DivergenceSite } from "../errors.ts";
+import type { InterfaceDiagnostics } from "../network/interface_diagnostics.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 import type { StageTimes, Transport } from "./profile.ts";
 
@@ -125,7 +126,8 @@ export type FromStage =
   | {
     kind: "collected";
     weights: Float32Array[];
-    diagnostics: { layer: number; values: Record<string, number> }[];
+    /** The own numbers of the stage's interfaces since the last collect (`interfaceDiagnostics`). */
+    diagnostics: InterfaceDiagnostics[];
     busySeconds: number;
     waitSeconds: number;
     maxOutstanding: number;

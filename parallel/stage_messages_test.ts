@@ -310,7 +310,7 @@ Deno.test("the coordinator drops a consumed count, a result or a collected reply
   const c = {
     kind: "collected",
     weights: [new Float32Array(3), new Float32Array(2)],
-    diagnostics: [{ layer: 0, values: { cosine: NaN } }],
+    diagnostics: [{ layer: 0, type: "sg", synthesizerLoss: NaN }],
     busySeconds: 1,
     waitSeconds: 0,
     maxOutstanding: 1,
@@ -335,8 +335,8 @@ Deno.test("the coordinator drops a consumed count, a result or a collected reply
   assert.equal(problem({ dropped: undefined }), "its dropped is undefined, not a number");
   assert.equal(problem({ times: { compute: 1 } }), "its times are not numbers");
   assert.equal(problem({ memory: null }), "its memory is not numbers");
-  assert.equal(
-    problem({ diagnostics: [{ layer: "0", values: {} }] }),
-    "its diagnostics are not a list of layers and numbers",
-  );
+  const wrong = [[{ layer: "0", type: "sg" }], [{ layer: 0, type: 1 }], [{ layer: 0, type: "sg", loss: "0.2" }]];
+  for (const diagnostics of [...wrong, [{ layer: 0, values: { loss: 0.2 } }], [{ layer: 0 }], [null], {}]) {
+    assert.equal(problem({ diagnostics }), "its diagnostics are not a list of layers, types and numbers");
+  }
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { EpochRecord } from "../training/train.ts";
+import type { EpochRecord } from "../training/history.ts";
 import type { ComparisonReport, ConfigResult } from "./compare.ts";
 import { reportMarkdown } from "./markdown.ts";
 

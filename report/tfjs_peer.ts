@@ -8,7 +8,7 @@
 import { tf } from "../deps.ts";
 import { batches, type Dataset } from "../datasets/dataset.ts";
 import { memoryRecord } from "../training/memory.ts";
-import type { EpochRecord } from "../training/train.ts";
+import type { EpochRecord } from "../training/history.ts";
 import { evaluateLayersModel } from "./tfjs_evaluate.ts";
 
 /** The FCN of `fcnSpec` in TF.js layers. */

@@ -4,7 +4,7 @@ import { show } from "../errors.ts";
 import type { Network } from "../network/network.ts";
 import { nonFinitePolicy } from "../network/non_finite_guard.ts";
 import type { Strategy } from "../execution/strategy.ts";
-import type { TrainOptions } from "./train.ts";
+import type { TrainOptions } from "./options.ts";
 
 /** Throws a RangeError unless the dataset fits the network and its splits are sound. */
 export function checkFit(network: Network, dataset: Dataset): void {

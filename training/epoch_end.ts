@@ -6,16 +6,16 @@
  */
 import { tf } from "../deps.ts";
 import type { Dataset } from "../datasets/dataset.ts";
+import { type InterfaceDiagnostics, mergeDiagnostics } from "../network/interface_diagnostics.ts";
 import type { Network } from "../network/network.ts";
 import { probeGradients } from "../network/probe.ts";
 import { batchTensors, evaluate } from "./evaluate.ts";
+import type { EpochRecord } from "./history.ts";
 import { memoryRecord } from "./memory.ts";
-import type { InterfaceNumbers } from "../execution/strategy.ts";
-import type { EpochRecord, InterfaceDiagnostics } from "./train.ts";
 
 /**
  * Completes `record`: test loss and accuracy (when `validate`), `interfaces` (the interfaces' own numbers, `own`,
- * as the strategy gathered them, and the probe), and `memory` (measured last).
+ * as the strategy gathered them, merged with the probe), and `memory` (measured last).
  */
 export function epochEnd(
   network: Network,
@@ -23,7 +23,7 @@ export function epochEnd(
   record: EpochRecord,
   validate: boolean,
   probeSize: number,
-  own: readonly InterfaceNumbers[],
+  own: readonly InterfaceDiagnostics[],
 ): void {
   if (validate) {
     const evalStart = performance.now();
@@ -32,38 +32,23 @@ export function epochEnd(
     record.testAccuracy = test.accuracy;
     record.evalSeconds = (performance.now() - evalStart) / 1000;
   }
-  const diagnostics = interfaceDiagnostics(network, dataset, probeSize, own);
+  const diagnostics = mergeDiagnostics(own, probe(network, dataset, probeSize));
   if (diagnostics.length > 0) record.interfaces = diagnostics;
   record.memory = memoryRecord();
 }
 
-// Each interface's own numbers for the epoch, and its synthetic-vs-true gradient on the probe batch.
-function interfaceDiagnostics(
-  network: Network,
-  dataset: Dataset,
-  probeSize: number,
-  own: readonly InterfaceNumbers[],
-): InterfaceDiagnostics[] {
-  const byLayer = new Map<number, InterfaceDiagnostics>();
-  for (const { layer, values } of own) byLayer.set(layer, { layer, type: network.interfaces[layer]!.type, ...values });
-  if (probeSize > 0) {
-    const size = Math.min(probeSize, dataset.train.count);
-    const probe = batchTensors(
-      { x: dataset.train.x.subarray(0, size * dataset.features), labels: dataset.train.labels.subarray(0, size), size },
-      dataset.features,
-      dataset.classes,
-    );
-    try {
-      for (const p of probeGradients(network, probe.x, probe.labels)) {
-        const entry = byLayer.get(p.layer) ?? { layer: p.layer, type: p.type };
-        entry.cosine = p.cosine;
-        entry.normRatio = p.normRatio;
-        entry.weightCosine = p.weightCosine;
-        byLayer.set(p.layer, entry);
-      }
-    } finally {
-      tf.dispose([probe.x, probe.labels]);
-    }
+// Each synthesising interface's gradient against the true one on the probe batch (the first examples of the split).
+function probe(network: Network, dataset: Dataset, probeSize: number): InterfaceDiagnostics[] {
+  if (probeSize <= 0) return [];
+  const size = Math.min(probeSize, dataset.train.count);
+  const { x, labels } = batchTensors(
+    { x: dataset.train.x.subarray(0, size * dataset.features), labels: dataset.train.labels.subarray(0, size), size },
+    dataset.features,
+    dataset.classes,
+  );
+  try {
+    return probeGradients(network, x, labels);
+  } finally {
+    tf.dispose([x, labels]);
   }
-  return [...byLayer.values()].sort((a, b) => a.layer - b.layer);
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { DivergenceError } from "../errors.ts";
-import type { BatchInfo, EpochRecord, History } from "./train.ts";
+import type { BatchInfo, EpochRecord, History } from "./history.ts";
 
 /** Measures one epoch. */
 export class EpochMeter {

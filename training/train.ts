@@ -9,165 +9,17 @@ import { batches, type Dataset, type Split } from "../datasets/dataset.ts";
 import { holdOutValidation } from "../datasets/validation.ts";
 import { DivergenceError } from "../errors.ts";
 import type { Network } from "../network/network.ts";
-import { type NonFinitePolicy, nonFinitePolicy } from "../network/non_finite_guard.ts";
+import { nonFinitePolicy } from "../network/non_finite_guard.ts";
 import { oneThread } from "../execution/one_thread.ts";
-import type { StageRecord, Strategy } from "../execution/strategy.ts";
 import { epochEnd } from "./epoch_end.ts";
 import { checkFit, checkOptions } from "./_checks.ts";
 import { evaluate } from "./evaluate.ts";
 import { EpochMeter, HistoryRecorder } from "./epoch_meter.ts";
-import type { MemoryRecord } from "./memory.ts";
+import type { History } from "./history.ts";
+import type { TrainOptions } from "./options.ts";
 
-/** One epoch of the history. */
-export interface EpochRecord {
-  /** Epoch number: from `initialEpoch + 1` (from 1 unless the run resumes an earlier one). */
-  epoch: number;
-  /** Mean training loss over the epoch's batches (each measured before its update). */
-  loss: number;
-  /** Training accuracy over the epoch's batches (before each update). */
-  accuracy: number;
-  /** Test loss after the epoch (when `validate`). */
-  testLoss?: number;
-  /** Test accuracy after the epoch, in [0, 1] (when `validate`). */
-  testAccuracy?: number;
-  /** Loss on the validation split held out of the training set (with `validationSplit`). */
-  validationLoss?: number;
-  /** Accuracy on the validation split (with `validationSplit`): what `History.bestEpoch` is chosen by. */
-  validationAccuracy?: number;
-  /** Wall-clock seconds of training in this epoch (evaluation excluded). */
-  seconds: number;
-  /** Training examples per second in this epoch. */
-  samplesPerSecond: number;
-  /** Seconds spent evaluating after the epoch. */
-  evalSeconds: number;
-  /**
-   * Diagnostics of each interface that synthesises gradients: its own numbers (e.g. `synthesizerLoss`, the mean
-   * over the epoch) and, measured on the probe batch after the epoch, `cosine` and `normRatio` against the true
-   * gradient.
-   */
-  interfaces?: InterfaceDiagnostics[];
-  /**
-   * With a strategy that runs stages (a pipeline): each stage's layers, estimated cost, busy and waiting seconds,
-   * and staleness reached.
-   */
-  stages?: StageRecord[];
-  /**
-   * With `onNonFinite: "skip"`: the layer updates of this epoch left out because a loss, gradient or synthetic
-   * gradient was NaN or infinite.
-   */
-  skippedUpdates?: number;
-  /** Memory after the epoch and its evaluation: live tensors, their bytes, the process's resident set. */
-  memory?: MemoryRecord;
-}
-
-/** One interface's diagnostics for one epoch. */
-export interface InterfaceDiagnostics {
-  /** Index of the bound layer. */
-  layer: number;
-  /** Interface type. */
-  type: string;
-  /** Cosine similarity of synthetic and true gradient on the probe batch. */
-  cosine?: number;
-  /** ||synthetic|| / ||true|| on the probe batch. */
-  normRatio?: number;
-  /** Cosine similarity of the bound layer's kernel gradient under the synthetic and the true gradient. */
-  weightCosine?: number;
-  /** Further numbers the interface reports, e.g. `synthesizerLoss`. */
-  [name: string]: number | string | undefined;
-}
-
-/** The result of `train`. */
-export interface History {
-  /** One record per epoch. */
-  epochs: EpochRecord[];
-  /** Seconds of training, all epochs (evaluation excluded). */
-  seconds: number;
-  /** Training examples per second over all epochs. */
-  samplesPerSecond: number;
-  /**
-   * With `validationSplit`: the epoch with the highest validation accuracy (the first of equals), chosen on the
-   * validation split only, never on the test split.
-   */
-  bestEpoch?: number;
-}
-
-/** Progress of one batch, for `onBatchEnd`. */
-export interface BatchInfo {
-  /** Epoch number, from `initialEpoch + 1`. */
-  epoch: number;
-  /** Batch number within the epoch, from 1. */
-  batch: number;
-  /** Batches per epoch. */
-  batches: number;
-  /** The batch's loss. */
-  loss: number;
-  /** Seconds since the epoch began. */
-  seconds: number;
-  /** Examples seen in this epoch. */
-  samples: number;
-}
-
-/** Callbacks of `train`. */
-export interface TrainCallbacks {
-  /** After each batch. */
-  onBatchEnd?: (info: BatchInfo) => void;
-  /** After each epoch (and its evaluation). */
-  onEpochEnd?: (record: EpochRecord) => void;
-}
-
-/** Options of `train`. */
-export interface TrainOptions {
-  /**
-   * Passes over the training split in this call: epochs `initialEpoch + 1` to `initialEpoch + epochs` (how many
-   * more, not the number of the last one as Keras's `epochs`). @default {1}
-   */
-  epochs?: number;
-  /**
-   * Epochs already trained: the first epoch of this call is numbered `initialEpoch + 1` (in the history, the
-   * callbacks and `bestEpoch`) and shuffles as that epoch of an uninterrupted run does (`seed + epoch`). Resuming a
-   * loaded checkpoint: `initialEpoch: network.epochs`. @default {0}
-   */
-  initialEpoch?: number;
-  /** Examples per step. @default {128} */
-  batchSize?: number;
-  /** Seed of the data order (epoch e, numbered from `initialEpoch + 1`, shuffles with seed + e). @default {0} */
-  seed?: number;
-  /** Evaluate on the test split after each epoch. @default {true} */
-  validate?: boolean;
-  /**
-   * Hold this fraction of the training split out (its last examples, as Keras's `validation_split`), train on the
-   * rest, evaluate on it after each epoch (`validationLoss`, `validationAccuracy`) and pick `History.bestEpoch` by
-   * it. Left out: no validation split.
-   */
-  validationSplit?: number;
-  /**
-   * With `validationSplit`: stop once the validation accuracy has not improved for this many epochs in a row
-   * (early stopping; the history then has fewer epochs than `epochs`), counted within this call. Left out: train
-   * every epoch.
-   */
-  patience?: number;
-  /** Progress callbacks. */
-  callbacks?: TrainCallbacks;
-  /**
-   * Size of the probe batch (the first examples of the training split) on which synthetic gradients are
-   * compared with true ones after each epoch; 0 turns it off. Measuring changes nothing. @default {256}
-   */
-  probeSize?: number;
-  /**
-   * On a NaN or infinite loss, gradient or synthetic gradient: `"error"` stops with a `DivergenceError` naming it,
-   * the layer or interface, the epoch, batch and step; `"skip"` leaves out the updates that would use it and
-   * counts them in each epoch's `skippedUpdates` (batches whose loss is not finite are left out of the epoch's
-   * loss and accuracy). @default {"error"}
-   */
-  onNonFinite?: NonFinitePolicy;
-  /**
-   * How the steps run: `oneThread()` (the default), `pipeline({ workers, staleness })` or
-   * `dataParallel({ workers })` from `parallel/`, or `workersStrategy(network, { workers })`, which picks one of
-   * those two. The history has the same form in every mode (stages only where there are stages).
-   * @default {oneThread()}
-   */
-  strategy?: Strategy;
-}
+export type { BatchInfo, EpochRecord, History, InterfaceDiagnostics } from "./history.ts";
+export type { TrainCallbacks, TrainOptions } from "./options.ts";
 
 /**
  * Trains `network` on `dataset.train`, with the steps run by `options.strategy` (one thread by default). The
