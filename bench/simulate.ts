@@ -22,9 +22,9 @@
  */
 import { parseArgs } from "node:util";
 import { backendInfo, backendLine, setBlasThreads, useBackend } from "../backend.ts";
+import { batchTensors } from "../datasets/batch_tensors.ts";
 import { batches } from "../datasets/dataset.ts";
 import { loadDataset } from "../datasets/load.ts";
-import { oneHotLabels } from "../datasets/one_hot.ts";
 import { tf } from "../deps.ts";
 import { nativeBlas } from "../native/backend.ts";
 import { buildNetwork } from "../network/build.ts";
@@ -145,7 +145,7 @@ function stepMs(s: NetworkSpec, count: number): number {
   for (const b of batches(data.train, data.features, batchSize, 1)) {
     if (n >= count + 5) break;
     const t = performance.now();
-    const x = tf.tensor2d(b.x, [b.size, data.features]), y = oneHotLabels(b.labels, data.classes);
+    const { x, labels: y } = batchTensors(b, data.features, data.classes);
     net.trainStep(x, y);
     tf.dispose([x, y]);
     if (n++ >= 5) ms += performance.now() - t;

@@ -17,9 +17,9 @@
 import { parseArgs } from "node:util";
 import { tf } from "../deps.ts";
 import { backendLine } from "../backend.ts";
+import { batchTensors } from "../datasets/batch_tensors.ts";
 import type { Split } from "../datasets/dataset.ts";
 import { loadDataset } from "../datasets/load.ts";
-import { oneHotLabels } from "../datasets/one_hot.ts";
 import type { DecouplingInterface } from "../interfaces/interface.ts";
 import { buildNetwork } from "../network/build.ts";
 import type { Network } from "../network/network.ts";
@@ -41,8 +41,9 @@ interface LayerChunk {
 /** Triggers and true gradients of every hidden layer for examples [start, start + n) of `split`. */
 function measureChunk(network: Network, split: Split, start: number, n: number): LayerChunk[] {
   const features = network.inputUnits;
-  const x = tf.tensor2d(split.x.subarray(start * features, (start + n) * features), [n, features]);
-  const labels = oneHotLabels(split.labels.subarray(start, start + n), network.outputUnits);
+  const at = (width: number) => [start * width, (start + n) * width] as const;
+  const batch = { x: split.x.subarray(...at(features)), labels: split.labels.subarray(...at(1)), size: n };
+  const { x, labels } = batchTensors(batch, features, network.outputUnits);
   const tensors = tf.tidy(() => {
     const { triggers, trueGradients } = truePass(network, x, labels);
     const gradients = trueGradients.map((g) => tf.mul(g, n)); // per example

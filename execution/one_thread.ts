@@ -6,7 +6,7 @@
 import { tf } from "../deps.ts";
 import type { Batch } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
-import { oneHotLabels } from "../datasets/one_hot.ts";
+import { batchTensors } from "../datasets/batch_tensors.ts";
 import { type InterfaceDiagnostics, interfaceDiagnostics } from "../network/interface_diagnostics.ts";
 import type { BatchOutcome, EpochOutcome, Strategy } from "./strategy.ts";
 
@@ -47,8 +47,7 @@ class OneThread implements Strategy {
     const skipped = network.skippedUpdates;
     const features = network.inputUnits, classes = network.outputUnits;
     for (const b of batches) {
-      const x = tf.tensor2d(b.x, [b.size, features]);
-      const labels = oneHotLabels(b.labels, classes);
+      const { x, labels } = batchTensors(b, features, classes);
       let step;
       try {
         step = network.trainStep(x, labels);

@@ -7,7 +7,7 @@
 // (the "collected" reply says how many since the last) and warned of once per kind of problem.
 import { tf } from "../deps.ts";
 import { useBackend } from "../backend.ts";
-import { oneHotLabels } from "../datasets/one_hot.ts";
+import { batchTensors } from "../datasets/batch_tensors.ts";
 import { interfaceDiagnostics } from "../network/interface_diagnostics.ts";
 import type { Registries } from "../network/registries.ts";
 import { canFactorMessage } from "./partition.ts";
@@ -31,7 +31,7 @@ import {
   type Refusal,
   ringsRefusal,
 } from "./_validate_messages.ts";
-import { tensorFrom } from "./_values.ts";
+import { ownValues, tensorFrom } from "./_values.ts";
 import { readWeights } from "./_weights.ts";
 import { pluginRegistries, workerNetwork } from "./_worker_network.ts";
 
@@ -109,8 +109,8 @@ export function stageLoop(
     lastStep = m.step;
     if (s.fail !== undefined && m.step >= 2) throw new Error(s.fail);
     clock.lap("other");
-    const labels = oneHotLabels(m.labels, s.classes);
-    const x = tensorFrom(m.x, [m.rows, ...s.net.layers[s.lo]!.inputShape]);
+    const shape = s.net.layers[s.lo]!.inputShape;
+    const { x, labels } = batchTensors({ x: ownValues(m.x), labels: m.labels, size: m.rows }, shape, s.classes);
     s.links.takeInput(m);
     clock.lap("tensors");
     const context = { labels, step: m.step };

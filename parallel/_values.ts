@@ -29,6 +29,13 @@ export function copyValues(t: tf.Tensor, target: Float32Array): void {
  * otherwise keep the array itself (cpu), since the slot will be reused.
  */
 export function tensorFrom(values: Float32Array, shape: number[]): tf.Tensor {
-  const own = values.buffer instanceof SharedArrayBuffer && heapBackend() === null ? values.slice() : values;
-  return tf.tensor(own, shape, "float32");
+  return tf.tensor(ownValues(values), shape, "float32");
+}
+
+/**
+ * `values`, or a copy of them when they are shared memory and the backend would otherwise keep the array itself
+ * (cpu): what a tensor can be made of while the slot is reused.
+ */
+export function ownValues(values: Float32Array): Float32Array {
+  return values.buffer instanceof SharedArrayBuffer && heapBackend() === null ? values.slice() : values;
 }

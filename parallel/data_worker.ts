@@ -39,7 +39,7 @@ const { post, start: startHandling } = workerInbox<ToReplica, FromReplica>();
 try {
   const { tf } = await import("../deps.ts");
   const { useBackend } = await import("../backend.ts");
-  const { oneHotLabels } = await import("../datasets/one_hot.ts");
+  const { batchTensors } = await import("../datasets/batch_tensors.ts");
   const { pluginRegistries, workerNetwork } = await import("./_worker_network.ts");
   const { readWeights } = await import("./_weights.ts");
   const { shardGradients } = await import("../network/shard_gradients.ts");
@@ -60,8 +60,7 @@ try {
         }
         case "step": {
           const n = net!;
-          const x = tf.tensor2d(m.x, [m.rows, n.inputUnits]);
-          const labels = oneHotLabels(m.labels, n.outputUnits);
+          const { x, labels } = batchTensors({ x: m.x, labels: m.labels, size: m.rows }, n.inputUnits, n.outputUnits);
           // Not returned from tf.tidy: it would walk the whole typed array looking for tensors.
           const out = { flat: new Float32Array(0), loss: 0, correct: 0 };
           tf.tidy(() => {

@@ -8,7 +8,7 @@
  */
 import { tf } from "../deps.ts";
 import type { Batch } from "../datasets/dataset.ts";
-import { oneHotLabels } from "../datasets/one_hot.ts";
+import { batchTensors } from "../datasets/batch_tensors.ts";
 import { needsMessage } from "../interfaces/interface.ts";
 import type { Network } from "../network/network.ts";
 import { canFactorMessage, isDecoupling, planStages } from "./partition.ts";
@@ -128,8 +128,11 @@ function trainBatch(network: Network, modules: ModuleTimes[], b: Batch, step: nu
   modules.forEach((mod, m) => {
     const { lo, hi } = mod;
     lap();
-    const labels = oneHotLabels(b.labels, network.outputUnits);
-    const x = tf.tensor(input, [b.size, ...network.layers[lo]!.inputShape], "float32");
+    const { x, labels } = batchTensors(
+      { x: input, labels: b.labels, size: b.size },
+      network.layers[lo]!.inputShape,
+      network.outputUnits,
+    );
     mod.inMs += lap();
     const factor = m > 0 && needsMessage(network.interfaces[lo - 1]!) && canFactorMessage(network.layers[lo]!);
     let parts: { values: Float32Array; shape: number[] }[] = [];

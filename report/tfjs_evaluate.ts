@@ -4,6 +4,7 @@
  * @module
  */
 import { tf } from "../deps.ts";
+import { batchTensors } from "../datasets/batch_tensors.ts";
 import { batches, type Split } from "../datasets/dataset.ts";
 
 /** Mean cross-entropy and accuracy of `model` on `split`. */
@@ -16,8 +17,7 @@ export function evaluateLayersModel(
   let lossSum = 0, correct = 0;
   for (const b of batches(split, features, 1000, null)) {
     const [loss, right] = tf.tidy(() => {
-      const x = tf.tensor2d(b.x, [b.size, features]);
-      const y = tf.oneHot(tf.tensor1d(b.labels, "int32"), classes).toFloat();
+      const { x, labels: y } = batchTensors(b, features, classes);
       const p = tf.clipByValue(model.predict(x) as tf.Tensor, 1e-7, 1);
       const loss = tf.neg(tf.sum(tf.mul(y, tf.log(p))));
       const right = tf.sum(tf.cast(tf.equal(tf.argMax(p, 1), tf.argMax(y, 1)), "int32"));

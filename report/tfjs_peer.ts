@@ -6,6 +6,7 @@
  * @module
  */
 import { tf } from "../deps.ts";
+import { batchTensors } from "../datasets/batch_tensors.ts";
 import { batches, type Dataset } from "../datasets/dataset.ts";
 import { memoryRecord } from "../training/memory.ts";
 import type { EpochRecord } from "../training/history.ts";
@@ -44,8 +45,7 @@ export async function fitLayersPeer(dataset: Dataset, options: PeerOptions): Pro
     for (let epoch = 1; epoch <= epochs; epoch++) {
       // The epoch's examples in dni's order for the same seed.
       const all = batches(dataset.train, features, dataset.train.count, seed + epoch).next().value!;
-      const x = tf.tensor2d(all.x, [all.size, features]);
-      const y = tf.tidy(() => tf.oneHot(tf.tensor1d(all.labels, "int32"), classes).toFloat());
+      const { x, labels: y } = batchTensors(all, features, classes);
       const start = performance.now();
       const fitted = await model.fit(x, y, { epochs: 1, batchSize, shuffle: false, verbose: 0 });
       const seconds = (performance.now() - start) / 1000;

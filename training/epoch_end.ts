@@ -5,11 +5,12 @@
  * @module
  */
 import { tf } from "../deps.ts";
+import { batchTensors } from "../datasets/batch_tensors.ts";
 import type { Dataset } from "../datasets/dataset.ts";
 import { type InterfaceDiagnostics, mergeDiagnostics } from "../network/interface_diagnostics.ts";
 import type { Network } from "../network/network.ts";
 import { probeGradients } from "../network/probe.ts";
-import { batchTensors, evaluate } from "./evaluate.ts";
+import { evaluate } from "./evaluate.ts";
 import type { EpochRecord } from "./history.ts";
 import { memoryRecord } from "./memory.ts";
 

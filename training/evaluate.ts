@@ -4,9 +4,9 @@
  * @module
  */
 import { tf } from "../deps.ts";
+import { batchTensors } from "../datasets/batch_tensors.ts";
 import { batches, type Split } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
-import { oneHotLabels } from "../datasets/one_hot.ts";
 
 /** What `evaluate` measured. */
 export interface Evaluation {
@@ -18,16 +18,8 @@ export interface Evaluation {
   count: number;
 }
 
-/** Makes the tensors of a batch: inputs [B, features] and one-hot labels [B, classes]. */
-export function batchTensors(
-  batch: { x: Float32Array; labels: Uint8Array; size: number },
-  features: number,
-  classes: number,
-): { x: tf.Tensor2D; labels: tf.Tensor2D } {
-  const x = tf.tensor2d(batch.x, [batch.size, features]);
-  const labels = oneHotLabels(batch.labels, classes);
-  return { x, labels };
-}
+/** Moved to `datasets/batch_tensors.ts`, re-exported here for the imports that name this module. */
+export { batchTensors };
 
 /**
  * Evaluates `network` on `split`.
