@@ -7,6 +7,9 @@
  *   two other files, and every array's name, shape, dtype and byte offset: the network's variables
  *   (`layers[0].kernel`, `interfaces[1].synthesizer.output.kernel`, ...) and, when saved, the optimizer state
  *   (`layers[0].optimizer.kernel.m`) with its counters (`layers[0].optimizer.steps`, `interfaces[1].random`).
+ *   A sequence network's manifest also has its task's stream (`stream`: the task, its options, where it stands)
+ *   and the state its recurrent layers carry into the next batch (`carried`: `layers[0].carried`, `[B, 2 units]`);
+ *   both are optional, and absent from a feed-forward network's.
  *
  * `parseManifest` checks everything a manifest says before anything is loaded, including that the arrays tile the
  * weights file exactly: from byte 0, back to back, no overlap, no gap, ending at its last byte.
@@ -15,6 +18,8 @@
  */
 import { isRecord } from "../_validate.ts";
 import { CheckpointError, show } from "../errors.ts";
+import type { SequenceStream } from "../recurrent/sequence_feed.ts";
+import { parseStream } from "./_stream_format.ts";
 
 /** The format name in every manifest. */
 export const CHECKPOINT_FORMAT = "dni-checkpoint";
@@ -59,6 +64,16 @@ export interface CheckpointManifest {
   variables: ArrayEntry[];
   /** The optimizer state (slots, step counts, random streams), or null when saved without it. */
   optimizerState: { arrays: ArrayEntry[]; counters: Record<string, number> } | null;
+  /**
+   * A sequence network's task stream (`network.stream`: the task, the text's source, the options, where the stream
+   * stands), which a resumed `train()` goes on from. Absent for a feed-forward network and an untrained one.
+   */
+  stream?: SequenceStream;
+  /**
+   * The state `[h, c]` each recurrent layer carries into the next batch of a text stream, one array named
+   * `layers[j].carried` of shape `[B, 2 units]` per layer that holds one. Absent when none does.
+   */
+  carried?: ArrayEntry[];
   /** Informative only: the backend and library versions that wrote it. */
   savedWith?: Record<string, string | number>;
 }
@@ -149,7 +164,16 @@ export function parseManifest(text: string, path: string): CheckpointManifest {
     };
   }
   const variables = entries("variables", raw.variables);
-  checkTiling([...variables, ...(optimizerState?.arrays ?? [])], bytes, path);
+  const carried = raw.carried === undefined ? undefined : entries("carried", raw.carried);
+  carried?.forEach((entry, i) => {
+    if (!/^layers\[\d+\]\.carried$/.test(entry.name)) {
+      fail(`carried[${i}].name`, entry.name, "must be layers[j].carried");
+    }
+    if (entry.shape.length !== 2) fail(`carried[${i}].shape`, entry.shape, "must be [B, 2 units]");
+    if (entry.dtype !== "float32") fail(`carried[${i}].dtype`, entry.dtype, "must be float32");
+  });
+  const stream = raw.stream === undefined ? undefined : parseStream(raw.stream, fail);
+  checkTiling([...variables, ...(optimizerState?.arrays ?? []), ...(carried ?? [])], bytes, path);
   return {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
@@ -159,6 +183,8 @@ export function parseManifest(text: string, path: string): CheckpointManifest {
     weights: { file: fileName("weights.file", weights.file), bytes, sha256: digest("weights.sha256", weights.sha256) },
     variables,
     optimizerState,
+    ...(stream === undefined ? {} : { stream }),
+    ...(carried === undefined ? {} : { carried }),
     ...(isRecord(raw.savedWith) ? { savedWith: raw.savedWith as Record<string, string | number> } : {}),
   };
 }

@@ -23,8 +23,9 @@ export interface LoadCheckpointOptions extends RestoreOptions {
 
 /**
  * Loads the checkpoint in `dir`: builds the network from its `spec.json` and gives it the saved variables, step
- * count, epochs and (when saved) optimizer state. Its predictions are those of the network that was saved, and training
- * it further continues exactly as the saved one would have (on the same backend).
+ * count, epochs, (when saved) optimizer state and, for a sequence network, its task stream and carried state. Its
+ * predictions are those of the network that was saved, and training it further continues exactly as the saved one
+ * would have (on the same backend).
  *
  * @param dir A directory written by `saveCheckpoint`.
  * @param options Registries for plugin names; whether to restore the optimizer state.

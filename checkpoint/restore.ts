@@ -9,6 +9,7 @@ import { tf } from "../deps.ts";
 import { CheckpointError } from "../errors.ts";
 import type { Network } from "../network/network.ts";
 import type { TrainingState } from "../optimizers/state.ts";
+import { isRecurrent } from "../recurrent/recurrent_layer.ts";
 import { networkOptimizerState, networkVariables, setNetworkOptimizerState } from "./contents.ts";
 import { type ArrayEntry, assertLittleEndian, CHECKPOINT_FILES } from "./format.ts";
 import type { Checkpoint } from "./read.ts";
@@ -24,10 +25,13 @@ export interface RestoreOptions {
 
 /**
  * Copies the checkpoint's variables (and optimizer state, step count and epochs) into `network`. A checkpoint that
- * does not record its epochs (saved by an earlier dni) sets `network.epochs` to 0.
+ * does not record its epochs (saved by an earlier dni) sets `network.epochs` to 0. A sequence network also gets the
+ * checkpoint's task stream (`network.stream`) and each recurrent layer its carried state (none where the checkpoint
+ * has none); a boundary that was waiting for its message is dropped.
  *
  * @throws {CheckpointError} If an array is missing, extra, or of another shape or dtype than the network's
- *   (naming it, with both shapes), or the optimizer state is asked for but absent.
+ *   (naming it, with both shapes), a carried state is not a recurrent layer's, or the optimizer state is asked for
+ *   but absent.
  */
 export function restoreCheckpoint(network: Network, checkpoint: Checkpoint, options: RestoreOptions = {}): void {
   assertLittleEndian();
@@ -69,6 +73,7 @@ export function restoreCheckpoint(network: Network, checkpoint: Checkpoint, opti
       counters: saved.counters,
     };
   }
+  const carried = matchCarried(network, manifest.carried ?? [], fail);
   const byName = new Map(manifest.variables.map((e) => [e.name, e]));
   tf.tidy(() => {
     for (const { name, variable } of variables) {
@@ -79,6 +84,36 @@ export function restoreCheckpoint(network: Network, checkpoint: Checkpoint, opti
   if (state) setNetworkOptimizerState(network, state);
   network.steps = manifest.steps;
   network.epochs = manifest.epochs ?? 0;
+  network.stream = manifest.stream === undefined ? undefined : structuredClone(manifest.stream);
+  network.layers.forEach((layer, j) => {
+    if (!isRecurrent(layer)) return;
+    layer.resetState();
+    const entry = carried.get(j);
+    if (entry) layer.carried = tf.tensor2d(values(weights, entry) as Float32Array, entry.shape as [number, number]);
+  });
+}
+
+// The carried states by layer, each checked to be a recurrent layer's `[B, 2 units]` (B >= 1).
+function matchCarried(
+  network: Network,
+  found: ArrayEntry[],
+  fail: (problem: string) => never,
+): Map<number, ArrayEntry> {
+  const byLayer = new Map<number, ArrayEntry>();
+  for (const entry of found) {
+    const j = Number(/^layers\[(\d+)\]\.carried$/.exec(entry.name)?.[1]);
+    const layer = network.layers[j];
+    if (layer === undefined || !isRecurrent(layer)) {
+      fail(`has the carried state ${entry.name}, which the network does not have (no recurrent layer ${j})`);
+    }
+    const units = layer!.units;
+    const [b, width] = entry.shape;
+    if (entry.shape.length !== 2 || !(b! >= 1) || width !== 2 * units) {
+      fail(`carried state ${entry.name} has shape [${entry.shape}], the network expects [B, ${2 * units}] (B >= 1)`);
+    }
+    byLayer.set(j, entry);
+  }
+  return byLayer;
 }
 
 // Checks that `found` has exactly the arrays of `expected`, each of the same shape and dtype.

@@ -12,7 +12,7 @@ import type { Network } from "../network/network.ts";
 import { sha256 } from "../datasets/files.ts";
 import { type FileOps, replaceDirectory } from "./_replace_directory.ts";
 import { cleanDeadSaves, SaveLockBusy, takeSaveLock } from "./_save_guard.ts";
-import { networkOptimizerState, networkVariables } from "./contents.ts";
+import { carriedStates, networkOptimizerState, networkVariables } from "./contents.ts";
 import {
   type ArrayEntry,
   assertLittleEndian,
@@ -38,7 +38,9 @@ export interface SaveCheckpointOptions extends FileOps {
 }
 
 /**
- * Saves `network` to the directory `dir` (see `checkpoint/format.ts` for the files). Everything is written into a
+ * Saves `network` to the directory `dir` (see `checkpoint/format.ts` for the files). A sequence network's task
+ * stream (`network.stream`) and the state its recurrent layers carry into the next batch are saved too, with or
+ * without the optimizer state. Everything is written into a
  * sibling temporary directory first, then renamed into place; a checkpoint already at `dir` is replaced only once
  * the new one is complete, and stays as it was if anything fails. Saves to one directory take turns (a lock file
  * beside it, `.NAME.lock`), and each cleans what a save killed midway left beside it.
@@ -93,6 +95,9 @@ export async function saveCheckpoint(
     const { arrays, counters } = networkOptimizerState(network);
     state = { arrays: arrays.map((a) => place(a.name, a.shape, "float32", a.values)), counters };
   }
+  const carried = carriedStates(network).map(({ name, state }) =>
+    place(name, state.shape, "float32", state.dataSync())
+  );
   const weights = new Uint8Array(bytes);
   let at = 0;
   for (const chunk of chunks) {
@@ -109,6 +114,8 @@ export async function saveCheckpoint(
     weights: { file: CHECKPOINT_FILES.weights, bytes, sha256: await sha256(weights) },
     variables,
     optimizerState: state,
+    ...(network.stream === undefined ? {} : { stream: structuredClone(network.stream) }),
+    ...(carried.length === 0 ? {} : { carried }),
     savedWith: { ...backendInfo() },
   };
   const files = [

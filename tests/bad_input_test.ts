@@ -14,7 +14,7 @@ import { newRunKey } from "../parallel/_run_key.ts";
 import { connect } from "../parallel/_nats.ts";
 import { ended, natsServer, needsNats, stageProcesses } from "./_nats_fixture.ts";
 import type { Requirement } from "./_requires.ts";
-import { buildRecurrentModel } from "../recurrent/build.ts";
+import { buildSequenceNetwork } from "../recurrent/build.ts";
 import { trainSequenceBatch } from "../recurrent/tbptt.ts";
 import { textCorpus } from "../sequence/text.ts";
 import {
@@ -1197,7 +1197,7 @@ const ROWS: Row[] = [
         loss: "sigmoid-cross-entropy",
       };
       assert.throws(
-        () => buildRecurrentModel(spec),
+        () => buildSequenceNetwork(spec),
         (e: Error) =>
           e instanceof SpecError && /input must be \[features\], the width of one time step/.test(e.message),
       );
@@ -1212,7 +1212,7 @@ const ROWS: Row[] = [
     id: "sequence-batch",
     exit: 2,
     check: async () => {
-      const model = buildRecurrentModel({
+      const model = buildNetwork({
         input: [3],
         layers: [{ type: "lstm", units: 4 }, { type: "dense", units: 2 }],
         loss: "sigmoid-cross-entropy",
@@ -1383,6 +1383,47 @@ const ROWS: Row[] = [
         /manifest\.json: arrays overlap: \S+ starts at byte 0, inside \S+ \(bytes 0-\d+\); the arrays must tile the weights file$/;
       await checkpointError(dir, overlap);
       await cliFails(["evaluate", "--load", dir, "--test-count", "10"], 1, overlap);
+    },
+  },
+  {
+    id: "checkpoint-sequence",
+    exit: 1,
+    check: async () => {
+      // A sequence checkpoint (a text stream: it carries its lstm state) whose manifest's stream or carried state is
+      // malformed, or whose carried state is no recurrent layer's, is refused naming the field.
+      const dir = `${await tempDir()}/ckpt`;
+      const corpus = textCorpus("the cat sat on the mat. ".repeat(40));
+      const width = corpus.vocabulary.length;
+      const net = buildNetwork({
+        input: [width],
+        layers: [{ type: "lstm", units: 4 }, { type: "dense", units: width }],
+        loss: "softmax-cross-entropy",
+      });
+      const options = { steps: 2, batchSize: 2, sequence: { truncation: 4, sequenceLength: 8 }, probeSize: 0 };
+      await train(net, { task: "text", corpus, source: "generated" }, options);
+      await saveCheckpoint(net, dir);
+      net.dispose();
+      const saved = await Deno.readTextFile(`${dir}/manifest.json`);
+      const spoil = async (edit: (manifest: Loose) => void) => {
+        const manifest = JSON.parse(saved);
+        edit(manifest);
+        await Deno.writeTextFile(`${dir}/manifest.json`, JSON.stringify(manifest));
+      };
+      await spoil((m) => m.stream.options.batchSize = 0);
+      const batchSize = /manifest\.json: stream\.options\.batchSize must be an integer >= 1, got 0$/;
+      await checkpointError(dir, batchSize);
+      await cliFails(["evaluate", "--load", dir, "--test-count", "10"], 1, batchSize);
+      await spoil((m) => m.stream.task = "poetry");
+      await checkpointError(dir, /stream\.task must be one of copy, repeat-copy, seq-mnist, text, got "poetry"$/);
+      await spoil((m) => m.stream.position.batches = -1);
+      await checkpointError(dir, /stream\.position\.batches must be an integer >= 0, got -1$/);
+      await spoil((m) => m.carried[0].shape = [8]);
+      await checkpointError(dir, /carried\[0\]\.shape must be \[B, 2 units\], got \[8\]$/);
+      await spoil((m) => m.carried[0].name = "layers[1].carried");
+      await assert.rejects(
+        loadCheckpoint(dir),
+        /manifest\.json: has the carried state layers\[1\]\.carried, which the network does not have \(no recurrent layer 1\)$/,
+      );
     },
   },
 ];
