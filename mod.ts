@@ -139,14 +139,18 @@ export {
   type TrainCallbacks,
   type TrainOptions,
 } from "./training/train.ts";
-export type {
-  BatchOutcome,
-  EpochOutcome,
-  InterfaceNumbers,
-  StageRecord,
-  Strategy,
-  StrategyRun,
+export {
+  type BatchOutcome,
+  type EpochOutcome,
+  type InterfaceNumbers,
+  isSequenceItem,
+  type StageRecord,
+  type Strategy,
+  type StrategyRun,
+  type TrainingBatch,
 } from "./execution/strategy.ts";
+export { type Feed, improves, type Monitor } from "./training/feed.ts";
+export { datasetFeed } from "./training/dataset_feed.ts";
 export { oneThread } from "./execution/one_thread.ts";
 export { pipeline, type PipelineNatsOptions, type PipelineOptions, WorkerError } from "./parallel/pipeline.ts";
 export type { PipelineProfile, StageProfile, StageTimes, Transport } from "./parallel/profile.ts";
@@ -165,25 +169,26 @@ export type { MemoryRecord } from "./training/memory.ts";
 export { NON_FINITE_POLICIES, type NonFinitePolicy } from "./network/non_finite_guard.ts";
 export type { DivergenceSite } from "./errors.ts";
 
-export { buildRecurrentModel, isSequenceSpec, RECURRENT_CORES, type RecurrentBuildOptions } from "./recurrent/build.ts";
+export { buildSequenceNetwork, isSequenceSpec, RECURRENT_CORES, type SequenceBuildOptions } from "./recurrent/build.ts";
 export {
-  RecurrentModel,
+  type FiniteCheck,
+  type HeldState,
+  isRecurrent,
+  RecurrentLayer,
   type RecurrentParts,
   splitState,
-  type WindowForward,
-  type WindowGradients,
-} from "./recurrent/model.ts";
+  type WindowInfo,
+} from "./recurrent/recurrent_layer.ts";
 export {
   STEP_LOSSES,
   stepLoss,
+  stepLossObject,
   type StepLossResult,
   type StepLossType,
   stepPrediction,
-} from "./recurrent/step_loss.ts";
+} from "./losses/step_loss.ts";
 export {
-  type Carry,
   checkSequenceTensors,
-  disposeCarry,
   type SequenceStepResult,
   type SequenceTensors,
   trainSequenceBatch,
@@ -191,13 +196,25 @@ export {
 } from "./recurrent/tbptt.ts";
 export { futureGradients, syntheticGradientCosine } from "./recurrent/probe.ts";
 export { checkFit, SEQUENCE_TASKS, type SequenceData } from "./recurrent/sequence_data.ts";
-export { evaluateBatch, evaluateSeqMnist, evaluateText } from "./recurrent/evaluate_sequences.ts";
 export {
-  type SequenceRecord,
-  type SequenceTrainOptions,
-  type SequenceTrainResult,
-  trainSequences,
-} from "./recurrent/train_sequences.ts";
+  evaluateBatch,
+  evaluateSeqMnist,
+  evaluateText,
+  holdTraining,
+  type SequenceScore,
+} from "./recurrent/evaluate_sequences.ts";
+export {
+  SequenceFeed,
+  type SequenceFeedOptions,
+  type SequenceItem,
+  type SequenceOptions,
+  type SequencePosition,
+  type SequenceStream,
+} from "./recurrent/sequence_feed.ts";
+export { sequenceFeed, trainSequenceItem } from "./recurrent/sequence_epochs.ts";
+export { type SequenceResult, sequenceResult } from "./recurrent/sequence_result.ts";
+export { stateDiagnostics } from "./recurrent/state_diagnostics.ts";
+export { evaluateTask, type TaskEvaluation } from "./recurrent/evaluate_task.ts";
 export {
   compareSequences,
   type SequenceCompareOptions,

@@ -12,12 +12,16 @@ import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
 import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, backendFlags } from "./backend_flags.ts";
 import { percent } from "./progress.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
+import type { Network } from "../network/network.ts";
+import { evaluateTask, type TaskEvaluation } from "../recurrent/evaluate_task.ts";
+import { datasetOfStream, sequenceData } from "./sequence_train.ts";
 
 /** The usage text of `evaluate`. */
 export const EVALUATE_USAGE = `Usage: deno task evaluate --load DIR [options]
 
   --load DIR              checkpoint directory (written by deno task train --save DIR)
-  --dataset NAME          ${DATASET_NAMES.join(" | ")} (default mnist)
+  --dataset NAME          ${DATASET_NAMES.join(" | ")} (default mnist); a sequence checkpoint is measured
+                          on its own task (copy, repeat-copy, seq-mnist, text:PATH), which it records
   --data-dir DIR          read dataset files from DIR (DIR/NAME/FILE or DIR/FILE)
   --test-count N          use only the first N test examples
 ${BACKEND_USAGE}
@@ -33,10 +37,12 @@ export interface EvaluateResult {
   steps: number;
   /** Dataset name and number of test examples. */
   dataset: { name: string; test: number };
-  /** Mean test loss. */
-  testLoss: number;
-  /** Test accuracy, in [0, 1]. */
-  testAccuracy: number;
+  /** Mean test loss (where there is a test split). */
+  testLoss?: number;
+  /** Test accuracy, in [0, 1] (where there is a test split). */
+  testAccuracy?: number;
+  /** A sequence checkpoint: what its task measured (see `evaluateTask`). */
+  sequence?: TaskEvaluation;
   /** Backend and versions. */
   backend: BackendInfo;
 }
@@ -62,7 +68,6 @@ export async function evaluateCommand(
   }
   if (typeof values.load !== "string" || values.load === "") throw new UsageError("evaluate needs --load DIR");
   const dir = values.load;
-  const name = choiceFlag(values, "dataset", DATASET_NAMES, "mnist");
   const testCount = values["test-count"] === undefined ? undefined : intFlag(values, "test-count", 0, 1);
   const backend = backendFlags(values);
   const plugins = pluginFlag(values);
@@ -70,6 +75,8 @@ export async function evaluateCommand(
   const registries = await pluginRegistries(plugins);
   const network = await loadCheckpoint(dir, { registries }); // a bad checkpoint fails before the dataset is read
   try {
+    if (network.kind === "sequence") return await evaluateSequences(network, dir, values, io, backendSays);
+    const name = choiceFlag(values, "dataset", DATASET_NAMES, "mnist");
     const data = await loadDataset(name, {
       dataDir: values["data-dir"] as string | undefined,
       trainCount: 1, // only the test split is used
@@ -103,4 +110,52 @@ export async function evaluateCommand(
   } finally {
     network.dispose();
   }
+}
+
+// A sequence checkpoint on its own task: the numbers its run ended with.
+async function evaluateSequences(
+  network: Network,
+  dir: string,
+  values: Record<string, unknown>,
+  io: { out: (s: string) => void; err: (s: string) => void },
+  backendSays: string,
+): Promise<number> {
+  const stream = network.stream;
+  if (stream === undefined) {
+    throw new UsageError(
+      `checkpoint ${dir} holds a sequence network that was never trained on a task: nothing to measure`,
+    );
+  }
+  const name = datasetOfStream(stream);
+  if (values.dataset !== undefined && values.dataset !== name) {
+    throw new UsageError(`checkpoint ${dir} was trained on --dataset ${name}: leave out --dataset ${values.dataset}`);
+  }
+  const data = await sequenceData(name, values, (m) => io.err(m + "\n"));
+  io.err(backendSays + "\n");
+  const e = evaluateTask(network, data);
+  const result: EvaluateResult = {
+    checkpoint: dir,
+    steps: network.steps,
+    dataset: { name, test: e.test?.sequences ?? 0 },
+    ...(e.test ? { testAccuracy: e.test.correct / e.test.steps, testLoss: e.test.loss } : {}),
+    sequence: e,
+    backend: backendInfo(),
+  };
+  if (values.json === true) io.out(JSON.stringify(result) + "\n");
+  else {
+    const parts = [
+      ...(e.maxSequenceLength === undefined ? [] : [`max sequence length ${e.maxSequenceLength}`]),
+      ...(e.level === undefined ? [] : [`level ${e.level}`]),
+      ...(e.probe ? [`probe error ${(e.probe.bits / e.probe.steps).toFixed(3)} bits at that level`] : []),
+      ...(e.test ? [`test accuracy ${percent(e.test.correct / e.test.steps)}`] : []),
+      ...(e.validation && stream.task === "text"
+        ? [`validation ${(e.validation.bits / e.validation.steps).toFixed(3)} bits/char`]
+        : []),
+      ...(e.validation && stream.task === "seq-mnist"
+        ? [`validation accuracy ${percent(e.validation.correct / e.validation.steps)}`]
+        : []),
+    ];
+    io.out(`checkpoint ${dir} (${network.epochs} epochs, ${network.steps} steps) on ${name}: ${parts.join("  ")}\n`);
+  }
+  return 0;
 }

@@ -1,3 +1,29 @@
+// A sequence task's epoch: its numbers in one line, then the interfaces'.
+function sequenceEpochLine(label: string, epochs: number, r: EpochRecord): string {
+  const cosine = r.interfaces?.find((d) => d.on === "state")?.cosine;
+  const lines = [
+    `${label}epoch ${r.epoch}/${epochs}  loss ${r.loss.toFixed(4)}  error ${r.errorBits!.toFixed(3)} bits  ` +
+    (r.level === undefined ? "" : `length ${r.level} (solved ${r.maxSequenceLength})  `) +
+    (r.validationBits === undefined ? "" : `val ${r.validationBits.toFixed(3)} bits  `) +
+    (r.validationAccuracy === undefined || r.validationBits !== undefined
+      ? ""
+      : `val acc ${percent(r.validationAccuracy)}  `) +
+    (r.testAccuracy === undefined ? "" : `test acc ${percent(r.testAccuracy)}  `) +
+    (cosine === undefined ? "" : `sg cosine ${cosine.toFixed(3)}  `) +
+    `${r.seconds.toFixed(1)}s  ${Math.round(r.samplesPerSecond)} sequences/s` +
+    (r.skippedUpdates ? `  skipped ${r.skippedUpdates} updates (NaN/Inf)` : ""),
+  ];
+  for (const d of r.interfaces ?? []) {
+    if (typeof d.synthesizerLoss !== "number") continue;
+    lines.push(
+      `${label}  layer ${d.layer} ${d.type}${d.on ? ` on the ${d.on}` : ""}: synthesizer loss ${
+        d.synthesizerLoss.toPrecision(3)
+      }`,
+    );
+  }
+  return lines.join("\n");
+}
+
 /**
  * Progress output for long runs: a redrawn bar with samples/s and ETA on a terminal, plain lines otherwise.
  *
@@ -21,8 +47,34 @@ export function percent(fraction: number | undefined): string {
   return fraction === undefined || Number.isNaN(fraction) ? "-" : `${(100 * fraction).toFixed(2)}%`;
 }
 
+/**
+ * A sequence task's epoch in one line: the steps done, the curriculum's length, the training error in bits per
+ * output step, the loss, validation bits or accuracy, the synthetic-gradient cosine on the state, the seconds.
+ *
+ * @example
+ * ```ts
+ * import { sequenceLine } from "./progress.ts";
+ * const r = { epoch: 1, loss: 4.2, accuracy: 0.5, seconds: 12.3, samplesPerSecond: 1, evalSeconds: 0, errorBits: 6.1, level: 3, maxSequenceLength: 2 };
+ * console.assert(sequenceLine(r, 500) === "step 500  length 3 (solved 2)  error 6.10 bits  loss 4.2000  12.3s");
+ * ```
+ */
+export function sequenceLine(r: EpochRecord, step: number): string {
+  const cosine = r.interfaces?.find((d) => d.on === "state")?.cosine;
+  return [
+    `step ${step}`,
+    ...(r.level === undefined ? [] : [`length ${r.level} (solved ${r.maxSequenceLength})`]),
+    `error ${(r.errorBits ?? NaN).toFixed(2)} bits`,
+    `loss ${r.loss.toFixed(4)}`,
+    ...(r.validationBits === undefined ? [] : [`val ${r.validationBits.toFixed(3)} bits`]),
+    ...(r.testAccuracy === undefined ? [] : [`test acc ${percent(r.testAccuracy)}`]),
+    ...(cosine === undefined ? [] : [`sg cosine ${cosine.toFixed(3)}`]),
+    `${r.seconds.toFixed(1)}s`,
+  ].join("  ");
+}
+
 /** One line summing up an epoch, then one line per synthesising interface with its diagnostics. */
 export function epochLine(label: string, epochs: number, r: EpochRecord): string {
+  if (r.errorBits !== undefined) return sequenceEpochLine(label, epochs, r);
   const lines = [
     `${label}epoch ${r.epoch}/${epochs}  loss ${r.loss.toFixed(4)}  train acc ${percent(r.accuracy)}  ` +
     (r.validationAccuracy === undefined ? "" : `val acc ${percent(r.validationAccuracy)}  `) +

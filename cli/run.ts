@@ -15,14 +15,17 @@ import { workerPlan, workersStrategy } from "../parallel/workers.ts";
 import { pipeline } from "../parallel/pipeline.ts";
 import type { NonFinitePolicy } from "../network/non_finite_guard.ts";
 import { type EpochRecord, train } from "../training/train.ts";
+import type { TrainOptions } from "../training/options.ts";
+import type { SequenceData } from "../recurrent/sequence_data.ts";
+import { type SequenceResult, sequenceResult } from "../recurrent/sequence_result.ts";
 import { Progress, type Write } from "./progress.ts";
 
 /** What a training run gives back to the CLI (and its `--json` line). */
 export interface RunResult {
   /** The normalised spec that was trained. */
   spec: NetworkSpec;
-  /** Dataset name and sizes. */
-  dataset: { name: string; train: number; test: number };
+  /** Dataset name and sizes (a sequence task: its `--dataset` name; sizes where it has splits). */
+  dataset: { name: string; train?: number; test?: number };
   /** Backend and versions. */
   backend: { backend: string; tfjs: string; wasm: string };
   /** Seed, batch size. */
@@ -30,10 +33,12 @@ export interface RunResult {
   batchSize: number;
   /** Per-epoch records. */
   epochs: EpochRecord[];
-  /** Test accuracy after the last epoch, in [0, 1]. */
-  testAccuracy: number;
-  /** Test loss after the last epoch. */
-  testLoss: number;
+  /** Test accuracy after the last epoch, in [0, 1] (where there is a test split). */
+  testAccuracy?: number;
+  /** Test loss after the last epoch (where there is a test split). */
+  testLoss?: number;
+  /** A sequence task: the numbers it is judged by (max length solved, bits per character, test accuracy). */
+  sequence?: SequenceResult;
   /** Training samples per second over the run (evaluation excluded). */
   samplesPerSecond: number;
   /** Seconds of training (evaluation excluded). */
@@ -67,7 +72,16 @@ export interface NatsRun {
 
 /** Options of `runTraining`. */
 export interface RunOptions {
-  epochs: number;
+  /** Epochs (left out with `steps`). */
+  epochs?: number;
+  /** A budget of steps (batches) instead of epochs. */
+  steps?: number;
+  /** Batches per epoch (see `TrainOptions.stepsPerEpoch`). */
+  stepsPerEpoch?: number;
+  /** A sequence task's options. */
+  sequence?: TrainOptions["sequence"];
+  /** The `--dataset` name, for the result. */
+  datasetName?: string;
   batchSize: number;
   seed: number;
   /** Where progress goes. */
@@ -108,11 +122,10 @@ export interface RunOptions {
  */
 export async function runTraining(
   source: NetworkSpec | Network,
-  dataset: Dataset,
+  dataset: Dataset | SequenceData,
   options: RunOptions,
 ): Promise<RunResult> {
-  const { epochs, batchSize, seed, write, live, label, workers = 1, staleness, save, onNonFinite, registries } =
-    options;
+  const { batchSize, seed, write, live, label, workers = 1, staleness, save, onNonFinite, registries } = options;
   const network = source instanceof Network ? source : buildNetwork(source, { seed, registries });
   const [initialEpoch, initialSteps] = [network.epochs, network.steps];
   try {
@@ -125,9 +138,12 @@ export async function runTraining(
     if (workers > 1 || options.nats) {
       write(`running: ${strategy.name}${plan.capped ? ` (--workers ${workers} asked; ${plan.capped})` : ""}\n`);
     }
+    const epochs = options.epochs ?? Math.ceil(options.steps! / (options.stepsPerEpoch ?? options.steps!));
     const progress = new Progress(write, live, initialEpoch + epochs, label);
     const history = await train(network, dataset, {
-      epochs,
+      ...(options.steps === undefined ? { epochs } : { steps: options.steps }),
+      ...(options.stepsPerEpoch === undefined ? {} : { stepsPerEpoch: options.stepsPerEpoch }),
+      ...(options.sequence === undefined ? {} : { sequence: options.sequence }),
       initialEpoch,
       batchSize,
       seed,
@@ -145,13 +161,18 @@ export async function runTraining(
     }
     return {
       spec: network.getSpec(),
-      dataset: { name: dataset.name, train: dataset.train.count, test: dataset.test.count },
+      dataset: "task" in dataset
+        ? {
+          name: options.datasetName ?? dataset.task,
+          ...(dataset.task === "seq-mnist" ? { train: dataset.train.count, test: dataset.test.count } : {}),
+        }
+        : { name: dataset.name, train: dataset.train.count, test: dataset.test.count },
       backend: backendInfo(),
       seed,
       batchSize,
       epochs: history.epochs,
-      testAccuracy: last.testAccuracy!,
-      testLoss: last.testLoss!,
+      ...(last.testAccuracy === undefined ? {} : { testAccuracy: last.testAccuracy, testLoss: last.testLoss! }),
+      ...("task" in dataset ? { sequence: sequenceResult(dataset.task, history) } : {}),
       samplesPerSecond: history.samplesPerSecond,
       seconds: history.seconds,
       parameters: summary.parameters,

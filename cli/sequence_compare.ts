@@ -12,7 +12,7 @@ import { intFlag, parseFlags, UsageError } from "./args.ts";
 import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, backendFlags } from "./backend_flags.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 import { isSequenceDataset, SEQUENCE_DATASETS, sequenceData, sequenceFlags } from "./sequence_train.ts";
-import { progressLine } from "./sequence_train.ts";
+import { sequenceLine } from "./progress.ts";
 import { readSpec } from "./train_command.ts";
 
 /** The usage text of `compare` on sequence tasks. */
@@ -86,7 +86,8 @@ export async function sequenceCompareCommand(
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`--truncations: "${t}" is not an integer >= 1 or "full"`);
     return n;
   });
-  const flags = sequenceFlags(values);
+  const flags = sequenceFlags(dataset.startsWith("text:") ? "text" : dataset, values);
+  const steps = flags.steps ?? 2000, logEvery = flags.stepsPerEpoch ?? 500;
   const batchSize = intFlag(values, "batch-size", 32, 1);
   const seed = intFlag(values, "seed", 0, 0);
   const out = typeof values.out === "string" ? values.out : "reports/compare-sequences";
@@ -106,24 +107,27 @@ export async function sequenceCompareCommand(
   await Deno.mkdir(out, { recursive: true });
   const data = await sequenceData(dataset, values, (m) => io.err(m + "\n"));
   log(backendSays + "\n");
-  const report = compareSequences(specs, data, {
+  const report = await compareSequences(specs, data, {
     truncations,
-    steps: flags.steps,
+    steps,
     batchSize,
     seed,
-    threshold: flags.threshold,
-    sequenceLength: flags.sequenceLength,
-    logEvery: flags.logEvery,
+    ...(flags.sequence?.threshold === undefined ? {} : { threshold: flags.sequence.threshold }),
+    ...(flags.sequence?.sequenceLength === undefined ? {} : { sequenceLength: flags.sequence.sequenceLength }),
+    logEvery,
     registries,
     onRunStart: (name, t, i, total) => log(`[${i + 1}/${total}] ${name}, truncation ${t ?? "full"}\n`),
-    onProgress: (r) => log(`  ${progressLine(r)}\n`),
+    onProgress: (r) => log(`  ${sequenceLine(r, Math.min(r.epoch * logEvery, steps))}\n`),
   });
   const markdown = sequenceMarkdown(report);
   const copy = data.task === "copy" || data.task === "repeat-copy";
   const curves = lineChart(
     report.rows.map((r) => ({
       name: `${r.name} T=${r.truncation}`,
-      points: r.history.map((h): [number, number] => [h.step, copy ? h.maxSequenceLength ?? 0 : h.errorBits]),
+      points: r.history.map((h, i): [number, number] => [
+        Math.min((i + 1) * logEvery, steps),
+        copy ? h.maxSequenceLength ?? 0 : h.errorBits ?? NaN,
+      ]),
     })),
     {
       title: `${data.task}: ${copy ? "longest length solved" : "training error (bits)"} against steps`,

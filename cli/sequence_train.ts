@@ -1,17 +1,17 @@
 /**
- * `train` on a sequence task (`--dataset copy|repeat-copy|seq-mnist|text:PATH`): truncated BPTT, with or without a
- * synthetic gradient on the recurrent state, on a budget of `--steps` batches.
+ * The sequence tasks on the command line (`--dataset copy|repeat-copy|seq-mnist|text:PATH`): which flags apply to
+ * them and which are refused (with the reason), the train options they make, the task's data, and the text's
+ * vocabulary filled into a spec. Training itself is `train()`, as for every network (`cli/run.ts`).
  *
  * @module
  */
 import { MAX_TEXT_FILE_BYTES, readRegularFile } from "../_files.ts";
 import { DatasetError } from "../errors.ts";
 import { loadDataset } from "../datasets/load.ts";
-import type { Registries } from "../network/registries.ts";
 import type { NetworkSpec } from "../network/spec.ts";
-import { buildRecurrentModel } from "../recurrent/build.ts";
-import { checkFit, type SequenceData } from "../recurrent/sequence_data.ts";
-import { type SequenceRecord, type SequenceTrainResult, trainSequences } from "../recurrent/train_sequences.ts";
+import type { SequenceData } from "../recurrent/sequence_data.ts";
+import type { SequenceStream } from "../recurrent/sequence_feed.ts";
+import type { TrainOptions } from "../training/options.ts";
 import { textCorpus } from "../sequence/text.ts";
 import { intFlag, UsageError } from "./args.ts";
 
@@ -19,65 +19,105 @@ import { intFlag, UsageError } from "./args.ts";
 export const SEQUENCE_DATASETS: readonly string[] = ["copy", "repeat-copy", "seq-mnist", "text:PATH"];
 
 /** The usage lines of the sequence flags. */
-export const SEQUENCE_USAGE = `Sequence tasks (--dataset ${SEQUENCE_DATASETS.join(" | ")}, a spec with an lstm core):
+export const SEQUENCE_USAGE = `Sequence tasks (--dataset ${SEQUENCE_DATASETS.join(" | ")}, a spec with an lstm first):
   --truncation T          steps per truncated-BPTT window (default: the whole sequence, full BPTT)
-  --steps N               training steps (batches) (default 2000)
-  --threshold BITS        copy tasks: the curriculum's error threshold in bits per sequence (default 0.15)
+  --steps N               a budget of training steps (batches) instead of --epochs (default 2000 for a sequence
+                          task); with --load, N more
+  --log-every N           batches per epoch: a progress line, an evaluation and a synthetic-gradient probe after
+                          each (default: a pass over seq-mnist, 500 batches of copy tasks and text)
+  --threshold BITS        copy tasks: the curriculum's error threshold in bits per output step (default 0.15)
   --start-length N        copy tasks: the curriculum's first pattern length (default 1)
   --sequence-length N     text: characters per stream and batch (default 100)
-  --log-every N           steps between progress lines and synthetic-gradient probes (default 500)`;
+  --validation-split F    seq-mnist: hold out the last fraction F of the training images; text: the last fraction F
+                          of the text is its validation part (default 0.1), measured after every epoch
+  A text spec may write "vocabulary" for input[0] and the output layer's units: the text's distinct characters.`;
 
 /** Whether `--dataset` names a sequence task. */
 export function isSequenceDataset(name: string): boolean {
   return ["copy", "repeat-copy", "seq-mnist"].includes(name) || name.startsWith("text:");
 }
 
-/** The JSON line of a sequence run. */
-export interface SequenceRunResult extends SequenceTrainResult {
-  /** The spec trained, normalised. */
-  spec: NetworkSpec;
-  /** The `--dataset` value. */
-  dataset: string;
-  /** Sequences per batch. */
-  batchSize: number;
-  /** The seed. */
-  seed: number;
+/** The `--dataset` value of a saved stream (`text:PATH` for text). */
+export function datasetOfStream(stream: SequenceStream): string {
+  return stream.task === "text" ? `text:${stream.source ?? ""}` : stream.task;
 }
 
-/** What the sequence path reads from the command line. */
-export interface SequenceArgs {
-  values: Record<string, unknown>;
-  spec: NetworkSpec;
-  specPath: string;
-  dataset: string;
-  seed: number;
-  registries: Registries;
-  json: boolean;
-  backendSays: string;
-  log: (s: string) => void;
+const ONE_THREAD = "sequence networks train on one thread for now (no Workers or NATS stages yet)";
+
+// The flags each kind of task refuses, and why.
+function refusals(task: string): Record<string, string> {
+  const copy = task === "copy" || task === "repeat-copy";
+  return {
+    workers: ONE_THREAD,
+    staleness: ONE_THREAD,
+    nats: ONE_THREAD,
+    ...(copy
+      ? {
+        "validation-split": `${task} is generated: there is no split to hold out (its curriculum is its measure)`,
+        patience: `${task} has no validation part to watch (its curriculum is its measure)`,
+      }
+      : {}),
+    ...(task !== "seq-mnist"
+      ? {
+        "data-dir": `${task} reads no dataset files`,
+        "train-count": `${task} has no training split of images`,
+        "test-count": `${task} has no test split`,
+      }
+      : {}),
+    ...(!copy
+      ? { threshold: "it is a copy task's curriculum option", "start-length": "it is a copy task's curriculum option" }
+      : {}),
+    ...(task !== "text" ? { "sequence-length": "it is the text task's stream length" } : {}),
+  };
 }
 
-/** Reads the sequence flags, refusing the ones that do not apply. */
-export function sequenceFlags(values: Record<string, unknown>) {
-  for (const flag of ["epochs", "workers", "staleness", "save", "load"]) {
-    if (values[flag] !== undefined) {
-      throw new UsageError(
-        `--${flag} does not apply to sequence tasks` +
-          (flag === "epochs" ? " (give a budget of --steps)" : " (sequence training runs on one thread, unsaved)"),
-      );
+/** The flags only sequence tasks take: a feed-forward dataset refuses them. */
+export const SEQUENCE_ONLY_FLAGS: readonly string[] = [
+  "truncation",
+  "threshold",
+  "start-length",
+  "sequence-length",
+  "log-every",
+];
+
+/**
+ * Reads the sequence flags of `task`, refusing every one that does not apply (a UsageError naming it and why), and
+ * gives the train options they make.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sequenceFlags } from "./sequence_train.ts";
+ * assert.deepEqual(sequenceFlags("copy", { truncation: "3", steps: "40" }).sequence, { truncation: 3 });
+ * assert.throws(() => sequenceFlags("copy", { "validation-split": "0.1" }), /copy is generated/);
+ * ```
+ */
+export function sequenceFlags(task: string, values: Record<string, unknown>): TrainOptions {
+  for (const [flag, why] of Object.entries(refusals(task))) {
+    if (values[flag] !== undefined && values[flag] !== false) {
+      throw new UsageError(`--${flag} does not apply to --dataset ${task}: ${why}`);
     }
   }
-  const threshold = values.threshold === undefined ? 0.15 : Number(values.threshold);
-  if (!Number.isFinite(threshold) || threshold <= 0) {
+  if (values.epochs !== undefined && values.steps !== undefined) {
+    throw new UsageError("give --epochs or a budget of --steps, not both");
+  }
+  const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
+  if (threshold !== undefined && !(Number.isFinite(threshold) && threshold > 0)) {
     throw new UsageError(`--threshold must be a number of bits > 0, got "${values.threshold}"`);
   }
+  const int = (flag: string) => values[flag] === undefined ? undefined : intFlag(values, flag, 0, 1);
+  const sequence = {
+    ...(int("truncation") === undefined ? {} : { truncation: int("truncation")! }),
+    ...(threshold === undefined ? {} : { threshold }),
+    ...(int("start-length") === undefined ? {} : { startLength: int("start-length")! }),
+    ...(int("sequence-length") === undefined ? {} : { sequenceLength: int("sequence-length")! }),
+  };
+  // An epoch: --log-every batches; by default a pass over seq-mnist with --epochs, else 500 batches.
+  const logEvery = int("log-every") ?? (task === "seq-mnist" && values.epochs !== undefined ? undefined : 500);
   return {
-    truncation: values.truncation === undefined ? undefined : intFlag(values, "truncation", 0, 1),
-    steps: intFlag(values, "steps", 2000, 1),
-    threshold,
-    startLength: intFlag(values, "start-length", 1, 1),
-    sequenceLength: intFlag(values, "sequence-length", 100, 1),
-    logEvery: intFlag(values, "log-every", 500, 1),
+    ...(values.epochs === undefined ? { steps: intFlag(values, "steps", 2000, 1) } : {}),
+    ...(logEvery === undefined ? {} : { stepsPerEpoch: logEvery }),
+    sequence,
   };
 }
 
@@ -110,71 +150,40 @@ export async function sequenceData(
   } catch {
     throw new DatasetError(path, "is not valid UTF-8 text");
   }
-  return { task: "text", corpus: textCorpus(text, { file: path }), source: path };
-}
-
-/** Trains a sequence spec; returns the exit status after printing progress and the result. */
-export async function sequenceTrain(
-  args: SequenceArgs,
-  io: { out: (s: string) => void; err: (s: string) => void },
-): Promise<number> {
-  const { values, spec, specPath, dataset, seed, registries, json, log } = args;
-  const flags = sequenceFlags(values);
-  const batchSize = intFlag(values, "batch-size", 32, 1);
-  const model = buildRecurrentModel(spec, { seed, registries });
-  try {
-    const data = await sequenceData(dataset, values, (m) => io.err(m + "\n"));
-    checkFit(model, data);
-    log(args.backendSays + "\n");
-    log(
-      `training ${specPath} on ${dataset}: ${
-        model.stateInterface ? `${model.stateInterface.type} on the state` : "BPTT"
-      }` +
-        `, truncation ${flags.truncation ?? "full"}, ${flags.steps} steps, batch ${batchSize}, seed ${seed}\n`,
-    );
-    const result = trainSequences(model, data, {
-      ...flags,
-      batchSize,
-      seed,
-      onProgress: (r) => log(progressLine(r) + "\n"),
-    });
-    const run: SequenceRunResult = { ...result, spec: model.getSpec(), dataset, batchSize, seed };
-    if (json) io.out(JSON.stringify(run) + "\n");
-    else io.out(summaryLine(run) + "\n");
-    return 0;
-  } finally {
-    model.dispose();
-  }
+  const split = values["validation-split"] === undefined ? undefined : Number(values["validation-split"]);
+  return {
+    task: "text",
+    corpus: textCorpus(text, { file: path, ...(split ? { validation: split } : {}) }),
+    source: path,
+  };
 }
 
 /**
- * One progress line.
+ * A spec with `"vocabulary"` in `input[0]` and the output layer's `units` filled with `size` (a text's distinct
+ * characters); any other spec unchanged.
+ *
+ * @throws {UsageError} If the spec says `"vocabulary"` but the task has none (`size` undefined).
  *
  * @example
  * ```ts
- * import { progressLine } from "./sequence_train.ts";
- * const line = progressLine({ step: 500, seconds: 12.3, loss: 4.2, errorBits: 6.1, level: 3, maxSequenceLength: 2 });
- * console.assert(line === "step 500  length 3 (solved 2)  error 6.10 bits  loss 4.2000  12.3s");
+ * import assert from "node:assert/strict";
+ * import { withVocabulary } from "./sequence_train.ts";
+ * const spec = { input: ["vocabulary"], layers: [{ type: "lstm", units: 8 }, { type: "dense", units: "vocabulary" }] };
+ * // deno-lint-ignore no-explicit-any
+ * const filled = withVocabulary(spec as any, 40);
+ * assert.deepEqual([filled.input, filled.layers[1]!.units], [[40], 40]);
  * ```
  */
-export function progressLine(r: SequenceRecord): string {
-  return [
-    `step ${r.step}`,
-    ...(r.level === undefined ? [] : [`length ${r.level} (solved ${r.maxSequenceLength})`]),
-    `error ${r.errorBits.toFixed(2)} bits`,
-    `loss ${r.loss.toFixed(4)}`,
-    ...(r.syntheticGradientCosine === undefined || Number.isNaN(r.syntheticGradientCosine)
-      ? []
-      : [`sg cosine ${r.syntheticGradientCosine.toFixed(3)}`]),
-    `${r.seconds.toFixed(1)}s`,
-  ].join("  ");
-}
-
-function summaryLine(r: SequenceRunResult): string {
-  const what = r.maxSequenceLength !== undefined
-    ? `max sequence length ${r.maxSequenceLength}`
-    : r.bitsPerChar !== undefined
-    ? `validation ${r.bitsPerChar.toFixed(3)} bits/char`
-    : `test accuracy ${((r.testAccuracy ?? NaN) * 100).toFixed(2)}%`;
-  return `${what}  (${r.steps} steps, truncation ${r.truncation}, ${r.seconds.toFixed(1)}s training)`;
+export function withVocabulary(spec: NetworkSpec, size: number | undefined): NetworkSpec {
+  const says = (v: unknown) => v === "vocabulary";
+  const layers = Array.isArray(spec.layers) ? spec.layers : [];
+  if (!says(spec.input?.[0]) && !layers.some((l) => says(l?.units))) return spec;
+  if (size === undefined) {
+    throw new UsageError('the spec says "vocabulary": it takes its width from a text task (--dataset text:PATH)');
+  }
+  return {
+    ...spec,
+    input: spec.input.map((d) => says(d) ? size : d),
+    layers: layers.map((l) => says(l?.units) ? { ...l, units: size } : l),
+  };
 }

@@ -19,12 +19,16 @@ import { checkResumedFit, loadForResume, resumeFlag, resumeLine } from "./resume
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 import { isSequenceSpec } from "../recurrent/build.ts";
 import {
+  datasetOfStream,
   isSequenceDataset,
   SEQUENCE_DATASETS,
+  SEQUENCE_ONLY_FLAGS,
   SEQUENCE_USAGE,
+  sequenceData,
   sequenceFlags,
-  sequenceTrain,
+  withVocabulary,
 } from "./sequence_train.ts";
+import type { SequenceResult } from "../recurrent/sequence_result.ts";
 
 /** The usage text of `train`. */
 export const TRAIN_USAGE = `Usage: deno task train --spec FILE [options]
@@ -136,14 +140,10 @@ export async function trainCommand(
   if (load === undefined && typeof values.spec !== "string") {
     throw new UsageError("train needs --spec FILE (or --load DIR to resume a checkpoint)");
   }
-  const sequence = typeof values.dataset === "string" && isSequenceDataset(values.dataset);
-  const dataset = sequence ? values.dataset as string : choiceFlag(values, "dataset", [
-    ...DATASET_NAMES,
-    ...SEQUENCE_DATASETS,
-  ], "mnist");
-  if (sequence) sequenceFlags(values); // a bad flag is reported before anything is read
-  const epochs = intFlag(values, "epochs", 10, 1);
-  const batchSize = intFlag(values, "batch-size", 128, 1);
+  const named = typeof values.dataset === "string" ? values.dataset : undefined;
+  // A bad flag is reported before anything is read (a checkpoint's task is known once it is read).
+  if (named !== undefined) datasetFlags(named, values);
+  const batchSizeFlag = values["batch-size"] === undefined ? undefined : intFlag(values, "batch-size", 128, 1);
   const seed = intFlag(values, "seed", 0, 0);
   const backendChoice = backendFlags(values);
   const trainCount = values["train-count"] === undefined ? undefined : intFlag(values, "train-count", 0, 1);
@@ -158,66 +158,70 @@ export async function trainCommand(
     throw new UsageError(`--validation-split must be a number in (0, 1), got "${values["validation-split"]}"`);
   }
   const patience = values.patience === undefined ? undefined : intFlag(values, "patience", 1, 1);
-  if (patience !== undefined && validationSplit === undefined) {
-    throw new UsageError("--patience (early stopping) needs --validation-split to watch");
-  }
   const save = values.save as string | undefined;
   if (save === "") throw new UsageError("--save needs a directory");
   const plugins = pluginFlag(values);
-  const spec = load === undefined ? await readSpec(values.spec as string) : undefined;
+  const rawSpec = load === undefined ? await readSpec(values.spec as string) : undefined;
   // Before hours of training: a --save target that is not a checkpoint fails now, not at the end.
   if (save !== undefined) await checkSaveTarget(save);
   const backendSays = await applyBackendFlags(backendChoice);
   const registries = await pluginRegistries(plugins);
   const log = json ? io.err : io.out;
-  if (sequence || (spec !== undefined && isSequenceSpec(spec))) {
-    if (!sequence) {
-      throw new UsageError(
-        `${values.spec} is a sequence spec (an lstm core over one step's input): train it on a sequence task, ` +
-          `--dataset ${SEQUENCE_DATASETS.join(" | ")}`,
-      );
-    }
-    if (spec === undefined || !isSequenceSpec(spec)) {
-      throw new UsageError(
-        `--dataset ${dataset} needs a sequence spec: "input" is one step's features (e.g. [9]) and the first layer ` +
-          `an lstm (see examples/copy_lstm_dni.json), but ${values.spec} is not one`,
-      );
-    }
-    return await sequenceTrain({
-      values,
-      spec,
-      specPath: values.spec as string,
-      dataset,
-      seed,
-      registries,
-      json,
-      backendSays,
-      log,
-    }, io);
-  }
-  // A bad spec or checkpoint is reported before the dataset is loaded.
-  if (spec !== undefined) buildNetwork(spec, { seed, registries }).dispose();
   const resumed = load === undefined ? undefined : await loadForResume(load, registries);
   let result, handedOver = false; // runTraining disposes the network it is given
   try {
-    const data = await loadDataset(dataset, {
+    const stream = resumed?.network.stream;
+    if (stream && named !== undefined && named !== datasetOfStream(stream)) {
+      throw new UsageError(
+        `checkpoint ${load} trains on --dataset ${
+          datasetOfStream(stream)
+        }: leave out --dataset ${named} (or give that)`,
+      );
+    }
+    const dataset = named ?? (stream ? datasetOfStream(stream) : "mnist");
+    if (!isSequenceDataset(dataset)) choiceFlag({ dataset }, "dataset", [...DATASET_NAMES, ...SEQUENCE_DATASETS], "");
+    const sequence = isSequenceDataset(dataset);
+    const flags = datasetFlags(dataset, values);
+    if (patience !== undefined && validationSplit === undefined && !dataset.startsWith("text:")) {
+      throw new UsageError("--patience (early stopping) needs --validation-split to watch");
+    }
+    const isSequenceNetwork = resumed ? resumed.network.kind === "sequence" : isSequenceSpec(rawSpec);
+    if (sequence !== isSequenceNetwork) {
+      throw new UsageError(
+        sequence
+          ? `--dataset ${dataset} needs a sequence spec: "input" is one step's features (e.g. [9]) and the first ` +
+            `layer an lstm (see examples/copy_lstm_dni.json), but ${load ?? values.spec} is not one`
+          : `${load ?? values.spec} is a sequence spec (an lstm first, over one step's input): train it on a ` +
+            `sequence task, --dataset ${SEQUENCE_DATASETS.join(" | ")}`,
+      );
+    }
+    const data = sequence ? await sequenceData(dataset, values, (m) => io.err(m + "\n")) : await loadDataset(dataset, {
       dataDir: values["data-dir"] as string | undefined,
       trainCount,
       testCount,
       onProgress: (m) => io.err(m + "\n"),
     });
+    const vocabulary = "task" in data && data.task === "text" ? data.corpus.vocabulary.length : undefined;
+    const spec = rawSpec === undefined ? undefined : withVocabulary(rawSpec, vocabulary);
+    // A bad spec is reported before training starts.
+    if (spec !== undefined) buildNetwork(spec, { seed, registries }).dispose();
     log(backendSays + "\n");
     const dataSeed = resumed?.seed ?? seed;
+    const batchSize = batchSizeFlag ?? stream?.options.batchSize ?? (sequence ? 32 : 128);
     if (resumed) {
-      checkResumedFit(load!, resumed.network, dataset, data);
+      if (!("task" in data)) checkResumedFit(load!, resumed.network, dataset, data);
       log(resumeLine(load!, resumed) + "\n");
     }
     const first = resumed?.network.epochs ?? 0;
+    const budget = flags.steps === undefined
+      ? `epochs ${first + 1}..${first + flags.epochs!}`
+      : `${flags.steps} steps${resumed ? " more" : ""}`;
     log(
-      `training ${load === undefined ? values.spec : `checkpoint ${load}`} on ${dataset} ` +
-        `(${data.train.count} train, ${data.test.count} test), ` +
-        (resumed ? `epochs ${first + 1}..${first + epochs}` : `${epochs} epochs`) +
-        `, batch ${batchSize}, seed ${dataSeed}, backend ${backendChoice.backend}` +
+      `training ${load === undefined ? values.spec : `checkpoint ${load}`} on ${dataset}` +
+        ("task" in data ? "" : ` (${data.train.count} train, ${data.test.count} test)`) +
+        `, ${budget}, batch ${batchSize}, seed ${dataSeed}, backend ${backendChoice.backend}` +
+        (flags.sequence?.truncation === undefined && sequence ? ", full BPTT" : "") +
+        (flags.sequence?.truncation === undefined ? "" : `, truncation ${flags.sequence.truncation}`) +
         (nats
           ? `, ${nats.stages} stage processes over NATS (run ${nats.run}), staleness ${staleness}`
           : workers > 1
@@ -227,7 +231,15 @@ export async function trainCommand(
     );
     handedOver = true;
     result = await runTraining(resumed?.network ?? spec!, data, {
-      epochs,
+      ...(flags.steps === undefined ? { epochs: flags.epochs! } : { steps: flags.steps }),
+      // A resumed stream keeps its epochs' length unless --log-every says otherwise.
+      ...(stream?.options.stepsPerEpoch !== undefined && values["log-every"] === undefined
+        ? { stepsPerEpoch: stream.options.stepsPerEpoch }
+        : flags.stepsPerEpoch === undefined
+        ? {}
+        : { stepsPerEpoch: flags.stepsPerEpoch }),
+      ...(sequence ? { sequence: { ...stream?.options, ...flags.sequence } } : {}),
+      datasetName: dataset,
       batchSize,
       seed: dataSeed,
       write: log,
@@ -239,7 +251,7 @@ export async function trainCommand(
       onNonFinite,
       registries,
       ...(load === undefined ? {} : { resumedFrom: load }),
-      ...(validationSplit === undefined ? {} : { validationSplit }),
+      ...(validationSplit === undefined || dataset.startsWith("text:") ? {} : { validationSplit }),
       ...(patience === undefined ? {} : { patience }),
     });
   } catch (error) {
@@ -248,13 +260,49 @@ export async function trainCommand(
   }
   if (json) io.out(JSON.stringify(result) + "\n");
   else {
+    const judged = result.sequence ? sequenceSummary(result.sequence) : "";
     io.out(
-      `test accuracy ${percent(result.testAccuracy)}  test loss ${result.testLoss.toFixed(4)}  ` +
-        `${Math.round(result.samplesPerSecond)} samples/s  ${result.seconds.toFixed(1)}s training` +
+      judged +
+        (result.testAccuracy === undefined || result.sequence
+          ? ""
+          : `test accuracy ${percent(result.testAccuracy)}  test loss ${result.testLoss!.toFixed(4)}  `) +
+        `${Math.round(result.samplesPerSecond)} ${result.sequence ? "sequences" : "samples"}/s  ` +
+        `${result.seconds.toFixed(1)}s training` +
         (result.bestEpoch === undefined ? "" : `  best epoch by validation: ${result.bestEpoch}`) + "\n",
     );
   }
   return 0;
+}
+
+// The flags of a dataset: a sequence task's (refusing those that do not apply), or a feed-forward dataset's
+// (refusing the sequence tasks' own).
+function datasetFlags(dataset: string, values: Record<string, unknown>) {
+  if (isSequenceDataset(dataset)) {
+    return sequenceFlags(dataset.startsWith("text:") ? "text" : dataset, values);
+  }
+  for (const flag of SEQUENCE_ONLY_FLAGS) {
+    if (values[flag] !== undefined) {
+      throw new UsageError(`--${flag} applies to sequence tasks (--dataset ${SEQUENCE_DATASETS.join(" | ")}) only`);
+    }
+  }
+  return values.steps === undefined
+    ? { epochs: intFlag(values, "epochs", 10, 1) }
+    : values.epochs === undefined
+    ? { steps: intFlag(values, "steps", 0, 1) }
+    : (() => {
+      throw new UsageError("give --epochs or a budget of --steps, not both");
+    })();
+}
+
+// What a sequence run is judged by, for the last line.
+function sequenceSummary(r: SequenceResult): string {
+  const parts = [
+    ...(r.maxSequenceLength === undefined ? [] : [`max sequence length ${r.maxSequenceLength}`]),
+    ...(r.bitsPerChar === undefined ? [] : [`validation ${r.bitsPerChar.toFixed(3)} bits/char`]),
+    ...(r.testAccuracy === undefined ? [] : [`test accuracy ${percent(r.testAccuracy)}`]),
+    ...(r.syntheticGradientCosine === undefined ? [] : [`sg cosine ${r.syntheticGradientCosine.toFixed(3)}`]),
+  ];
+  return parts.length > 0 ? parts.join("  ") + "  " : "";
 }
 
 // `--nats URL --run NAME --stages N [--spawn]`, checked; undefined without --nats.

@@ -4,11 +4,12 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import type { Batch } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import { batchTensors } from "../datasets/batch_tensors.ts";
 import { type InterfaceDiagnostics, interfaceDiagnostics } from "../network/interface_diagnostics.ts";
-import type { BatchOutcome, EpochOutcome, Strategy } from "./strategy.ts";
+import { type BatchOutcome, type EpochOutcome, isSequenceItem, type Strategy, type TrainingBatch } from "./strategy.ts";
+import { trainSequenceItem } from "../recurrent/sequence_epochs.ts";
+import { stateDiagnostics } from "../recurrent/state_diagnostics.ts";
 
 /**
  * Trains on this thread: each batch is one `Network.trainStep`. `train()` uses it when no strategy is given.
@@ -41,12 +42,16 @@ class OneThread implements Strategy {
   }
 
   // deno-lint-ignore require-await
-  async epoch(batches: Iterable<Batch>, onBatch: (outcome: BatchOutcome) => void): Promise<EpochOutcome> {
+  async epoch(batches: Iterable<TrainingBatch>, onBatch: (outcome: BatchOutcome) => void): Promise<EpochOutcome> {
     const network = this.#network;
     if (network === null) throw new Error(`Strategy "${this.name}" was not started`);
     const skipped = network.skippedUpdates;
     const features = network.inputUnits, classes = network.outputUnits;
     for (const b of batches) {
+      if (isSequenceItem(b)) {
+        onBatch(trainSequenceItem(network, b));
+        continue;
+      }
       const { x, labels } = batchTensors(b, features, classes);
       let step;
       try {
@@ -57,7 +62,10 @@ class OneThread implements Strategy {
       onBatch({ loss: step.loss, correct: step.correct, size: b.size });
     }
     return {
-      diagnostics: withInputSynthesizers(interfaceDiagnostics(network.interfaces), network),
+      diagnostics: [
+        ...withInputSynthesizers(interfaceDiagnostics(network.interfaces), network),
+        ...stateDiagnostics(network),
+      ],
       skippedUpdates: network.skippedUpdates - skipped,
     };
   }

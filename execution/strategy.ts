@@ -40,6 +40,7 @@
  * @module
  */
 import type { Batch } from "../datasets/dataset.ts";
+import type { SequenceItem } from "../recurrent/sequence_feed.ts";
 import type { InterfaceDiagnostics } from "../network/interface_diagnostics.ts";
 import type { Network } from "../network/network.ts";
 import type { NonFinitePolicy } from "../network/non_finite_guard.ts";
@@ -50,14 +51,29 @@ export interface StrategyRun {
   readonly onNonFinite: NonFinitePolicy;
 }
 
+/**
+ * One batch of training: examples (`Batch`, for a feed-forward network) or sequences with their truncation window
+ * (`SequenceItem`, for a sequence network).
+ */
+export type TrainingBatch = Batch | SequenceItem;
+
+/** Whether a training batch holds sequences. */
+export function isSequenceItem(batch: TrainingBatch): batch is SequenceItem {
+  return "sequences" in batch;
+}
+
 /** One batch's result, reported through `onBatch` in batch order. */
 export interface BatchOutcome {
-  /** The batch-mean loss, before the update. */
+  /** The batch-mean loss (per example; per sequence for sequences), before the update. */
   loss: number;
-  /** Examples classified right, before the update. */
+  /** Examples classified right (sequences: counted steps predicted right), before the update. */
   correct: number;
-  /** Examples in the batch. */
+  /** Examples (sequences) in the batch. */
   size: number;
+  /** Sequences: the steps whose target counts (what `correct` is out of). Left out: `size`. */
+  counted?: number;
+  /** Sequences: the counted steps' cross-entropy in bits, summed. */
+  bits?: number;
 }
 
 /**
@@ -122,7 +138,7 @@ export interface Strategy {
    *
    * @throws {DivergenceError} Without `epoch`/`batch` but with `site.step` (the network step): `train()` places it.
    */
-  epoch(batches: Iterable<Batch>, onBatch: (outcome: BatchOutcome) => void): Promise<EpochOutcome>;
+  epoch(batches: Iterable<TrainingBatch>, onBatch: (outcome: BatchOutcome) => void): Promise<EpochOutcome>;
   /** Frees what `start` took (Workers). Never throws; safe to call when `start` failed or never ran. */
   stop(): Promise<void>;
 }

@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { show, SpecError } from "../errors.ts";
+import { SpecError } from "../errors.ts";
 import { checkObject, isRecord, positiveInt } from "../_validate.ts";
-import { type InterfaceConfig, missingMethods, type NeuralInterface } from "../interfaces/interface.ts";
+import type { InterfaceConfig, NeuralInterface } from "../interfaces/interface.ts";
 import { type Layer, type LayerConfig, type Shape, showShape, sizeOf } from "../layers/layer.ts";
 import type { OptimizerConfig } from "../optimizers/optimizer.ts";
 import { Random } from "../random.ts";
@@ -14,6 +14,8 @@ import { createInputSynthesizer, type InputSynthesizer } from "./input_synthesiz
 import { lookup, nameOf, validateOptimizer } from "./_lookup.ts";
 import { defaultRegistries, type Registries } from "./registries.ts";
 import { type NetworkSpec, SPEC_FIELDS } from "./spec.ts";
+import { checkDecoupling, checkPlugin, checkShapes, INTERFACE_MEMBERS, LAYER_MEMBERS } from "./_plugin_checks.ts";
+import { buildSequenceNetwork, isSequenceSpec } from "../recurrent/build.ts";
 
 /** Options of `buildNetwork`. */
 export interface BuildOptions {
@@ -63,6 +65,7 @@ export const NETWORK_MAX_VALUES: number = 2 ** 28;
 export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Network {
   const { registries = defaultRegistries } = options;
   const s = checkObject("spec", spec, SPEC_FIELDS);
+  if (isSequenceSpec(s)) return buildSequenceNetwork(spec, options);
   if (!Array.isArray(s.input) || s.input.length === 0) {
     throw new SpecError("input", s.input, "must be a non-empty array of positive integers (the shape of one example)");
   }
@@ -222,63 +225,5 @@ export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Net
     for (const iface of built.interfaces) iface.dispose();
     for (const unlock of built.unlocks) unlock.dispose();
     throw error;
-  }
-}
-
-const LAYER_MEMBERS = [
-  "forward",
-  "backward",
-  "getConfig",
-  "dispose",
-  "trainable",
-  "state",
-  "inputShape",
-  "outputShape",
-];
-const INTERFACE_MEMBERS = ["getConfig", "dispose", "variables"];
-
-// A plugin layer must take the shape it was given and give a shape of positive integers.
-function checkShapes(layer: Layer, type: string, path: string, input: Shape): void {
-  const fits = layer.inputShape.length === input.length && layer.inputShape.every((d, i) => d === input[i]);
-  const valid = layer.outputShape.length > 0 && layer.outputShape.every((d) => Number.isInteger(d) && d > 0);
-  if (!fits || !valid) {
-    throw new TypeError(
-      `The factory of layer "${type}" (${path}) made a layer of inputShape ${show(layer.inputShape)} and ` +
-        `outputShape ${show(layer.outputShape)}, expected inputShape ${show(input)} and an outputShape of ` +
-        `positive integers`,
-    );
-  }
-}
-
-// An interface declares whether it decouples, and has the methods that go with it.
-function checkDecoupling(type: string, path: string, iface: NeuralInterface): void {
-  const decouples = (iface as { decouples?: unknown }).decouples;
-  const missing = missingMethods(iface);
-  if (missing === undefined || missing.length > 0) {
-    throw new TypeError(
-      `The factory of interface "${type}" (${path}) returned an interface that ${
-        missing === undefined
-          ? `does not declare decouples: true or false (got ${show(decouples)})`
-          : `declares decouples: ${decouples} but lacks ${missing.join(", ")}`
-      }`,
-    );
-  }
-}
-
-// Checks that a factory (a plugin's, perhaps) made something with the contract's methods and variable lists.
-function checkPlugin(kind: string, name: string, path: string, made: unknown, members: readonly string[]): void {
-  const record = (typeof made === "object" && made !== null ? made : {}) as Record<string, unknown>;
-  const missing = members.filter((m) =>
-    ["trainable", "state", "variables", "inputShape", "outputShape"].includes(m)
-      ? !Array.isArray(record[m])
-      : typeof record[m] !== "function"
-  );
-  if (missing.length > 0) {
-    throw new TypeError(
-      `The factory of ${kind} "${name}" (${path}) returned ${
-        made === null ? "null" : `a value of type ${typeof made}`
-      } ` +
-        `that is not ${kind === "interface" ? "an" : "a"} ${kind}: it lacks ${missing.join(", ")}`,
-    );
   }
 }

@@ -15,6 +15,11 @@ export interface InterfaceDiagnostics {
   layer: number;
   /** Interface type. */
   type: string;
+  /**
+   * Where the interface sits: left out, on the layer's output; `"state"`, on a recurrent layer's state at each
+   * truncation window's end (`stateInterface`).
+   */
+  on?: "state";
   /** Cosine similarity of synthetic and true gradient on the probe batch. */
   cosine?: number;
   /** ||synthetic|| / ||true|| on the probe batch. */
@@ -43,7 +48,8 @@ export function interfaceDiagnostics(interfaces: readonly InterfaceBase[], from 
 }
 
 /**
- * One entry per layer, ordered by layer: the entries of `lists` for the same layer merged in order (a later number
+ * One entry per interface (per layer, and per recurrent state), ordered by layer (a layer's output before its
+ * state): the entries of `lists` for the same interface merged in order (a later number
  * of the same name replaces an earlier one). The entries given are not changed.
  *
  * @example
@@ -60,13 +66,15 @@ export function interfaceDiagnostics(interfaces: readonly InterfaceBase[], from 
  * ```
  */
 export function mergeDiagnostics(...lists: readonly (readonly InterfaceDiagnostics[])[]): InterfaceDiagnostics[] {
-  const byLayer = new Map<number, InterfaceDiagnostics>();
+  const byInterface = new Map<string, InterfaceDiagnostics>();
   for (const list of lists) {
     for (const entry of list) {
-      const merged = byLayer.get(entry.layer);
+      const key = `${entry.layer}${entry.on ?? ""}`;
+      const merged = byInterface.get(key);
       if (merged) Object.assign(merged, entry);
-      else byLayer.set(entry.layer, { ...entry });
+      else byInterface.set(key, { ...entry });
     }
   }
-  return [...byLayer.values()].sort((a, b) => a.layer - b.layer);
+  const order = (d: InterfaceDiagnostics) => 2 * d.layer + (d.on === "state" ? 1 : 0);
+  return [...byInterface.values()].sort((a, b) => order(a) - order(b));
 }

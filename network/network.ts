@@ -21,6 +21,10 @@ import { checkBatch, checkGradient, checkInput, describeGradient } from "./_chec
 import type { NetworkParts, Range, RangeOptions, RangeResult, StepResult } from "./step_types.ts";
 import { outlineOf, specOf } from "./_outline.ts";
 import type { InputSynthesizer } from "./input_synthesizer.ts";
+import { stepLoss, type StepLossType } from "../losses/step_loss.ts";
+import type { DivergenceSite } from "../errors.ts";
+import type { SequenceStream } from "../recurrent/sequence_feed.ts";
+import { isRecurrent } from "../recurrent/recurrent_layer.ts";
 
 export type { NetworkParts, RangeOptions, RangeResult, StepResult };
 
@@ -45,6 +49,19 @@ export class Network {
   readonly inputUnits: number;
   /** The URLs of the plugin modules the network's registries had loaded (Workers load them too). */
   readonly plugins: readonly string[];
+  /**
+   * `"sequence"` for a network over sequences (its first layer is recurrent, `input` is one step's features; it
+   * trains in truncation windows, see `trainSequenceBatch`), `"feed-forward"` otherwise.
+   */
+  readonly kind: "feed-forward" | "sequence";
+  /** A sequence network's per-step loss (the sum over a sequence's counted steps, the mean over sequences). */
+  readonly stepLoss?: StepLossType;
+  /**
+   * A sequence network: its task's stream (the task, the text's source, the options, where the stream stands),
+   * kept by `train()` after each epoch so that the next call, or a checkpoint, goes on from it. Undefined before
+   * training and for feed-forward networks (whose epochs shuffle from the seed).
+   */
+  stream: SequenceStream | undefined = undefined;
   readonly #spec: NetworkSpec;
   readonly #optimizers: readonly Optimizer[];
   readonly #layerOptimizers: readonly (OptimizerConfig | undefined)[];
@@ -54,8 +71,17 @@ export class Network {
 
   /** Assembles a network from built parts; prefer `buildNetwork(spec)`. */
   constructor(
-    { spec, layers, interfaces, loss, optimizers, layerOptimizers = [], inputSynthesizers = [], plugins = [] }:
-      NetworkParts,
+    {
+      spec,
+      layers,
+      interfaces,
+      loss,
+      optimizers,
+      layerOptimizers = [],
+      inputSynthesizers = [],
+      plugins = [],
+      stepLoss,
+    }: NetworkParts,
   ) {
     if (interfaces.length !== layers.length - 1 || optimizers.length !== layers.length) {
       throw new RangeError(
@@ -83,6 +109,8 @@ export class Network {
     this.inputShape = [...layers[0]!.inputShape];
     this.inputUnits = sizeOf(this.inputShape);
     this.plugins = [...plugins];
+    this.kind = stepLoss === undefined ? "feed-forward" : "sequence";
+    this.stepLoss = stepLoss;
   }
 
   /** Width of the output (the number of classes for a classifier). */
@@ -136,6 +164,14 @@ export class Network {
     return this.#guard.skipped;
   }
 
+  /**
+   * Whether every element of `tensors` is finite; if not, throws a `DivergenceError` (policy `"error"`) or counts
+   * a skipped update and returns false. For the parts of a step outside the layers (a recurrent layer's state).
+   */
+  checkFinite(tensors: readonly tf.Tensor[], describe: (i: number) => string, site: DivergenceSite): boolean {
+    return this.#guard.check(tensors, describe, site);
+  }
+
   /** A batch of inputs, flat `[B, inputUnits]` or `[B, ...inputShape]`, as `[B, ...inputShape]`. */
   shapeInput(x: tf.Tensor): tf.Tensor {
     checkInput(x, this.inputShape);
@@ -153,6 +189,9 @@ export class Network {
    * @returns The batch loss and the number of correct predictions, both before the update.
    */
   trainStep(x: tf.Tensor, labels: tf.Tensor2D): StepResult {
+    if (this.kind === "sequence") {
+      throw new Error("A sequence network trains on batches of sequences: use train() or trainSequenceBatch()");
+    }
     checkBatch(x, labels, this.inputShape, this.outputUnits);
     const context: StepContext = { labels, step: this.#step++ };
     let loss: tf.Scalar, correct: tf.Scalar;
@@ -232,24 +271,41 @@ export class Network {
     result.output = h;
     if (hi === n - 1) {
       const labels = context.labels!;
-      const { loss, gradient } = this.loss.compute(h as tf.Tensor2D, labels);
+      let loss: tf.Scalar, gradient: tf.Tensor2D;
+      if (this.stepLoss !== undefined) {
+        const rows = h.shape[0]!;
+        const window = options.window ?? { mask: tf.ones([rows]) as tf.Tensor1D, sequences: rows };
+        const r = stepLoss(this.stepLoss, h as tf.Tensor2D, labels, window.mask, window.sequences);
+        ({ loss, gradient } = r);
+        result.correct = r.correct;
+        result.bits = r.bits;
+        result.counted = tf.sum(window.mask);
+      } else {
+        ({ loss, gradient } = this.loss.compute(h as tf.Tensor2D, labels));
+        result.correct = tf.sum(tf.cast(tf.equal(tf.argMax(h, 1), tf.argMax(labels, 1)), "int32"));
+      }
       if (this.#guard.check([loss], () => "the loss", { step: context.step }, n - segmentStart)) {
         this.#backward(segmentStart, n - 1, gradient, range);
       }
       result.loss = loss;
-      result.correct = tf.sum(tf.cast(tf.equal(tf.argMax(h, 1), tf.argMax(labels, 1)), "int32"));
     }
     return result;
   }
 
-  /** Applies per-layer gradients (as `shardGradients` returns them) with each layer's optimizer; counts one step. */
-  applyGradients(gradients: tf.Tensor[][]): void {
+  /**
+   * Applies per-layer gradients (as `shardGradients` returns them) with each layer's optimizer, after the
+   * divergence guard has checked them; counts one step unless `countStep` is false (the windows of a batch of
+   * sequences counted theirs).
+   */
+  applyGradients(gradients: tf.Tensor[][], countStep = true): void {
+    const step = countStep ? this.#step : this.#step - 1;
     this.layers.forEach((layer, j) => {
-      if (this.#guard.check(gradients[j]!, describeGradient(this.layers[j]!, j), { step: this.#step, layer: j })) {
-        this.#optimizers[j]!.apply(layer.trainable, gradients[j]!);
+      const g = gradients[j] ?? [];
+      if (this.#guard.check(g, describeGradient(this.layers[j]!, j), { step, layer: j })) {
+        this.#optimizers[j]!.apply(layer.trainable, g);
       }
     });
-    this.#step++;
+    if (countStep) this.#step++;
   }
 
   /** Delivers the message for the decoupling interface of layer `layer` (a module boundary) for `context`'s step. */
@@ -291,7 +347,8 @@ export class Network {
       if (!this.#guard.check(checked, describeGradient(layer, j), { step: context.step, layer: j })) {
         return this.#guard.skip(j - lo); // this layer and the ones below it in the segment keep their weights
       }
-      this.#optimizers[j]!.apply(layer.trainable, gradients);
+      if (options.onGradients) options.onGradients(j, gradients);
+      else this.#optimizers[j]!.apply(layer.trainable, gradients);
       g = passed;
       if (parts) result.messageParts = parts;
     }
@@ -327,10 +384,14 @@ export class Network {
     return specOf(this.#spec, this.layers, this.interfaces, this.#layerOptimizers, this.inputSynthesizers);
   }
 
-  /** All variables: layer weights, layer state, interface weights, input synthesizer weights. */
+  /**
+   * All variables: layer weights, layer state, interface weights, input synthesizer weights, and the weights of the
+   * interfaces on recurrent states.
+   */
   get variables(): tf.Variable[] {
     return [
       ...this.layers.flatMap((l) => [...l.trainable, ...l.state]),
+      ...this.layers.flatMap((l) => isRecurrent(l) ? [...(l.stateInterface?.variables ?? [])] : []),
       ...this.interfaces.flatMap((i) => [...i.variables]),
       ...this.inputSynthesizers.flatMap((u) => u ? [...u.variables] : []),
     ];

@@ -24,6 +24,13 @@ export interface LayerSpec extends LayerConfig {
    * of waiting for it (see `InputSynthesizer`). `true` takes the defaults. @default {false}
    */
   forwardUnlock?: boolean | ForwardUnlockOptions;
+  /**
+   * A recurrent layer's (`lstm` in a sequence spec) interface on its recurrent state `[h, c]` at each truncation
+   * window's end: a decoupling one (`sg`, `csg`, a plugin) predicts the gradient from the windows after it (the DNI
+   * paper's RNN setup); `"aux": true` in its config adds the auxiliary task (DNI + Aux). Left out: the gradient
+   * stops at the window's end (plain truncated BPTT).
+   */
+  stateInterface?: string | InterfaceConfig;
 }
 
 /**

@@ -11,6 +11,7 @@ import type { Loss } from "../losses/loss.ts";
 import type { Optimizer, OptimizerConfig } from "../optimizers/optimizer.ts";
 import type { NetworkSpec } from "./spec.ts";
 import type { InputSynthesizer } from "./input_synthesizer.ts";
+import type { StepLossType } from "../losses/step_loss.ts";
 
 /** What one training step measured. */
 export interface StepResult {
@@ -26,8 +27,15 @@ export interface RangeResult {
   output: tf.Tensor;
   /** The batch loss, when the range ends at the output layer. */
   loss?: tf.Scalar;
-  /** The number of correct predictions, when the range ends at the output layer. */
+  /**
+   * The number of correct predictions, when the range ends at the output layer (a sequence network: counted steps
+   * predicted right).
+   */
   correct?: tf.Scalar;
+  /** A sequence network's window: the counted steps' cross-entropy in bits, summed. */
+  bits?: tf.Scalar;
+  /** A sequence network's window: the counted steps. */
+  counted?: tf.Scalar;
   /** For a range that starts above layer 0: dL/d(input), the message for the interface below; null if skipped
    * or if that interface needs none (`needsMessage`). */
   message?: tf.Tensor | null;
@@ -50,6 +58,16 @@ export type BackwardLowest = (
 export interface RangeOptions {
   /** How layer `lo` (> 0) computes its backward pass and the message below (see `BackwardLowest`). */
   backwardLowest?: BackwardLowest;
+  /**
+   * A sequence network's window: 1 for each row (sequence and step) whose target counts, and the number of
+   * sequences the loss is averaged over. Left out: every row counts, as one sequence each.
+   */
+  window?: { mask: tf.Tensor1D; sequences: number };
+  /**
+   * When given, each layer's weight gradients go to it instead of to the layer's optimizer (the caller applies
+   * them: summed over windows, or averaged over shards). Called inside the range's `tf.tidy`: keep what you hold.
+   */
+  onGradients?: (layer: number, gradients: tf.Tensor[]) => void;
 }
 
 /** The parts a network is assembled from (see `buildNetwork`). */
@@ -70,6 +88,8 @@ export interface NetworkParts {
   inputSynthesizers?: (InputSynthesizer | undefined)[];
   /** The URLs of the plugin modules the registries had loaded (see `loadPlugin`). */
   plugins?: readonly string[];
+  /** A sequence network's per-step loss (its first layer is recurrent); left out for a feed-forward network. */
+  stepLoss?: StepLossType;
 }
 
 /** Private to the network: what the backward passes of one `trainRange` share. */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { isRecurrent } from "../recurrent/recurrent_layer.ts";
 import { showShape } from "../layers/layer.ts";
 import type { Network } from "./network.ts";
 
@@ -58,13 +59,18 @@ export function summarize(network: Network): NetworkSummary {
   const rows = network.layers.map((layer, index): SummaryRow => {
     const iface = network.interfaces[index];
     const unlock = network.inputSynthesizers[index];
+    // A recurrent layer's interface on its state, and its DNI + Aux head, are trained alongside, not needed to predict.
+    const state = isRecurrent(layer)
+      ? [...(layer.stateInterface?.variables ?? []), ...(layer.aux?.trainable ?? [])]
+      : [];
     return {
       index,
       layer: String(layer) === "[object Object]" ? layer.type : String(layer),
       outputShape: [...layer.outputShape],
-      parameters: count(layer.trainable),
+      parameters: count(layer.trainable) - count(isRecurrent(layer) ? layer.aux?.trainable ?? [] : []),
       interface: iface ? `${iface.type}${unlock ? " + forward unlock" : ""}` : "loss",
-      interfaceParameters: (iface ? count(iface.variables) : 0) + (unlock ? count(unlock.variables) : 0),
+      interfaceParameters: (iface ? count(iface.variables) : 0) + (unlock ? count(unlock.variables) : 0) +
+        count(state),
     };
   });
   return {

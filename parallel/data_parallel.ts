@@ -65,6 +65,12 @@ class DataParallel implements Strategy {
 
   async start(network: Network, run: StrategyRun): Promise<void> {
     if (this.#running !== null) throw new Error(`Strategy "${this.name}" is already running`);
+    if (network.kind === "sequence") {
+      throw new RangeError(
+        "Cannot train a sequence network data-parallel yet: its windows and carried states run on one thread for " +
+          "now; train it without workers",
+      );
+    }
     const decoupling = network.interfaces.findIndex((i) => i.decouples);
     if (decoupling >= 0) {
       throw new RangeError(

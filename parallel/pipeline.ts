@@ -171,6 +171,12 @@ class Pipeline implements Strategy {
 
   async start(network: Network, run: StrategyRun): Promise<void> {
     if (this.#running !== null) throw new Error(`Strategy "${this.name}" is already running`);
+    if (network.kind === "sequence") {
+      throw new RangeError(
+        "Cannot run a sequence network in a pipeline yet: its windows and carried states run on one thread for " +
+          "now; train it without workers",
+      );
+    }
     const unlocked = network.forwardUnlocked;
     if (unlocked !== undefined) {
       throw new RangeError(

@@ -1,16 +1,20 @@
 /**
- * `buildRecurrentModel`: a sequence spec to a `RecurrentModel`. A sequence spec is a network spec that describes
- * one time step: `input` is the features of one step (`[9]`), the first layer is the recurrent core (`lstm`; every
- * step's hidden state goes up), the layers after it (`dense`) apply to every step, and the last one gives the
- * step's logits. The core's `interface` sits on its recurrent state at each truncation window's end: `backprop` (the
- * default) is plain truncated BPTT (the gradient stops there), a decoupling interface (`sg`, a plugin) is the DNI
- * paper's RNN setup, and `"aux": true` in its config adds the paper's auxiliary task (DNI + Aux).
+ * Building a sequence network: a spec whose `input` is the features of one time step (`[9]`) and whose first layer
+ * is recurrent (`lstm`). Every layer then works on one row per sequence and step: an `lstm` runs its rows as
+ * sequences (its state carried from window to window), the layers after it (`dense`, another `lstm`) read its
+ * output rows, and the last one gives each step's logits for a per-step loss (`sigmoid-cross-entropy`,
+ * `softmax-cross-entropy`). `buildNetwork` calls it for such a spec.
+ *
+ * An `lstm`'s `interface` binds to its output rows like any layer's; a decoupling one (`sg`, `csg`, a plugin)
+ * must have another `lstm` above it (a cut between recurrent layers, decoupled in depth). Its `stateInterface` sits
+ * on its recurrent state at each window's end (decoupled in time, the DNI paper's RNN setup), with `"aux": true`
+ * for DNI + Aux.
  *
  * @module
  */
 import { SpecError } from "../errors.ts";
 import { bool, checkObject, isRecord, positiveInt, positiveNumber } from "../_validate.ts";
-import { type DecouplingInterface, type InterfaceConfig, missingMethods } from "../interfaces/interface.ts";
+import type { DecouplingInterface, InterfaceConfig, NeuralInterface } from "../interfaces/interface.ts";
 import { Dense } from "../layers/dense.ts";
 import type { Layer, LayerConfig } from "../layers/layer.ts";
 import { Lstm } from "../layers/lstm.ts";
@@ -18,47 +22,50 @@ import type { OptimizerConfig } from "../optimizers/optimizer.ts";
 import { Random } from "../random.ts";
 import { lookup, nameOf, validateOptimizer } from "../network/_lookup.ts";
 import { defaultRegistries, type Registries } from "../network/registries.ts";
-import { type LayerSpec, type NetworkSpec, SPEC_FIELDS } from "../network/spec.ts";
-import { RecurrentModel } from "./model.ts";
-import { STEP_LOSSES, type StepLossType } from "./step_loss.ts";
+import type { NetworkSpec } from "../network/spec.ts";
+import { SPEC_FIELDS } from "../network/spec.ts";
+import { Network } from "../network/network.ts";
+import { checkDecoupling, checkPlugin, INTERFACE_MEMBERS, LAYER_MEMBERS } from "../network/_plugin_checks.ts";
+import { STEP_LOSSES, stepLossObject, type StepLossType } from "../losses/step_loss.ts";
+import { RecurrentLayer } from "./recurrent_layer.ts";
 
-/** Options of `buildRecurrentModel`. */
-export interface RecurrentBuildOptions {
+/** Options of `buildSequenceNetwork` (those of `buildNetwork`). */
+export interface SequenceBuildOptions {
   /** Where names are looked up. @default {defaultRegistries} */
   registries?: Registries;
   /** Seed of the initial weights; overrides the spec's `seed`. */
   seed?: number;
 }
 
-/** The recurrent cores a sequence spec may start with. */
+/** The recurrent layers a sequence spec may start with. */
 export const RECURRENT_CORES: readonly string[] = ["lstm"];
 
+const isBackprop = (raw: unknown) =>
+  raw === undefined || raw === "backprop" || (isRecord(raw) && raw.type === "backprop");
+
 /**
- * Builds a recurrent model from a sequence spec.
+ * Builds a sequence network (`buildNetwork` does it for a sequence spec).
  *
- * @throws {SpecError} If the spec is invalid (naming the field and the value), e.g. a first layer that is not
- *   recurrent, an `input` with a time axis, a per-step layer with a decoupling interface, or an unknown loss.
+ * @throws {SpecError} If the spec is invalid, naming the field and the value: an `input` with a time axis, a
+ *   first layer that is not recurrent, a decoupling `interface` on an lstm with no lstm above it (the state's is
+ *   `stateInterface`), a loss that is not per-step.
  *
  * @example An LSTM of 32 units on the copy task's 9 input bits, with DNI on its recurrent state
  * ```ts
  * import assert from "node:assert/strict";
- * import { buildRecurrentModel } from "../mod.ts";
+ * import { buildNetwork } from "../mod.ts";
  *
- * const model = buildRecurrentModel({
+ * const net = buildNetwork({
  *   input: [9],
- *   layers: [
- *     { type: "lstm", units: 32, interface: { type: "sg" } },
- *     { type: "dense", units: 8 },
- *   ],
+ *   layers: [{ type: "lstm", units: 32, stateInterface: "sg" }, { type: "dense", units: 8 }],
  *   loss: "sigmoid-cross-entropy",
- *   optimizer: { type: "adam", learningRate: 0.001 },
  * });
- * assert.equal(model.stateInterface?.type, "sg");
- * assert.equal(model.outputs, 8);
- * model.dispose();
+ * assert.equal(net.kind, "sequence");
+ * assert.equal(net.outputUnits, 8);
+ * net.dispose();
  * ```
  */
-export function buildRecurrentModel(spec: NetworkSpec, options: RecurrentBuildOptions = {}): RecurrentModel {
+export function buildSequenceNetwork(spec: NetworkSpec, options: SequenceBuildOptions = {}): Network {
   const { registries = defaultRegistries } = options;
   const s = checkObject("spec", spec, SPEC_FIELDS);
   if (!Array.isArray(s.input) || s.input.length !== 1) {
@@ -69,9 +76,9 @@ export function buildRecurrentModel(spec: NetworkSpec, options: RecurrentBuildOp
     );
   }
   const features = positiveInt("input[0]", s.input[0]);
-  const layerSpecs = s.layers;
-  if (!Array.isArray(layerSpecs) || layerSpecs.length < 2) {
-    throw new SpecError("layers", layerSpecs, "must hold a recurrent core (lstm) and at least one per-step layer");
+  const specs = s.layers;
+  if (!Array.isArray(specs) || specs.length < 2) {
+    throw new SpecError("layers", specs, "must hold a recurrent layer (lstm) and at least one per-step layer");
   }
   const seed = options.seed ?? (s.seed === undefined ? 0 : s.seed);
   if (typeof seed !== "number" || !Number.isInteger(seed)) throw new SpecError("seed", seed, "must be an integer");
@@ -86,162 +93,196 @@ export function buildRecurrentModel(spec: NetworkSpec, options: RecurrentBuildOp
   }
   const optimizerConfig = validateOptimizer(registries, s.optimizer ?? "adam", "optimizer");
   const random = new Random(seed);
-  const made: { parts: Layer[]; iface?: DecouplingInterface } = { parts: [] };
+  const made: { layers: Layer[]; cores: Lstm[]; extras: { dispose(): void }[]; interfaces: NeuralInterface[] } = {
+    layers: [],
+    cores: [],
+    extras: [],
+    interfaces: [],
+  };
   try {
-    // The core.
-    const rawCore = layerSpecs[0];
-    if (!isRecord(rawCore)) throw new SpecError("layers[0]", rawCore, "must be an object with a type");
-    const { interface: rawIface, optimizer: coreOptimizerRaw, ...coreConfig } = rawCore;
-    const coreType = nameOf("layers[0].type", coreConfig.type);
-    if (!RECURRENT_CORES.includes(coreType)) {
+    const types = specs.map((raw, i) => isRecord(raw) ? nameOf(`layers[${i}].type`, raw.type) : undefined);
+    if (!RECURRENT_CORES.includes(types[0]!)) {
       throw new SpecError(
         "layers[0].type",
-        coreType,
-        `must be a recurrent core (${RECURRENT_CORES.join(", ")}) in a sequence spec`,
+        types[0],
+        `must be recurrent (${RECURRENT_CORES.join(", ")}) in a sequence spec`,
       );
     }
-    if (coreConfig.returnSequences === false) {
-      throw new SpecError(
-        "layers[0].returnSequences",
-        false,
-        "must be true or left out in a sequence spec: every step's state goes to the per-step layers",
-      );
-    }
-    const core = new Lstm({ ...coreConfig, type: coreType, returnSequences: true } as LayerConfig, {
-      inputShape: [1, features], // the time axis is the window's, decided at run time
-      path: "layers[0]",
-      random: random.fork(),
-    });
-    made.parts.push(core);
-    const optimizers: OptimizerConfig[] = [
-      coreOptimizerRaw === undefined
-        ? optimizerConfig
-        : validateOptimizer(registries, coreOptimizerRaw, "layers[0].optimizer"),
-    ];
-
-    // The per-step layers.
-    const readout: Layer[] = [];
-    let width = core.units;
-    const specs: LayerSpec[] = [];
-    for (let i = 1; i < layerSpecs.length; i++) {
+    const layerOptimizers: OptimizerConfig[] = [];
+    const outputInterfaces: { raw: unknown; path: string }[] = [];
+    const stateRaws: (unknown | undefined)[] = [];
+    const cores: (Lstm | undefined)[] = [];
+    const plain: (Layer | undefined)[] = [];
+    let width = features;
+    specs.forEach((raw: unknown, i: number) => {
       const path = `layers[${i}]`;
-      const raw = layerSpecs[i];
       if (!isRecord(raw)) throw new SpecError(path, raw, "must be an object with a type");
-      const { interface: iface, optimizer, ...config } = raw;
-      const isOutput = i === layerSpecs.length - 1;
-      if (iface !== undefined && !(iface === "backprop" || (isRecord(iface) && iface.type === "backprop"))) {
-        throw new SpecError(
-          `${path}.interface`,
-          iface,
-          "must be backprop or left out: a sequence spec's per-step layers are coupled within a window; put a " +
-            "decoupling interface on the recurrent core's state (layers[0].interface)",
-        );
+      const { interface: iface, optimizer, forwardUnlock, stateInterface, ...config } = raw;
+      const type = types[i]!;
+      const isOutput = i === specs.length - 1;
+      if (forwardUnlock !== undefined) {
+        throw new SpecError(`${path}.forwardUnlock`, forwardUnlock, "is for feed-forward specs, not sequence specs");
       }
       if (isOutput && iface !== undefined) {
         throw new SpecError(`${path}.interface`, iface, "must not be set: the output layer has no interface");
       }
-      if (config.forwardUnlock !== undefined) {
-        throw new SpecError(
-          `${path}.forwardUnlock`,
-          config.forwardUnlock,
-          "is for feed-forward specs: a sequence spec's per-step layers are coupled within a window",
-        );
+      layerOptimizers.push(
+        optimizer === undefined ? optimizerConfig : validateOptimizer(registries, optimizer, `${path}.optimizer`),
+      );
+      if (RECURRENT_CORES.includes(type)) {
+        if (isOutput) throw new SpecError(`${path}.type`, type, "must not be the output layer: end with a dense layer");
+        if (config.returnSequences === false) {
+          throw new SpecError(
+            `${path}.returnSequences`,
+            false,
+            "must be true or left out in a sequence spec: every step's state goes to the layer above",
+          );
+        }
+        if (!isBackprop(iface) && !RECURRENT_CORES.includes(types[i + 1]!)) {
+          throw new SpecError(
+            `${path}.interface`,
+            iface,
+            "binds to the lstm's output rows, which the per-step layers above read in the same window: it must be " +
+              "backprop here (a decoupling interface goes between two lstm layers). The interface on the recurrent " +
+              `state at a window's end is "stateInterface", e.g. { "type": "lstm", "units": 32, "stateInterface": "sg" }`,
+          );
+        }
+        const core = new Lstm({ ...config, type, returnSequences: true } as LayerConfig, {
+          inputShape: [1, width], // the time axis is the window's, decided at run time
+          path,
+          random: random.fork(),
+        });
+        made.cores.push(core);
+        cores[i] = core;
+        stateRaws[i] = stateInterface;
+        width = core.units;
+      } else {
+        if (stateInterface !== undefined) {
+          throw new SpecError(`${path}.stateInterface`, stateInterface, "is for recurrent layers (lstm)");
+        }
+        const factory = lookup(registries.layers, type, `${path}.type`);
+        const layer = factory(config as LayerConfig, { inputShape: [width], path, random: random.fork() });
+        checkPlugin("layer", type, path, layer, LAYER_MEMBERS);
+        made.extras.push(layer);
+        if (layer.outputShape.length !== 1) {
+          throw new SpecError(`${path}.type`, type, `must give a flat output per step, got [${layer.outputShape}]`);
+        }
+        if (isOutput && (config.activation ?? "linear") !== "linear") {
+          throw new SpecError(
+            `${path}.activation`,
+            config.activation,
+            `must be "linear" for loss "${lossName}" (it applies the ${lossName.split("-")[0]} itself)`,
+          );
+        }
+        plain[i] = layer;
+        width = layer.outputShape[0]!;
       }
-      const type = nameOf(`${path}.type`, config.type);
-      const factory = lookup(registries.layers, type, `${path}.type`);
-      const layer = factory(config as LayerConfig, { inputShape: [width], path, random: random.fork() });
-      made.parts.push(layer);
-      if (layer.outputShape.length !== 1) {
-        throw new SpecError(`${path}.type`, type, `must give a flat output per step, got [${layer.outputShape}]`);
-      }
-      if (isOutput && (config.activation ?? "linear") !== "linear") {
-        throw new SpecError(
-          `${path}.activation`,
-          config.activation,
-          `must be "linear" for loss "${lossName}" (it applies the ${lossName.split("-")[0]} itself)`,
-        );
-      }
-      readout.push(layer);
-      width = layer.outputShape[0]!;
-      optimizers.push(optimizer === undefined ? optimizerConfig : validateOptimizer(registries, optimizer, path));
-      specs.push({
-        ...layer.getConfig(),
-        ...(optimizer === undefined ? {} : { optimizer: optimizers[optimizers.length - 1] }),
-      });
-    }
+      if (!isOutput) outputInterfaces.push({ raw: iface ?? "backprop", path: `${path}.interface` });
+    });
+    const outputs = width;
 
-    // The interface on the recurrent state, and DNI + Aux.
-    const ipath = "layers[0].interface";
-    const ifaceRaw = rawIface ?? "backprop";
-    const ifaceType = nameOf(ipath, ifaceRaw);
-    const { aux: auxRaw, auxWeight: auxWeightRaw, ...ifaceConfig } = (isRecord(ifaceRaw) ? ifaceRaw : {
-      type: ifaceType,
-    }) as InterfaceConfig;
-    const aux = bool(`${ipath}.aux`, auxRaw, false);
-    const auxWeight = positiveNumber(`${ipath}.auxWeight`, auxWeightRaw, 1);
-    let stateInterface: DecouplingInterface | undefined;
-    if (ifaceType !== "backprop") {
-      const factory = lookup(registries.interfaces, ifaceType, ipath);
-      const iface = factory(ifaceConfig, {
-        shape: [2 * core.units],
-        units: 2 * core.units,
-        contextUnits: width,
-        path: ipath,
+    // The interfaces on the recurrent states (and DNI + Aux), then those on the layers' outputs.
+    const layers: Layer[] = specs.map((_, i) => {
+      const core = cores[i];
+      if (!core) return plain[i]!;
+      const state = stateInterfaceOf(stateRaws[i], `layers[${i}].stateInterface`, core, outputs, optimizerConfig, {
+        registries,
+        random,
+        made,
+      });
+      return new RecurrentLayer({ lstm: core, ...state });
+    });
+    made.layers = layers;
+    const interfaces = outputInterfaces.map(({ raw, path }, i) => {
+      const type = nameOf(path, raw);
+      const config = (typeof raw === "string" ? { type } : raw) as InterfaceConfig;
+      const factory = lookup(registries.interfaces, type, path);
+      const iface = factory(config, {
+        shape: layers[i]!.outputShape,
+        units: layers[i]!.outputShape[0]!,
+        contextUnits: outputs,
+        path,
         random: random.fork(),
         optimizer: optimizerConfig,
         optimizers: registries.optimizers,
       });
-      const missing = missingMethods(iface);
-      if (!iface.decouples || missing === undefined || missing.length > 0) {
-        iface.dispose?.();
-        throw new SpecError(
-          ipath,
-          ifaceType,
-          "must decouple (answer in send()) to sit on the recurrent state at a window's end: the next window has " +
-            "not run yet when this one updates",
-        );
-      }
-      stateInterface = iface;
-      made.iface = iface;
-    } else if (aux) {
-      throw new SpecError(`${ipath}.aux`, true, "needs a synthetic-gradient interface to predict (e.g. sg)");
-    }
-    let auxHead: Dense | undefined;
-    if (aux) {
-      auxHead = new Dense({ type: "dense", units: 2 * core.units }, {
-        inputShape: [core.units],
-        path: `${ipath}.aux`,
-        random: random.fork(),
-      });
-      made.parts.push(auxHead);
-      optimizers.push(optimizers[0]!);
-    }
-
-    const coreSpec: LayerSpec = { ...core.getConfig() };
-    if (stateInterface) {
-      coreSpec.interface = { ...stateInterface.getConfig(), ...(aux ? { aux: true, auxWeight } : {}) };
-    }
-    if (coreOptimizerRaw !== undefined) coreSpec.optimizer = optimizers[0];
-    return new RecurrentModel({
-      spec: { input: [features], layers: [coreSpec, ...specs], loss: lossName, optimizer: optimizerConfig, seed },
-      core,
-      readout,
-      stateInterface,
-      aux: auxHead,
-      auxWeight,
-      loss: lossName as StepLossType,
-      optimizers: optimizers.map((c) => registries.optimizers.get(c.type).create(c)),
+      checkPlugin("interface", type, path, iface, INTERFACE_MEMBERS);
+      made.interfaces.push(iface);
+      checkDecoupling(type, path, iface);
+      return iface;
+    });
+    return new Network({
+      spec: { input: [features], layers: [], loss: lossName, optimizer: optimizerConfig, seed },
+      layers,
+      interfaces,
+      loss: stepLossObject(lossName as StepLossType),
+      stepLoss: lossName as StepLossType,
+      optimizers: layerOptimizers.map((c) => registries.optimizers.get(c.type).create(c)),
+      layerOptimizers: layerOptimizers.map((c) => c === optimizerConfig ? undefined : c),
+      plugins: registries.plugins,
     });
   } catch (error) {
-    for (const part of made.parts) part.dispose();
-    made.iface?.dispose();
+    if (made.layers.length > 0) { for (const layer of made.layers) layer.dispose(); }
+    else for (const part of [...made.cores, ...made.extras]) part.dispose();
+    for (const iface of made.interfaces) iface.dispose();
     throw error;
   }
 }
 
+// A recurrent layer's state interface (and aux head) from its spec; none for backprop.
+function stateInterfaceOf(
+  raw: unknown,
+  path: string,
+  core: Lstm,
+  outputs: number,
+  optimizer: OptimizerConfig,
+  at: { registries: Registries; random: Random; made: { extras: { dispose(): void }[] } },
+): { stateInterface?: DecouplingInterface; aux?: Dense; auxWeight?: number } {
+  const ifaceRaw = raw ?? "backprop";
+  const type = nameOf(path, ifaceRaw);
+  const { aux: auxRaw, auxWeight: auxWeightRaw, ...config } = (isRecord(ifaceRaw) ? ifaceRaw : { type }) as
+    & InterfaceConfig
+    & { aux?: unknown; auxWeight?: unknown };
+  const aux = bool(`${path}.aux`, auxRaw, false);
+  const auxWeight = positiveNumber(`${path}.auxWeight`, auxWeightRaw, 1);
+  if (type === "backprop") {
+    if (aux) throw new SpecError(`${path}.aux`, true, "needs a synthetic-gradient interface to predict (e.g. sg)");
+    return {};
+  }
+  const factory = lookup(at.registries.interfaces, type, path);
+  const iface = factory(config, {
+    shape: [2 * core.units],
+    units: 2 * core.units,
+    contextUnits: outputs,
+    path,
+    random: at.random.fork(),
+    optimizer,
+    optimizers: at.registries.optimizers,
+  });
+  at.made.extras.push(iface);
+  checkPlugin("interface", type, path, iface, INTERFACE_MEMBERS);
+  if (!(iface as { decouples?: unknown }).decouples) {
+    throw new SpecError(
+      path,
+      type,
+      "must decouple (answer in send()) to sit on the recurrent state at a window's end: the next window has not " +
+        "run yet when this one updates",
+    );
+  }
+  checkDecoupling(type, path, iface);
+  const head = aux
+    ? new Dense({ type: "dense", units: 2 * core.units }, {
+      inputShape: [core.units],
+      path: `${path}.aux`,
+      random: at.random.fork(),
+    })
+    : undefined;
+  if (head) at.made.extras.push(head);
+  return { stateInterface: iface as DecouplingInterface, aux: head, auxWeight };
+}
+
 /**
- * Whether a spec describes a sequence model (one step's `input` and a recurrent core first), for the CLI to pick
- * the trainer.
+ * Whether a spec describes a sequence network (one step's `input` and a recurrent layer first).
  *
  * @example
  * ```ts

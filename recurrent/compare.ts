@@ -6,9 +6,12 @@
  */
 import type { Registries } from "../network/registries.ts";
 import type { NetworkSpec } from "../network/spec.ts";
-import { buildRecurrentModel } from "./build.ts";
+import { buildNetwork } from "../network/build.ts";
+import { train } from "../training/train.ts";
+import type { EpochRecord } from "../training/history.ts";
 import { checkFit, type SequenceData } from "./sequence_data.ts";
-import { type SequenceRecord, trainSequences } from "./train_sequences.ts";
+import { isRecurrent } from "./recurrent_layer.ts";
+import { sequenceResult } from "./sequence_result.ts";
 
 /** One row of the comparison: a spec at one truncation. */
 export interface SequenceComparisonRow {
@@ -28,8 +31,8 @@ export interface SequenceComparisonRow {
   syntheticGradientCosine?: number;
   /** Seconds of training. */
   seconds: number;
-  /** Progress records (the curve). */
-  history: SequenceRecord[];
+  /** The epochs' records (the curve). */
+  history: EpochRecord[];
 }
 
 /** A sequence comparison. */
@@ -60,14 +63,14 @@ export interface SequenceCompareOptions {
   threshold?: number;
   /** Text: characters per batch and stream. */
   sequenceLength?: number;
-  /** Steps between progress records. */
+  /** Steps between progress records (batches per epoch). */
   logEvery?: number;
   /** Where names are looked up. */
   registries?: Registries;
   /** Called before each run. */
   onRunStart?: (name: string, truncation: number | undefined, index: number, total: number) => void;
-  /** Called with each progress record. */
-  onProgress?: (record: SequenceRecord) => void;
+  /** Called with each epoch's record. */
+  onProgress?: (record: EpochRecord) => void;
 }
 
 /**
@@ -82,26 +85,26 @@ export interface SequenceCompareOptions {
  *
  * const spec = (iface: string) => ({
  *   input: [9],
- *   layers: [{ type: "lstm", units: 8, interface: iface }, { type: "dense", units: 8 }],
+ *   layers: [{ type: "lstm", units: 8, stateInterface: iface }, { type: "dense", units: 8 }],
  *   loss: "sigmoid-cross-entropy",
  * });
- * const report = compareSequences([{ name: "bptt", spec: spec("backprop") }, { name: "dni", spec: spec("sg") }], {
+ * const report = await compareSequences([{ name: "bptt", spec: spec("backprop") }, { name: "dni", spec: spec("sg") }], {
  *   task: "copy",
  * }, { truncations: [2, 3], steps: 5, batchSize: 4, seed: 0 });
  * assert.deepEqual(report.rows.map((r) => `${r.method}@${r.truncation}`), ["BPTT@2", "sg@2", "BPTT@3", "sg@3"]);
  * ```
  */
-export function compareSequences(
+export async function compareSequences(
   specs: { name: string; spec: NetworkSpec }[],
   data: SequenceData,
   options: SequenceCompareOptions,
-): SequenceComparison {
+): Promise<SequenceComparison> {
   for (const { spec } of specs) {
-    const model = buildRecurrentModel(spec, { registries: options.registries, seed: options.seed });
+    const net = buildNetwork(spec, { registries: options.registries, seed: options.seed });
     try {
-      checkFit(model, data);
+      checkFit(net, data);
     } finally {
-      model.dispose();
+      net.dispose();
     }
   }
   const rows: SequenceComparisonRow[] = [];
@@ -109,31 +112,32 @@ export function compareSequences(
   for (const truncation of options.truncations) {
     for (const { name, spec } of specs) {
       options.onRunStart?.(name, truncation, rows.length, total);
-      const model = buildRecurrentModel(spec, { registries: options.registries, seed: options.seed });
+      const net = buildNetwork(spec, { registries: options.registries, seed: options.seed });
       try {
-        const r = trainSequences(model, data, {
-          truncation,
+        const history = await train(net, data, {
           steps: options.steps,
+          stepsPerEpoch: options.logEvery ?? 100,
           batchSize: options.batchSize,
           seed: options.seed,
-          threshold: options.threshold,
-          sequenceLength: options.sequenceLength,
-          logEvery: options.logEvery,
-          onProgress: options.onProgress,
+          sequence: {
+            ...(truncation === undefined ? {} : { truncation }),
+            ...(options.threshold === undefined ? {} : { threshold: options.threshold }),
+            ...(options.sequenceLength === undefined ? {} : { sequenceLength: options.sequenceLength }),
+          },
+          ...(options.onProgress ? { callbacks: { onEpochEnd: options.onProgress } } : {}),
         });
+        const state = net.layers.find(isRecurrent)?.stateInterface;
+        const aux = net.layers.find(isRecurrent)?.aux;
         rows.push({
           name,
-          method: model.stateInterface ? `${model.stateInterface.type}${model.aux ? " + aux" : ""}` : "BPTT",
-          truncation: r.truncation,
-          ...(r.maxSequenceLength === undefined ? {} : { maxSequenceLength: r.maxSequenceLength }),
-          ...(r.bitsPerChar === undefined ? {} : { bitsPerChar: r.bitsPerChar }),
-          ...(r.testAccuracy === undefined ? {} : { testAccuracy: r.testAccuracy }),
-          ...(r.syntheticGradientCosine === undefined ? {} : { syntheticGradientCosine: r.syntheticGradientCosine }),
-          seconds: r.seconds,
-          history: r.history,
+          method: state ? `${state.type}${aux ? " + aux" : ""}` : "BPTT",
+          truncation: truncation ?? "full",
+          ...sequenceResult(data.task, history),
+          seconds: history.seconds,
+          history: history.epochs,
         });
       } finally {
-        model.dispose();
+        net.dispose();
       }
     }
   }

@@ -1,73 +1,105 @@
 /**
- * Evaluating a recurrent model on sequences, without updating it: one batch (`evaluateBatch`), a text's validation
- * streams in bits per character, sequential MNIST's test accuracy.
+ * Evaluating a sequence network without updating it: one batch (`evaluateBatch`), a text's validation streams in
+ * bits per character, sequential MNIST's accuracy. The recurrent layers' training state (the carried state, a
+ * boundary waiting for its message) is put aside during the pass and back after it.
  *
  * @module
  */
 import { tf } from "../deps.ts";
 import type { Split } from "../datasets/dataset.ts";
+import type { Network } from "../network/network.ts";
 import { seqMnistEvaluation } from "../sequence/seq_mnist.ts";
 import { evaluationBatches, type TextCorpus } from "../sequence/text.ts";
-import { type RecurrentModel, splitState } from "./model.ts";
-import { stepLoss } from "./step_loss.ts";
+import type { SequenceBatch } from "../sequence/batch.ts";
+import { stepLoss } from "../losses/step_loss.ts";
+import { isRecurrent, type RecurrentLayer } from "./recurrent_layer.ts";
 import { disposeTensors, toTensors } from "./sequence_data.ts";
-import type { SequenceTensors } from "./tbptt.ts";
+import { checkSequenceTensors, type SequenceTensors } from "./tbptt.ts";
 
-/** Validation bits per character, the state carried through the validation streams of `length` characters. */
-export function evaluateText(
-  model: RecurrentModel,
-  corpus: TextCorpus,
-  batchSize: number,
-  length: number,
-): number {
-  const size = Math.max(1, Math.min(batchSize, Math.floor((corpus.validation.length - 1) / length)));
-  let bits = 0, steps = 0;
-  let state: tf.Tensor2D | undefined;
-  for (const batch of evaluationBatches(corpus, size, length)) {
-    const tensors = toTensors(batch);
-    const r = evaluateBatch(model, tensors, state);
-    state?.dispose();
-    state = r.state;
-    bits += r.bits;
-    steps += r.steps;
-    disposeTensors(tensors);
-  }
-  state?.dispose();
-  return bits / steps;
-}
-
-/** Test accuracy of sequential MNIST (the class at the last row). */
-export function evaluateSeqMnist(model: RecurrentModel, test: Split, batchSize: number): number {
-  let correct = 0, count = 0;
-  for (const batch of seqMnistEvaluation(test, batchSize)) {
-    const tensors = toTensors(batch);
-    const r = evaluateBatch(model, tensors);
-    r.state.dispose();
-    correct += r.correct;
-    count += r.steps;
-    disposeTensors(tensors);
-  }
-  return correct / count;
+/** What a sequence network scored on some sequences. */
+export interface SequenceScore {
+  /** Mean loss per sequence (nats). */
+  loss: number;
+  /** Cross-entropy of the counted steps in bits, summed. */
+  bits: number;
+  /** Counted steps predicted right. */
+  correct: number;
+  /** Counted steps. */
+  steps: number;
+  /** Sequences. */
+  sequences: number;
 }
 
 /**
- * One forward pass over a batch in evaluation mode (no update), from `initial` (`[B, 2 units]`) or zeros: the
- * masked steps' bits and right predictions, and the final state.
+ * One forward pass over a batch in evaluation mode (no update), the recurrent layers starting from the state they
+ * carry (zeros, unless a previous `evaluateBatch` of the same pass left one): the counted steps' loss, bits and
+ * right predictions. The caller brackets a pass with `holdTraining` / `restoreTraining`.
  */
-export function evaluateBatch(
-  model: RecurrentModel,
-  batch: SequenceTensors,
-  initial?: tf.Tensor2D,
-): { bits: number; correct: number; steps: number; state: tf.Tensor2D } {
-  const [bits, correct, steps, state] = tf.tidy(() => {
-    const [size, time] = batch.x.shape;
-    const f = model.forwardWindow(batch.x, initial ? splitState(initial, model.units) : undefined, "eval");
-    const targets = tf.reshape(batch.targets, [size * time, model.outputs]) as tf.Tensor2D;
+export function evaluateBatch(network: Network, batch: SequenceTensors): SequenceScore {
+  checkSequenceTensors(network, batch);
+  const [size, time] = batch.x.shape;
+  const recurrent = network.layers.filter(isRecurrent);
+  const check = () => true;
+  for (const r of recurrent) r.beginWindow({ sequences: size, time, future: false, context: { step: -1 }, check });
+  const values = tf.tidy(() => {
+    const rows = tf.reshape(batch.x, [size * time, network.inputUnits]);
+    const logits = network.layers.reduce((h, layer) => layer.forward(h, "eval").output, rows as tf.Tensor);
+    const targets = tf.reshape(batch.targets, [size * time, network.outputUnits]) as tf.Tensor2D;
     const mask = tf.reshape(batch.mask, [size * time]) as tf.Tensor1D;
-    const l = stepLoss(model.loss, f.logits, targets, mask, size);
-    return [l.bits, l.correct, tf.sum(mask), f.trigger];
+    const l = stepLoss(network.stepLoss!, logits as tf.Tensor2D, targets, mask, size);
+    return tf.stack([l.loss, l.bits, l.correct, tf.sum(mask)]);
   });
-  const values = [bits, correct, steps].map((t) => t.dataSync()[0]!);
-  tf.dispose([bits, correct, steps]);
-  return { bits: values[0]!, correct: values[1]!, steps: values[2]!, state: state as tf.Tensor2D };
+  for (const r of recurrent) r.endWindow();
+  const [loss, bits, correct, steps] = values.dataSync();
+  values.dispose();
+  return { loss: loss!, bits: bits!, correct: correct!, steps: steps!, sequences: size };
+}
+
+/** Puts the recurrent layers' training state aside (they start from zeros); `restoreTraining` puts it back. */
+export function holdTraining(network: Network): () => void {
+  const recurrent: RecurrentLayer[] = network.layers.filter(isRecurrent);
+  const held = recurrent.map((r) => r.hold());
+  return () => recurrent.forEach((r, i) => r.restore(held[i]!));
+}
+
+/** Sums scores. */
+function add(a: SequenceScore, b: SequenceScore): SequenceScore {
+  return {
+    loss: a.loss + b.loss * b.sequences,
+    bits: a.bits + b.bits,
+    correct: a.correct + b.correct,
+    steps: a.steps + b.steps,
+    sequences: a.sequences + b.sequences,
+  };
+}
+
+const NONE: SequenceScore = { loss: 0, bits: 0, correct: 0, steps: 0, sequences: 0 };
+
+/** A text's validation streams of `length` characters, the state carried through them (`bits / steps`: bits per character). */
+export function evaluateText(network: Network, corpus: TextCorpus, batchSize: number, length: number): SequenceScore {
+  const size = Math.max(1, Math.min(batchSize, Math.floor((corpus.validation.length - 1) / length)));
+  return scoreAll(network, evaluationBatches(corpus, size, length));
+}
+
+/** Sequential MNIST on a split (the class at the last row): `correct / steps` is the accuracy. */
+export function evaluateSeqMnist(network: Network, split: Split, batchSize: number): SequenceScore {
+  return scoreAll(network, seqMnistEvaluation(split, batchSize));
+}
+
+function scoreAll(network: Network, batches: Iterable<SequenceBatch>): SequenceScore {
+  const restore = holdTraining(network);
+  let total = NONE;
+  try {
+    for (const batch of batches) {
+      const tensors = toTensors(batch);
+      try {
+        total = add(total, evaluateBatch(network, tensors));
+      } finally {
+        disposeTensors(tensors);
+      }
+    }
+  } finally {
+    restore();
+  }
+  return { ...total, loss: total.loss / Math.max(total.sequences, 1) };
 }

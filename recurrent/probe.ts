@@ -1,62 +1,101 @@
 /**
- * Measurements of the interface on the recurrent state, which change nothing: the true future gradient at each
- * window boundary (full BPTT through the later windows) and the cosine of the synthetic gradient to it.
+ * Measurements of the interfaces on the recurrent states, which change nothing: the true future gradient at each
+ * window boundary (by TF.js autodiff through the later windows, the weights fixed) and the cosine of the synthetic
+ * gradient to it.
  *
  * @module
  */
 import { tf } from "../deps.ts";
 import type { StepContext } from "../interfaces/interface.ts";
-import type { LstmState } from "../layers/lstm.ts";
-import type { RecurrentModel } from "./model.ts";
-import { stepLoss } from "./step_loss.ts";
+import type { Network } from "../network/network.ts";
+import { stepLoss } from "../losses/step_loss.ts";
+import { isRecurrent, type RecurrentLayer, splitState } from "./recurrent_layer.ts";
 import { checkSequenceTensors, checkTruncation, type SequenceTensors, windowSlice } from "./tbptt.ts";
 
-// One forward pass over the windows and BPTT back through them: each boundary's trigger [h, c] and the true
-// dL_future/d(state) there, for every window but the last. Call inside tf.tidy.
-function boundaries(model: RecurrentModel, batch: SequenceTensors, truncation: number) {
-  const [size, time] = batch.x.shape;
+// One window in evaluation mode from the given states of the recurrent layers: the window's loss and each
+// recurrent layer's final state [h, c]. A pure function of its inputs (autodiff goes through it).
+function runWindow(
+  network: Network,
+  batch: SequenceTensors,
+  t0: number,
+  length: number,
+  states: readonly (tf.Tensor2D | undefined)[],
+): { loss: tf.Scalar; finals: tf.Tensor2D[] } {
+  const [size] = batch.x.shape;
+  const { x, targets, mask } = windowSlice(batch, t0, length);
+  let h: tf.Tensor = tf.reshape(x, [size * length, network.inputUnits]);
+  const finals: tf.Tensor2D[] = [];
+  for (const layer of network.layers) {
+    if (isRecurrent(layer)) {
+      const initial = states[finals.length];
+      const f = layer.lstm.forwardSequence(
+        tf.reshape(h, [size, length, layer.inputShape[0]!]),
+        initial ? splitState(initial, layer.units) : undefined,
+      );
+      finals.push(tf.concat([f.state.h, f.state.c], 1) as tf.Tensor2D);
+      h = tf.reshape(f.output, [size * length, layer.units]);
+    } else h = layer.forward(h, "eval").output;
+  }
+  return { loss: stepLoss(network.stepLoss!, h as tf.Tensor2D, targets, mask, size).loss, finals };
+}
+
+/**
+ * The true dL_future/d(state) of recurrent layer `which` (0: the first lstm) at each window boundary of a batch
+ * (full BPTT, weights fixed, nothing learned): `gradients[k]` `[B, 2 units]` at the end of window k, for every
+ * window but the last. A measurement, for the diagnostics and the oracle test.
+ */
+export function futureGradients(
+  network: Network,
+  batch: SequenceTensors,
+  truncation: number,
+  which = 0,
+): tf.Tensor2D[] {
+  return tf.tidy(() => boundaries(network, batch, truncation, which).gradients);
+}
+
+function boundaries(network: Network, batch: SequenceTensors, truncation: number, which: number) {
+  checkSequenceTensors(network, batch);
+  checkTruncation(truncation);
+  const time = batch.x.shape[1];
   const windows = Math.ceil(time / truncation);
-  const passes = [];
-  let state: LstmState | undefined;
-  for (let w = 0; w < windows; w++) {
-    const t0 = w * truncation;
-    const { x, targets, mask } = windowSlice(batch, t0, Math.min(truncation, time - t0));
-    const f = model.forwardWindow(x, state, "eval");
-    passes.push({ f, gradient: stepLoss(model.loss, f.logits, targets, mask, size).gradient });
-    state = f.state;
+  const span = (w: number) => [w * truncation, Math.min(truncation, time - w * truncation)] as const;
+  const states: tf.Tensor2D[][] = [];
+  let current: (tf.Tensor2D | undefined)[] = [];
+  for (let w = 0; w < windows - 1; w++) {
+    const finals = runWindow(network, batch, ...span(w), current).finals;
+    states.push(finals);
+    current = finals;
   }
-  const gradients: tf.Tensor2D[] = new Array(windows - 1);
-  let future: tf.Tensor2D | undefined;
-  for (let w = windows - 1; w >= 0; w--) {
-    if (w < windows - 1) gradients[w] = future!;
-    const { f, gradient } = passes[w]!;
-    future = model.backwardWindow(f, gradient, future).stateGradient;
-  }
-  return { triggers: passes.slice(0, windows - 1).map((p) => p.f.trigger), gradients };
+  const gradients = states.map((at, k) => {
+    const lossFrom = (s: tf.Tensor) => {
+      let cur = at.map((t, m) => m === which ? s as tf.Tensor2D : t);
+      let total = tf.scalar(0);
+      for (let w = k + 1; w < windows; w++) {
+        const r = runWindow(network, batch, ...span(w), cur);
+        total = tf.add(total, r.loss);
+        cur = r.finals;
+      }
+      return total as tf.Scalar;
+    };
+    return tf.grad(lossFrom)(at[which]!) as tf.Tensor2D;
+  });
+  return { triggers: states.map((at) => at[which]!), gradients };
 }
 
 /**
- * The true dL_future/d(state) at each window boundary of a batch (full BPTT, weights fixed, nothing learned):
- * `gradients[k]` `[B, 2 units]` at the end of window k, for every window but the last. A measurement, for the
- * diagnostics and the oracle test.
+ * Diagnostics of the interface on a recurrent layer's state (the first one that has one): the mean cosine between
+ * its synthetic gradient and the true future gradient (`futureGradients`) over the boundaries of a probe batch.
+ * NaN without such an interface or without a boundary.
  */
-export function futureGradients(model: RecurrentModel, batch: SequenceTensors, truncation: number): tf.Tensor2D[] {
-  checkSequenceTensors(model, batch);
+export function syntheticGradientCosine(network: Network, batch: SequenceTensors, truncation: number): number {
+  checkSequenceTensors(network, batch);
   checkTruncation(truncation);
-  return tf.tidy(() => boundaries(model, batch, truncation).gradients);
-}
-
-/**
- * Diagnostics of the interface on the recurrent state: the mean cosine between its synthetic gradient and the true
- * future gradient (`futureGradients`) over the boundaries of a probe batch. NaN without an interface or a boundary.
- */
-export function syntheticGradientCosine(model: RecurrentModel, batch: SequenceTensors, truncation: number): number {
-  const iface = model.stateInterface;
-  checkSequenceTensors(model, batch);
-  checkTruncation(truncation);
-  if (!iface || batch.x.shape[1] <= truncation) return NaN;
+  const recurrent: RecurrentLayer[] = network.layers.filter(isRecurrent);
+  const which = recurrent.findIndex((r) => r.stateInterface !== undefined);
+  if (which < 0 || batch.x.shape[1] <= truncation) return NaN;
+  const iface = recurrent[which]!.stateInterface!;
   const mean = tf.tidy(() => {
-    const { triggers, gradients } = boundaries(model, batch, truncation);
+    const { triggers, gradients } = boundaries(network, batch, truncation, which);
     const context: StepContext = { step: -1, ...(batch.labels ? { labels: batch.labels } : {}) };
     const cosines = triggers.map((trigger, k) => {
       const s = iface.synthesize(trigger, context), t = gradients[k]!;

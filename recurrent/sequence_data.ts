@@ -11,7 +11,7 @@ import { copyBatch, copyTaskShape, repeatCopyLevel } from "../sequence/copy_task
 import type { SequenceBatch } from "../sequence/batch.ts";
 import { SEQ_MNIST_FEATURES, SEQ_MNIST_OUTPUTS, seqMnistBatches, seqMnistEvaluation } from "../sequence/seq_mnist.ts";
 import { evaluationBatches, type TextCorpus, trainBatches } from "../sequence/text.ts";
-import type { RecurrentModel } from "./model.ts";
+import type { Network } from "../network/network.ts";
 import type { SequenceTensors } from "./tbptt.ts";
 
 /** The sequence tasks. */
@@ -43,24 +43,29 @@ function taskShape(data: SequenceData): { features: number; outputs: number } {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { buildRecurrentModel } from "./build.ts";
+ * import { buildNetwork } from "../mod.ts";
  * import { checkFit } from "./sequence_data.ts";
- * const model = buildRecurrentModel({ input: [9], layers: [{ type: "lstm", units: 4 }, { type: "dense", units: 8 }] });
- * assert.throws(() => checkFit(model, { task: "repeat-copy" }), /input \[10\]/);
- * model.dispose();
+ * const net = buildNetwork({ input: [9], layers: [{ type: "lstm", units: 4 }, { type: "dense", units: 8 }] });
+ * assert.throws(() => checkFit(net, { task: "repeat-copy" }), /input \[10\]/);
+ * net.dispose();
  * ```
  */
-export function checkFit(model: RecurrentModel, data: SequenceData): void {
-  const { features, outputs } = taskShape(data);
-  if (model.features !== features || model.outputs !== outputs) {
+export function checkFit(network: Network, data: SequenceData): void {
+  if (network.kind !== "sequence") {
     throw new RangeError(
-      `The spec (input [${model.features}] per step, ${model.outputs} outputs) does not fit ${data.task}: it needs ` +
-        `input [${features}] and an output layer of ${outputs} units`,
+      `${data.task} is a sequence task: it trains a sequence network (input [features] per step, an lstm first)`,
+    );
+  }
+  const { features, outputs } = taskShape(data);
+  if (network.inputUnits !== features || network.outputUnits !== outputs) {
+    throw new RangeError(
+      `The spec (input [${network.inputUnits}] per step, ${network.outputUnits} outputs) does not fit ${data.task}: ` +
+        `it needs input [${features}] and an output layer of ${outputs} units`,
     );
   }
   const wants = data.task === "copy" || data.task === "repeat-copy" ? "sigmoid-cross-entropy" : "softmax-cross-entropy";
-  if (model.loss !== wants) {
-    throw new RangeError(`${data.task} needs loss "${wants}" in the spec, got "${model.loss}"`);
+  if (network.stepLoss !== wants) {
+    throw new RangeError(`${data.task} needs loss "${wants}" in the spec, got "${network.stepLoss}"`);
   }
 }
 

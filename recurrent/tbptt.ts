@@ -14,8 +14,8 @@
 import { tf } from "../deps.ts";
 import type { StepContext } from "../interfaces/interface.ts";
 import { showShape } from "../layers/layer.ts";
-import { type RecurrentModel, splitState } from "./model.ts";
-import { stepLoss } from "./step_loss.ts";
+import type { Network } from "../network/network.ts";
+import { type FiniteCheck, isRecurrent } from "./recurrent_layer.ts";
 
 /** A batch of sequences as tensors. */
 export interface SequenceTensors {
@@ -29,28 +29,22 @@ export interface SequenceTensors {
   labels?: tf.Tensor2D;
 }
 
-/** What carries from one batch to the next when the batches continue the same streams (text). */
-export interface Carry {
-  /** The core's state `[B, 2 units]` (h then c) after the previous batch. */
-  state: tf.Tensor2D;
-  /** The previous batch's last boundary, waiting for its message (when the model has a state interface). */
-  pending?: { trigger: tf.Tensor2D; context: StepContext };
-}
-
 /** Options of `trainSequenceBatch`. */
 export interface TruncationOptions {
   /** Steps per window, T >= 1. */
   truncation: number;
   /**
-   * `"window"` (the default, as in the paper): each window updates the model at once. `"sequence"`: the windows'
-   * gradients are summed and applied once after the batch (for the oracle test: with the true future gradient at
-   * every boundary this is exactly one full-BPTT step).
+   * `"window"` (the default, as in the paper): each window updates the network at once. `"sequence"`: the
+   * windows' gradients are summed and applied once after the batch (for the oracle test: with the true future
+   * gradient at every boundary this is exactly one full-BPTT step).
    */
   updates?: "window" | "sequence";
-  /** The carry from the previous batch of the same streams (the call takes it over and frees it). */
-  carry?: Carry;
-  /** Keep the state (and the pending boundary) for the next batch: returned as `carry`. @default {false} */
-  carryOut?: boolean;
+  /**
+   * The batch continues the streams of the previous one (text): the recurrent layers start from the state they
+   * carried out of it, and keep theirs (and the last boundary waiting for its message) for the next batch. Left
+   * out: every batch starts from zeros and its last boundary is dropped. @default {false}
+   */
+  carry?: boolean;
 }
 
 /** What one batch of truncated BPTT measured (before each window's update). */
@@ -63,26 +57,27 @@ export interface SequenceStepResult {
   steps: number;
   /** Masked steps predicted right. */
   correct: number;
-  /** Windows run. */
+  /** Windows run (each one an update and a step of the network). */
   windows: number;
-  /** The state for the next batch, with `carryOut`. */
-  carry?: Carry;
 }
 
 /**
- * Trains `model` on one batch of sequences with truncated BPTT of window `truncation`.
+ * Trains a sequence network on one batch of sequences with truncated BPTT of window `truncation`: each window is
+ * one `trainRange` over every layer, on one row per sequence and step, the recurrent layers carrying their state
+ * from window to window.
  *
- * @throws {RangeError} For a batch of the wrong rank or shape, no steps, or `truncation` < 1.
- * @throws {DivergenceError} If a loss or gradient is NaN or infinite (the model's guard, policy `"error"`).
+ * @throws {RangeError} For a feed-forward network, a batch of the wrong rank or shape, no steps, or
+ *   `truncation` < 1.
+ * @throws {DivergenceError} If a loss or gradient is NaN or infinite (the network's guard, policy `"error"`).
  *
  * @example Sequences of ten steps in windows of three, with DNI on the state: no tensor left behind
  * ```ts
  * import assert from "node:assert/strict";
- * import { buildRecurrentModel, tf, trainSequenceBatch } from "../mod.ts";
+ * import { buildNetwork, tf, trainSequenceBatch } from "../mod.ts";
  *
- * const model = buildRecurrentModel({
+ * const net = buildNetwork({
  *   input: [3],
- *   layers: [{ type: "lstm", units: 8, interface: "sg" }, { type: "dense", units: 2 }],
+ *   layers: [{ type: "lstm", units: 8, stateInterface: "sg" }, { type: "dense", units: 2 }],
  *   loss: "sigmoid-cross-entropy",
  * });
  * const batch = {
@@ -90,122 +85,76 @@ export interface SequenceStepResult {
  *   targets: tf.round(tf.randomUniform([4, 10, 2])) as tf.Tensor3D,
  *   mask: tf.ones([4, 10]) as tf.Tensor2D,
  * };
- * trainSequenceBatch(model, batch, { truncation: 3 }); // the optimizers make their slots
+ * trainSequenceBatch(net, batch, { truncation: 3 }); // the optimizers make their slots
  * const before = tf.memory().numTensors;
- * const r = trainSequenceBatch(model, batch, { truncation: 3 });
+ * const r = trainSequenceBatch(net, batch, { truncation: 3 });
  * assert.equal(r.windows, 4);
  * assert.equal(r.steps, 40);
  * assert.equal(tf.memory().numTensors, before);
  * tf.dispose([batch.x, batch.targets, batch.mask]);
- * model.dispose();
+ * net.dispose();
  * ```
  */
 export function trainSequenceBatch(
-  model: RecurrentModel,
+  network: Network,
   batch: SequenceTensors,
   options: TruncationOptions,
 ): SequenceStepResult {
-  checkSequenceTensors(model, batch);
+  checkSequenceTensors(network, batch);
   const truncation = checkTruncation(options.truncation);
-  const { x, labels } = batch;
-  const [size, time] = x.shape;
-  const iface = model.stateInterface;
+  const [size, time] = batch.x.shape;
   const windows = Math.ceil(time / truncation);
-  const perSequence = options.updates === "sequence";
-  let state: tf.Tensor2D | undefined = options.carry?.state;
-  let pending = options.carry?.pending;
-  let summed: tf.Tensor[][] | undefined;
-  const totals = tf.tidy(() => tf.zeros([4])); // loss, bits, steps, correct
-  let sums = totals;
+  const recurrent = network.layers.filter(isRecurrent);
+  const n = network.layers.length;
+  const carry = options.carry === true;
+  const summed: tf.Tensor[][] | undefined = options.updates === "sequence" ? [] : undefined;
+  const check: FiniteCheck = (tensors, describe, site) => network.checkFinite(tensors, describe, site);
+  if (!carry) { for (const r of recurrent) r.resetState(); }
+  let sums = tf.zeros([4]); // loss, bits, steps, correct
   try {
     for (let w = 0; w < windows; w++) {
       const t0 = w * truncation, length = Math.min(truncation, time - t0);
-      const future = w < windows - 1 || options.carryOut === true;
-      const context: StepContext = { step: model.nextWindow(), ...(labels ? { labels } : {}) };
-      const out = tf.tidy(() => {
-        const { x: xw, targets: tw, mask: mw } = windowSlice(batch, t0, length);
-        const f = model.forwardWindow(xw, state ? splitState(state, model.units) : undefined);
-        const l = stepLoss(model.loss, f.logits, tw, mw, size);
-        model.checkFinite([l.loss], () => "the loss", { step: context.step });
-        let synthetic: tf.Tensor2D | undefined;
-        if (iface && future) {
-          const g = iface.send(f.trigger, context);
-          if (g !== null) {
-            checkSynthetic(g, f.trigger, iface.type);
-            if (
-              model.checkFinite([g], () => `the synthetic gradient on the recurrent state`, {
-                step: context.step,
-                interface: iface.type,
-              })
-            ) {
-              synthetic = g as tf.Tensor2D;
-            }
-          }
+      const step = network.steps;
+      network.steps = step + 1;
+      const stateContext: StepContext = { step, ...(batch.labels ? { labels: batch.labels } : {}) };
+      const future = w < windows - 1 || carry;
+      for (const r of recurrent) r.beginWindow({ sequences: size, time: length, future, context: stateContext, check });
+      const next = tf.tidy(() => {
+        const { x, targets, mask } = windowSlice(batch, t0, length);
+        const rows = tf.reshape(x, [size * length, network.inputUnits]);
+        const context: StepContext = { step, labels: targets };
+        try {
+          const r = network.trainRange(0, n - 1, rows, context, {
+            window: { mask, sequences: size },
+            ...(summed ? { onGradients: (j: number, g: tf.Tensor[]) => accumulate(summed, j, g) } : {}),
+          });
+          return tf.add(sums, tf.stack([r.loss!, r.bits!, r.counted!, r.correct!]));
+        } finally {
+          network.release(step, 0, n - 2);
         }
-        let auxGradient: tf.Tensor2D | undefined;
-        if (f.aux && synthetic) {
-          // DNI + Aux: the first step's head regresses onto the window's synthetic gradient (per example).
-          const target = tf.mul(synthetic, size);
-          auxGradient = tf.mul(tf.sub(f.aux.prediction, target), model.auxWeight / size) as tf.Tensor2D;
-        }
-        const b = model.backwardWindow(f, l.gradient, synthetic, auxGradient);
-        if (iface && pending) iface.receive(b.stateGradient, pending.trigger, pending.context);
-        const row = tf.stack([l.loss, l.bits, tf.sum(mw), l.correct]);
-        return {
-          gradients: b.gradients,
-          sums: tf.add(sums, row),
-          state: tf.concat([f.state.h, f.state.c], 1) as tf.Tensor2D,
-          trigger: iface && future ? f.trigger : undefined,
-        };
       });
-      if (pending) {
-        iface?.release(pending.context.step);
-        if (pending.trigger !== out.trigger) pending.trigger.dispose();
-      }
-      pending = out.trigger ? { trigger: out.trigger, context } : undefined;
-      if (state) state.dispose();
-      state = out.state;
       sums.dispose();
-      sums = out.sums;
-      if (perSequence) {
-        summed = summed ? addGradients(summed, out.gradients) : out.gradients;
-      } else {
-        model.apply(out.gradients, context.step);
-        tf.dispose(out.gradients.flat());
-      }
+      sums = next;
+      for (const r of recurrent) r.endWindow();
     }
-    if (perSequence && summed) {
-      model.apply(summed, model.steps);
-      tf.dispose(summed.flat());
-      summed = undefined;
-    }
+    if (summed) network.applyGradients(summed, false);
     const [loss, bits, steps, correct] = sums.dataSync();
-    const result: SequenceStepResult = { loss: loss!, bits: bits!, steps: steps!, correct: correct!, windows };
-    if (options.carryOut) {
-      result.carry = { state: state!, ...(pending ? { pending } : {}) };
-      state = undefined;
-      pending = undefined;
-    }
-    return result;
+    return { loss: loss!, bits: bits!, steps: steps!, correct: correct!, windows };
+  } catch (error) {
+    for (const r of recurrent) r.resetState();
+    throw error;
   } finally {
     sums.dispose();
     if (summed) tf.dispose(summed.flat());
-    if (state) state.dispose();
-    if (pending) {
-      iface?.release(pending.context.step);
-      pending.trigger.dispose();
-    }
+    if (!carry) { for (const r of recurrent) r.resetState(); }
   }
 }
 
-/** Frees what a `Carry` holds (at the end of training, or when the streams restart). */
-export function disposeCarry(model: RecurrentModel, carry: Carry | undefined): void {
-  if (!carry) return;
-  carry.state.dispose();
-  if (carry.pending) {
-    model.stateInterface?.release(carry.pending.context.step);
-    carry.pending.trigger.dispose();
-  }
+// Adds a window's gradients of layer j to the sums (kept outside the window's tidy).
+function accumulate(summed: tf.Tensor[][], j: number, gradients: tf.Tensor[]): void {
+  const before = summed[j];
+  summed[j] = gradients.map((g, k) => tf.keep(before ? tf.add(before[k]!, g) : g.clone()));
+  if (before) tf.dispose(before);
 }
 
 /**
@@ -226,12 +175,6 @@ export function windowSlice(
   };
 }
 
-function addGradients(a: tf.Tensor[][], b: tf.Tensor[][]): tf.Tensor[][] {
-  const sum = a.map((part, j) => part.map((g, k) => tf.add(g, b[j]![k]!)));
-  tf.dispose([...a.flat(), ...b.flat()]);
-  return sum;
-}
-
 /** `truncation`, unless it is not an integer >= 1 (a RangeError naming it). */
 export function checkTruncation(truncation: number): number {
   if (!Number.isInteger(truncation) || truncation < 1) {
@@ -240,32 +183,27 @@ export function checkTruncation(truncation: number): number {
   return truncation;
 }
 
-function checkSynthetic(gradient: tf.Tensor, trigger: tf.Tensor, type: string): void {
-  if (gradient.rank !== 2 || gradient.shape[0] !== trigger.shape[0] || gradient.shape[1] !== trigger.shape[1]) {
+/** Throws a RangeError naming the tensor and its shape unless the batch fits the model. */
+export function checkSequenceTensors(network: Network, batch: SequenceTensors): void {
+  if (network.kind !== "sequence") {
     throw new RangeError(
-      `Interface "${type}" on the recurrent state returned a gradient of shape ${showShape(gradient.shape)} from ` +
-        `send(), expected ${showShape(trigger.shape)}`,
+      "This network is feed-forward: batches of sequences train a sequence network (an lstm first, input [features])",
     );
   }
-}
-
-/** Throws a RangeError naming the tensor and its shape unless the batch fits the model. */
-export function checkSequenceTensors(model: RecurrentModel, batch: SequenceTensors): void {
   const { x, targets, mask } = batch;
-  if (x.rank !== 3 || x.shape[2] !== model.features) {
-    throw new RangeError(
-      `Sequence inputs must have shape [B, time, ${model.features}], got ${showShape(x.shape)}`,
-    );
+  const features = network.inputUnits, outputs = network.outputUnits;
+  if (x.rank !== 3 || x.shape[2] !== features) {
+    throw new RangeError(`Sequence inputs must have shape [B, time, ${features}], got ${showShape(x.shape)}`);
   }
   const [size, time] = x.shape;
   if (size < 1 || time < 1) {
     throw new RangeError(`A batch of sequences needs B >= 1 and time >= 1, got ${showShape(x.shape)}`);
   }
   if (
-    targets.rank !== 3 || targets.shape[0] !== size || targets.shape[1] !== time || targets.shape[2] !== model.outputs
+    targets.rank !== 3 || targets.shape[0] !== size || targets.shape[1] !== time || targets.shape[2] !== outputs
   ) {
     throw new RangeError(
-      `Sequence targets must have shape [${size}, ${time}, ${model.outputs}], got ${showShape(targets.shape)}`,
+      `Sequence targets must have shape [${size}, ${time}, ${outputs}], got ${showShape(targets.shape)}`,
     );
   }
   if (mask.rank !== 2 || mask.shape[0] !== size || mask.shape[1] !== time) {

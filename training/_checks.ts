@@ -31,15 +31,17 @@ export function checkOptions(options: TrainOptions): void {
     }
   };
   integer("epochs", epochs, 1);
+  if (options.steps !== undefined) {
+    integer("steps", options.steps, 1);
+    if (options.epochs !== undefined) throw new RangeError("Give epochs or a budget of steps, not both");
+  }
+  if (options.stepsPerEpoch !== undefined) integer("stepsPerEpoch", options.stepsPerEpoch, 1);
   integer("initialEpoch", initialEpoch, 0);
   integer("batchSize", batchSize, 1);
   integer("seed", seed, -Infinity);
   integer("probeSize", probeSize, 0);
   if (options.patience !== undefined) {
     integer("patience", options.patience, 1);
-    if (options.validationSplit === undefined) {
-      throw new RangeError("patience (early stopping) needs a validationSplit to watch");
-    }
   }
   const fraction = options.validationSplit;
   if (fraction !== undefined && (typeof fraction !== "number" || !(fraction > 0 && fraction < 1))) {

@@ -16,6 +16,7 @@ export class EpochMeter {
   #correct = 0;
   #samples = 0;
   #counted = 0; // samples in the means (all but those of batches whose loss was not finite)
+  #steps = 0; // what the correct counts are out of: the counted samples, or a sequence's counted steps
   #batch = 0;
   readonly #skipNonFinite: boolean;
 
@@ -31,11 +32,12 @@ export class EpochMeter {
   }
 
   /**
-   * Adds a batch's mean loss and correct count.
+   * Adds a batch's mean loss and correct count (out of `counted`: the batch's examples, or a batch of sequences'
+   * counted steps).
    *
    * @throws {DivergenceError} If the loss is NaN or infinite (unless `skipNonFinite`).
    */
-  add(loss: number, correct: number, size: number): BatchInfo {
+  add(loss: number, correct: number, size: number, counted = size): BatchInfo {
     this.#batch++;
     if (!Number.isFinite(loss)) {
       if (!this.#skipNonFinite) throw new DivergenceError("the loss", loss, this.epoch, this.#batch);
@@ -43,6 +45,7 @@ export class EpochMeter {
       this.#lossSum += loss * size;
       this.#correct += correct;
       this.#counted += size;
+      this.#steps += counted;
     }
     this.#samples += size;
     return {
@@ -53,6 +56,11 @@ export class EpochMeter {
       seconds: (performance.now() - this.#start) / 1000,
       samples: this.#samples,
     };
+  }
+
+  /** Examples (sequences) added so far. */
+  get samples(): number {
+    return this.#samples;
   }
 
   /** Batches added so far. */
@@ -66,7 +74,7 @@ export class EpochMeter {
     return {
       epoch: this.epoch,
       loss: this.#lossSum / this.#counted,
-      accuracy: this.#correct / this.#counted,
+      accuracy: this.#correct / this.#steps,
       seconds,
       samplesPerSecond: this.#samples / seconds,
       evalSeconds: 0,
@@ -78,22 +86,24 @@ export class EpochMeter {
 export class HistoryRecorder {
   readonly #history: History = { epochs: [], seconds: 0, samplesPerSecond: 0 };
   readonly #onEpochEnd?: (record: EpochRecord) => void;
+  #samples = 0;
 
   /** @param onEpochEnd Called after each epoch is added. */
   constructor(onEpochEnd?: (record: EpochRecord) => void) {
     this.#onEpochEnd = onEpochEnd;
   }
 
-  /** Adds a finished epoch. */
-  add(record: EpochRecord): void {
+  /** Adds a finished epoch of `samples` examples (sequences). */
+  add(record: EpochRecord, samples: number): void {
+    this.#samples += samples;
     this.#history.epochs.push(record);
     this.#history.seconds += record.seconds;
     this.#onEpochEnd?.(record);
   }
 
-  /** The history, with samples/s over all epochs of `trainCount` examples. */
-  finish(trainCount: number): History {
-    this.#history.samplesPerSecond = (trainCount * this.#history.epochs.length) / this.#history.seconds;
+  /** The history, with samples/s over all epochs. */
+  finish(): History {
+    this.#history.samplesPerSecond = this.#samples / this.#history.seconds;
     return this.#history;
   }
 }

@@ -26,6 +26,17 @@ export interface EpochRecord {
   validationLoss?: number;
   /** Accuracy on the validation split (with `validationSplit`): what `History.bestEpoch` is chosen by. */
   validationAccuracy?: number;
+  /**
+   * Validation cross-entropy in bits per counted step (a text's bits per character): what `History.bestEpoch` is
+   * chosen by for text.
+   */
+  validationBits?: number;
+  /** Sequences: the training error over the epoch, in bits per counted step (before each update). */
+  errorBits?: number;
+  /** Copy tasks: the curriculum's level (pattern length) after the epoch. */
+  level?: number;
+  /** Copy tasks: the longest pattern length solved so far. */
+  maxSequenceLength?: number;
   /** Wall-clock seconds of training in this epoch (evaluation excluded). */
   seconds: number;
   /** Training examples per second in this epoch. */

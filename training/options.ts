@@ -6,6 +6,7 @@
 import type { NonFinitePolicy } from "../network/non_finite_guard.ts";
 import type { Strategy } from "../execution/strategy.ts";
 import type { BatchInfo, EpochRecord } from "./history.ts";
+import type { SequenceOptions } from "../recurrent/sequence_feed.ts";
 
 /** Callbacks of `train`. */
 export interface TrainCallbacks {
@@ -23,12 +24,24 @@ export interface TrainOptions {
    */
   epochs?: number;
   /**
+   * A budget of steps (batches) for this call instead of `epochs`: training stops after this many, in epochs of
+   * `stepsPerEpoch` (the last one cut short when the budget ends inside it). Left out: `epochs` whole epochs.
+   */
+  steps?: number;
+  /**
+   * Batches per epoch (an epoch ends with its evaluation and record). Left out: one pass over the training split;
+   * for a sequence task, a pass over seq-mnist, and 100 batches of the generated copy tasks or of a text's streams.
+   */
+  stepsPerEpoch?: number;
+  /** A sequence task's own options: truncation window, text stream length, the copy tasks' curriculum. */
+  sequence?: SequenceOptions;
+  /**
    * Epochs already trained: the first epoch of this call is numbered `initialEpoch + 1` (in the history, the
    * callbacks and `bestEpoch`) and shuffles as that epoch of an uninterrupted run does (`seed + epoch`). Resuming a
    * loaded checkpoint: `initialEpoch: network.epochs`. @default {0}
    */
   initialEpoch?: number;
-  /** Examples per step. @default {128} */
+  /** Examples per step (sequences, for a sequence task). @default {128; 32 for a sequence task} */
   batchSize?: number;
   /** Seed of the data order (epoch e, numbered from `initialEpoch + 1`, shuffles with seed + e). @default {0} */
   seed?: number;
@@ -41,7 +54,8 @@ export interface TrainOptions {
    */
   validationSplit?: number;
   /**
-   * With `validationSplit`: stop once the validation accuracy has not improved for this many epochs in a row
+   * With a validation part (`validationSplit`, or a text's own): stop once the validation accuracy (bits per
+   * character for text) has not improved for this many epochs in a row
    * (early stopping; the history then has fewer epochs than `epochs`), counted within this call. Left out: train
    * every epoch.
    */

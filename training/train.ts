@@ -5,17 +5,18 @@
  *
  * @module
  */
-import { batches, type Dataset, type Split } from "../datasets/dataset.ts";
-import { holdOutValidation } from "../datasets/validation.ts";
+import type { Dataset } from "../datasets/dataset.ts";
 import { DivergenceError } from "../errors.ts";
 import type { Network } from "../network/network.ts";
 import { nonFinitePolicy } from "../network/non_finite_guard.ts";
 import { oneThread } from "../execution/one_thread.ts";
-import { epochEnd } from "./epoch_end.ts";
-import { checkFit, checkOptions } from "./_checks.ts";
-import { evaluate } from "./evaluate.ts";
+import { checkOptions } from "./_checks.ts";
 import { EpochMeter, HistoryRecorder } from "./epoch_meter.ts";
-import type { History } from "./history.ts";
+import type { EpochRecord, History } from "./history.ts";
+import { datasetFeed } from "./dataset_feed.ts";
+import { type Feed, improves } from "./feed.ts";
+import { sequenceFeed } from "../recurrent/sequence_epochs.ts";
+import type { SequenceData } from "../recurrent/sequence_data.ts";
 import type { TrainOptions } from "./options.ts";
 
 export type { BatchInfo, EpochRecord, History, InterfaceDiagnostics } from "./history.ts";
@@ -77,68 +78,83 @@ export type { TrainCallbacks, TrainOptions } from "./options.ts";
  * net.dispose();
  * ```
  */
-export async function train(network: Network, data: Dataset, options: TrainOptions = {}): Promise<History> {
-  let dataset = data;
-  const { epochs = 1, initialEpoch = 0, batchSize = 128, seed = 0, validate = true, callbacks = {}, probeSize = 256 } =
-    options;
+export async function train(
+  network: Network,
+  data: Dataset | SequenceData,
+  options: TrainOptions = {},
+): Promise<History> {
+  const { initialEpoch = 0, callbacks = {} } = options;
   checkOptions(options);
   const onNonFinite = nonFinitePolicy(options.onNonFinite ?? "error");
-  checkFit(network, dataset);
-  let validation: Split | undefined;
-  if (options.validationSplit !== undefined) {
-    const parts = holdOutValidation(dataset.train, dataset.features, options.validationSplit);
-    dataset = { ...dataset, train: parts.train };
-    validation = parts.validation;
+  const feed = feedOf(network, data, options);
+  if (options.patience !== undefined && feed.monitor === undefined) {
+    throw new RangeError("patience (early stopping) needs a validationSplit to watch");
   }
-  let best: { epoch: number; accuracy: number } | undefined;
+  const perEpoch = feed.perEpoch;
+  const budget = options.steps;
+  const epochs = budget === undefined ? options.epochs ?? 1 : Math.ceil(budget / perEpoch);
+  let best: EpochRecord | undefined;
   const strategy = options.strategy ?? oneThread();
-  const perEpoch = Math.ceil(dataset.train.count / batchSize);
   const history = new HistoryRecorder(callbacks.onEpochEnd);
   const policy = network.onNonFinite;
   network.onNonFinite = onNonFinite;
   try {
     await strategy.start(network, { onNonFinite });
     for (let epoch = initialEpoch + 1; epoch <= initialEpoch + epochs; epoch++) {
-      const meter = new EpochMeter(epoch, perEpoch, onNonFinite === "skip");
+      const count = budget === undefined
+        ? perEpoch
+        : Math.min(perEpoch, budget - (epoch - initialEpoch - 1) * perEpoch);
+      const meter = new EpochMeter(epoch, count, onNonFinite === "skip");
       const firstStep = network.steps;
-      const source = batches(dataset.train, dataset.features, batchSize, seed + epoch);
       let outcome;
       try {
-        outcome = await strategy.epoch(source, (b) => {
-          const info = meter.add(b.loss, b.correct, b.size);
+        outcome = await strategy.epoch(feed.batches(epoch, count), (b) => {
+          const info = meter.add(b.loss, b.correct, b.size, b.counted);
+          feed.afterBatch?.(b);
           callbacks.onBatchEnd?.(info);
         });
       } catch (error) {
         // The network and the Workers know the step; the loop knows the epoch and which batch that step was.
         if (!(error instanceof DivergenceError) || error.epoch !== undefined) throw error;
         const step = error.site.step;
-        throw error.at(epoch, step === undefined ? meter.batches + 1 : step - firstStep + 1);
+        throw error.at(
+          epoch,
+          step === undefined || network.kind === "sequence" ? meter.batches + 1 : step - firstStep + 1,
+        );
       }
       const record = meter.record();
       if (outcome.stages) record.stages = outcome.stages;
       if (onNonFinite === "skip") record.skippedUpdates = outcome.skippedUpdates;
-      if (validation) {
-        const v = evaluate(network, validation);
-        record.validationLoss = v.loss;
-        record.validationAccuracy = v.accuracy;
-      }
-      epochEnd(network, dataset, record, validate, probeSize, outcome.diagnostics);
-      history.add(record);
+      feed.endEpoch(record, outcome.diagnostics);
+      history.add(record, meter.samples);
       network.epochs = epoch;
-      if (validation && options.patience !== undefined) {
-        if (best === undefined || record.validationAccuracy! > best.accuracy) {
-          best = { epoch, accuracy: record.validationAccuracy! };
-        } else if (epoch - best.epoch >= options.patience) break;
+      if (feed.monitor && options.patience !== undefined) {
+        if (improves(feed.monitor, record, best)) best = record;
+        else if (epoch - best!.epoch >= options.patience) break;
       }
     }
   } finally {
     await strategy.stop();
     network.onNonFinite = policy;
   }
-  const result = history.finish(dataset.train.count);
-  if (validation) {
-    const best = result.epochs.reduce((b, r) => r.validationAccuracy! > b.validationAccuracy! ? r : b);
-    result.bestEpoch = best.epoch;
+  const result = history.finish();
+  const monitor = feed.monitor;
+  if (monitor) {
+    result.bestEpoch = result.epochs.reduce((b, r) => improves(monitor, r, b) ? r : b).epoch;
   }
   return result;
+}
+
+// The data side for this network and data: examples, or a sequence task.
+function feedOf(network: Network, data: Dataset | SequenceData, options: TrainOptions): Feed {
+  const sequences = "task" in data;
+  if (sequences !== (network.kind === "sequence")) {
+    throw new RangeError(
+      sequences
+        ? `${data.task} is a sequence task: it trains a sequence network (input [features] per step, an lstm first)`
+        : `Dataset "${data.name}" holds examples, not sequences: a sequence network trains on a sequence task ` +
+          `(copy, repeat-copy, seq-mnist, text)`,
+    );
+  }
+  return sequences ? sequenceFeed(network, data, options) : datasetFeed(network, data, options);
 }

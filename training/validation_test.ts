@@ -20,7 +20,7 @@ function recording(seen: Batch[]): Strategy {
     start: (network, run) => inner.start(network, run),
     epoch: (batches, onBatch) => {
       const copy: Batch[] = [];
-      for (const b of batches) copy.push(b);
+      for (const b of batches) copy.push(b as Batch);
       seen.push(...copy);
       return inner.epoch(copy, onBatch);
     },

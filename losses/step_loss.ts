@@ -10,6 +10,7 @@
  * @module
  */
 import { tf } from "../deps.ts";
+import type { Loss } from "./loss.ts";
 
 /** The per-step losses a sequence spec may name. */
 export const STEP_LOSSES: readonly StepLossType[] = ["sigmoid-cross-entropy", "softmax-cross-entropy"];
@@ -99,4 +100,32 @@ export function stepLoss(
  */
 export function stepPrediction(type: StepLossType, logits: tf.Tensor2D): tf.Tensor2D {
   return type === "sigmoid-cross-entropy" ? tf.sigmoid(logits) : tf.softmax(logits);
+}
+
+/**
+ * A per-step loss as a network's `Loss`: `compute` counts every row (no mask) and averages over the rows; a
+ * sequence network's step uses `stepLoss` with the window's mask and its number of sequences instead.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../deps.ts";
+ * import { stepLossObject } from "./step_loss.ts";
+ * const loss = stepLossObject("softmax-cross-entropy");
+ * const { loss: l, gradient } = loss.compute(tf.tensor2d([[0, 0]]), tf.tensor2d([[1, 0]]));
+ * assert.ok(Math.abs(l.dataSync()[0]! - Math.LN2) < 1e-6);
+ * tf.dispose([l, gradient]);
+ * ```
+ */
+export function stepLossObject(type: StepLossType): Loss {
+  return {
+    type,
+    compute: (output, labels) =>
+      tf.tidy(() => {
+        const rows = output.shape[0];
+        const r = stepLoss(type, output, labels, tf.ones([rows]) as tf.Tensor1D, rows);
+        return { loss: r.loss, gradient: r.gradient };
+      }),
+    predict: (output) => stepPrediction(type, output),
+  };
 }
