@@ -4,7 +4,7 @@ import type { Batch } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import type { Stage } from "./partition.ts";
 import type { Transport } from "./profile.ts";
-import type { Forward, FromStage, StageRings, ToStage } from "./protocol.ts";
+import type { Forward, FromStage, StageRings, ToStage, WindowMeta } from "./protocol.ts";
 import { Doorbells, SharedRing } from "./_ring.ts";
 import { stamp } from "./_stage_clock.ts";
 import type { StagePool } from "./_pool.ts";
@@ -26,8 +26,8 @@ export interface Feeder {
   begin(first: Batch): void;
   /** Whether stage 0 has room for another batch. */
   hasRoom(): boolean;
-  /** Sends batch `b` as step `step`. */
-  feed(step: number, b: Batch): void;
+  /** Sends batch `b` (a sequence window, with its `window`) as step `step`. */
+  feed(step: number, b: Batch & { window?: WindowMeta }): void;
   /** Called after feeding (`more`: batches are left): sends what waits; true if stage 0 has room again already. */
   fed(more: boolean): boolean;
   /** Called once the epoch's last batch is fed. */
@@ -66,9 +66,10 @@ class MessageFeeder implements Feeder {
   fed = (_more: boolean): boolean => false;
   exhausted(): void {}
 
-  feed(step: number, b: Batch): void {
+  feed(step: number, b: Batch & { window?: WindowMeta }): void {
     this.#queued++;
-    const m: ToStage = { kind: "forward", step, x: b.x, rows: b.size, labels: b.labels, sent: stamp() };
+    const window = b.window ? { window: b.window } : {};
+    const m: ToStage = { kind: "forward", step, x: b.x, rows: b.size, labels: b.labels, ...window, sent: stamp() };
     this.#pool.post(0, m, [b.x.buffer]);
     this.posts++;
   }
@@ -141,7 +142,8 @@ class SharedFeeder implements Feeder {
     return this.#pending() < this.#depth;
   }
 
-  feed(step: number, b: Batch): void {
+  feed(step: number, b: Batch & { window?: WindowMeta }): void {
+    if (b.window) throw new Error("A sequence window does not travel in the shared rings (a bug: use messages)");
     this.#items.push({ kind: "forward", step, x: b.x, rows: b.size, labels: b.labels });
     this.#fed++;
   }

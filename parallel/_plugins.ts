@@ -17,13 +17,16 @@ export async function checkWorkerPlugins(network: Network): Promise<void> {
   await loadPlugins(network.plugins, registries);
   const spec = network.getSpec();
   const nameOf = (v: unknown) => typeof v === "string" ? v : (v as { type?: string } | undefined)?.type;
+  // A sequence network's per-step loss and its lstm layers are built in, not looked up.
+  const sequence = network.kind === "sequence";
   const names: [keyof Omit<Registries, "plugins">, string, unknown][] = [
-    ["losses", "loss", spec.loss],
+    ...(sequence ? [] : [["losses", "loss", spec.loss] as [keyof Omit<Registries, "plugins">, string, unknown]]),
     ["optimizers", "optimizer", spec.optimizer],
   ];
   spec.layers.forEach((l, i) => {
-    names.push(["layers", `layer type of layer ${i}`, l.type]);
+    if (!(sequence && l.type === "lstm")) names.push(["layers", `layer type of layer ${i}`, l.type]);
     names.push(["interfaces", `interface of layer ${i}`, l.interface]);
+    names.push(["interfaces", `state interface of layer ${i}`, l.stateInterface]);
     names.push(["optimizers", `optimizer of layer ${i}`, l.optimizer]);
   });
   for (const [registry, what, value] of names) {

@@ -1,7 +1,7 @@
 // Private: how a pipeline stage gets its inputs and messages and sends its outputs, messages and results, for
 // each transport (see protocol.ts). The stage worker only asks for the next item and hands over tensors.
 import type { tf } from "../deps.ts";
-import type { BatchResult, Forward, FromStage, Message, StageRings, ToStage } from "./protocol.ts";
+import type { BatchResult, Forward, FromStage, Message, StageRings, ToStage, WindowMeta } from "./protocol.ts";
 import { Doorbells, SharedRing } from "./_ring.ts";
 import { type StageClock, stamp } from "./_stage_clock.ts";
 import { copyValues } from "./_values.ts";
@@ -41,8 +41,8 @@ export interface StageLinks {
   takeMessage(m: Message): void;
   nextInput(): Forward | undefined;
   takeInput(f: Forward): void;
-  /** Sends `step`'s output, with the batch's labels, to the stage above. */
-  forward(step: number, rows: number, labels: Uint8Array, output: tf.Tensor): void;
+  /** Sends `step`'s output, with the batch's labels (and a sequence window's meta), to the stage above. */
+  forward(step: number, rows: number, labels: Uint8Array, output: tf.Tensor, window?: WindowMeta): void;
   /** Sends `step`'s message to the stage below: its parts (one, two factors, or none for a skipped update). */
   message(step: number, parts: tf.Tensor[]): void;
   /** Stage 0 took a batch. */
@@ -73,10 +73,11 @@ export class MessageLinks implements StageLinks {
   nextInput = (): Forward | undefined => this.#inputs[0];
   takeInput = (): void => void this.#inputs.shift();
 
-  forward(step: number, rows: number, labels: Uint8Array, output: tf.Tensor): void {
+  forward(step: number, rows: number, labels: Uint8Array, output: tf.Tensor, window?: WindowMeta): void {
     const x = output.dataSync().slice() as Float32Array<ArrayBuffer>;
     this.#place.clock.lap("copies");
-    this.#place.up!.postMessage({ kind: "forward", step, x, rows, labels, sent: stamp() } satisfies Forward, [
+    const m: Forward = { kind: "forward", step, x, rows, labels, ...(window ? { window } : {}), sent: stamp() };
+    this.#place.up!.postMessage(m, [
       x.buffer,
     ]);
     this.#place.clock.posted();
@@ -165,7 +166,8 @@ export class SharedLinks implements StageLinks {
     Atomics.add(this.#bells.flags, this.#bells.taken, 1);
   }
 
-  forward(step: number, rows: number, labels: Uint8Array, output: tf.Tensor): void {
+  forward(step: number, rows: number, labels: Uint8Array, output: tf.Tensor, window?: WindowMeta): void {
+    if (window) throw new Error("A sequence window does not travel in the shared rings (a bug: use messages)");
     const ring = this.#rings.output!;
     copyValues(output, ring.claim(output.size, "activations"));
     ring.publish(step, rows, labels);

@@ -33,6 +33,9 @@ import {
 } from "./_validate_messages.ts";
 import { ownValues, tensorFrom } from "./_values.ts";
 import { readWeights } from "./_weights.ts";
+import { beginWindows, endWindows, recurrentLayers, windowTargets } from "./_windows.ts";
+import { stageVariables } from "./_stage_variables.ts";
+import { stateDiagnostics } from "../recurrent/state_diagnostics.ts";
 import { pluginRegistries, workerNetwork } from "./_worker_network.ts";
 
 type Network = ReturnType<typeof workerNetwork>;
@@ -110,7 +113,13 @@ export function stageLoop(
     if (s.fail !== undefined && m.step >= 2) throw new Error(s.fail);
     clock.lap("other");
     const shape = s.net.layers[s.lo]!.inputShape;
-    const { x, labels } = batchTensors({ x: ownValues(m.x), labels: m.labels, size: m.rows }, shape, s.classes);
+    const w = m.window;
+    let x: tf.Tensor, labels: tf.Tensor2D, mask: tf.Tensor1D | undefined;
+    if (w) {
+      x = tensorFrom(m.x, [m.rows, ...shape]);
+      ({ targets: labels, mask } = windowTargets(m.labels, s.classes));
+    } else ({ x, labels } = batchTensors({ x: ownValues(m.x), labels: m.labels, size: m.rows }, shape, s.classes));
+    const extra = w ? [mask!, ...beginWindows(s.net, s.lo, s.hi, m.step, w)] : [];
     s.links.takeInput(m);
     clock.lap("tensors");
     const context = { labels, step: m.step };
@@ -118,6 +127,7 @@ export function stageLoop(
       tf.tidy(() => {
         const lowest = s.net.layers[s.lo]!;
         const r = s.net.trainRange(s.lo, s.hi, x, context, {
+          ...(w ? { window: { mask: mask!, sequences: w.sequences } } : {}),
           backwardLowest: s.messageBelow && canFactorMessage(lowest)
             ? (layer, cache, g) => {
               const { gradients, factors } = (layer as typeof lowest & {
@@ -134,16 +144,21 @@ export function stageLoop(
           kept.set(m.step, { trigger: tf.keep(r.output.clone()), labels: tf.keep(labels.clone()) });
           outstanding++;
           maxOutstanding = Math.max(maxOutstanding, outstanding);
-          s.links.forward(m.step, m.rows, m.labels, r.output);
+          s.links.forward(m.step, m.rows, m.labels, r.output, w);
         } else {
           const loss = r.loss!.dataSync()[0]!, correct = r.correct!.dataSync()[0]!;
+          const window = w ? { bits: r.bits!.dataSync()[0]!, counted: r.counted!.dataSync()[0]! } : {};
           clock.lap("copies");
-          s.links.result({ step: m.step, loss, correct, rows: m.rows });
+          s.links.result({ step: m.step, loss, correct, rows: m.rows, ...window });
         }
       });
+      if (w) endWindows(s.net, s.lo, s.hi);
+    } catch (error) {
+      if (w) { for (const r of recurrentLayers(s.net, s.lo, s.hi)) r.resetState(); }
+      throw error;
     } finally {
       s.net.release(m.step, s.lo, s.hi - 1); // the boundary's (hi) is released when its message has come
-      tf.dispose([x, labels]);
+      tf.dispose([x, labels, ...extra]);
     }
     clock.batches++;
     clock.lap("other");
@@ -204,7 +219,13 @@ export function stageLoop(
         }
         const f = links.nextInput();
         if (f && (last || outstanding <= staleness)) {
-          const refusal = forwardRefusal(f, lastStep, inputWidth, classes);
+          const refusal = forwardRefusal(
+            f,
+            lastStep,
+            inputWidth,
+            classes,
+            recurrentLayers(stage!.net, stage!.lo, stage!.hi).length > 0,
+          );
           if (refusal === undefined) forward(f);
           else {
             links.takeInput(f);
@@ -311,20 +332,18 @@ export function stageLoop(
   // Replies to "collect" once every message this stage awaits has arrived.
   const collect = () => {
     const s = stage!;
-    const layers = s.net.layers.slice(s.lo, s.hi + 1);
     const ifaces = s.net.interfaces.slice(s.lo, s.last ? s.hi : s.hi + 1);
-    const variables = [
-      ...layers.flatMap((l) => [...l.trainable, ...l.state]),
-      ...ifaces.flatMap((i) => [...i.variables]),
-    ];
-    const weights = readWeights(variables);
+    const weights = readWeights(stageVariables(s.net, s.lo, s.hi));
     const { times, batches, posts, bytes } = clock.take();
     const waitMs = times.transit + times.waiting;
     const busyMs = Object.values(times).reduce((sum, ms) => sum + ms, 0) - waitMs;
     post({
       kind: "collected",
       weights,
-      diagnostics: interfaceDiagnostics(ifaces, s.lo),
+      diagnostics: [
+        ...interfaceDiagnostics(ifaces, s.lo),
+        ...stateDiagnostics({ layers: s.net.layers.slice(s.lo, s.hi + 1) }, s.lo),
+      ],
       busySeconds: busyMs / 1000,
       waitSeconds: waitMs / 1000,
       maxOutstanding,

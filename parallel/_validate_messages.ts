@@ -2,7 +2,7 @@
 // stage is handed (`ToStage`) and every reply the coordinator hears (`FromStage`) is checked before it is acted on;
 // what fails is dropped and counted, with a warning the first time of each kind of problem (`Drops`), so that no
 // message can crash, hang or mistrain a process. A batch's check is a few comparisons and one pass over its labels.
-import type { Forward, FromStage, Message, StageRings } from "./protocol.ts";
+import { type Forward, type FromStage, type Message, NO_TARGET, type StageRings } from "./protocol.ts";
 import { SharedRing } from "./_ring.ts";
 import { STAGE_PARTS } from "./_stage_clock.ts";
 
@@ -85,8 +85,9 @@ export function forwardRefusal(
   last: number | undefined,
   width: number,
   classes: number,
+  sequences = false,
 ): Refusal | undefined {
-  const { step, rows, x, labels } = f;
+  const { step, rows, x, labels, window } = f;
   if (!isCount(step)) return refuse("bad step", `step ${brief(step)} is not a non-negative integer`);
   if (last !== undefined && step !== last + 1) {
     return step <= last
@@ -102,10 +103,42 @@ export function forwardRefusal(
   if (!(labels instanceof Uint8Array) || labels.length !== rows) {
     return refuse("labels of the wrong size", `step ${step}: labels are ${brief(labels)}, not Uint8Array(${rows})`);
   }
+  if (sequences !== (window !== undefined)) {
+    return sequences
+      ? refuse("no window", `step ${step}: a sequence network's stage needs the window of its rows`)
+      : refuse("unexpected window", `step ${step}: a window, for a network that has no recurrent layer here`);
+  }
+  if (window !== undefined) {
+    const refusal = windowRefusal(window, rows, classes);
+    if (refusal !== undefined) return refuse(refusal.reason, `step ${step}: ${refusal.detail}`);
+  }
   for (let i = 0; i < rows; i++) {
-    if (labels[i]! >= classes) {
+    if (labels[i]! >= classes && !(window !== undefined && labels[i] === NO_TARGET)) {
       return refuse("label out of range", `step ${step}: label ${labels[i]} at row ${i} is outside 0..${classes - 1}`);
     }
+  }
+  return undefined;
+}
+
+// A refusal unless `w` describes a window of `rows` rows.
+function windowRefusal(w: unknown, rows: number, classes: number): Refusal | undefined {
+  if (!isRecord(w)) return refuse("bad window", `its window ${brief(w)} is not an object`);
+  const { sequences, time, future, fresh, sequenceLabels } = w;
+  if (!isCount(sequences, 1) || !isCount(time, 1) || sequences * time !== rows) {
+    return refuse(
+      "bad window",
+      `its window of ${brief(sequences)} sequences x ${brief(time)} steps is not ${rows} rows`,
+    );
+  }
+  if (typeof future !== "boolean" || typeof fresh !== "boolean") {
+    return refuse("bad window", `its window's future ${brief(future)} and fresh ${brief(fresh)} are not booleans`);
+  }
+  if (
+    sequenceLabels !== undefined &&
+    (!(sequenceLabels instanceof Uint8Array) || sequenceLabels.length !== sequences ||
+      sequenceLabels.some((l) => l >= classes))
+  ) {
+    return refuse("bad window", `its sequence labels ${brief(sequenceLabels)} are not ${sequences} classes`);
   }
   return undefined;
 }
@@ -230,10 +263,11 @@ export function collectedProblem(
   if (field !== undefined) return `its ${field} is ${brief(fields[field])}, not a number`;
   if (!isRecord(times) || STAGE_PARTS.some((p) => typeof times[p] !== "number")) return "its times are not numbers";
   if (!isRecord(memory) || MEMORY.some((p) => typeof memory[p] !== "number")) return "its memory is not numbers";
-  // Each an `InterfaceDiagnostics`: a layer, a type and numbers.
+  // Each an `InterfaceDiagnostics`: a layer, a type, where it sits (on a recurrent state) and numbers.
   const entry = (d: unknown) =>
     isRecord(d) && typeof d.layer === "number" && typeof d.type === "string" &&
-    Object.entries(d).every(([name, n]) => name === "type" || typeof n === "number");
+    (d.on === undefined || d.on === "state") &&
+    Object.entries(d).every(([name, n]) => name === "type" || name === "on" || typeof n === "number");
   if (!Array.isArray(diagnostics) || !diagnostics.every(entry)) {
     return "its diagnostics are not a list of layers, types and numbers";
   }

@@ -9,10 +9,18 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import type { Batch } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import type { InterfaceDiagnostics } from "../network/interface_diagnostics.ts";
-import type { BatchOutcome, EpochOutcome, StageRecord, Strategy, StrategyRun } from "../execution/strategy.ts";
+import type {
+  BatchOutcome,
+  EpochOutcome,
+  StageRecord,
+  Strategy,
+  StrategyRun,
+  TrainingBatch,
+} from "../execution/strategy.ts";
+import { WindowBatches } from "./_window_batches.ts";
+import { stageVariables } from "./_stage_variables.ts";
 import { planStages, type Stage } from "./partition.ts";
 import type { FromStage, ToStage } from "./protocol.ts";
 import type { PipelineProfile, Transport } from "./profile.ts";
@@ -72,7 +80,8 @@ export interface PipelineOptions {
   /**
    * How stages hand each other arrays: `"shared"` (ring slots in shared memory) or `"messages"` (each array copied
    * and transferred in its message, as before; kept to compare), or `"nats"` (each stage a process of its own, on
-   * any host, reached over a NATS server: give `nats`). @default {"shared"}
+   * any host, reached over a NATS server: give `nats`). A sequence network's windows travel in messages: with it,
+   * `"shared"` runs as `"messages"`. @default {"shared"}
    */
   transport?: Transport;
   /** With `transport: "nats"`: the server, the run's name, and whether to start the stage processes here. */
@@ -143,6 +152,7 @@ interface Running {
   stages: Stage[];
   pool: StagePool<ToStage, FromStage>;
   feeder: Feeder;
+  transport: Transport;
 }
 
 class Pipeline implements Strategy {
@@ -171,12 +181,6 @@ class Pipeline implements Strategy {
 
   async start(network: Network, run: StrategyRun): Promise<void> {
     if (this.#running !== null) throw new Error(`Strategy "${this.name}" is already running`);
-    if (network.kind === "sequence") {
-      throw new RangeError(
-        "Cannot run a sequence network in a pipeline yet: its windows and carried states run on one thread for " +
-          "now; train it without workers",
-      );
-    }
     const unlocked = network.forwardUnlocked;
     if (unlocked !== undefined) {
       throw new RangeError(
@@ -198,7 +202,11 @@ class Pipeline implements Strategy {
     // Every stage starts from the network's current weights (it may have been trained or loaded before).
     const weights = readWeights(network.variables);
     const backend = tf.getBackend();
-    const { transport, failStage, nats } = this.#options;
+    const { failStage, nats } = this.#options;
+    // A sequence network's windows carry more than the shared rings hold.
+    const transport = network.kind === "sequence" && this.#options.transport === "shared"
+      ? "messages"
+      : this.#options.transport;
     const failure = (k: number, m: FromStage | string) => workerFailure(k, stages[k]!.lo, stages[k]!.hi, m);
     let pool: StagePool<ToStage, FromStage>;
     let ids: { url: string; sha256: string }[] | undefined;
@@ -217,7 +225,7 @@ class Pipeline implements Strategy {
       pool = new WorkerPool<ToStage, FromStage>(new URL("./stage_worker.ts", import.meta.url), stages.length, failure);
     }
     const feeder = makeFeeder(transport, pool, network, stages, this.#staleness);
-    this.#running = { network, stages, pool, feeder };
+    this.#running = { network, stages, pool, feeder, transport };
     pool.watch(this.#stallSeconds);
     // A direct channel between each pair of neighbours.
     const channels = stages.slice(1).map(() => new MessageChannel());
@@ -257,11 +265,12 @@ class Pipeline implements Strategy {
     pool.unwatch(); // between epochs the coordinator evaluates: no Worker has anything to say
   }
 
-  async epoch(batches: Iterable<Batch>, onBatch: (outcome: BatchOutcome) => void): Promise<EpochOutcome> {
+  async epoch(batches: Iterable<TrainingBatch>, onBatch: (outcome: BatchOutcome) => void): Promise<EpochOutcome> {
     if (this.#running === null) throw new Error(`Strategy "${this.name}" was not started`);
-    const { network, stages, pool, feeder } = this.#running;
+    const { network, stages, pool, feeder, transport } = this.#running;
     pool.watch(this.#stallSeconds);
-    const source = batches[Symbol.iterator]();
+    const windows = new WindowBatches(onBatch);
+    const source = windows.steps(batches)[Symbol.iterator]();
     let step = network.steps;
     let fed = 0, done = 0, coordinatorMs = 0, drained = false;
     const posts = feeder.posts;
@@ -319,7 +328,7 @@ class Pipeline implements Strategy {
             }
             inFlight.delete(r.step);
             done++;
-            onBatch({ loss: r.loss, correct: r.correct, size: r.rows });
+            windows.result(r);
           }
         } catch (error) {
           return pool.fail(error as Error);
@@ -333,7 +342,7 @@ class Pipeline implements Strategy {
     const epochMs = performance.now() - started;
     // Let the last messages arrive, then gather weights and numbers from every stage; a reply that does not fit its
     // stage's variables fails the run (waiting for another would hang).
-    const variables = stages.map((st) => stageVariables(network, st));
+    const variables = stages.map((st) => stageVariables(network, st.lo, st.hi));
     const collected = await pool.race(
       Promise.all(
         stages.map((st, k) =>
@@ -362,7 +371,7 @@ class Pipeline implements Strategy {
     if (dropped.length > 0) console.warn(`pipeline: messages dropped this epoch (${dropped.join(", ")})`);
     network.steps = step;
     this.#options.onProfile?.({
-      transport: this.#options.transport,
+      transport,
       batches: fed,
       msPerBatch: epochMs / Math.max(1, fed),
       coordinatorMs: coordinatorMs / Math.max(1, fed),
@@ -377,7 +386,7 @@ class Pipeline implements Strategy {
         busySeconds: c.busySeconds,
         waitSeconds: c.waitSeconds,
         maxStaleness: Math.max(0, c.maxOutstanding - 1),
-        ...(this.#options.transport === "nats" ? { messagesSent: c.posts, bytesSent: c.bytes } : {}),
+        ...(transport === "nats" ? { messagesSent: c.posts, bytesSent: c.bytes } : {}),
       })),
     };
   }
@@ -389,15 +398,6 @@ class Pipeline implements Strategy {
     this.#release = () => {};
     await pool?.terminate();
   }
-}
-
-// The network's variables that a stage trains, in the order it sends their weights.
-function stageVariables(network: Network, stage: Stage): tf.Variable[] {
-  const last = stage.hi === network.layers.length - 1;
-  return [
-    ...network.layers.slice(stage.lo, stage.hi + 1).flatMap((l) => [...l.trainable, ...l.state]),
-    ...network.interfaces.slice(stage.lo, last ? stage.hi : stage.hi + 1).flatMap((i) => [...i.variables]),
-  ];
 }
 
 // Copies a stage's gathered weights into its variables (`stageVariables`), once every array is checked to fit, so

@@ -37,9 +37,29 @@ export interface Forward {
   step: number;
   x: Float32Array;
   rows: number;
+  /** One class per row; a sequence window's row whose step has no target: `NO_TARGET`. */
   labels: Uint8Array;
+  /** A sequence network's truncation window: the rows are its sequences x steps (`b * time + t`). */
+  window?: WindowMeta;
   /** When it was posted (`stamp()`), for the profile; none for an item of a ring. */
   sent?: number;
+}
+
+/** The label of a sequence window's row whose step has no target (the mask is 0 there). */
+export const NO_TARGET = 255;
+
+/** What a stage needs to know of a sequence window besides its rows. */
+export interface WindowMeta {
+  /** Sequences in the batch. */
+  sequences: number;
+  /** Steps in the window (rows = sequences x time). */
+  time: number;
+  /** Whether a later window (or a batch continuing the streams) follows: a state interface predicts its gradient. */
+  future: boolean;
+  /** The first window of a batch that does not continue the previous one's streams: the state starts from zeros. */
+  fresh: boolean;
+  /** One class per sequence (seq-mnist): the context of a conditioned interface on a recurrent state. */
+  sequenceLabels?: Uint8Array;
 }
 
 /**
@@ -62,6 +82,10 @@ export interface BatchResult {
   loss: number;
   correct: number;
   rows: number;
+  /** A sequence window: the counted steps' bits, summed. */
+  bits?: number;
+  /** A sequence window: the counted steps (what `correct` is out of). */
+  counted?: number;
 }
 
 /** Coordinator -> stage. */

@@ -78,19 +78,23 @@ const NONE: SequenceScore = { loss: 0, bits: 0, correct: 0, steps: 0, sequences:
 /** A text's validation streams of `length` characters, the state carried through them (`bits / steps`: bits per character). */
 export function evaluateText(network: Network, corpus: TextCorpus, batchSize: number, length: number): SequenceScore {
   const size = Math.max(1, Math.min(batchSize, Math.floor((corpus.validation.length - 1) / length)));
-  return scoreAll(network, evaluationBatches(corpus, size, length));
+  return scoreAll(network, evaluationBatches(corpus, size, length), true);
 }
 
 /** Sequential MNIST on a split (the class at the last row): `correct / steps` is the accuracy. */
 export function evaluateSeqMnist(network: Network, split: Split, batchSize: number): SequenceScore {
-  return scoreAll(network, seqMnistEvaluation(split, batchSize));
+  return scoreAll(network, seqMnistEvaluation(split, batchSize), false);
 }
 
-function scoreAll(network: Network, batches: Iterable<SequenceBatch>): SequenceScore {
+// Scores every batch; `carry`: each batch continues the previous one's streams (text), else each starts from zeros
+// (independent sequences, e.g. images: a last, smaller batch too).
+function scoreAll(network: Network, batches: Iterable<SequenceBatch>, carry: boolean): SequenceScore {
   const restore = holdTraining(network);
+  const recurrent = network.layers.filter(isRecurrent);
   let total = NONE;
   try {
     for (const batch of batches) {
+      if (!carry) { for (const r of recurrent) r.resetState(); }
       const tensors = toTensors(batch);
       try {
         total = add(total, evaluateBatch(network, tensors));

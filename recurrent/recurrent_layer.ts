@@ -121,7 +121,7 @@ export class RecurrentLayer implements Layer {
   }
 
   /** Multiply-adds per step and sequence of the forward pass. */
-  get macs(): number {
+  get multiplyAdds(): number {
     return 4 * this.units * (this.inputShape[0]! + this.units);
   }
 

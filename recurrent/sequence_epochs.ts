@@ -31,7 +31,11 @@ import { memoryRecord } from "../training/memory.ts";
 export function trainSequenceItem(network: Network, item: SequenceItem): BatchOutcome {
   const tensors = toTensors(item.sequences, item.labels);
   try {
-    const r = trainSequenceBatch(network, tensors, { truncation: item.truncation, carry: item.carry });
+    const r = trainSequenceBatch(network, tensors, {
+      truncation: item.truncation,
+      carryIn: item.carryIn,
+      carryOut: item.carryOut,
+    });
     return { loss: r.loss, correct: r.correct, size: item.sequences.size, counted: r.steps, bits: r.bits };
   } finally {
     disposeTensors(tensors);

@@ -27,8 +27,10 @@ export interface SequenceItem {
   labels?: Float32Array;
   /** Steps per truncation window. */
   truncation: number;
-  /** The batch continues the previous one's streams (text): the state carries over. */
-  carry: boolean;
+  /** The batch continues the previous one's streams (text): its recurrent states start from the carried ones. */
+  carryIn: boolean;
+  /** The next batch continues these streams (text): the states (and a boundary awaiting its message) are kept. */
+  carryOut: boolean;
 }
 
 /** A sequence task's own options of `train()` (`TrainOptions.sequence`). */
@@ -190,7 +192,8 @@ export class SequenceFeed {
         sequences,
         ...(this.data.task === "seq-mnist" ? { labels: lastTargets(sequences) } : {}),
         truncation: Math.min(this.#options.truncation ?? sequences.time, sequences.time),
-        carry: this.data.task === "text" && inPass > 0,
+        carryIn: this.data.task === "text" && inPass > 0,
+        carryOut: this.data.task === "text",
       };
     }
   }
@@ -215,7 +218,8 @@ export class SequenceFeed {
       sequences,
       ...(d.task === "seq-mnist" ? { labels: lastTargets(sequences) } : {}),
       truncation: Math.min(this.#options.truncation ?? sequences.time, sequences.time),
-      carry: false,
+      carryIn: false,
+      carryOut: false,
     };
   }
 

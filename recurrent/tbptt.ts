@@ -2,7 +2,7 @@
  * Truncated backpropagation through time, with or without a synthetic gradient at each window's end.
  *
  * A batch of sequences runs in windows of `truncation` steps; the core's state carries forward across windows (and,
- * with `carry`, across batches). Each window updates the model once from its own loss. Plain truncated BPTT stops
+ * with `carryIn`/`carryOut`, across batches). Each window updates the model once from its own loss. Plain truncated BPTT stops
  * the gradient at the window's end. With a decoupling interface on the recurrent state (the DNI paper's RNN setup),
  * the window's last state `[h, c]` is the trigger: `send` predicts dL_future/d(state), which is added to the
  * window's own gradient there; the gradient that the window then passes back to its initial state, which includes
@@ -41,10 +41,15 @@ export interface TruncationOptions {
   updates?: "window" | "sequence";
   /**
    * The batch continues the streams of the previous one (text): the recurrent layers start from the state they
-   * carried out of it, and keep theirs (and the last boundary waiting for its message) for the next batch. Left
-   * out: every batch starts from zeros and its last boundary is dropped. @default {false}
+   * carried out of it. Left out: from zeros. @default {false}
    */
-  carry?: boolean;
+  carryIn?: boolean;
+  /**
+   * The next batch continues these streams: the recurrent layers keep their state (and the last boundary, waiting
+   * for its message, which the next batch's first window sends). Left out: the state is dropped after the batch
+   * and its last boundary predicts nothing. @default {false}
+   */
+  carryOut?: boolean;
 }
 
 /** What one batch of truncated BPTT measured (before each window's update). */
@@ -106,10 +111,10 @@ export function trainSequenceBatch(
   const windows = Math.ceil(time / truncation);
   const recurrent = network.layers.filter(isRecurrent);
   const n = network.layers.length;
-  const carry = options.carry === true;
+  const carryIn = options.carryIn === true, carryOut = options.carryOut === true;
   const summed: tf.Tensor[][] | undefined = options.updates === "sequence" ? [] : undefined;
   const check: FiniteCheck = (tensors, describe, site) => network.checkFinite(tensors, describe, site);
-  if (!carry) { for (const r of recurrent) r.resetState(); }
+  if (!carryIn) { for (const r of recurrent) r.resetState(); }
   let sums = tf.zeros([4]); // loss, bits, steps, correct
   try {
     for (let w = 0; w < windows; w++) {
@@ -117,7 +122,7 @@ export function trainSequenceBatch(
       const step = network.steps;
       network.steps = step + 1;
       const stateContext: StepContext = { step, ...(batch.labels ? { labels: batch.labels } : {}) };
-      const future = w < windows - 1 || carry;
+      const future = w < windows - 1 || carryOut;
       for (const r of recurrent) r.beginWindow({ sequences: size, time: length, future, context: stateContext, check });
       const next = tf.tidy(() => {
         const { x, targets, mask } = windowSlice(batch, t0, length);
@@ -146,7 +151,7 @@ export function trainSequenceBatch(
   } finally {
     sums.dispose();
     if (summed) tf.dispose(summed.flat());
-    if (!carry) { for (const r of recurrent) r.resetState(); }
+    if (!carryOut) { for (const r of recurrent) r.resetState(); }
   }
 }
 

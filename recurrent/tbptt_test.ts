@@ -194,7 +194,7 @@ Deno.test("the state carries across windows and, with carry, across batches", ()
     targets: tf.slice(batch.targets, [0, 0, 0], [2, 5, OUTPUTS]) as tf.Tensor3D,
     mask: tf.slice(batch.mask, [0, 0], [2, 5]) as tf.Tensor2D,
   };
-  trainSequenceBatch(model, first, { truncation: 2, updates: "sequence", carry: true });
+  trainSequenceBatch(model, first, { truncation: 2, updates: "sequence", carryOut: true });
   const expected = tf.tidy(() => forwardWindow(twin, first.x).state);
   const core = model.layers.find(isRecurrent)!;
   assertClose(core.carried!.dataSync(), expected.dataSync(), { what: "carried state" });
@@ -204,11 +204,11 @@ Deno.test("the state carries across windows and, with carry, across batches", ()
     mask: tf.slice(batch.mask, [0, 5], [2, 3]) as tf.Tensor2D,
   };
   const before = tf.memory().numTensors;
-  trainSequenceBatch(model, rest, { truncation: 2 }); // no carry: starts from the carried state? no: from zeros
-  assert.equal(core.carried, undefined, "without carry the state is dropped after the batch");
+  trainSequenceBatch(model, rest, { truncation: 2, carryIn: true }); // from the carried state, dropped after
+  assert.equal(core.carried, undefined, "without carryOut the state is dropped after the batch");
   assert.equal(tf.memory().numTensors, before - 1);
   // Evaluation puts the training state aside and back.
-  trainSequenceBatch(model, first, { truncation: 2, carry: true });
+  trainSequenceBatch(model, first, { truncation: 2, carryOut: true });
   const carried = core.carried!.dataSync().slice();
   const restore = holdTraining(model);
   evaluateBatch(model, rest);
@@ -225,11 +225,11 @@ Deno.test("no tensor leak over long sequences, with DNI, DNI + Aux and carried s
   for (const iface of [undefined, "sg", { type: "sg", hidden: [8], aux: true }]) {
     const model = buildRecurrentModel({ ...spec(iface), optimizer: { type: "adam", learningRate: 0.001 } });
     const batch = sequences(3, 120, 14);
-    trainSequenceBatch(model, batch, { truncation: 5, carry: true });
+    trainSequenceBatch(model, batch, { truncation: 5, carryOut: true });
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) trainSequenceBatch(model, batch, { truncation: 5, carry: true });
+    for (let i = 0; i < 3; i++) trainSequenceBatch(model, batch, { truncation: 5, carryIn: true, carryOut: true });
     assert.equal(tf.memory().numTensors, before, `leak with interface ${JSON.stringify(iface)}`);
-    trainSequenceBatch(model, batch, { truncation: 7 });
+    trainSequenceBatch(model, batch, { truncation: 7, carryIn: true });
     disposeBatch(batch);
     model.dispose();
   }
