@@ -20,6 +20,7 @@ import type { NetworkSpec } from "./spec.ts";
 import { checkBatch, checkGradient, checkInput, describeGradient } from "./_checks.ts";
 import type { NetworkParts, Range, RangeOptions, RangeResult, StepResult } from "./step_types.ts";
 import { outlineOf, specOf } from "./_outline.ts";
+import { backprop } from "./backprop.ts";
 import type { InputSynthesizer } from "./input_synthesizer.ts";
 import { stepLoss, type StepLossType } from "../losses/step_loss.ts";
 import type { DivergenceSite } from "../errors.ts";
@@ -322,36 +323,36 @@ export class Network {
   // range, hands it out as the range's message.
   #backward(lo: number, hi: number, gradient: tf.Tensor, range: Range): void {
     const { caches, triggers, context, result, options } = range;
-    let g: tf.Tensor | undefined = gradient;
-    for (let j = hi; j >= lo; j--) {
-      if (j < hi) {
+    const walk = backprop(this.layers, caches, lo, hi, gradient, {
+      through: (j, g) => {
         const iface = this.interfaces[j] as CoupledInterface; // inside a segment every interface is coupled
-        g = iface.backward(g!, triggers[j]!, context);
-        checkGradient(g, triggers[j]!, j, iface.type, "backward");
-      }
-      const layer = this.layers[j]!;
-      const lowest = j === range.lo && j > 0 && options.backwardLowest !== undefined;
-      let gradients: tf.Tensor[], passed: tf.Tensor | undefined, parts: tf.Tensor[] | undefined;
-      if (lowest) {
-        ({ gradients, messageParts: parts } = options.backwardLowest!(layer, caches[j], g!));
-        passed = parts[0];
-      } else {
-        // Inside a segment the layer below waits for this gradient; at its bottom only an interface that uses it.
-        const r = layer.backward(caches[j], g!, j > lo || (j > 0 && needsMessage(this.interfaces[j - 1]!)));
-        gradients = r.gradients;
-        passed = r.inputGradient;
-      }
-      // The gradient passed down is checked where it leaves the segment as a message (or its first part); inside
-      // it, a NaN or an infinity in it always reaches the weight gradients of the layer below, which are checked.
-      const checked = passed && j === lo ? [...gradients, passed] : gradients;
-      if (!this.#guard.check(checked, describeGradient(layer, j), { step: context.step, layer: j })) {
-        return this.#guard.skip(j - lo); // this layer and the ones below it in the segment keep their weights
-      }
-      if (options.onGradients) options.onGradients(j, gradients);
-      else this.#optimizers[j]!.apply(layer.trainable, gradients);
-      g = passed;
-      if (parts) result.messageParts = parts;
-    }
+        const passed = iface.backward(g, triggers[j]!, context);
+        checkGradient(passed, triggers[j]!, j, iface.type, "backward");
+        return passed;
+      },
+      // Inside a segment the layer below waits for this gradient; at its bottom only an interface that uses it.
+      needInput: (j) => j > lo || (j > 0 && needsMessage(this.interfaces[j - 1]!)),
+      backward: (j, g) => {
+        if (j !== range.lo || j === 0 || options.backwardLowest === undefined) return undefined;
+        const { gradients, messageParts } = options.backwardLowest(this.layers[j]!, caches[j], g);
+        return { gradients, passed: messageParts[0], parts: messageParts };
+      },
+      took: (j, { gradients, passed, parts }) => {
+        const layer = this.layers[j]!;
+        // The gradient passed down is checked where it leaves the segment as a message (or its first part); inside
+        // it, a NaN or an infinity in it always reaches the weight gradients of the layer below, which are checked.
+        const checked = passed && j === lo ? [...gradients, passed] : gradients;
+        if (!this.#guard.check(checked, describeGradient(layer, j), { step: context.step, layer: j })) {
+          this.#guard.skip(j - lo); // this layer and the ones below it in the segment keep their weights
+          return false;
+        }
+        if (options.onGradients) options.onGradients(j, gradients);
+        else this.#optimizers[j]!.apply(layer.trainable, gradients);
+        if (parts) result.messageParts = parts;
+      },
+    });
+    if (!walk.completed) return;
+    const g = walk.passed;
     if (lo === range.lo) {
       if (lo > 0 && result.messageParts === undefined) result.message = g ?? null;
     } else if (g !== undefined) (this.interfaces[lo - 1] as DecouplingInterface).receive(g, triggers[lo - 1]!, context);

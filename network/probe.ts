@@ -9,6 +9,7 @@ import type { DecouplingInterface } from "../interfaces/interface.ts";
 import { cosine } from "./cosine.ts";
 import type { InterfaceDiagnostics } from "./interface_diagnostics.ts";
 import type { Network } from "./network.ts";
+import { backprop } from "./backprop.ts";
 
 /** What `truePass` gives: every layer's cache and output, and the true dL/dh at every hidden layer's output. */
 export interface TruePass {
@@ -35,11 +36,11 @@ export function truePass(network: Network, x: tf.Tensor, labels: tf.Tensor2D): T
     h = r.output;
   }
   const trueGradients: tf.Tensor[] = [];
-  let g: tf.Tensor = network.loss.compute(h as tf.Tensor2D, labels).gradient;
-  for (let j = network.layers.length - 1; j > 0; j--) {
-    g = network.layers[j]!.backward(caches[j], g, true).inputGradient!;
-    trueGradients[j - 1] = g;
-  }
+  const gradient = network.loss.compute(h as tf.Tensor2D, labels).gradient;
+  backprop(network.layers, caches, 1, network.layers.length - 1, gradient, {
+    needInput: () => true,
+    took: (j, step) => void (trueGradients[j - 1] = step.passed!),
+  });
   return { caches, triggers, trueGradients };
 }
 

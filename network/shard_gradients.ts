@@ -8,6 +8,7 @@ import { tf } from "../deps.ts";
 import type { LayerCache } from "../layers/layer.ts";
 import { checkBatch } from "./_checks.ts";
 import type { Network } from "./network.ts";
+import { backprop } from "./backprop.ts";
 
 /** What `shardGradients` gives (tensors owned by the caller's `tf.tidy`). */
 export interface ShardGradients {
@@ -48,12 +49,9 @@ export function shardGradients(network: Network, x: tf.Tensor, labels: tf.Tensor
   }
   const { loss, gradient } = network.loss.compute(h as tf.Tensor2D, labels);
   const gradients: tf.Tensor[][] = [];
-  let g: tf.Tensor | undefined = gradient;
-  for (let j = network.layers.length - 1; j >= 0; j--) {
-    const r = network.layers[j]!.backward(caches[j], g!, j > 0);
-    gradients[j] = r.gradients;
-    g = r.inputGradient;
-  }
+  backprop(network.layers, caches, 0, network.layers.length - 1, gradient, {
+    took: (j, step) => void (gradients[j] = step.gradients),
+  });
   const correct = tf.sum(tf.cast(tf.equal(tf.argMax(h, 1), tf.argMax(labels, 1)), "int32")) as tf.Scalar;
   return { loss, correct, gradients };
 }

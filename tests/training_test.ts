@@ -201,7 +201,7 @@ Deno.test("train() places a DivergenceError from a strategy at its epoch and bat
         if (net.steps === 13) {
           return Promise.reject(new DivergenceError("the loss", NaN, undefined, undefined, { step: 13 }));
         }
-        onBatch({ loss: 1, correct: 0, size: b.size });
+        onBatch({ loss: 1, correct: 0, size: "size" in b ? b.size : b.sequences.size });
         net.steps++;
       }
       return Promise.resolve({ diagnostics: [], skippedUpdates: 0 });
