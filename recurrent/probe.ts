@@ -9,6 +9,7 @@ import { tf } from "../deps.ts";
 import type { StepContext } from "../interfaces/interface.ts";
 import type { Network } from "../network/network.ts";
 import { stepLoss } from "../losses/step_loss.ts";
+import { cosine } from "../network/cosine.ts";
 import { isRecurrent, type RecurrentLayer, splitState } from "./recurrent_layer.ts";
 import { checkSequenceTensors, checkTruncation, type SequenceTensors, windowSlice } from "./tbptt.ts";
 
@@ -98,8 +99,7 @@ export function syntheticGradientCosine(network: Network, batch: SequenceTensors
     const { triggers, gradients } = boundaries(network, batch, truncation, which);
     const context: StepContext = { step: -1, ...(batch.labels ? { labels: batch.labels } : {}) };
     const cosines = triggers.map((trigger, k) => {
-      const s = iface.synthesize(trigger, context), t = gradients[k]!;
-      return tf.div(tf.sum(tf.mul(s, t)), tf.maximum(tf.mul(tf.norm(s), tf.norm(t)), 1e-30)) as tf.Scalar;
+      return cosine(iface.synthesize(trigger, context), gradients[k]!);
     });
     return tf.mean(tf.stack(cosines));
   });
