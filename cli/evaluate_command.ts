@@ -14,7 +14,7 @@ import { percent } from "./progress.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 import type { Network } from "../network/network.ts";
 import { evaluateTask, type TaskEvaluation } from "../recurrent/evaluate_task.ts";
-import { datasetOfStream, sequenceData } from "./sequence_train.ts";
+import { datasetOfStream, refuseFlags, sequenceData } from "./sequence_train.ts";
 
 /** The usage text of `evaluate`. */
 export const EVALUATE_USAGE = `Usage: deno task evaluate --load DIR [options]
@@ -130,6 +130,7 @@ async function evaluateSequences(
   if (values.dataset !== undefined && values.dataset !== name) {
     throw new UsageError(`checkpoint ${dir} was trained on --dataset ${name}: leave out --dataset ${values.dataset}`);
   }
+  refuseFlags(stream.task, values); // --data-dir, --test-count: seq-mnist's only
   const data = await sequenceData(name, values, (m) => io.err(m + "\n"));
   io.err(backendSays + "\n");
   const e = evaluateTask(network, data);

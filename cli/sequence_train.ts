@@ -71,6 +71,18 @@ function refusals(task: string): Record<string, string> {
   };
 }
 
+/**
+ * Refuses every flag in `values` that does not apply to `task` (`copy`, `repeat-copy`, `seq-mnist`, `text`): a
+ * UsageError naming the first and why. `train` and `evaluate` of a sequence task call it.
+ */
+export function refuseFlags(task: string, values: Record<string, unknown>): void {
+  for (const [flag, why] of Object.entries(refusals(task))) {
+    if (values[flag] !== undefined && values[flag] !== false) {
+      throw new UsageError(`--${flag} does not apply to --dataset ${task}: ${why}`);
+    }
+  }
+}
+
 /** The flags only sequence tasks take: a feed-forward dataset refuses them. */
 export const SEQUENCE_ONLY_FLAGS: readonly string[] = [
   "truncation",
@@ -93,11 +105,7 @@ export const SEQUENCE_ONLY_FLAGS: readonly string[] = [
  * ```
  */
 export function sequenceFlags(task: string, values: Record<string, unknown>): TrainOptions {
-  for (const [flag, why] of Object.entries(refusals(task))) {
-    if (values[flag] !== undefined && values[flag] !== false) {
-      throw new UsageError(`--${flag} does not apply to --dataset ${task}: ${why}`);
-    }
-  }
+  refuseFlags(task, values);
   if (values.epochs !== undefined && values.steps !== undefined) {
     throw new UsageError("give --epochs or a budget of --steps, not both");
   }
@@ -115,7 +123,9 @@ export function sequenceFlags(task: string, values: Record<string, unknown>): Tr
   // An epoch: --log-every batches; by default a pass over seq-mnist with --epochs, else 500 batches.
   const logEvery = int("log-every") ?? (task === "seq-mnist" && values.epochs !== undefined ? undefined : 500);
   return {
-    ...(values.epochs === undefined ? { steps: intFlag(values, "steps", 2000, 1) } : {}),
+    ...(values.epochs === undefined
+      ? { steps: intFlag(values, "steps", 2000, 1) }
+      : { epochs: intFlag(values, "epochs", 10, 1) }),
     ...(logEvery === undefined ? {} : { stepsPerEpoch: logEvery }),
     sequence,
   };

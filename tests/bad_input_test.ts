@@ -185,6 +185,20 @@ async function mnistDirWith(name: string, make: (path: string) => Promise<void>)
   return dir;
 }
 
+/** A small copy-task network trained 2 steps and saved, in a fresh temp directory; returns its directory. */
+async function copyCheckpoint(): Promise<string> {
+  const dir = `${await tempDir()}/ckpt`;
+  const net = buildNetwork({
+    input: [9],
+    layers: [{ type: "lstm", units: 4, stateInterface: "sg" }, { type: "dense", units: 8 }],
+    loss: "sigmoid-cross-entropy",
+  });
+  await train(net, { task: "copy" }, { steps: 2, batchSize: 2, sequence: { truncation: 3 }, probeSize: 0 });
+  await saveCheckpoint(net, dir);
+  net.dispose();
+  return dir;
+}
+
 interface Row {
   /** The id in the first column of the table in docs/errors.md. */
   id: string;
@@ -1245,6 +1259,64 @@ const ROWS: Row[] = [
         layers: [{ type: "lstm", units: 4 }, { type: "dense", units: 5 }],
       });
       await cliFails(["train", "--spec", lm, "--dataset", `text:${empty}`], 1, /Dataset file .*\.txt: .*empty/);
+    },
+  },
+  {
+    id: "sequence-flag",
+    exit: 2,
+    check: async () => {
+      // Each flag that does not apply to a sequence task is refused, naming it and why (tests/sequence_flags_test.ts
+      // goes through every one); a sequence task's own flags are refused on a feed-forward dataset.
+      const dni = new URL("../examples/copy_lstm_dni.json", import.meta.url).pathname;
+      const mnist = new URL("../examples/seq_mnist_lstm_dni.json", import.meta.url).pathname;
+      await cliFails(
+        ["train", "--spec", dni, "--dataset", "copy", "--validation-split", "0.1"],
+        2,
+        /^error: --validation-split does not apply to --dataset copy: copy is generated: there is no split to hold out \(its curriculum is its measure\)$/,
+      );
+      await cliFails(
+        ["train", "--spec", dni, "--dataset", "copy", "--workers", "2"],
+        2,
+        /^error: --workers does not apply to --dataset copy: \S/,
+      );
+      await cliFails(
+        ["train", "--spec", mnist, "--dataset", "seq-mnist", "--threshold", "0.2"],
+        2,
+        /^error: --threshold does not apply to --dataset seq-mnist: it is a copy task's curriculum option$/,
+      );
+      await cliFails(
+        ["train", "--spec", dni, "--dataset", "copy", "--epochs", "2", "--steps", "10"],
+        2,
+        /^error: give --epochs or a budget of --steps, not both$/,
+      );
+      await cliFails(
+        train$(await specFile(valid()), "--truncation", "3"),
+        2,
+        /^error: --truncation applies to sequence tasks \(--dataset copy \| repeat-copy \| seq-mnist \| text:PATH\) only$/,
+      );
+      await cliFails(
+        ["evaluate", "--load", await copyCheckpoint(), "--test-count", "10"],
+        2,
+        /^error: --test-count does not apply to --dataset copy: copy has no test split$/,
+      );
+    },
+  },
+  {
+    id: "sequence-checkpoint-dataset",
+    exit: 2,
+    check: async () => {
+      // A sequence checkpoint records its task: --load with another --dataset names both.
+      const dir = await copyCheckpoint();
+      await cliFails(
+        ["train", "--load", dir, "--dataset", "repeat-copy", "--steps", "2"],
+        2,
+        /^error: checkpoint \S+ trains on --dataset copy: leave out --dataset repeat-copy \(or give that\)$/,
+      );
+      await cliFails(
+        ["evaluate", "--load", dir, "--dataset", "mnist"],
+        2,
+        /^error: checkpoint \S+ was trained on --dataset copy: leave out --dataset mnist$/,
+      );
     },
   },
   {
