@@ -21,7 +21,7 @@ import { EVALUATE_USAGE, evaluateCommand } from "./cli/evaluate_command.ts";
 import { TRAIN_USAGE, trainCommand } from "./cli/train_command.ts";
 import { STAGE_USAGE, stageCommand } from "./cli/stage_command.ts";
 import { RUN_KEY_USAGE, runKeyCommand } from "./cli/run_key_command.ts";
-import { NatsError } from "./parallel/_nats_names.ts";
+import { NatsError } from "./parallel/transport/nats/_names.ts";
 
 const USAGE = `Usage: deno task <command> [options]   (or: deno run -A cli.ts <command> [options])
 

@@ -154,7 +154,7 @@ export { datasetFeed } from "./training/dataset_feed.ts";
 export { oneThread } from "./execution/one_thread.ts";
 export { pipeline, type PipelineNatsOptions, type PipelineOptions, WorkerError } from "./parallel/pipeline.ts";
 export type { PipelineProfile, StageProfile, StageTimes, Transport } from "./parallel/profile.ts";
-export { dataParallel, type DataParallelOptions } from "./parallel/data_parallel.ts";
+export { dataParallel, type DataParallelOptions } from "./parallel/data_parallel/data_parallel.ts";
 export { type WorkerPlan, workerPlan, type WorkersOptions, workersStrategy } from "./parallel/workers.ts";
 export type { Stage } from "./parallel/partition.ts";
 export {
@@ -163,8 +163,13 @@ export {
   simulatePipeline,
   type SimulationOptions,
   type SimulationResult,
-} from "./parallel/simulate.ts";
-export { type ModuleProfile, type ModuleTimes, profileModules, stagesFromProfile } from "./parallel/profile_modules.ts";
+} from "./parallel/simulate/simulate.ts";
+export {
+  type ModuleProfile,
+  type ModuleTimes,
+  profileModules,
+  stagesFromProfile,
+} from "./parallel/simulate/profile_modules.ts";
 export type { MemoryRecord } from "./training/memory.ts";
 export { NON_FINITE_POLICIES, type NonFinitePolicy } from "./network/non_finite_guard.ts";
 export type { DivergenceSite } from "./errors.ts";

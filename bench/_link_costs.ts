@@ -47,10 +47,10 @@ export async function natsLink(
   gapMs = 3,
   security: "encrypted" | "authenticated" | "plain" = "encrypted",
 ) {
-  const { connectNats } = await import("../parallel/_nats.ts");
-  const { SealedLink } = await import("../parallel/_nats_link.ts");
-  const { RunKeys, randomHex, encodeBody, decodeBody } = await import("../parallel/_nats_wire.ts");
-  const { newRunKey, parseRunKey } = await import("../parallel/_run_key.ts");
+  const { connectNats } = await import("../parallel/transport/nats/_client.ts");
+  const { SealedLink } = await import("../parallel/transport/nats/_link.ts");
+  const { RunKeys, randomHex, encodeBody, decodeBody } = await import("../parallel/transport/nats/_wire.ts");
+  const { newRunKey, parseRunKey } = await import("../parallel/transport/nats/_run_key.ts");
   const cpuMs = async () => {
     if (pid === undefined) return 0;
     const fields = (await Deno.readTextFile(`/proc/${Number(pid)}/stat`)).split(") ")[1]!.split(" ");

@@ -24,7 +24,7 @@ import { buildNetwork } from "../network/build.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 import { nativeBlas } from "../native/backend.ts";
 import { pipeline } from "../parallel/pipeline.ts";
-import { STAGE_PARTS } from "../parallel/_stage_clock.ts";
+import { STAGE_PARTS } from "../parallel/stage/_clock.ts";
 import type { PipelineProfile, Transport } from "../parallel/profile.ts";
 import { train } from "../training/train.ts";
 import { loadAverages, median } from "./_stats.ts";

@@ -1,6 +1,6 @@
 /**
- * The pipeline on N hosts, simulated (`parallel/simulate.ts`) from a profiling run on this machine
- * (`parallel/profile_modules.ts`: each module of the spec trained on one thread, on one BLAS thread: one core per
+ * The pipeline on N hosts, simulated (`parallel/simulate/simulate.ts`) from a profiling run on this machine
+ * (`parallel/simulate/profile_modules.ts`: each module of the spec trained on one thread, on one BLAS thread: one core per
  * host): prints, per host count and link, the predicted seconds per epoch, the speedup over one-thread backprop
  * (measured here, on one BLAS thread and on the BLAS library's default threads) and each stage's utilisation. With
  * `--measure` it also runs the real 2-Worker pipeline (or, with `--nats URL`, 2 stage processes over that NATS server,
@@ -31,8 +31,8 @@ import { buildNetwork } from "../network/build.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 import { pipeline } from "../parallel/pipeline.ts";
 import type { PipelineProfile } from "../parallel/profile.ts";
-import { profileModules, stagesFromProfile } from "../parallel/profile_modules.ts";
-import { simulatePipeline } from "../parallel/simulate.ts";
+import { profileModules, stagesFromProfile } from "../parallel/simulate/profile_modules.ts";
+import { simulatePipeline } from "../parallel/simulate/simulate.ts";
 import { train } from "../training/train.ts";
 import { natsLink, withBusyNeighbours, workerWake } from "./_link_costs.ts";
 import { loadAverages, median } from "./_stats.ts";

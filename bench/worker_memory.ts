@@ -17,7 +17,7 @@
 import { parseArgs } from "node:util";
 import { buildNetwork, train } from "../mod.ts";
 import { pipeline } from "../parallel/pipeline.ts";
-import { dataParallel } from "../parallel/data_parallel.ts";
+import { dataParallel } from "../parallel/data_parallel/data_parallel.ts";
 import type { Transport } from "../parallel/profile.ts";
 import { loadDataset } from "../datasets/load.ts";
 import { compareConfigs } from "../report/configs.ts";

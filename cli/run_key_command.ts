@@ -5,7 +5,7 @@
  * @module
  */
 import { parseFlags, UsageError } from "./args.ts";
-import { writeRunKeyFile } from "../parallel/_run_key.ts";
+import { writeRunKeyFile } from "../parallel/transport/nats/_run_key.ts";
 
 /** The usage text of `run-key`. */
 export const RUN_KEY_USAGE = `Usage: deno task run-key FILE

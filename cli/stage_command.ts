@@ -1,7 +1,7 @@
 /**
  * `cli.ts stage`: a pipeline stage as a process of its own, on any host, that waits on a NATS server for a
  * coordinator of its run (`deno task train --nats URL --run NAME --run-key FILE --stages N`) and serves one stage of
- * that run (see `parallel/nats_stage.ts`).
+ * that run (see `parallel/transport/nats/stage.ts`).
  *
  * @module
  */
@@ -64,8 +64,8 @@ export async function stageCommand(
   const plugins = pluginFlag(values);
   // The NATS client loads only here.
   const [{ serveStage }, { runKeyFrom }] = await Promise.all([
-    import("../parallel/nats_stage.ts"),
-    import("../parallel/_run_key.ts"),
+    import("../parallel/transport/nats/stage.ts"),
+    import("../parallel/transport/nats/_run_key.ts"),
   ]);
   const key = (await runKeyFrom(keyFile))!;
   await serveStage({

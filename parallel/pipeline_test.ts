@@ -9,7 +9,7 @@ import { CoupledBase } from "../interfaces/base.ts";
 import { oneThread } from "../execution/one_thread.ts";
 import { train } from "../training/train.ts";
 import { createDrtp } from "../examples/plugins/drtp.ts";
-import { dataParallel } from "./data_parallel.ts";
+import { dataParallel } from "./data_parallel/data_parallel.ts";
 import { layerCosts, partition, planStages } from "./partition.ts";
 import { holdOneBlasThread } from "./_blas_threads.ts";
 import { pipeline, WorkerError } from "./pipeline.ts";

@@ -6,10 +6,10 @@
  * With the messages transport every batch, activation and message travels in a message of its own ("forward",
  * "message"), its values copied into an array that is transferred; stage 0 says "consumed" and the last stage
  * "done" once per batch. With the shared transport activations and messages travel in rings of slots in shared
- * memory (`_ring.ts`, announced once in "rings") and a stage is posted a "wake" only when it said it was asleep;
+ * memory (`transport/shared/_ring.ts`, announced once in "rings") and a stage is posted a "wake" only when it said it was asleep;
  * the coordinator sends stage 0 several batches per message ("batches", transferred); stage 0 says "consumed" when
  * its batches run low and the last stage "done" with several results at a time, both when they are about to sleep
- * unless it cannot wait (`_stage_links.ts`).
+ * unless it cannot wait (`transport/shared/_links.ts`).
  *
  * @module
  */
@@ -129,6 +129,9 @@ export type ToStage =
   | { kind: "batches"; items: Forward[]; sent: number }
   | { kind: "wake"; sent: number }
   | { kind: "collect" };
+
+/** The coordinator's "init" of a stage. */
+export type StageInit = Extract<ToStage, { kind: "init" }>;
 
 /**
  * A stage's memory, in bytes: its isolate's JavaScript heap (`Deno.memoryUsage()`: used, total, and `external`,

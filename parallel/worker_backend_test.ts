@@ -6,9 +6,9 @@ import { syntheticDataset } from "../datasets/synthetic.ts";
 import { buildNetwork } from "../network/build.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 import { train } from "../training/train.ts";
-import { dataParallel } from "./data_parallel.ts";
+import { dataParallel } from "./data_parallel/data_parallel.ts";
 import { pipeline, WorkerError } from "./pipeline.ts";
-import type { FromReplica, ToReplica } from "./data_worker.ts";
+import type { FromReplica, ToReplica } from "./data_parallel/data_worker.ts";
 import { holdOneBlasThread } from "./_blas_threads.ts";
 import { requires } from "../tests/_requires.ts";
 
@@ -49,7 +49,7 @@ Deno.test("a Worker starts on the backend the coordinator names in its init mess
   const net = buildNetwork(coupled);
   const init = { kind: "init" as const, spec: net.getSpec(), plugins: [], seed: 0, weights: weights(net) };
   for (const backend of backends) {
-    const worker = new Worker(new URL("./data_worker.ts", import.meta.url).href, { type: "module" });
+    const worker = new Worker(new URL("./data_parallel/data_worker.ts", import.meta.url).href, { type: "module" });
     try {
       const reply = await new Promise<FromReplica>((resolve) => {
         worker.onmessage = (e: MessageEvent<FromReplica>) => resolve(e.data);

@@ -7,7 +7,7 @@
 import type { Network } from "../network/network.ts";
 import { oneThread } from "../execution/one_thread.ts";
 import type { Strategy } from "../execution/strategy.ts";
-import { dataParallel } from "./data_parallel.ts";
+import { dataParallel } from "./data_parallel/data_parallel.ts";
 import { pipeline } from "./pipeline.ts";
 
 /** Options of `workersStrategy`. */

@@ -1,7 +1,7 @@
 // What the NATS tests share: a nats-server on a free loopback port, stage processes started as a user would start
 // them on another host, and a run key. Without nats-server (outside CI) the tests are ignored, with a line saying so.
 import { natsServerMissing, requires } from "./_requires.ts";
-import { newRunKey } from "../parallel/_run_key.ts";
+import { newRunKey } from "../parallel/transport/nats/_run_key.ts";
 
 /** The requirement of the NATS tests on nats-server. */
 export const needsNats = (file: string) => requires(file, "the NATS pipeline tests", natsServerMissing());
