@@ -220,13 +220,6 @@ export { sequenceFeed, trainSequenceItem } from "./recurrent/sequence_epochs.ts"
 export { type SequenceResult, sequenceResult } from "./recurrent/sequence_result.ts";
 export { stateDiagnostics } from "./recurrent/state_diagnostics.ts";
 export { evaluateTask, type TaskEvaluation } from "./recurrent/evaluate_task.ts";
-export {
-  compareSequences,
-  type SequenceCompareOptions,
-  type SequenceComparison,
-  type SequenceComparisonRow,
-  sequenceMarkdown,
-} from "./recurrent/compare.ts";
 export { type SequenceBatch } from "./sequence/batch.ts";
 export {
   copyBatch,

@@ -156,7 +156,8 @@ async function evaluateSequences(
         ? [`validation accuracy ${percent(e.validation.correct / e.validation.steps)}`]
         : []),
     ];
-    io.out(`checkpoint ${dir} (${network.epochs} epochs, ${network.steps} steps) on ${name}: ${parts.join("  ")}\n`);
+    const steps = `${stream.position.batches} steps, ${network.steps} window updates`;
+    io.out(`checkpoint ${dir} (${network.epochs} epochs, ${steps}) on ${name}: ${parts.join("  ")}\n`);
   }
   return 0;
 }

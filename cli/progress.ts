@@ -14,7 +14,8 @@ function sequenceEpochLine(label: string, epochs: number, r: EpochRecord): strin
     (r.skippedUpdates ? `  skipped ${r.skippedUpdates} updates (NaN/Inf)` : ""),
   ];
   for (const d of r.interfaces ?? []) {
-    if (typeof d.synthesizerLoss !== "number") continue;
+    // None yet (NaN) where no window had a boundary to learn from: e.g. full BPTT, or copy's length 1 in one window.
+    if (typeof d.synthesizerLoss !== "number" || !Number.isFinite(d.synthesizerLoss)) continue;
     lines.push(
       `${label}  layer ${d.layer} ${d.type}${d.on ? ` on the ${d.on}` : ""}: synthesizer loss ${
         d.synthesizerLoss.toPrecision(3)

@@ -82,8 +82,11 @@ export async function loadForResume(dir: string, registries: Registries): Promis
 
 /** The line that says what is resumed, e.g. `resuming checkpoint ckpt after epoch 3 (1407 steps)`. */
 export function resumeLine(dir: string, { network, epochsKnown }: Resumed): string {
+  // A sequence network's steps are batches of its task; each batch is one update per truncation window.
+  const stream = network.stream;
+  const steps = stream ? `${stream.position.batches} steps, ${network.steps} window updates` : `${network.steps} steps`;
   return epochsKnown
-    ? `resuming checkpoint ${dir} after epoch ${network.epochs} (${network.steps} steps)`
+    ? `resuming checkpoint ${dir} after epoch ${network.epochs} (${steps})`
     : `resuming checkpoint ${dir} (${network.steps} steps); it does not record its epochs (saved by an earlier ` +
       `dni), so they are counted from 0`;
 }

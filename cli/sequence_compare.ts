@@ -1,13 +1,14 @@
 /**
- * `compare` on a sequence task: sequence specs (BPTT against DNI) for a list of truncation windows, into
- * `report.md`, `report.json` and `curves.svg`.
+ * `compare` on a sequence task: sequence specs (BPTT against DNI) for a list of truncation windows, one row per
+ * spec and window in the one report format (`report.md`, `report.json`, `curves-time.svg`, `curves-epochs.svg`).
  *
  * @module
  */
-import { writeFileAtomic } from "../datasets/files.ts";
-import { compareSequences, sequenceMarkdown } from "../recurrent/compare.ts";
 import { isSequenceSpec } from "../recurrent/build.ts";
-import { lineChart } from "../report/svg.ts";
+import { runComparison } from "../report/compare.ts";
+import type { CompareConfig } from "../report/configs.ts";
+import { reportMarkdown } from "../report/markdown.ts";
+import { writeReport } from "../report/write.ts";
 import { intFlag, parseFlags, UsageError } from "./args.ts";
 import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, backendFlags } from "./backend_flags.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
@@ -28,7 +29,7 @@ export const SEQUENCE_COMPARE_USAGE =
   --threshold BITS        copy tasks: the curriculum's threshold in bits per sequence (default 0.15)
   --sequence-length N     text: characters per stream and batch (default 100)
   --log-every N           steps between progress lines (default 500)
-  --out DIR               where report.md, report.json and curves.svg go (default reports/compare-sequences)
+  --out DIR               where report.md, report.json and the curves go (default reports/compare-sequences)
 ${BACKEND_USAGE}
   --json                  print the report as one JSON object, the last line of stdout
 ${PLUGIN_USAGE}`;
@@ -107,47 +108,43 @@ export async function sequenceCompareCommand(
   await Deno.mkdir(out, { recursive: true });
   const data = await sequenceData(dataset, values, (m) => io.err(m + "\n"));
   log(backendSays + "\n");
-  const report = await compareSequences(specs, data, {
-    truncations,
+  const task = data.task;
+  // One row per truncation and spec, truncation-major; "BPTT" rows are the backprop base of their window.
+  const configs: CompareConfig[] = truncations.flatMap((t) =>
+    specs.map(({ name, spec }) => {
+      const core = spec.layers.find((l) => l.stateInterface !== undefined && l.stateInterface !== "backprop");
+      const state = core?.stateInterface;
+      return {
+        name: `${name} T=${t ?? "full"}`,
+        interface: state === undefined ? "backprop" : typeof state === "string" ? state : state.type,
+        depth: spec.layers.filter((l) => l.type === "lstm").length,
+        dataset: task,
+        workers: 1,
+        spec,
+        ...(t === undefined ? {} : { truncation: t }),
+      };
+    })
+  );
+  const report = await runComparison(configs, {
     steps,
+    stepsPerEpoch: logEvery,
+    sequence: {
+      ...(flags.sequence?.threshold === undefined ? {} : { threshold: flags.sequence.threshold }),
+      ...(flags.sequence?.sequenceLength === undefined ? {} : { sequenceLength: flags.sequence.sequenceLength }),
+    },
     batchSize,
     seed,
-    ...(flags.sequence?.threshold === undefined ? {} : { threshold: flags.sequence.threshold }),
-    ...(flags.sequence?.sequenceLength === undefined ? {} : { sequenceLength: flags.sequence.sequenceLength }),
-    logEvery,
+    target: 1,
     registries,
-    onRunStart: (name, t, i, total) => log(`[${i + 1}/${total}] ${name}, truncation ${t ?? "full"}\n`),
-    onProgress: (r) => log(`  ${sequenceLine(r, Math.min(r.epoch * logEvery, steps))}\n`),
+    datasets: { [task]: data },
+    onConfigStart: (c, i, total) => log(`[${i + 1}/${total}] ${c.name}\n`),
+    onEpochEnd: (_c, r) => log(`  ${sequenceLine(r, Math.min(r.epoch * logEvery, steps))}\n`),
   });
-  const markdown = sequenceMarkdown(report);
-  const copy = data.task === "copy" || data.task === "repeat-copy";
-  const curves = lineChart(
-    report.rows.map((r) => ({
-      name: `${r.name} T=${r.truncation}`,
-      points: r.history.map((h, i): [number, number] => [
-        Math.min((i + 1) * logEvery, steps),
-        copy ? h.maxSequenceLength ?? 0 : h.errorBits ?? NaN,
-      ]),
-    })),
-    {
-      title: `${data.task}: ${copy ? "longest length solved" : "training error (bits)"} against steps`,
-      xLabel: "training steps",
-      yLabel: copy ? "max sequence length" : "bits",
-      unitRange: false,
-    },
-  );
-  const paths: string[] = [];
-  for (
-    const [name, text] of [["report.md", markdown], ["report.json", JSON.stringify(report, null, 2) + "\n"], [
-      "curves.svg",
-      curves,
-    ]]
-  ) {
-    const path = `${out}/${name}`;
-    await writeFileAtomic(path, new TextEncoder().encode(text!));
-    paths.push(path);
-  }
-  log(`\n${markdown}\nwrote ${paths.join(", ")}\n`);
+  report.note = "All runs ran one after another in one process on the same machine, with the same seed, data and " +
+    "budget; speed is against the BPTT row (no interface on the state) of the same window. Training seconds " +
+    "exclude evaluation.";
+  const paths = await writeReport(report, out);
+  log(`\n${reportMarkdown(report)}\nwrote ${paths.join(", ")}\n`);
   if (json) io.out(JSON.stringify(report) + "\n");
   return 0;
 }

@@ -6,6 +6,10 @@
  * @module
  */
 import type { Dataset } from "../datasets/dataset.ts";
+import type { SequenceData } from "../recurrent/sequence_data.ts";
+import type { SequenceOptions } from "../recurrent/sequence_feed.ts";
+import { type SequenceResult, sequenceResult } from "../recurrent/sequence_result.ts";
+import type { History } from "../training/history.ts";
 import { buildNetwork } from "../network/build.ts";
 import type { Registries } from "../network/registries.ts";
 import { workersStrategy } from "../parallel/workers.ts";
@@ -35,9 +39,13 @@ export interface ConfigResult {
   secondsToTarget: number | null;
   /** That epoch's number; null if the target was not reached. */
   epochsToTarget: number | null;
-  /** Test accuracy and loss after the last epoch. */
+  /** Test accuracy and loss after the last epoch (NaN where the task has no test split: copy tasks, text). */
   testAccuracy: number;
   testLoss: number;
+  /** A sequence task's row: its truncation window (`"full"`: full BPTT). */
+  truncation?: number | "full";
+  /** A sequence task's row: the numbers it is judged by (max length solved, bits per character, test accuracy). */
+  sequence?: SequenceResult;
   /** The SG diagnostics of the last epoch (empty for backprop and the TF.js peer). */
   diagnostics: InterfaceDiagnostics[];
 }
@@ -47,7 +55,10 @@ export interface ComparisonReport {
   createdAt: string;
   machine: MachineInfo;
   options: {
+    /** Epochs per row (0 with a budget of steps). */
     epochs: number;
+    /** A sequence comparison's budget of steps (batches) per row. */
+    steps?: number;
     batchSize: number;
     seed: number;
     target: number;
@@ -62,7 +73,14 @@ export interface ComparisonReport {
 
 /** Options of `runComparison`. */
 export interface ComparisonOptions {
-  epochs: number;
+  /** Epochs per row (a dataset of examples). */
+  epochs?: number;
+  /** A budget of steps (batches) per row instead of epochs (a sequence task). */
+  steps?: number;
+  /** Batches per epoch (see `TrainOptions.stepsPerEpoch`). */
+  stepsPerEpoch?: number;
+  /** A sequence task's options but the truncation (each row's own). */
+  sequence?: Omit<SequenceOptions, "truncation">;
   batchSize: number;
   seed: number;
   /** Target test accuracy in (0, 1]. */
@@ -71,8 +89,8 @@ export interface ComparisonOptions {
   staleness?: number;
   /** Where the configurations' interface names are looked up (plugins). @default {defaultRegistries} */
   registries?: Registries;
-  /** Datasets by name (already loaded). */
-  datasets: Record<string, Dataset>;
+  /** Datasets by name (already loaded): datasets of examples, or sequence tasks. */
+  datasets: Record<string, Dataset | SequenceData>;
   /** Called before each configuration. */
   onConfigStart?: (config: CompareConfig, index: number, total: number) => void;
   /** Called after each epoch of a configuration. */
@@ -83,50 +101,68 @@ export interface ComparisonOptions {
 
 /** Trains each configuration in turn (same seed, data order, budget) and returns the report. */
 export async function runComparison(configs: CompareConfig[], options: ComparisonOptions): Promise<ComparisonReport> {
-  const { epochs, batchSize, seed, target, datasets } = options;
+  const { epochs = 0, batchSize, seed, target, datasets } = options;
   const results: ConfigResult[] = [];
   for (const [index, config] of configs.entries()) {
     const dataset = datasets[config.dataset];
     if (!dataset) throw new RangeError(`No dataset "${config.dataset}" was loaded for configuration ${config.name}`);
     options.onConfigStart?.(config, index, configs.length);
     const onEpochEnd = (r: EpochRecord) => options.onEpochEnd?.(config, r);
-    let records: EpochRecord[];
+    let history: History;
     if (config.spec === null) {
-      records = await fitLayersPeer(dataset, { epochs, batchSize, seed, depth: config.depth, onEpochEnd });
+      if ("task" in dataset) throw new RangeError(`The TF.js peer (${config.name}) trains datasets of examples only`);
+      const records = await fitLayersPeer(dataset, { epochs, batchSize, seed, depth: config.depth, onEpochEnd });
+      const seconds = records.reduce((s, e) => s + e.seconds, 0);
+      history = { epochs: records, seconds, samplesPerSecond: (dataset.train.count * records.length) / seconds };
     } else {
       const network = buildNetwork(config.spec, { seed, registries: options.registries });
       try {
-        records = (await train(network, dataset, {
-          epochs,
+        history = await train(network, dataset, {
+          ...(options.steps === undefined ? { epochs } : { steps: options.steps }),
+          ...(options.stepsPerEpoch === undefined ? {} : { stepsPerEpoch: options.stepsPerEpoch }),
+          ...("task" in dataset
+            ? {
+              sequence: {
+                ...options.sequence,
+                ...(config.truncation === undefined ? {} : { truncation: config.truncation }),
+              },
+            }
+            : {}),
           batchSize,
           seed,
           strategy: workersStrategy(network, { workers: config.workers, staleness: options.staleness ?? 1 }),
           callbacks: { onEpochEnd, onBatchEnd: options.onBatchEnd },
-        })).epochs;
+        });
       } finally {
         network.dispose();
       }
     }
-    results.push(summarize(config, records, target, dataset.train.count));
+    results.push(summarize(config, history, target, "task" in dataset ? dataset.task : undefined));
   }
   for (const r of results) {
+    // Against the one-thread backprop row of the same depth and dataset (and truncation, on a sequence task).
     const base = results.find((b) =>
-      b.interface === "backprop" && b.workers === 1 && b.depth === r.depth && b.dataset === r.dataset
+      b.interface === "backprop" && b.workers === 1 && b.depth === r.depth && b.dataset === r.dataset &&
+      b.truncation === r.truncation
     );
     r.speedVsBackprop = base ? r.samplesPerSecond / base.samplesPerSecond : null;
   }
   const first = Object.values(datasets)[0];
+  const splits = first === undefined ? undefined : "task" in first
+    ? first.task === "seq-mnist" ? first : undefined
+    : first;
   return {
     createdAt: new Date().toISOString(),
     machine: machineInfo(),
     options: {
       epochs,
+      ...(options.steps === undefined ? {} : { steps: options.steps }),
       batchSize,
       seed,
       target,
       staleness: options.staleness ?? 1,
-      trainCount: first?.train.count ?? 0,
-      testCount: first?.test.count ?? 0,
+      trainCount: splits?.train.count ?? 0,
+      testCount: splits?.test.count ?? 0,
     },
     results,
     note: "All configurations ran one after another in one process on the same machine, with the same seed, data " +
@@ -134,7 +170,13 @@ export async function runComparison(configs: CompareConfig[], options: Compariso
   };
 }
 
-function summarize(config: CompareConfig, epochs: EpochRecord[], target: number, trainCount: number): ConfigResult {
+function summarize(
+  config: CompareConfig,
+  history: History,
+  target: number,
+  task: SequenceData["task"] | undefined,
+): ConfigResult {
+  const epochs = history.epochs;
   const seconds = epochs.reduce((s, e) => s + e.seconds, 0);
   let elapsed = 0, secondsToTarget: number | null = null, epochsToTarget: number | null = null;
   for (const e of epochs) {
@@ -153,12 +195,15 @@ function summarize(config: CompareConfig, epochs: EpochRecord[], target: number,
     workers: config.workers,
     epochs,
     secondsPerEpoch: seconds / epochs.length,
-    samplesPerSecond: (trainCount * epochs.length) / seconds,
+    samplesPerSecond: history.samplesPerSecond,
     speedVsBackprop: null,
     secondsToTarget,
     epochsToTarget,
-    testAccuracy: last.testAccuracy!,
-    testLoss: last.testLoss!,
+    testAccuracy: last.testAccuracy ?? NaN,
+    testLoss: last.testLoss ?? NaN,
     diagnostics: last.interfaces ?? [],
+    ...(task === undefined
+      ? {}
+      : { truncation: config.truncation ?? "full", sequence: sequenceResult(task, history) }),
   };
 }

@@ -20,6 +20,8 @@ export interface CompareConfig {
   workers: number;
   /** The spec (null for the TF.js peer, which builds the same model in TF.js layers). */
   spec: NetworkSpec | null;
+  /** On a sequence task: steps per truncation window; left out there: the whole sequence (full BPTT). */
+  truncation?: number;
 }
 
 /** The interfaces the comparison knows, plus the TF.js peer. */

@@ -11,6 +11,7 @@ const num = (x: number | null | undefined, digits = 1) => x == null || Number.is
 
 /** Renders the report as Markdown. */
 export function reportMarkdown(report: ComparisonReport): string {
+  if (report.results.some((r) => r.sequence)) return sequenceReportMarkdown(report);
   const { machine: m, options: o } = report;
   const lines = [
     `# dni comparison report`,
@@ -138,6 +139,67 @@ export function conclusion(report: ComparisonReport): string[] {
     );
   }
   return lines.map((l) => l.replace(/ \.$/, "."));
+}
+
+/**
+ * A comparison on a sequence task as Markdown: the same header, then one row per configuration and truncation
+ * window with the task's measure (longest length solved, validation bits per character, test accuracy), the speed
+ * against BPTT at the same window, and the last cosine of a synthetic gradient on a recurrent state to the true one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reportMarkdown } from "./markdown.ts";
+ * const row = (name: string, iface: string, length: number) => ({
+ *   name, interface: iface, depth: 1, dataset: "copy", workers: 1, epochs: [], secondsPerEpoch: 1,
+ *   samplesPerSecond: 100, speedVsBackprop: 1, secondsToTarget: null, epochsToTarget: null, testAccuracy: NaN,
+ *   testLoss: NaN, diagnostics: [], truncation: 3, sequence: { maxSequenceLength: length },
+ * });
+ * const md = reportMarkdown({
+ *   createdAt: "now", note: "", results: [row("bptt", "backprop", 2), row("dni", "sg", 4)],
+ *   machine: { cpuModel: "cpu", cpus: 2, memoryGiB: 8, os: "linux", arch: "x64", deno: "2", v8: "13", tfjs: "4", backend: "wasm", wasm: "4" },
+ *   options: { epochs: 0, steps: 10, batchSize: 4, seed: 0, target: 0, trainCount: 0, testCount: 0, staleness: 1 },
+ * });
+ * assert.match(md, /\| dni \| 3 \| 4 \|/);
+ * ```
+ */
+export function sequenceReportMarkdown(report: ComparisonReport): string {
+  const { machine: m, options: o } = report;
+  const task = report.results[0]!.dataset;
+  const measure = (r: ConfigResult) =>
+    r.sequence?.maxSequenceLength !== undefined
+      ? String(r.sequence.maxSequenceLength)
+      : r.sequence?.bitsPerChar !== undefined
+      ? r.sequence.bitsPerChar.toFixed(3)
+      : pct(r.sequence?.testAccuracy);
+  const what = task === "seq-mnist"
+    ? "test accuracy"
+    : task.startsWith("text") || report.results[0]!.sequence?.bitsPerChar !== undefined
+    ? "validation bits per character (lower is better)"
+    : "longest pattern length solved (higher is better)";
+  const cosine = (r: ConfigResult) => num(r.diagnostics.find((d) => d.on === "state")?.cosine as number, 3);
+  return [
+    `# dni comparison report: ${task}`,
+    ``,
+    `${report.createdAt}. Machine: ${m.cpuModel}, ${m.cpus} logical CPUs, ${m.os}/${m.arch}. Deno ${m.deno}, ` +
+    `TF.js ${m.tfjs}, backend ${m.backend}.`,
+    ``,
+    `Settings: ${o.steps ?? "-"} steps per run, batch ${o.batchSize}, seed ${o.seed}. Measure: ${what}.`,
+    ``,
+    report.note,
+    ``,
+    `| configuration | T | measure | s/epoch | sequences/s | speed vs BPTT | last synthetic-gradient cosine (state) |`,
+    `|---|---|---|---|---|---|---|`,
+    ...report.results.map((r) =>
+      `| ${r.name} | ${r.truncation ?? "-"} | ${measure(r)} | ${num(r.secondsPerEpoch)} | ${
+        Math.round(r.samplesPerSecond)
+      } | ${r.speedVsBackprop == null ? "-" : `${r.speedVsBackprop.toFixed(2)}x`} | ${cosine(r)} |`
+    ),
+    ``,
+    `Curves: \`curves-time.svg\` and \`curves-epochs.svg\` (the measure after each epoch). Everything is in ` +
+    `\`report.json\`.`,
+    ``,
+  ].join("\n");
 }
 
 // The row with the largest `score`; the first of equals.

@@ -7,34 +7,49 @@
  */
 import { writeFileAtomic } from "../datasets/files.ts";
 import type { ComparisonReport } from "./compare.ts";
+import type { EpochRecord } from "../training/history.ts";
 import { reportMarkdown } from "./markdown.ts";
 import { barChart, lineChart } from "./svg.ts";
 
 /** Writes the report's four files into `dir` (created if needed); returns their paths. */
 export async function writeReport(report: ComparisonReport, dir: string): Promise<string[]> {
   const encoder = new TextEncoder();
+  // What the curves show: test accuracy, or a sequence task's measure (longest length solved, validation bits).
+  const first = report.results[0]?.sequence;
+  const [measure, label]: [(e: EpochRecord) => number, string] = first?.maxSequenceLength !== undefined
+    ? [(e) => e.maxSequenceLength ?? 0, "longest length solved"]
+    : first?.bitsPerChar !== undefined
+    ? [(e) => e.validationBits ?? NaN, "validation bits per character"]
+    : [(e) => e.testAccuracy ?? 0, "test accuracy"];
   const byTime = report.results.map((r) => {
     let t = 0;
-    return { name: r.name, points: r.epochs.map((e): [number, number] => [t += e.seconds, e.testAccuracy ?? 0]) };
+    return { name: r.name, points: r.epochs.map((e): [number, number] => [t += e.seconds, measure(e)]) };
   });
   const byEpoch = report.results.map((r) => ({
     name: r.name,
-    points: r.epochs.map((e): [number, number] => [e.epoch, e.testAccuracy ?? 0]),
+    points: r.epochs.map((e): [number, number] => [e.epoch, measure(e)]),
   }));
+  const unit = label === "test accuracy" ? {} : { unitRange: false };
   const files: [string, string][] = [
     ["report.md", reportMarkdown(report)],
     ["report.json", JSON.stringify(report, null, 2) + "\n"],
     [
       "curves-time.svg",
       lineChart(byTime, {
-        title: "Test accuracy against training time",
+        title: `${label[0]!.toUpperCase()}${label.slice(1)} against training time`,
         xLabel: "training seconds (evaluation excluded)",
-        yLabel: "test accuracy",
+        yLabel: label,
+        ...unit,
       }),
     ],
     [
       "curves-epochs.svg",
-      lineChart(byEpoch, { title: "Test accuracy against epochs", xLabel: "epoch", yLabel: "test accuracy" }),
+      lineChart(byEpoch, {
+        title: `${label[0]!.toUpperCase()}${label.slice(1)} against epochs`,
+        xLabel: "epoch",
+        yLabel: label,
+        ...unit,
+      }),
     ],
   ];
   const piped = report.results.filter((r) => r.epochs.some((e) => e.stages));

@@ -241,12 +241,24 @@ Deno.test("cli compare --truncations runs BPTT against DNI per window and writes
   assert.equal(run.code, 0, run.err);
   // cli/progress.ts's sequenceLine: the steps done, the curriculum's length, the error.
   assert.match(run.out + run.err, /^ {2}step 20 {2}length \d+ \(solved \d+\) {2}error [\d.]+ bits {2}loss [\d.]+/m);
+  // The one report format: a row per spec and window, the task's measure, the speed against BPTT at that window.
   const report = JSON.parse(await Deno.readTextFile(`${out}/report.json`));
+  type Row = { name: string; truncation: number; interface: string; sequence: { maxSequenceLength: number } };
   assert.deepEqual(
-    report.rows.map((r: { name: string; truncation: number }) => `${r.name}@${r.truncation}`),
-    ["copy_lstm_bptt@2", "copy_lstm_dni@2", "copy_lstm_bptt@3", "copy_lstm_dni@3"],
+    report.results.map((r: Row) => `${r.name}@${r.truncation}:${r.interface}`),
+    [
+      "copy_lstm_bptt T=2@2:backprop",
+      "copy_lstm_dni T=2@2:sg",
+      "copy_lstm_bptt T=3@3:backprop",
+      "copy_lstm_dni T=3@3:sg",
+    ],
   );
-  assert.match(await Deno.readTextFile(`${out}/report.md`), /\| T \| copy_lstm_bptt \| copy_lstm_dni \|/);
-  assert.match(await Deno.readTextFile(`${out}/curves.svg`), /<polyline/);
+  assert.ok(report.results.every((r: Row) => Number.isInteger(r.sequence.maxSequenceLength)));
+  assert.equal(report.results[0].speedVsBackprop, 1);
+  assert.match(
+    await Deno.readTextFile(`${out}/report.md`),
+    /\| configuration \| T \| measure \| s\/epoch \| sequences\/s \| speed vs BPTT \|/,
+  );
+  assert.match(await Deno.readTextFile(`${out}/curves-epochs.svg`), /<polyline/);
   await cleanUp();
 });

@@ -60,7 +60,7 @@ Deno.test("cli: train copy --save, evaluate --load gives the run's numbers, trai
     assert.match(
       said.out,
       new RegExp(
-        `checkpoint \\S+ \\(${N / K} epochs, ${e.steps} steps\\) on copy: max sequence length ` +
+        `checkpoint \\S+ \\(${N / K} epochs, ${N} steps, ${e.steps} window updates\\) on copy: max sequence length ` +
           `${f.sequence.maxSequenceLength} {2}level ${e.sequence.level} {2}probe error [\\d.]+ bits at that level`,
       ),
     );
