@@ -14,7 +14,7 @@ import { percent } from "./progress.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 import type { Network } from "../network/network.ts";
 import { evaluateTask, type TaskEvaluation } from "../recurrent/evaluate_task.ts";
-import { datasetOfStream, refuseFlags, sequenceData } from "./sequence_train.ts";
+import { datasetOfStream, isSequenceDataset, refuseFlags, sequenceData } from "./sequence_train.ts";
 
 /** The usage text of `evaluate`. */
 export const EVALUATE_USAGE = `Usage: deno task evaluate --load DIR [options]
@@ -73,6 +73,10 @@ export async function evaluateCommand(
   const plugins = pluginFlag(values);
   const backendSays = await applyBackendFlags(backend);
   const registries = await pluginRegistries(plugins);
+  // A bad --dataset is a usage error before anything is read (a sequence task's is checked against the checkpoint).
+  if (values.dataset !== undefined && !isSequenceDataset(String(values.dataset))) {
+    choiceFlag(values, "dataset", DATASET_NAMES, "mnist");
+  }
   const network = await loadCheckpoint(dir, { registries }); // a bad checkpoint fails before the dataset is read
   try {
     if (network.kind === "sequence") return await evaluateSequences(network, dir, values, io, backendSays);

@@ -42,17 +42,18 @@ export function datasetOfStream(stream: SequenceStream): string {
   return stream.task === "text" ? `text:${stream.source ?? ""}` : stream.task;
 }
 
-const ONE_THREAD = "sequence networks train on one thread for now (no Workers or NATS stages yet)";
+const BIT_VECTORS = "a pipeline of a sequence network takes tasks with one class per step (text, seq-mnist); the " +
+  "copy tasks' targets are bit vectors: train them on one thread";
 
 // The flags each kind of task refuses, and why.
 function refusals(task: string): Record<string, string> {
   const copy = task === "copy" || task === "repeat-copy";
   return {
-    workers: ONE_THREAD,
-    staleness: ONE_THREAD,
-    nats: ONE_THREAD,
     ...(copy
       ? {
+        workers: BIT_VECTORS,
+        staleness: BIT_VECTORS,
+        nats: BIT_VECTORS,
         "validation-split": `${task} is generated: there is no split to hold out (its curriculum is its measure)`,
         patience: `${task} has no validation part to watch (its curriculum is its measure)`,
       }

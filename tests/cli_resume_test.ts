@@ -111,7 +111,6 @@ Deno.test("cli train --load refuses flags that cannot go with it, and a missing 
       ["train", "--load", root, "--workers", "2"],
       /^error: --load resumes on one thread: --workers 2 would start the Workers/,
     ],
-    [["train", "--load", root, "--dataset", "copy"], /^error: --load does not apply to sequence tasks/],
     [["train", "--lod", root], /^error: Unknown option "--lod" for "train" \(did you mean --load\?\)/],
     [["train"], /^error: train needs --spec FILE \(or --load DIR to resume a checkpoint\)\n/],
   ];

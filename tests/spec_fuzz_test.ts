@@ -4,7 +4,34 @@
 // deep inside, never an allocation that takes the machine down, never a hang, and no tensor left behind.
 import assert from "node:assert/strict";
 import { tf } from "../deps.ts";
-import { buildNetwork, DivergenceError, type NetworkSpec, Random, SpecError } from "../mod.ts";
+import {
+  buildNetwork,
+  DivergenceError,
+  type Network,
+  type NetworkSpec,
+  Random,
+  SpecError,
+  trainSequenceBatch,
+} from "../mod.ts";
+
+// One batch of 3 sequences of 4 steps, one class per step and one per sequence, in windows of 2.
+function sequenceStep(net: Network, seed: number): { loss: number } {
+  const batch = tf.tidy(() => ({
+    x: tf.randomUniform([3, 4, net.inputUnits], 0, 1, "float32", seed) as tf.Tensor3D,
+    targets: tf.reshape(
+      tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2], "int32"), net.outputUnits).toFloat(),
+      [3, 4, net.outputUnits],
+    ) as tf.Tensor3D,
+    mask: tf.ones([3, 4]) as tf.Tensor2D,
+    // One label per sequence: the context of a csg on a recurrent state.
+    labels: tf.oneHot(tf.tensor1d([0, 1, 2], "int32"), net.outputUnits).toFloat() as tf.Tensor2D,
+  }));
+  try {
+    return trainSequenceBatch(net, batch, { truncation: 2 });
+  } finally {
+    tf.dispose([batch.x, batch.targets, batch.mask, batch.labels]);
+  }
+}
 
 const CASES = 400;
 const SEED = 20240601;
@@ -266,7 +293,8 @@ Deno.test(`buildNetwork() on ${CASES} random and mutated specs builds a working 
         tf.oneHot(tf.tensor1d([0, 1, 2], "int32"), net.outputUnits).toFloat() as tf.Tensor2D
       );
       try {
-        const { loss } = net.trainStep(x, labels);
+        // A sequence spec (input [features], an lstm first) builds a sequence network: one batch of 3 sequences.
+        const { loss } = net.kind === "sequence" ? sequenceStep(net, i) : net.trainStep(x, labels);
         assert.equal(typeof loss, "number");
         outcome.trained++;
       } catch (error) {
