@@ -148,7 +148,9 @@ export async function runComparison(configs: CompareConfig[], options: Compariso
     r.speedVsBackprop = base ? r.samplesPerSecond / base.samplesPerSecond : null;
   }
   const first = Object.values(datasets)[0];
-  const splits = first === undefined ? undefined : "task" in first
+  const splits = first === undefined
+    ? undefined
+    : "task" in first
     ? first.task === "seq-mnist" ? first : undefined
     : first;
   return {
@@ -202,8 +204,6 @@ function summarize(
     testAccuracy: last.testAccuracy ?? NaN,
     testLoss: last.testLoss ?? NaN,
     diagnostics: last.interfaces ?? [],
-    ...(task === undefined
-      ? {}
-      : { truncation: config.truncation ?? "full", sequence: sequenceResult(task, history) }),
+    ...(task === undefined ? {} : { truncation: config.truncation ?? "full", sequence: sequenceResult(task, history) }),
   };
 }
