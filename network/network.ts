@@ -22,7 +22,8 @@ import type { NetworkParts, Range, RangeOptions, RangeResult, StepResult } from 
 import { outlineOf, specOf } from "./_outline.ts";
 import { backprop } from "./backprop.ts";
 import type { InputSynthesizer } from "./input_synthesizer.ts";
-import { stepLoss, type StepLossType } from "../losses/step_loss.ts";
+import type { StepLossType } from "../losses/step_loss.ts";
+import { objective } from "./_objective.ts";
 import type { DivergenceSite } from "../errors.ts";
 import type { SequenceStream } from "../recurrent/sequence_feed.ts";
 import { isRecurrent } from "../recurrent/recurrent_layer.ts";
@@ -271,20 +272,8 @@ export class Network {
     }
     result.output = h;
     if (hi === n - 1) {
-      const labels = context.labels!;
-      let loss: tf.Scalar, gradient: tf.Tensor2D;
-      if (this.stepLoss !== undefined) {
-        const rows = h.shape[0]!;
-        const window = options.window ?? { mask: tf.ones([rows]) as tf.Tensor1D, sequences: rows };
-        const r = stepLoss(this.stepLoss, h as tf.Tensor2D, labels, window.mask, window.sequences);
-        ({ loss, gradient } = r);
-        result.correct = r.correct;
-        result.bits = r.bits;
-        result.counted = tf.sum(window.mask);
-      } else {
-        ({ loss, gradient } = this.loss.compute(h as tf.Tensor2D, labels));
-        result.correct = tf.sum(tf.cast(tf.equal(tf.argMax(h, 1), tf.argMax(labels, 1)), "int32"));
-      }
+      const { loss, gradient, ...measured } = objective(this, h as tf.Tensor2D, context.labels!, options.window);
+      Object.assign(result, measured);
       if (this.#guard.check([loss], () => "the loss", { step: context.step }, n - segmentStart)) {
         this.#backward(segmentStart, n - 1, gradient, range);
       }
