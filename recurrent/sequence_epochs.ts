@@ -83,7 +83,8 @@ export function sequenceFeed(network: Network, data: SequenceData, options: Trai
       if (v) {
         record.validationLoss = v.loss;
         record.validationAccuracy = v.correct / v.steps;
-        record.validationBits = v.bits / v.steps;
+        // Text is judged (and early-stopped) by its bits per character; seq-mnist by its accuracy.
+        if (data.task === "text") record.validationBits = v.bits / v.steps;
       }
       record.evalSeconds = (performance.now() - started) / 1000;
       const diagnostics = mergeDiagnostics(own, probeSize > 0 ? probe(network, feed) : []);
