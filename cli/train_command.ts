@@ -211,6 +211,8 @@ export async function trainCommand(
       log(resumeLine(load!, resumed) + "\n");
     }
     const first = resumed?.network.epochs ?? 0;
+    // A resumed stream keeps its truncation unless --truncation says otherwise.
+    const truncation = flags.sequence?.truncation ?? stream?.options.truncation;
     const budget = flags.steps === undefined
       ? `epochs ${first + 1}..${first + flags.epochs!}`
       : `${flags.steps} steps${resumed ? " more" : ""}`;
@@ -218,8 +220,8 @@ export async function trainCommand(
       `training ${load === undefined ? values.spec : `checkpoint ${load}`} on ${dataset}` +
         ("task" in data ? "" : ` (${data.train.count} train, ${data.test.count} test)`) +
         `, ${budget}, batch ${batchSize}, seed ${dataSeed}, backend ${backendChoice.backend}` +
-        (flags.sequence?.truncation === undefined && sequence ? ", full BPTT" : "") +
-        (flags.sequence?.truncation === undefined ? "" : `, truncation ${flags.sequence.truncation}`) +
+        (truncation === undefined && sequence ? ", full BPTT" : "") +
+        (truncation === undefined ? "" : `, truncation ${truncation}`) +
         (nats
           ? `, ${nats.stages} stage processes over NATS (run ${nats.run}), staleness ${staleness}`
           : workers > 1

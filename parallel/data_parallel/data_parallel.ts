@@ -67,8 +67,9 @@ class DataParallel implements Strategy {
     if (this.#running !== null) throw new Error(`Strategy "${this.name}" is already running`);
     if (network.kind === "sequence") {
       throw new RangeError(
-        "Cannot train a sequence network data-parallel yet: its windows and carried states run on one thread for " +
-          "now; train it without workers",
+        "Cannot train a sequence network data-parallel yet: on Workers it runs as a pipeline, cut at a decoupling " +
+          'interface between two lstm layers (e.g. examples/text_lstm2_sg.json: "interface": "sg" on the lower ' +
+          "lstm), and this one has none; train it without workers",
       );
     }
     const decoupling = network.interfaces.findIndex((i) => i.decouples);
