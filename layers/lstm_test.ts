@@ -105,11 +105,23 @@ Deno.test("lstm in a spec: shapes, a training step without leaks, and clear erro
   assert.ok(net.trainStep(x, labels).loss < first, "the loss falls on a batch it trains on");
   tf.dispose([x, labels]);
   net.dispose();
+  // An lstm first on a flat input is a sequence network (input: one step's features), which trains on sequences.
+  const steps = buildNetwork({ input: [784], layers: [{ type: "lstm", units: 8 }, { type: "dense", units: 10 }] });
+  assert.equal(steps.kind, "sequence");
+  const [x2, y2] = [tf.zeros([2, 784]), tf.zeros([2, 10]) as tf.Tensor2D];
+  assert.throws(() => steps.trainStep(x2, y2), /batches of sequences/);
+  tf.dispose([x2, y2]);
+  steps.dispose();
+  // In a feed-forward spec an lstm after a flat layer still needs [time, features].
   assert.throws(
-    () => buildNetwork({ input: [784], layers: [{ type: "lstm", units: 8 }, { type: "dense", units: 10 }] }),
+    () =>
+      buildNetwork({
+        input: [784],
+        layers: [{ type: "dense", units: 8 }, { type: "lstm", units: 8 }, { type: "dense", units: 10 }],
+      }),
     (e: Error) =>
       e instanceof SpecError &&
-      /layers\[0\]\.type .*takes a sequence \[time, features\] per example but would get \[784\]/.test(e.message),
+      /layers\[1\]\.type .*takes a sequence \[time, features\] per example but would get \[8\]/.test(e.message),
   );
   assert.throws(
     () => buildNetwork({ input: [5, 3], layers: [{ type: "lstm", units: 0 }, { type: "dense", units: 2 }] }),
