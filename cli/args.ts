@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { editDistance } from "../_option_keys.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /** A bad command line: the CLI prints the message and exits with status 2. */
@@ -87,18 +88,7 @@ export function unknownOption(
     (suggest ? ` (did you mean --${best}?)` : "");
 }
 
-/** Levenshtein distance: the fewest insertions, deletions and substitutions that turn `a` into `b`. */
-export function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return row[b.length]!;
-}
+export { editDistance };
 
 /** The integer value of `--name`, or `fallback`; must be >= `min`. */
 export function intFlag(values: Record<string, unknown>, name: string, fallback: number, min: number): number {

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { checkOptionKeys, optionKeys } from "../_option_keys.ts";
 import { SpecError } from "../errors.ts";
 import { checkObject, isRecord, positiveInt } from "../_validate.ts";
 import type { InterfaceConfig, NeuralInterface } from "../interfaces/interface.ts";
@@ -29,6 +30,9 @@ export interface BuildOptions {
    */
   maxValues?: number;
 }
+
+/** The keys of `BuildOptions`, checked at run time. */
+export const BUILD_OPTION_KEYS: readonly string[] = optionKeys<BuildOptions>()(["registries", "seed", "maxValues"]);
 
 /** The most layers a spec may have. */
 export const NETWORK_MAX_LAYERS = 1000;
@@ -63,6 +67,7 @@ export const NETWORK_MAX_VALUES: number = 2 ** 28;
  * ```
  */
 export function buildNetwork(spec: NetworkSpec, options: BuildOptions = {}): Network {
+  checkOptionKeys("buildNetwork()", options, BUILD_OPTION_KEYS);
   const { registries = defaultRegistries } = options;
   const s = checkObject("spec", spec, SPEC_FIELDS);
   if (isSequenceSpec(s)) return buildSequenceNetwork(spec, options);

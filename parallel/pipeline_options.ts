@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { checkOptionKeys, optionKeys } from "../_option_keys.ts";
 import { checkRunName } from "./transport/nats/_names.ts";
 import type { PipelineProfile, Transport } from "./profile.ts";
 import { transportNamed, TRANSPORTS } from "./transport/_transports.ts";
@@ -76,6 +77,8 @@ export interface CheckedOptions extends PipelineOptions {
  * @throws {RangeError} If an option is out of range.
  */
 export function checkPipelineOptions(options: PipelineOptions): CheckedOptions {
+  checkOptionKeys("pipeline()", options, PIPELINE_OPTION_KEYS);
+  checkOptionKeys("pipeline()'s nats options", options.nats, NATS_OPTION_KEYS);
   const { workers = 2, staleness = 1, stallSeconds = 120, transport = "shared" } = options;
   if (!Number.isInteger(workers) || workers < 2) {
     throw new RangeError(`workers must be an integer >= 2 for a pipeline, got ${workers}`);
@@ -111,3 +114,26 @@ export function checkPipelineOptions(options: PipelineOptions): CheckedOptions {
   }
   return { ...options, workers, staleness, stallSeconds, transport };
 }
+
+/** The keys of `PipelineOptions`, checked at run time. */
+export const PIPELINE_OPTION_KEYS: readonly string[] = optionKeys<PipelineOptions>()([
+  "workers",
+  "staleness",
+  "stallSeconds",
+  "transport",
+  "nats",
+  "onProfile",
+  "failStage",
+]);
+
+/** The keys of `PipelineNatsOptions`, checked at run time. */
+export const NATS_OPTION_KEYS: readonly string[] = optionKeys<PipelineNatsOptions>()([
+  "url",
+  "run",
+  "spawn",
+  "claimSeconds",
+  "ca",
+  "key",
+  "keyFile",
+  "encrypt",
+]);

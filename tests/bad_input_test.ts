@@ -25,6 +25,7 @@ import {
   type Dataset,
   DatasetError,
   DivergenceError,
+  evaluate,
   loadCheckpoint,
   loadDataset,
   loadPlugin,
@@ -1316,6 +1317,48 @@ const ROWS: Row[] = [
         ["evaluate", "--load", dir, "--dataset", "mnist"],
         2,
         /^error: checkpoint \S+ was trained on --dataset copy: leave out --dataset mnist$/,
+      );
+    },
+  },
+  {
+    id: "option-key",
+    exit: 2,
+    check: async () => {
+      // An options object with a key the function does not know (a typo passes `deno run` unchecked) names the key
+      // and the nearest known one; the CLI's flags were already checked the same way.
+      const net = buildNetwork({ input: [4], layers: [{ type: "dense", units: 2 }] });
+      const data = syntheticDataset({ features: 4, classes: 2, trainCount: 8, testCount: 4 });
+      const bad = (options: unknown) => options as never;
+      await assert.rejects(
+        () => train(net, data, bad({ batchsize: 4 })),
+        /^TypeError: train\(\) has no option "batchsize" \(did you mean batchSize\?\); its options: epochs, /,
+      );
+      await assert.rejects(
+        () => train(net, data, bad({ callbacks: { onEpochEnds: () => {} } })),
+        /train\(\)'s callbacks has no option "onEpochEnds" \(did you mean onEpochEnd\?\)/,
+      );
+      assert.throws(
+        () => pipeline(bad({ workers: 2, stalenes: 0 })),
+        /pipeline\(\) has no option "stalenes" \(did you mean staleness\?\)/,
+      );
+      assert.throws(
+        () => dataParallel(bad({ worker: 2 })),
+        /dataParallel\(\) has no option "worker" \(did you mean workers\?\)/,
+      );
+      assert.throws(
+        () => buildNetwork({ input: [4], layers: [{ type: "dense", units: 2 }] }, bad({ sed: 3 })),
+        /buildNetwork\(\) has no option "sed" \(did you mean seed\?\)/,
+      );
+      assert.throws(
+        () => evaluate(net, data.test, bad({ batchSize: 2 })),
+        /evaluate\(\) takes batchSize, an integer >= 1/,
+      );
+      net.dispose();
+      const spec = new URL("../examples/fcn2_backprop.json", import.meta.url).pathname;
+      await cliFails(
+        ["train", "--spec", spec, "--batchsize", "64"],
+        2,
+        /^error: Unknown option "--batchsize" for "train" \(did you mean --batch-size\?\)$/,
       );
     },
   },

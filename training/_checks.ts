@@ -4,7 +4,8 @@ import { show } from "../errors.ts";
 import type { Network } from "../network/network.ts";
 import { nonFinitePolicy } from "../network/non_finite_guard.ts";
 import type { Strategy } from "../execution/strategy.ts";
-import type { TrainOptions } from "./options.ts";
+import { SEQUENCE_OPTION_KEYS, TRAIN_CALLBACK_KEYS, TRAIN_OPTION_KEYS, type TrainOptions } from "./options.ts";
+import { checkOptionKeys } from "../_option_keys.ts";
 
 /** Throws a RangeError unless the dataset fits the network and its splits are sound. */
 export function checkFit(network: Network, dataset: Dataset): void {
@@ -24,6 +25,9 @@ export function checkFit(network: Network, dataset: Dataset): void {
 
 /** The options of `train`, checked before anything starts. */
 export function checkOptions(options: TrainOptions): void {
+  checkOptionKeys("train()", options, TRAIN_OPTION_KEYS);
+  checkOptionKeys("train()'s callbacks", options.callbacks, TRAIN_CALLBACK_KEYS);
+  checkOptionKeys("train()'s sequence options", options.sequence, SEQUENCE_OPTION_KEYS);
   const { epochs = 1, initialEpoch = 0, batchSize = 128, seed = 0, probeSize = 256 } = options;
   const integer = (name: string, value: number, min: number) => {
     if (!Number.isInteger(value) || value < min) {

@@ -43,6 +43,13 @@ export { batchTensors };
  * ```
  */
 export function evaluate(network: Network, split: Split, batchSize = 1000): Evaluation {
+  if (typeof batchSize !== "number" || !Number.isInteger(batchSize) || batchSize < 1) {
+    throw new TypeError(
+      `evaluate() takes batchSize, an integer >= 1, as its third argument, got ${
+        typeof batchSize === "object" ? "an object (it takes no options object)" : String(batchSize)
+      }`,
+    );
+  }
   const features = network.inputUnits;
   const classes = network.outputUnits;
   if (split.x.length !== split.count * features) {

@@ -7,6 +7,7 @@ import type { NonFinitePolicy } from "../network/non_finite_guard.ts";
 import type { Strategy } from "../execution/strategy.ts";
 import type { BatchInfo, EpochRecord } from "./history.ts";
 import type { SequenceOptions } from "../recurrent/sequence_feed.ts";
+import { optionKeys } from "../_option_keys.ts";
 
 /** Callbacks of `train`. */
 export interface TrainCallbacks {
@@ -82,3 +83,32 @@ export interface TrainOptions {
    */
   strategy?: Strategy;
 }
+
+/** The keys of `TrainOptions`, checked at run time (`train()` refuses any other). */
+export const TRAIN_OPTION_KEYS: readonly string[] = optionKeys<TrainOptions>()([
+  "epochs",
+  "steps",
+  "stepsPerEpoch",
+  "sequence",
+  "initialEpoch",
+  "batchSize",
+  "seed",
+  "validate",
+  "validationSplit",
+  "patience",
+  "callbacks",
+  "probeSize",
+  "onNonFinite",
+  "strategy",
+]);
+
+/** The keys of `TrainCallbacks`. */
+export const TRAIN_CALLBACK_KEYS: readonly string[] = optionKeys<TrainCallbacks>()(["onBatchEnd", "onEpochEnd"]);
+
+/** The keys of `SequenceOptions`. */
+export const SEQUENCE_OPTION_KEYS: readonly string[] = optionKeys<SequenceOptions>()([
+  "truncation",
+  "sequenceLength",
+  "threshold",
+  "startLength",
+]);

@@ -29,6 +29,8 @@ export type { TrainCallbacks, TrainOptions } from "./options.ts";
  *
  * @returns The history: per-epoch loss, accuracy, test accuracy, seconds and samples/s (a Promise in every mode).
  * @throws {RangeError} If the options are out of range or the dataset does not fit the network.
+ * @throws {TypeError} If `options` (or its `callbacks`, `sequence`) has a key `train` does not know, naming it and the
+ *   nearest known one.
  * @throws {RangeError} If a split's labels are out of range or its inputs are not finite.
  * @throws {DivergenceError} If a loss, gradient or synthetic gradient becomes NaN or infinite (unless
  *   `onNonFinite` is `"skip"`), naming the epoch and batch, in every mode.

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkOptionKeys, optionKeys } from "../../_option_keys.ts";
 import { tf } from "../../deps.ts";
 import { DivergenceError } from "../../errors.ts";
 import type { Batch } from "../../datasets/dataset.ts";
@@ -44,6 +45,7 @@ export interface DataParallelOptions {
  * ```
  */
 export function dataParallel(options: DataParallelOptions = {}): Strategy {
+  checkOptionKeys("dataParallel()", options, optionKeys<DataParallelOptions>()(["workers"]));
   const { workers = 2 } = options;
   if (!Number.isInteger(workers) || workers < 1) {
     throw new RangeError(`workers must be an integer >= 1, got ${workers}`);
