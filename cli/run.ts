@@ -13,6 +13,7 @@ import type { Registries } from "../network/registries.ts";
 import type { NetworkSpec } from "../network/spec.ts";
 import { workerPlan, workersStrategy } from "../parallel/workers.ts";
 import { pipeline } from "../parallel/pipeline.ts";
+import type { PipelineNatsOptions } from "../parallel/pipeline_options.ts";
 import type { NonFinitePolicy } from "../network/non_finite_guard.ts";
 import { type EpochRecord, train } from "../training/train.ts";
 import type { TrainOptions } from "../training/options.ts";
@@ -133,7 +134,7 @@ export async function runTraining(
     write(summaryText(summary) + "\n");
     const plan = workerPlan(network, workers);
     const strategy = options.nats
-      ? pipeline({ workers: options.nats.stages, staleness, transport: "nats", nats: options.nats })
+      ? pipeline({ workers: options.nats.stages, staleness, transport: "nats", nats: natsOptions(options.nats) })
       : workersStrategy(network, { workers: plan.workers, staleness });
     if (workers > 1 || options.nats) {
       write(`running: ${strategy.name}${plan.capped ? ` (--workers ${workers} asked; ${plan.capped})` : ""}\n`);
@@ -186,4 +187,9 @@ export async function runTraining(
   } finally {
     network.dispose();
   }
+}
+
+// The pipeline's NATS options of a run: all but the number of stages (the pipeline's workers).
+function natsOptions({ stages: _, ...nats }: NatsRun): PipelineNatsOptions {
+  return nats;
 }

@@ -15,6 +15,7 @@ import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
 import { percent } from "./progress.ts";
 import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, backendFlags } from "./backend_flags.ts";
 import { runTraining } from "./run.ts";
+import type { SequenceOptions, SequenceStream } from "../recurrent/sequence_feed.ts";
 import { datasetFlags, natsFlags, sequenceSummary } from "./train_flags.ts";
 import { checkResumedFit, loadForResume, resumeFlag, resumeLine } from "./resume.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
@@ -238,7 +239,7 @@ export async function trainCommand(
         : flags.stepsPerEpoch === undefined
         ? {}
         : { stepsPerEpoch: flags.stepsPerEpoch }),
-      ...(sequence ? { sequence: { ...stream?.options, ...flags.sequence } } : {}),
+      ...(sequence ? { sequence: { ...streamOptions(stream), ...flags.sequence } } : {}),
       datasetName: dataset,
       batchSize,
       seed: dataSeed,
@@ -272,4 +273,16 @@ export async function trainCommand(
     );
   }
   return 0;
+}
+
+// A resumed stream's own sequence options (its truncation, text length, curriculum), which flags may override.
+function streamOptions(stream: SequenceStream | undefined): SequenceOptions {
+  if (stream === undefined) return {};
+  const { truncation, sequenceLength, threshold, startLength } = stream.options;
+  return {
+    ...(truncation === undefined ? {} : { truncation }),
+    ...(sequenceLength === undefined ? {} : { sequenceLength }),
+    ...(threshold === undefined ? {} : { threshold }),
+    ...(startLength === undefined ? {} : { startLength }),
+  };
 }
