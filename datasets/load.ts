@@ -127,14 +127,18 @@ async function fileBytes(
   }
   const url = new URL(file.name, entry.baseUrl);
   onProgress?.(`downloading ${url.href}`);
+  // Where the files can come from instead: a data directory of one's own (--data-dir, `dataDir`).
+  const files = Object.values(entry.files).map((f) => f.name).join(", ");
+  const instead = `; or put ${files} in a directory DIR (as DIR/${name}/FILE or DIR/FILE) and pass --data-dir DIR ` +
+    `(dataDir in loadDataset)`;
   let fetched: Uint8Array | null;
   try {
     fetched = await readUrl(url, limit, fetcher);
   } catch (error) {
     if (error instanceof DatasetError) throw error;
-    throw new DatasetError(url.href, `cannot be downloaded (${(error as Error).message})`);
+    throw new DatasetError(url.href, `cannot be downloaded (${(error as Error).message})${instead}`);
   }
-  if (!fetched) throw new DatasetError(url.href, "was not found on the server (HTTP 404)");
+  if (!fetched) throw new DatasetError(url.href, `was not found on the server (HTTP 404)${instead}`);
   await verifySha256(fetched, file, url.href);
   await writeFileAtomic(cached, fetched);
   return { bytes: fetched, where: cached };

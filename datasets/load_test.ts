@@ -91,6 +91,30 @@ Deno.test("loadDataset() verifies a download and leaves nothing in the cache whe
   await Deno.remove(cacheDir, { recursive: true });
 });
 
+Deno.test("loadDataset(): a failed download names the files it expects and --data-dir (dataDir) to give them", async () => {
+  const cacheDir = await Deno.makeTempDir();
+  const offline = (() => Promise.reject(new TypeError("error sending request: dns error"))) as typeof fetch;
+  const gone = (() => Promise.resolve(new Response("no", { status: 404 }))) as typeof fetch;
+  const instead = new RegExp(
+    "; or put train-images-idx3-ubyte\\.gz, train-labels-idx1-ubyte\\.gz, t10k-images-idx3-ubyte\\.gz, " +
+      "t10k-labels-idx1-ubyte\\.gz in a directory DIR \\(as DIR/fashion-mnist/FILE or DIR/FILE\\) and pass " +
+      "--data-dir DIR \\(dataDir in loadDataset\\)$",
+  );
+  for (
+    const [fetcher, why] of [[offline, /cannot be downloaded \(error sending request: dns error\)/], [
+      gone,
+      /was not found on the server \(HTTP 404\)/,
+    ]] as const
+  ) {
+    await assert.rejects(
+      () => loadDataset("fashion-mnist", { cacheDir, fetch: fetcher }),
+      (e: Error) => e instanceof DatasetError && why.test(e.message) && instead.test(e.message),
+    );
+  }
+  assert.deepEqual([...Deno.readDirSync(cacheDir)], [], "no file written to the cache");
+  await Deno.remove(cacheDir, { recursive: true });
+});
+
 Deno.test("loadDataset() stops a download that is longer than the file can be, and caches nothing", async () => {
   const cacheDir = await Deno.makeTempDir();
   // A body without end (as from a server that streams /dev/zero): refused once past the catalog's size.
