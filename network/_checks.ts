@@ -1,4 +1,5 @@
 // Private: the shape checks of a training step, and the names the divergence guard gives a layer's gradients.
+import type { NeuralInterface } from "../interfaces/interface.ts";
 import type { tf } from "../deps.ts";
 import { type Layer, type Shape, showShape, sizeOf } from "../layers/layer.ts";
 
@@ -40,4 +41,28 @@ export function describeGradient(layer: Layer, j: number): (k: number) => string
     k < layer.trainable.length
       ? `the weight gradient of layer ${j} (${layer.type}, trainable[${k}])`
       : `the gradient layer ${j} passes down (dL/dx)`;
+}
+
+/** Throws a RangeError unless the parts fit together: an interface per hidden layer, an optimizer per layer, and an
+ * input synthesizer only where the interface decouples. */
+export function checkParts(
+  layers: readonly Layer[],
+  interfaces: readonly NeuralInterface[],
+  optimizers: readonly unknown[],
+  inputSynthesizers: readonly unknown[],
+): void {
+  if (interfaces.length !== layers.length - 1 || optimizers.length !== layers.length) {
+    throw new RangeError(
+      `Network needs one interface per hidden layer and one optimizer per layer: got ${layers.length} layers, ` +
+        `${interfaces.length} interfaces, ${optimizers.length} optimizers`,
+    );
+  }
+  inputSynthesizers.forEach((unlock, i) => {
+    if (unlock === undefined || interfaces[i]?.decouples === true) return;
+    throw new RangeError(
+      `Cannot forward-unlock layer ${i}: ${
+        interfaces[i] ? `its interface "${interfaces[i]!.type}" does not decouple` : "it is not a hidden layer"
+      }`,
+    );
+  });
 }

@@ -17,7 +17,7 @@ import type { Loss } from "../losses/loss.ts";
 import type { Optimizer, OptimizerConfig } from "../optimizers/optimizer.ts";
 import { NonFiniteGuard, type NonFinitePolicy, nonFinitePolicy } from "./non_finite_guard.ts";
 import type { NetworkSpec } from "./spec.ts";
-import { checkBatch, checkGradient, checkInput, describeGradient } from "./_checks.ts";
+import { checkBatch, checkGradient, checkInput, checkParts, describeGradient } from "./_checks.ts";
 import type { NetworkParts, Range, RangeOptions, RangeResult, StepResult } from "./step_types.ts";
 import { outlineOf, specOf } from "./_outline.ts";
 import { backprop } from "./backprop.ts";
@@ -85,20 +85,7 @@ export class Network {
       stepLoss,
     }: NetworkParts,
   ) {
-    if (interfaces.length !== layers.length - 1 || optimizers.length !== layers.length) {
-      throw new RangeError(
-        `Network needs one interface per hidden layer and one optimizer per layer: got ${layers.length} layers, ` +
-          `${interfaces.length} interfaces, ${optimizers.length} optimizers`,
-      );
-    }
-    inputSynthesizers.forEach((unlock, i) => {
-      if (unlock === undefined || interfaces[i]?.decouples === true) return;
-      throw new RangeError(
-        `Cannot forward-unlock layer ${i}: ${
-          interfaces[i] ? `its interface "${interfaces[i]!.type}" does not decouple` : "it is not a hidden layer"
-        }`,
-      );
-    });
+    checkParts(layers, interfaces, optimizers, inputSynthesizers);
     this.#spec = spec;
     this.layers = layers;
     this.interfaces = interfaces;

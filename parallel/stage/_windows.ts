@@ -29,10 +29,8 @@ export function beginWindows(network: Network, lo: number, hi: number, step: num
 
 /** Ends the window in the recurrent layers of `lo..hi` (their state carries on). */
 export function endWindows(network: Network, lo: number, hi: number): void {
-  for (const r of recurrent(network, lo, hi)) r.endWindow();
+  for (const r of recurrentLayers(network, lo, hi)) r.endWindow();
 }
-
-const recurrent = recurrentLayers;
 
 /** A window's one-hot targets (zero rows where there is no target) and its mask. */
 export function windowTargets(labels: Uint8Array, classes: number): { targets: tf.Tensor2D; mask: tf.Tensor1D } {
