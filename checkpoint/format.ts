@@ -9,7 +9,8 @@
  *   (`layers[0].optimizer.kernel.m`) with its counters (`layers[0].optimizer.steps`, `interfaces[1].random`).
  *   A sequence network's manifest also has its task's stream (`stream`: the task, its options, where it stands)
  *   and the state its recurrent layers carry into the next batch (`carried`: `layers[0].carried`, `[B, 2 units]`);
- *   both are optional, and absent from a feed-forward network's.
+ *   both are optional, and absent from a feed-forward network's. A network built with plugin modules (`loadPlugin`)
+ *   records each one's URL and the SHA-256 of its source (`plugins`); absent when it had none.
  *
  * `parseManifest` checks everything a manifest says before anything is loaded, including that the arrays tile the
  * weights file exactly: from byte 0, back to back, no overlap, no gap, ending at its last byte.
@@ -28,6 +29,9 @@ export const CHECKPOINT_VERSION = 1;
 /** The file names inside a checkpoint directory. */
 export const CHECKPOINT_FILES = { manifest: "manifest.json", spec: "spec.json", weights: "weights.bin" } as const;
 
+/** The longest plugin URL a manifest may record. */
+const MAX_PLUGIN_URL_LENGTH = 4096;
+
 /** The dtypes an array may have (4 bytes per value). */
 export const CHECKPOINT_DTYPES = ["float32", "int32"] as const;
 
@@ -41,6 +45,17 @@ export interface ArrayEntry {
   dtype: "float32" | "int32";
   /** Byte offset in the weights file (a multiple of 4). */
   offset: number;
+}
+
+/**
+ * A plugin module the network was built with: data only, never imported by loading the checkpoint. Loading compares
+ * it with the modules the caller loaded (`--plugin`, `loadPlugin`).
+ */
+export interface PluginEntry {
+  /** Its URL, as `network.plugins` has it (resolved: `file:///home/me/drtp.ts`). */
+  url: string;
+  /** The SHA-256 (hex) of its source when the checkpoint was saved. */
+  sha256: string;
 }
 
 /** The contents of `manifest.json`. */
@@ -74,6 +89,11 @@ export interface CheckpointManifest {
    * `layers[j].carried` of shape `[B, 2 units]` per layer that holds one. Absent when none does.
    */
   carried?: ArrayEntry[];
+  /**
+   * The plugin modules the network was built with (`network.plugins`), each with the SHA-256 of its source at the
+   * save, in the order they were loaded. Absent when it had none, and in checkpoints saved before dni recorded them.
+   */
+  plugins?: PluginEntry[];
   /** Informative only: the backend and library versions that wrote it. */
   savedWith?: Record<string, string | number>;
 }
@@ -173,6 +193,7 @@ export function parseManifest(text: string, path: string): CheckpointManifest {
     if (entry.dtype !== "float32") fail(`carried[${i}].dtype`, entry.dtype, "must be float32");
   });
   const stream = raw.stream === undefined ? undefined : parseStream(raw.stream, fail);
+  const plugins = raw.plugins === undefined ? undefined : parsePlugins(raw.plugins, record, digest, fail);
   checkTiling([...variables, ...(optimizerState?.arrays ?? []), ...(carried ?? [])], bytes, path);
   return {
     format: CHECKPOINT_FORMAT,
@@ -185,8 +206,30 @@ export function parseManifest(text: string, path: string): CheckpointManifest {
     optimizerState,
     ...(stream === undefined ? {} : { stream }),
     ...(carried === undefined ? {} : { carried }),
+    ...(plugins === undefined ? {} : { plugins }),
     ...(isRecord(raw.savedWith) ? { savedWith: raw.savedWith as Record<string, string | number> } : {}),
   };
+}
+
+// `plugins`: [{ url, sha256 }], each URL absolute and recorded once.
+function parsePlugins(
+  value: unknown,
+  record: (field: string, value: unknown) => Record<string, unknown>,
+  digest: (field: string, value: unknown) => string,
+  fail: (field: string, value: unknown, problem: string) => never,
+): PluginEntry[] {
+  if (!Array.isArray(value)) return fail("plugins", value, "must be an array of { url, sha256 }");
+  const seen = new Set<string>();
+  return value.map((e: unknown, i: number) => {
+    const entry = record(`plugins[${i}]`, e);
+    const url = entry.url;
+    if (typeof url !== "string" || url.length > MAX_PLUGIN_URL_LENGTH || !URL.canParse(url)) {
+      fail(`plugins[${i}].url`, url, `must be an absolute URL of at most ${MAX_PLUGIN_URL_LENGTH} characters`);
+    }
+    if (seen.has(url as string)) fail(`plugins[${i}].url`, url, "appears twice");
+    seen.add(url as string);
+    return { url: url as string, sha256: digest(`plugins[${i}].sha256`, entry.sha256) };
+  });
 }
 
 // The arrays, by offset, must lie back to back from byte 0 to the weights file's end: an overlap would load two
