@@ -9,12 +9,12 @@ import { readCheckpoint } from "../checkpoint/read.ts";
 import type { Dataset } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
 import type { Registries } from "../network/registries.ts";
-import { intFlag, UsageError } from "./args.ts";
+import { UsageError } from "./args.ts";
 
 /**
  * The `--load` directory, or undefined without `--load`; refuses the flags that do not go with it: `--spec` (the
- * checkpoint has its own), `--seed` (the run continues the saved run's data order) and `--workers N > 1` (the
- * Workers would start from the weights without the optimizer state).
+ * checkpoint has its own) and `--seed` (the run continues the saved run's data order). `--workers` and `--nats` go
+ * with it: the Workers and stage processes start from the checkpoint's whole training state.
  *
  * @throws {UsageError} Naming the flag and why.
  *
@@ -42,13 +42,6 @@ export function resumeFlag(values: Record<string, unknown>): string | undefined 
     throw new UsageError(
       `--seed cannot go with --load: the resumed run shuffles with the seed of the run that saved ${dir} ` +
         `(in its spec.json), to see the data order that run would have seen; got --seed ${values.seed}`,
-    );
-  }
-  const workers = intFlag(values, "workers", 1, 1);
-  if (workers > 1) {
-    throw new UsageError(
-      `--load resumes on one thread: --workers ${workers} would start the Workers from the checkpoint's weights ` +
-        `without its optimizer state, so training would not continue as it stopped (leave out --workers)`,
     );
   }
   return dir;

@@ -103,8 +103,8 @@ export interface RunOptions {
   /** Where the spec's names are looked up (with the `--plugin` modules loaded). @default {defaultRegistries} */
   registries?: Registries;
   /**
-   * Save the trained network to this checkpoint directory. With one thread the optimizer state is saved too; with
-   * Workers it lives in the Workers, so only the gathered weights are saved.
+   * Save the trained network to this checkpoint directory, with its whole training state (gathered from the Workers
+   * or stage processes, where it ran there).
    */
   save?: string;
   /** On a NaN or infinite loss or gradient: stop, or skip that update. @default {"error"} */
@@ -156,9 +156,8 @@ export async function runTraining(
     });
     const last = history.epochs[history.epochs.length - 1]!;
     if (save !== undefined) {
-      const away = workers > 1 || options.nats !== undefined;
-      await saveCheckpoint(network, save, { optimizerState: !away });
-      write(`saved checkpoint ${save}${away ? " (weights only: the optimizer state stays in the Workers)" : ""}\n`);
+      await saveCheckpoint(network, save);
+      write(`saved checkpoint ${save}\n`);
     }
     return {
       spec: network.getSpec(),

@@ -24,6 +24,7 @@ import { type CheckedOptions, checkPipelineOptions, type PipelineOptions } from 
 import type { FromStage, ToStage } from "./protocol.ts";
 import type { Transport } from "./profile.ts";
 import { readWeights } from "./_weights.ts";
+import { trainingStateOf } from "./_training_state.ts";
 import { checkWorkerPlugins } from "./_plugins.ts";
 import { stageProfiles } from "./stage/_clock.ts";
 import type { StagePool } from "./transport/_pool.ts";
@@ -68,6 +69,8 @@ interface Running {
   pool: StagePool<ToStage, FromStage>;
   feeder: Feeder;
   transport: Transport;
+  /** Whether the stages were given the training state (and give back theirs at each gather). */
+  stateful: boolean;
 }
 
 class Pipeline implements Strategy {
@@ -104,8 +107,11 @@ class Pipeline implements Strategy {
     }
     await checkWorkerPlugins(network);
     const spec = network.getSpec();
-    // Every stage starts from the network's current weights (it may have been trained or loaded before).
+    // Every stage starts where the network stands (it may have been trained or loaded before): its weights and its
+    // training state (optimizers, interfaces' own state, carried states).
     const weights = readWeights(network.variables);
+    const state = trainingStateOf(network);
+    if (typeof state === "string") console.warn(`pipeline: the stages start with fresh optimizers: ${state}`);
     const backend = tf.getBackend();
     const { failStage, nats } = this.#options;
     // The transport: one object that makes both sides (a sequence network's windows carry more than the shared
@@ -117,7 +123,7 @@ class Pipeline implements Strategy {
     const { pool, pluginIds: ids } = opened;
     this.#release = opened.release;
     const feeder = transport.feeder(pool, network, stages, this.#options.staleness);
-    this.#running = { network, stages, pool, feeder, transport: transport.name };
+    this.#running = { network, stages, pool, feeder, transport: transport.name, stateful: typeof state !== "string" };
     pool.watch(this.#options.stallSeconds);
     // A direct channel between each pair of neighbours.
     const channels = stages.slice(1).map(() => new MessageChannel());
@@ -135,6 +141,7 @@ class Pipeline implements Strategy {
           backend,
           transport: transport.name,
           weights,
+          ...(typeof state === "string" ? {} : { state }),
           index: k,
           bells: feeder.bells,
           lo: st.lo,
@@ -159,7 +166,7 @@ class Pipeline implements Strategy {
 
   async epoch(batches: Iterable<TrainingBatch>, onBatch: (outcome: BatchOutcome) => void): Promise<EpochOutcome> {
     if (this.#running === null) throw new Error(`Strategy "${this.name}" was not started`);
-    const { network, stages, pool, feeder, transport } = this.#running;
+    const { network, stages, pool, feeder, transport, stateful } = this.#running;
     pool.watch(this.#options.stallSeconds);
     const posts = feeder.posts;
     const { step, fed, epochMs, coordinatorMs, drops } = await runEpoch(
@@ -171,7 +178,7 @@ class Pipeline implements Strategy {
       onBatch,
     );
     // Let the last messages arrive, then gather weights and numbers from every stage.
-    const collected = await gather(network, stages, pool);
+    const collected = await gather(network, stages, pool, stateful);
     pool.unwatch();
     const diagnostics: InterfaceDiagnostics[] = collected.flatMap((c) => c.diagnostics);
     const dropped = collected.flatMap((c, k) => c.dropped > 0 ? [`stage ${k}: ${c.dropped}`] : []);

@@ -16,6 +16,7 @@
 import type { DivergenceSite } from "../errors.ts";
 import type { InterfaceDiagnostics } from "../network/interface_diagnostics.ts";
 import type { NetworkSpec } from "../network/spec.ts";
+import type { TrainingState } from "../optimizers/state.ts";
 import type { StageTimes, Transport } from "./profile.ts";
 
 /**
@@ -108,6 +109,12 @@ export type ToStage =
     transport: Transport;
     /** The network's variables (`Network.variables` order): the stage starts from them. */
     weights: Float32Array[];
+    /**
+     * The network's training state besides its weights (optimizers, interfaces' own state, carried states; see
+     * `_training_state.ts`): the stage starts from it too. Absent: a plugin's optimizer cannot export it, and the
+     * stage starts from fresh optimizers.
+     */
+    state?: TrainingState;
     /** The stage's index, and the flags of who is asleep (shared transport; see `Doorbells`). */
     index: number;
     bells?: SharedArrayBuffer;
@@ -153,6 +160,8 @@ export type FromStage =
   | {
     kind: "collected";
     weights: Float32Array[];
+    /** The training state of what the stage trains (`stageOwns`), when the init had one. */
+    state?: TrainingState;
     /** The own numbers of the stage's interfaces since the last collect (`interfaceDiagnostics`). */
     diagnostics: InterfaceDiagnostics[];
     busySeconds: number;

@@ -253,7 +253,7 @@ const ROWS: Row[] = [
     id: "resume",
     exit: 2,
     check: async () => {
-      // train --load resumes the checkpoint's network, seed and optimizer state on one thread.
+      // train --load resumes the checkpoint's network, seed and optimizer state (on Workers too).
       const dir = `${await tempDir()}/ckpt`;
       const file = await specFile(valid());
       await cliFails(
@@ -262,11 +262,6 @@ const ROWS: Row[] = [
         /^error: --load resumes the checkpoint's own network/,
       );
       await cliFails(["train", "--load", dir, "--seed", "1"], 2, /^error: --seed cannot go with --load: /);
-      await cliFails(
-        ["train", "--load", dir, "--workers", "2"],
-        2,
-        /^error: --load resumes on one thread: --workers 2 would start the Workers from the checkpoint's weights without its optimizer state/,
-      );
       await cliFails(["train", "--load", ""], 2, /^error: --load needs a checkpoint directory$/);
       await cliFails(["train", "--load", dir], 1, /^error: Checkpoint \S+ckpt: does not exist$/);
     },

@@ -107,10 +107,6 @@ Deno.test("cli train --load refuses flags that cannot go with it, and a missing 
       ["train", "--load", root, "--seed", "2"],
       /^error: --seed cannot go with --load: the resumed run shuffles with the seed/,
     ],
-    [
-      ["train", "--load", root, "--workers", "2"],
-      /^error: --load resumes on one thread: --workers 2 would start the Workers/,
-    ],
     [["train", "--lod", root], /^error: Unknown option "--lod" for "train" \(did you mean --load\?\)/],
     [["train"], /^error: train needs --spec FILE \(or --load DIR to resume a checkpoint\)\n/],
   ];
@@ -160,5 +156,30 @@ Deno.test("cli train --load of a plugin's checkpoint needs --plugin, and trains 
   const resumed = await run(["train", "--load", `${root}/ck`, "--epochs", "1", ...small, "--plugin", plugin, "--json"]);
   assert.equal(resumed.code, 0, resumed.err);
   assert.deepEqual(lastJson(resumed.out).epochs.map((e: { epoch: number }) => e.epoch), [2]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("cli train --load --workers 2 --staleness 0 goes on from a Workers' checkpoint: 1 + 1 epochs equal 2, and one thread's", async () => {
+  const root = await Deno.makeTempDir();
+  const csg = new URL("../examples/fcn3_csg.json", import.meta.url).pathname;
+  const common = [...small, "--batch-size", "50", "--threads", "1", "--json"];
+  const workers = ["--workers", "2", "--staleness", "0"];
+  const train = async (args: string[]) => {
+    const r = await run(["train", ...args, ...common]);
+    assert.equal(r.code, 0, r.err);
+    return r;
+  };
+  const whole = await train(["--spec", csg, "--epochs", "2", ...workers, "--save", `${root}/whole`]);
+  const single = await train(["--spec", csg, "--epochs", "2", "--save", `${root}/single`]);
+  await train(["--spec", csg, "--epochs", "1", ...workers, "--save", `${root}/ck`]);
+  const rest = await train(["--load", `${root}/ck`, "--epochs", "1", ...workers, "--save", `${root}/ck`]);
+  assert.match(rest.err, /^running: pipeline \(2 workers, staleness 0\)$/m);
+  const [a, b, c] = [lastJson(whole.out), lastJson(rest.out), lastJson(single.out)];
+  assert.deepEqual(b.epochs.map((e: { epoch: number }) => e.epoch), [2]);
+  assert.equal(b.testLoss, a.testLoss);
+  assert.equal(a.testLoss, c.testLoss);
+  assert.deepEqual(await weights(`${root}/ck`), await weights(`${root}/whole`), "weights and optimizer state");
+  assert.deepEqual(await weights(`${root}/whole`), await weights(`${root}/single`));
+  assert.deepEqual((await manifest(`${root}/ck`)).optimizerState, (await manifest(`${root}/single`)).optimizerState);
   await Deno.remove(root, { recursive: true });
 });

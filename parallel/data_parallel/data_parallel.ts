@@ -14,6 +14,7 @@ import { firstNonFiniteIndex } from "../../network/non_finite_guard.ts";
 import type { BatchOutcome, EpochOutcome, Strategy, StrategyRun } from "../../execution/strategy.ts";
 import type { FromReplica, ToReplica } from "./data_worker.ts";
 import { readWeights, writeWeights } from "../_weights.ts";
+import { setTrainingState, stateProblem, trainingStateOf } from "../_training_state.ts";
 import { WorkerPool } from "../transport/_pool.ts";
 import { checkWorkerPlugins } from "../_plugins.ts";
 import { WorkerError, workerFailure } from "../worker_error.ts";
@@ -104,8 +105,11 @@ class DataParallel implements Strategy {
       (k, m) => workerFailure(k, 0, last, m),
     );
     this.#running = { network, pool, onNonFinite: run.onNonFinite };
-    // Every replica starts from the network's current weights (it may have been trained or loaded before).
+    // Every replica starts where the network stands (it may have been trained or loaded before): its weights and
+    // its optimizers' state.
     const weights = readWeights(network.variables);
+    const state = trainingStateOf(network);
+    if (typeof state === "string") console.warn(`data-parallel: the replicas start with fresh optimizers: ${state}`);
     const init: ToReplica = {
       kind: "init",
       spec,
@@ -113,6 +117,7 @@ class DataParallel implements Strategy {
       seed: spec.seed ?? 0,
       backend,
       weights,
+      ...(typeof state === "string" ? {} : { state }),
     };
     await pool.race(Promise.all(
       Array.from(
@@ -178,7 +183,16 @@ class DataParallel implements Strategy {
     const [collected] = await pool.race(Promise.all([
       pool.ask(0, { kind: "collect" }, (r): r is Extract<FromReplica, { kind: "collected" }> => r.kind === "collected"),
     ]));
+    // Replica 0's state is every replica's: checked whole before anything is set.
+    const expected = trainingStateOf(network);
+    if (typeof expected === "object") {
+      const problem = stateProblem(collected!.state, network, expected, () => true);
+      if (problem !== undefined) {
+        throw new WorkerError(0, 0, network.layers.length - 1, `its "collected" reply is malformed: ${problem}`);
+      }
+    }
     writeWeights(network.variables, collected!.weights, "Replica 0");
+    if (typeof expected === "object") setTrainingState(network, collected!.state!);
     return { diagnostics: [], skippedUpdates: skipped };
   }
 

@@ -20,6 +20,8 @@ export type ToReplica =
     /** The coordinator's TF.js backend: the replica runs on it too. */
     backend: string;
     weights: Float32Array[];
+    /** The network's training state (optimizers): every replica starts from it. Absent: fresh optimizers. */
+    state?: import("../../optimizers/state.ts").TrainingState;
   }
   | { kind: "step"; x: Float32Array; rows: number; labels: Uint8Array }
   | { kind: "apply"; gradients: Float32Array }
@@ -29,7 +31,13 @@ export type ToReplica =
 export type FromReplica =
   | { kind: "ready"; backend: string }
   | { kind: "gradients"; gradients: Float32Array; loss: number; correct: number; rows: number }
-  | { kind: "collected"; weights: Float32Array[]; busySeconds: number }
+  | {
+    kind: "collected";
+    weights: Float32Array[];
+    /** The replica's training state, when the init had one. */
+    state?: import("../../optimizers/state.ts").TrainingState;
+    busySeconds: number;
+  }
   | { kind: "error"; message: string }
   | Diverged;
 
@@ -42,9 +50,11 @@ try {
   const { batchTensors } = await import("../../datasets/batch_tensors.ts");
   const { pluginRegistries, workerNetwork } = await import("../_worker_network.ts");
   const { readWeights } = await import("../_weights.ts");
+  const { setTrainingState, trainingStateOf } = await import("../_training_state.ts");
   const { shardGradients } = await import("../../network/shard_gradients.ts");
   let net: Awaited<ReturnType<typeof workerNetwork>> | null = null;
   let busy = 0;
+  let stateful = false;
   // The buffer of the last average applied: the next gradients are written into it and sent back.
   let spare: Float32Array<ArrayBuffer> | null = null;
   const handle = (m: ToReplica) => {
@@ -54,6 +64,8 @@ try {
         case "init": {
           useBackend(m.backend).then(() => pluginRegistries(m.plugins)).then((registries) => {
             net = workerNetwork(m.spec, m.seed, registries, m.weights);
+            if (m.state !== undefined) setTrainingState(net, m.state);
+            stateful = m.state !== undefined;
             post({ kind: "ready", backend: tf.getBackend() });
           }).catch((error) => post(failureMessage(error)));
           return;
@@ -101,7 +113,12 @@ try {
         }
         case "collect": {
           const weights = readWeights(net!.variables);
-          post({ kind: "collected", weights, busySeconds: busy }, weights.map((w) => w.buffer));
+          const full = stateful ? trainingStateOf(net!) : undefined;
+          const state = typeof full === "object" ? full : undefined;
+          post(
+            { kind: "collected", weights, ...(state === undefined ? {} : { state }), busySeconds: busy },
+            [...weights, ...(state?.arrays.map((a) => a.values) ?? [])].map((w) => w.buffer),
+          );
           busy = 0;
           return;
         }

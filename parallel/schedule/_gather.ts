@@ -1,6 +1,7 @@
 // Private: the end of a pipeline epoch: once the last messages have arrived, every stage is asked for its weights and
-// numbers ("collect"); each reply is checked against its stage's variables (`stageVariables`), and a reply that does
-// not fit fails the run (waiting for another would hang). The weights go back into the network.
+// numbers ("collect"); each reply is checked against its stage's variables (`stageVariables`) and its part of the
+// training state (`stageOwns`), and a reply that does not fit fails the run (waiting for another would hang). The
+// weights and the training state go back into the network.
 import type { tf } from "../../deps.ts";
 import type { Network } from "../../network/network.ts";
 import type { Stage } from "../partition.ts";
@@ -10,17 +11,24 @@ import type { StagePool } from "../transport/_pool.ts";
 import { WorkerError } from "../worker_error.ts";
 import { writeWeights } from "../_weights.ts";
 import { collectedProblem } from "./_validate.ts";
+import { mergeTrainingState, stageOwns, stateProblem, trainingStateOf } from "../_training_state.ts";
 
 /** A stage's "collected" reply. */
 export type Collected = Extract<FromStage, { kind: "collected" }>;
 
-/** Collects every stage's reply and copies the weights into `network`'s variables; returns the replies, by stage. */
+/**
+ * Collects every stage's reply and copies the weights (and, `stateful`, each stage's part of the training state) into
+ * `network`; returns the replies, by stage.
+ */
 export async function gather(
   network: Network,
   stages: readonly Stage[],
   pool: StagePool<ToStage, FromStage>,
+  stateful: boolean,
 ): Promise<Collected[]> {
   const variables = stages.map((st) => stageVariables(network, st.lo, st.hi));
+  const expected = stateful ? trainingStateOf(network) : undefined;
+  const owns = stages.map((st) => stageOwns(network, st.lo, st.hi));
   const collected = await pool.race(
     Promise.all(
       stages.map((st, k) =>
@@ -29,7 +37,8 @@ export async function gather(
           { kind: "collect" },
           (r): r is Extract<FromStage, { kind: "collected" }> => r.kind === "collected",
         ).then((c) => {
-          const problem = collectedProblem(c, variables[k]!.map((v) => v.size));
+          const problem = collectedProblem(c, variables[k]!.map((v) => v.size)) ??
+            (typeof expected === "object" ? stateProblem(c.state, network, expected, owns[k]!) : undefined);
           if (problem === undefined) return c;
           const error = new WorkerError(k, st.lo, st.hi, `its "collected" reply is malformed: ${problem}`);
           pool.fail(error);
@@ -39,6 +48,7 @@ export async function gather(
     ),
   );
   collected.forEach((c, k) => assignStageWeights(variables[k]!, stages[k]!, c.weights));
+  if (typeof expected === "object") mergeTrainingState(network, collected.map((c) => c.state!));
   return collected;
 }
 

@@ -23,6 +23,7 @@ import {
 import { described, Drops, type Refusal } from "../_refusals.ts";
 import { ownValues, tensorFrom } from "../_values.ts";
 import { readWeights } from "../_weights.ts";
+import { ownedState, stageOwns, trainingStateOf } from "../_training_state.ts";
 import { StageClock } from "./_clock.ts";
 import type { MakeLinks } from "./_links.ts";
 import { type Kept, messageGradient, messageParts, moduleStep } from "./_module_step.ts";
@@ -237,12 +238,15 @@ export function stageLoop(
     const s = stage!;
     const ifaces = s.net.interfaces.slice(s.lo, s.last ? s.hi : s.hi + 1);
     const weights = readWeights(stageVariables(s.net, s.lo, s.hi));
+    const full = s.stateful ? trainingStateOf(s.net) : undefined;
+    const state = typeof full === "object" ? ownedState(full, stageOwns(s.net, s.lo, s.hi)) : undefined;
     const { times, batches, posts, bytes } = clock.take();
     const waitMs = times.transit + times.waiting;
     const busyMs = Object.values(times).reduce((sum, ms) => sum + ms, 0) - waitMs;
     post({
       kind: "collected",
       weights,
+      ...(state === undefined ? {} : { state }),
       diagnostics: [
         ...interfaceDiagnostics(ifaces, s.lo),
         ...stateDiagnostics({ layers: s.net.layers.slice(s.lo, s.hi + 1) }, s.lo),
@@ -258,7 +262,7 @@ export function stageLoop(
       bytes,
       tensors: tf.memory().numTensors,
       memory: stageMemory(),
-    }, weights.map((w) => w.buffer));
+    }, [...weights, ...(state?.arrays.map((a) => a.values) ?? [])].map((w) => w.buffer));
     skipped = s.net.skippedUpdates;
   };
   return handle;

@@ -6,6 +6,7 @@ import { useBackend } from "../../backend.ts";
 import type { Registries } from "../../network/registries.ts";
 import type { FromStage, StageInit, StageMemory, ToStage } from "../protocol.ts";
 import { pluginRegistries, workerNetwork } from "../_worker_network.ts";
+import { setTrainingState } from "../_training_state.ts";
 import type { StageClock } from "./_clock.ts";
 import type { MakeLinks, StageLinks, StagePlace } from "./_links.ts";
 
@@ -26,6 +27,8 @@ export interface Stage {
   outputWidth: number;
   classes: number;
   fail?: string;
+  /** Whether the init shipped the training state (then "collected" gives back the stage's part of it). */
+  stateful: boolean;
 }
 
 const size = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
@@ -46,6 +49,7 @@ export async function makeStage(
 ): Promise<Stage> {
   await useBackend(m.backend);
   const net = workerNetwork(m.spec, m.seed, await (registries ?? pluginRegistries)(m.plugins), m.weights);
+  if (m.state !== undefined) setTrainingState(net, m.state);
   const { index, lo, hi, staleness } = m;
   const count = (v: number, max = Number.MAX_SAFE_INTEGER) => Number.isSafeInteger(v) && v >= 0 && v <= max;
   if (!count(index) || !count(hi, net.layers.length - 1) || !count(lo, hi) || !count(staleness)) {
@@ -77,6 +81,7 @@ export async function makeStage(
     outputWidth: place.outputWidth,
     classes: net.outputUnits,
     fail: m.fail,
+    stateful: m.state !== undefined,
   };
 }
 

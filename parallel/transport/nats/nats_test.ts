@@ -9,6 +9,9 @@ import { pipeline, WorkerError } from "../../pipeline.ts";
 import { createRegistries } from "../../../network/registries.ts";
 import { loadPlugin } from "../../../network/plugins.ts";
 import type { NetworkSpec } from "../../../network/spec.ts";
+import { saveCheckpoint } from "../../../checkpoint/save.ts";
+import { loadCheckpoint } from "../../../checkpoint/load.ts";
+import { networkOptimizerState } from "../../../checkpoint/contents.ts";
 
 import { data, spec, weights } from "../../../tests/_pipeline_fixture.ts";
 import { ended, freePort, natsServer, needsNats, stageProcesses, testKey } from "../../../tests/_nats_fixture.ts";
@@ -43,6 +46,39 @@ Deno.test({
       piped.dispose();
     } finally {
       await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "pipeline() over NATS: a run split by a checkpoint equals the run straight through (staleness 0, Adam state)",
+  ignore: nats.ignore,
+  fn: async () => {
+    nats.check();
+    const server = await natsServer();
+    const dir = `${await Deno.makeTempDir()}/ckpt`;
+    try {
+      const url = `nats://127.0.0.1:${server.port}`;
+      const strategy = (run: string) =>
+        pipeline({ workers: 2, staleness: 0, transport: "nats", nats: { url, run, spawn: true } });
+      const straight = buildNetwork(spec), first = buildNetwork(spec);
+      await train(straight, data, { epochs: 2, batchSize: 32, seed: 3, strategy: strategy("straight") });
+      await train(first, data, { epochs: 1, batchSize: 32, seed: 3, strategy: strategy("first") });
+      await saveCheckpoint(first, dir);
+      first.dispose();
+      // The checkpoint holds what the stage processes trained: Adam's step counts of layers and synthesizers.
+      const manifest = JSON.parse(await Deno.readTextFile(`${dir}/manifest.json`));
+      assert.equal(manifest.optimizerState.counters["layers[3].optimizer.steps"], 8);
+      assert.equal(manifest.optimizerState.counters["interfaces[1].synthesizer.optimizer.steps"], 8);
+      const resumed = await loadCheckpoint(dir);
+      await train(resumed, data, { epochs: 1, batchSize: 32, seed: 3, initialEpoch: 1, strategy: strategy("second") });
+      assert.deepEqual(weights(resumed), weights(straight), "every weight, synthesizers included");
+      assert.deepEqual(networkOptimizerState(resumed), networkOptimizerState(straight));
+      straight.dispose();
+      resumed.dispose();
+    } finally {
+      await server.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });
