@@ -8,13 +8,15 @@ import { loadCheckpoint } from "../checkpoint/load.ts";
 import { DATASET_NAMES } from "../datasets/catalog.ts";
 import { loadDataset } from "../datasets/load.ts";
 import { evaluate } from "../training/evaluate.ts";
-import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
+import { choiceFlag, parseFlags, UsageError } from "./args.ts";
 import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, backendFlags } from "./backend_flags.ts";
 import { percent } from "./progress.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 import type { Network } from "../network/network.ts";
 import { evaluateTask, type TaskEvaluation } from "../recurrent/evaluate_task.ts";
-import { datasetOfStream, isSequenceDataset, refuseFlags, sequenceData } from "./sequence_train.ts";
+import { datasetOfStream, isSequenceDataset, sequenceData } from "./sequence_train.ts";
+import { DATA_OPTIONS, type DataFlags, dataFlags } from "./data_flags.ts";
+import { refuseEvaluateFlags } from "./evaluate_flags.ts";
 
 /** The usage text of `evaluate`. */
 export const EVALUATE_USAGE = `Usage: deno task evaluate --load DIR [options]
@@ -22,8 +24,13 @@ export const EVALUATE_USAGE = `Usage: deno task evaluate --load DIR [options]
   --load DIR              checkpoint directory (written by deno task train --save DIR)
   --dataset NAME          ${DATASET_NAMES.join(" | ")} (default mnist); a sequence checkpoint is measured
                           on its own task (copy, repeat-copy, seq-mnist, text:PATH), which it records
-  --data-dir DIR          read dataset files from DIR (DIR/NAME/FILE or DIR/FILE)
-  --test-count N          use only the first N test examples
+  --data-dir DIR          read dataset files from DIR (DIR/NAME/FILE or DIR/FILE); mnist, fashion-mnist, seq-mnist
+  --test-count N          use only the first N test examples; mnist, fashion-mnist, seq-mnist
+  --train-count N         seq-mnist with a validation split: its run's --train-count (the split is the last
+                          fraction of the first N training images)
+  --validation-split F    text: its run's --validation-split (the validation part is the last fraction F of the
+                          text; default 0.1); a seq-mnist checkpoint records its own
+  The data flags of train that do not apply to a checkpoint are refused with the reason.
 ${BACKEND_USAGE}
   --json                  print the result as one JSON object, the last line of stdout
 ${PLUGIN_USAGE}
@@ -54,9 +61,7 @@ export async function evaluateCommand(
 ): Promise<number> {
   const values = parseFlags(args, {
     load: { type: "string" },
-    dataset: { type: "string" },
-    "data-dir": { type: "string" },
-    "test-count": { type: "string" },
+    ...DATA_OPTIONS,
     ...BACKEND_OPTIONS,
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
@@ -68,7 +73,7 @@ export async function evaluateCommand(
   }
   if (typeof values.load !== "string" || values.load === "") throw new UsageError("evaluate needs --load DIR");
   const dir = values.load;
-  const testCount = values["test-count"] === undefined ? undefined : intFlag(values, "test-count", 0, 1);
+  const data = dataFlags(values);
   const backend = backendFlags(values);
   const plugins = pluginFlag(values);
   const backendSays = await applyBackendFlags(backend);
@@ -79,22 +84,23 @@ export async function evaluateCommand(
   }
   const network = await loadCheckpoint(dir, { registries }); // a bad checkpoint fails before the dataset is read
   try {
-    if (network.kind === "sequence") return await evaluateSequences(network, dir, values, io, backendSays);
+    if (network.kind === "sequence") return await evaluateSequences(network, dir, values, data, io, backendSays);
+    refuseEvaluateFlags(dir, undefined, values);
     const name = choiceFlag(values, "dataset", DATASET_NAMES, "mnist");
-    const data = await loadDataset(name, {
-      dataDir: values["data-dir"] as string | undefined,
+    const dataset = await loadDataset(name, {
+      dataDir: data.dataDir,
       trainCount: 1, // only the test split is used
-      testCount,
+      testCount: data.testCount,
       onProgress: (m) => io.err(m + "\n"),
     });
-    if (data.features !== network.inputUnits || data.classes !== network.outputUnits) {
+    if (dataset.features !== network.inputUnits || dataset.classes !== network.outputUnits) {
       throw new RangeError(
-        `Dataset "${name}" has ${data.features} features and ${data.classes} classes; the network of checkpoint ` +
+        `Dataset "${name}" has ${dataset.features} features and ${dataset.classes} classes; the network of checkpoint ` +
           `${dir} takes ${network.inputUnits} inputs and has ${network.outputUnits} outputs`,
       );
     }
     io.err(backendSays + "\n");
-    const { loss, accuracy, count } = evaluate(network, data.test);
+    const { loss, accuracy, count } = evaluate(network, dataset.test);
     const result: EvaluateResult = {
       checkpoint: dir,
       steps: network.steps,
@@ -121,6 +127,7 @@ async function evaluateSequences(
   network: Network,
   dir: string,
   values: Record<string, unknown>,
+  flags: DataFlags,
   io: { out: (s: string) => void; err: (s: string) => void },
   backendSays: string,
 ): Promise<number> {
@@ -134,8 +141,8 @@ async function evaluateSequences(
   if (values.dataset !== undefined && values.dataset !== name) {
     throw new UsageError(`checkpoint ${dir} was trained on --dataset ${name}: leave out --dataset ${values.dataset}`);
   }
-  refuseFlags(stream.task, values); // --data-dir, --test-count: seq-mnist's only
-  const data = await sequenceData(name, values, (m) => io.err(m + "\n"));
+  refuseEvaluateFlags(dir, stream, values);
+  const data = await sequenceData(name, flags, (m) => io.err(m + "\n"));
   io.err(backendSays + "\n");
   const e = evaluateTask(network, data);
   const result: EvaluateResult = {

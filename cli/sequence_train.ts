@@ -14,6 +14,7 @@ import type { SequenceStream } from "../recurrent/sequence_feed.ts";
 import type { TrainOptions } from "../training/options.ts";
 import { textCorpus } from "../sequence/text.ts";
 import { intFlag, UsageError } from "./args.ts";
+import type { DataFlags } from "./data_flags.ts";
 
 /** The sequence datasets `--dataset` takes (`text:PATH` names a UTF-8 text file). */
 export const SEQUENCE_DATASETS: readonly string[] = ["copy", "repeat-copy", "seq-mnist", "text:PATH"];
@@ -132,20 +133,19 @@ export function sequenceFlags(task: string, values: Record<string, unknown>): Tr
   };
 }
 
-/** Loads a sequence task's data: generated (copy tasks), MNIST row by row, or a text file. */
+/**
+ * Loads a sequence task's data: generated (copy tasks), MNIST row by row (`--data-dir`, `--train-count`,
+ * `--test-count`), or a text file (its validation part the last `--validation-split`).
+ */
 export async function sequenceData(
   dataset: string,
-  values: Record<string, unknown>,
+  flags: DataFlags,
   onProgress: (m: string) => void,
 ): Promise<SequenceData> {
   if (dataset === "copy" || dataset === "repeat-copy") return { task: dataset };
   if (dataset === "seq-mnist") {
-    const data = await loadDataset("mnist", {
-      dataDir: values["data-dir"] as string | undefined,
-      trainCount: values["train-count"] === undefined ? undefined : intFlag(values, "train-count", 0, 1),
-      testCount: values["test-count"] === undefined ? undefined : intFlag(values, "test-count", 0, 1),
-      onProgress,
-    });
+    const { dataDir, trainCount, testCount } = flags;
+    const data = await loadDataset("mnist", { dataDir, trainCount, testCount, onProgress });
     return { task: "seq-mnist", train: data.train, test: data.test };
   }
   const path = dataset.slice("text:".length);
@@ -161,7 +161,7 @@ export async function sequenceData(
   } catch {
     throw new DatasetError(path, "is not valid UTF-8 text");
   }
-  const split = values["validation-split"] === undefined ? undefined : Number(values["validation-split"]);
+  const split = flags.validationSplit;
   return {
     task: "text",
     corpus: textCorpus(text, { file: path, ...(split ? { validation: split } : {}) }),

@@ -17,6 +17,7 @@ import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, backendFlags } from 
 import { runTraining } from "./run.ts";
 import type { SequenceOptions, SequenceStream } from "../recurrent/sequence_feed.ts";
 import { datasetFlags, natsFlags, sequenceSummary } from "./train_flags.ts";
+import { DATA_OPTIONS, dataFlags } from "./data_flags.ts";
 import { checkResumedFit, loadForResume, resumeFlag, resumeLine } from "./resume.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 import { isSequenceSpec } from "../recurrent/build.ts";
@@ -100,14 +101,11 @@ export async function trainCommand(
   const values = parseFlags(args, {
     spec: { type: "string" },
     load: { type: "string" },
-    dataset: { type: "string" },
+    ...DATA_OPTIONS,
     epochs: { type: "string" },
     "batch-size": { type: "string" },
     seed: { type: "string" },
     ...BACKEND_OPTIONS,
-    "data-dir": { type: "string" },
-    "train-count": { type: "string" },
-    "test-count": { type: "string" },
     workers: { type: "string" },
     staleness: { type: "string" },
     nats: { type: "string" },
@@ -128,7 +126,6 @@ export async function trainCommand(
     "start-length": { type: "string" },
     "sequence-length": { type: "string" },
     "log-every": { type: "string" },
-    "validation-split": { type: "string" },
     patience: { type: "string" },
   }, "train");
   if (values.help) {
@@ -145,17 +142,13 @@ export async function trainCommand(
   const batchSizeFlag = values["batch-size"] === undefined ? undefined : intFlag(values, "batch-size", 128, 1);
   const seed = intFlag(values, "seed", 0, 0);
   const backendChoice = backendFlags(values);
-  const trainCount = values["train-count"] === undefined ? undefined : intFlag(values, "train-count", 0, 1);
-  const testCount = values["test-count"] === undefined ? undefined : intFlag(values, "test-count", 0, 1);
+  const dataOptions = dataFlags(values);
+  const { validationSplit } = dataOptions;
   const workers = intFlag(values, "workers", 1, 1);
   const staleness = intFlag(values, "staleness", 1, 0);
   const nats = natsFlags(values, workers);
   const onNonFinite = choiceFlag(values, "on-non-finite", NON_FINITE_POLICIES, "error") as NonFinitePolicy;
   const json = values.json === true;
-  const validationSplit = values["validation-split"] === undefined ? undefined : Number(values["validation-split"]);
-  if (validationSplit !== undefined && !(validationSplit > 0 && validationSplit < 1)) {
-    throw new UsageError(`--validation-split must be a number in (0, 1), got "${values["validation-split"]}"`);
-  }
   const patience = values.patience === undefined ? undefined : intFlag(values, "patience", 1, 1);
   const save = values.save as string | undefined;
   if (save === "") throw new UsageError("--save needs a directory");
@@ -194,12 +187,11 @@ export async function trainCommand(
             `sequence task, --dataset ${SEQUENCE_DATASETS.join(" | ")}`,
       );
     }
-    const data = sequence ? await sequenceData(dataset, values, (m) => io.err(m + "\n")) : await loadDataset(dataset, {
-      dataDir: values["data-dir"] as string | undefined,
-      trainCount,
-      testCount,
-      onProgress: (m) => io.err(m + "\n"),
-    });
+    const onProgress = (m: string) => io.err(m + "\n");
+    const { dataDir, trainCount, testCount } = dataOptions;
+    const data = sequence
+      ? await sequenceData(dataset, dataOptions, onProgress)
+      : await loadDataset(dataset, { dataDir, trainCount, testCount, onProgress });
     const vocabulary = "task" in data && data.task === "text" ? data.corpus.vocabulary.length : undefined;
     const spec = rawSpec === undefined ? undefined : withVocabulary(rawSpec, vocabulary);
     // A bad spec is reported before training starts.
