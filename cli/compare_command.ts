@@ -23,7 +23,8 @@ import { isSequenceCompare, SEQUENCE_COMPARE_USAGE, sequenceCompareCommand } fro
 export const COMPARE_USAGE = `Usage: deno task compare [options]
 
   --interfaces LIST       comma-separated, of ${COMPARE_INTERFACES.join(", ")} (default: all)
-  --depths LIST           hidden layers, comma-separated (default 3)
+  --depths LIST           hidden layers, comma-separated (default 3); each row an FCN of FC-256 -> BN -> ReLU
+                          blocks, named after its model: fcn3-csg-bn-mnist is examples/fcn3_csg_bn.json on mnist
   --specs FILES           comma-separated spec files to compare instead of the FCNs of --interfaces and --depths,
                           e.g. examples/cnn_backprop.json,examples/cnn_csg.json (rows named after the files);
                           with --interfaces tfjs-layers the TF.js peer's FCN of --depths runs in the same report

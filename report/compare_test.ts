@@ -11,10 +11,10 @@ const data = syntheticDataset({ features: 784, classes: 10, trainCount: 256, tes
 Deno.test("runComparison() trains every configuration, the TF.js peer included, and computes ratios and targets", async () => {
   const configs = compareConfigs(["backprop", "sg", "csg", "tfjs-layers"], [1], ["synthetic"]);
   assert.deepEqual(configs.map((c) => c.name), [
-    "fcn1-backprop-synthetic",
-    "fcn1-sg-synthetic",
-    "fcn1-csg-synthetic",
-    "fcn1-tfjs-layers-synthetic",
+    "fcn1-backprop-bn-synthetic",
+    "fcn1-sg-bn-synthetic",
+    "fcn1-csg-bn-synthetic",
+    "fcn1-tfjs-layers-bn-synthetic",
   ]);
   const seen: string[] = [];
   const report = await runComparison(configs, {
@@ -49,7 +49,7 @@ Deno.test("runComparison() trains every configuration, the TF.js peer included, 
   assert.equal(bp!.diagnostics.length, 0);
 
   const md = reportMarkdown(report);
-  assert.match(md, /\| fcn1-csg-synthetic \| [\d.]+ \| \d+ \| [\d.]+x \|/);
+  assert.match(md, /\| fcn1-csg-bn-synthetic \| [\d.]+ \| \d+ \| [\d.]+x \|/);
   assert.match(md, /same seed, data order and budget/);
   const dir = await Deno.makeTempDir();
   const paths = await writeReport(report, `${dir}/out`);
@@ -91,11 +91,11 @@ Deno.test("runComparison() runs rows on 2 workers (pipeline and data-parallel) a
   const small = syntheticDataset({ features: 784, classes: 10, trainCount: 128, testCount: 64, seed: 2 });
   const configs = compareConfigs(["backprop", "csg", "tfjs-layers"], [2], ["synthetic"], [1, 2]);
   assert.deepEqual(configs.map((c) => c.name), [
-    "fcn2-backprop-synthetic",
-    "fcn2-csg-synthetic",
-    "fcn2-tfjs-layers-synthetic",
-    "fcn2-backprop-synthetic-w2",
-    "fcn2-csg-synthetic-w2",
+    "fcn2-backprop-bn-synthetic",
+    "fcn2-csg-bn-synthetic",
+    "fcn2-tfjs-layers-bn-synthetic",
+    "fcn2-backprop-bn-synthetic-w2",
+    "fcn2-csg-bn-synthetic-w2",
   ]);
   const report = await runComparison(configs.filter((c) => c.interface !== "tfjs-layers"), {
     epochs: 1,
@@ -104,15 +104,15 @@ Deno.test("runComparison() runs rows on 2 workers (pipeline and data-parallel) a
     target: 0.99,
     datasets: { synthetic: small },
   });
-  const piped = report.results.find((r) => r.name === "fcn2-csg-synthetic-w2")!;
+  const piped = report.results.find((r) => r.name === "fcn2-csg-bn-synthetic-w2")!;
   assert.equal(piped.workers, 2);
   assert.equal(piped.epochs[0]!.stages!.length, 2);
-  assert.ok(report.results.find((r) => r.name === "fcn2-backprop-synthetic-w2")!.speedVsBackprop! > 0);
+  assert.ok(report.results.find((r) => r.name === "fcn2-backprop-bn-synthetic-w2")!.speedVsBackprop! > 0);
   const md = reportMarkdown(report);
-  assert.match(md, /\| fcn2-csg-synthetic-w2 \| 1 \| 1-2 \|/);
+  assert.match(md, /\| fcn2-csg-bn-synthetic-w2 \| 1 \| 1-2 \|/);
   const dir = await Deno.makeTempDir();
   const paths = await writeReport(report, dir);
   assert.ok(paths.some((p) => p.endsWith("stages.svg")));
-  assert.match(await Deno.readTextFile(`${dir}/stages.svg`), /fcn2-csg-synthetic-w2 stage 1 \(layers 1-2\)/);
+  assert.match(await Deno.readTextFile(`${dir}/stages.svg`), /fcn2-csg-bn-synthetic-w2 stage 1 \(layers 1-2\)/);
   await Deno.remove(dir, { recursive: true });
 });

@@ -1,6 +1,8 @@
 /**
  * The configurations the comparison trains: an interface on every hidden layer of an FCN of a given depth (the
- * DNI paper's FC-256 -> BN -> ReLU blocks, Adam 1e-3), on a dataset; plus the same model in TF.js layers.
+ * DNI paper's FC-256 -> BN -> ReLU blocks, Adam 1e-3), on a dataset; plus the same model in TF.js layers. A row's
+ * name says its model: `fcn3-csg-bn-mnist` is the spec of `examples/fcn3_csg_bn.json` on MNIST, never that of
+ * `examples/fcn3_csg.json` (no batch norm); `configs_test.ts` holds every shared name to the same spec.
  *
  * @module
  */
@@ -8,7 +10,7 @@ import type { NetworkSpec } from "../network/spec.ts";
 
 /** One row of the comparison. */
 export interface CompareConfig {
-  /** A short name, e.g. `fcn3-csg-mnist`. */
+  /** A short name, e.g. `fcn3-csg-bn-mnist`: the model (as the example spec of that name), the dataset. */
   name: string;
   /** `backprop`, `sg`, `csg`, or `tfjs-layers` for the TF.js peer. */
   interface: string;
@@ -61,7 +63,17 @@ export function fcnSpec(depth: number, iface: string, features = 784, classes = 
 
 /**
  * Every combination of datasets x depths x worker counts x interfaces, in that nesting order. The TF.js peer runs
- * on one thread only. A name ends in `-wN` when it runs on N workers.
+ * on one thread only. A row is named `fcn{depth}-{interface}-bn-{dataset}` (the FCN has batch norm: `fcn3-sg-bn` is
+ * `examples/fcn3_sg_bn.json`), ending in `-wN` when it runs on N workers.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compareConfigs } from "./configs.ts";
+ *
+ * const names = compareConfigs(["backprop", "csg"], [3], ["mnist"], [1, 2]).map((c) => c.name);
+ * assert.deepEqual(names, ["fcn3-backprop-bn-mnist", "fcn3-csg-bn-mnist", "fcn3-backprop-bn-mnist-w2", "fcn3-csg-bn-mnist-w2"]);
+ * ```
  */
 export function compareConfigs(
   interfaces: string[],
@@ -73,7 +85,7 @@ export function compareConfigs(
     depths.flatMap((depth) =>
       workers.flatMap((w) =>
         interfaces.filter((iface) => w === 1 || iface !== "tfjs-layers").map((iface) => ({
-          name: `fcn${depth}-${iface}-${dataset}${w > 1 ? `-w${w}` : ""}`,
+          name: `fcn${depth}-${iface}-bn-${dataset}${w > 1 ? `-w${w}` : ""}`,
           interface: iface,
           depth,
           dataset,

@@ -121,10 +121,13 @@ Deno.test("cli compare writes the report and prints it as JSON with --json", asy
   assert.equal(r.code, 0, r.err);
   const lines = r.out.trim().split("\n");
   const report = JSON.parse(lines[lines.length - 1]!);
-  assert.deepEqual(report.results.map((x: { name: string }) => x.name), ["fcn3-backprop-mnist", "fcn3-csg-mnist"]);
+  assert.deepEqual(report.results.map((x: { name: string }) => x.name), [
+    "fcn3-backprop-bn-mnist",
+    "fcn3-csg-bn-mnist",
+  ]);
   assert.equal(report.options.trainCount, 1000);
-  assert.match(await Deno.readTextFile(`${out}/report.md`), /fcn3-csg-mnist/);
-  assert.match(r.err, /\[2\/2\] fcn3-csg-mnist/);
+  assert.match(await Deno.readTextFile(`${out}/report.md`), /fcn3-csg-bn-mnist/);
+  assert.match(r.err, /\[2\/2\] fcn3-csg-bn-mnist/);
   await Deno.remove(out, { recursive: true });
 });
 
@@ -182,7 +185,7 @@ Deno.test("cli compare --specs with --interfaces tfjs-layers runs the TF.js peer
   assert.equal(r.code, 0, r.err);
   const report = lastJson(r.out);
   const names = report.results.map((x: { name: string }) => x.name);
-  assert.deepEqual(names, ["fcn3_backprop-mnist", "fcn3_local_loss-mnist", "fcn3-tfjs-layers-mnist"]);
+  assert.deepEqual(names, ["fcn3_backprop-mnist", "fcn3_local_loss-mnist", "fcn3-tfjs-layers-bn-mnist"]);
   assert.ok(report.results[2].speedVsBackprop > 0, "the peer is compared with the backprop row");
   await Deno.remove(out, { recursive: true });
 });
@@ -384,7 +387,7 @@ Deno.test("cli --plugin loads a plugin module for train (also on Workers), evalu
     ...["--out", `${root}/report`, "--json"],
   ]);
   assert.equal(compared.code, 0, compared.err);
-  assert.deepEqual(lastJson(compared.out).results.map((r: { name: string }) => r.name), ["fcn3-drtp-mnist"]);
+  assert.deepEqual(lastJson(compared.out).results.map((r: { name: string }) => r.name), ["fcn3-drtp-bn-mnist"]);
   // A module that cannot be loaded: one error line, status 1, for every command.
   for (const args of [trainArgs(spec, 1, 256), ["evaluate", "--load", `${root}/ck`], ["compare"]]) {
     const r = await run([...args, "--plugin", `${root}/no_such_plugin.ts`]);
