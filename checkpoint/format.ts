@@ -10,7 +10,9 @@
  *   A sequence network's manifest also has its task's stream (`stream`: the task, its options, where it stands)
  *   and the state its recurrent layers carry into the next batch (`carried`: `layers[0].carried`, `[B, 2 units]`);
  *   both are optional, and absent from a feed-forward network's. A network built with plugin modules (`loadPlugin`)
- *   records each one's URL and the SHA-256 of its source (`plugins`); absent when it had none.
+ *   records each one's URL and the SHA-256 of its source (`plugins`); absent when it had none. A checkpoint saved
+ *   inside an epoch (a run interrupted, or saved every N steps) has `position`: the batches of the next epoch
+ *   trained, and that epoch's sums so far.
  *
  * `parseManifest` checks everything a manifest says before anything is loaded, including that the arrays tile the
  * weights file exactly: from byte 0, back to back, no overlap, no gap, ending at its last byte.
@@ -21,6 +23,7 @@ import { isRecord } from "../_validate.ts";
 import { CheckpointError, show } from "../errors.ts";
 import type { SequenceStream } from "../recurrent/sequence_feed.ts";
 import { parseStream } from "./_stream_format.ts";
+import { type EpochProgress, epochProgressProblem } from "../network/epoch_progress.ts";
 
 /** The format name in every manifest. */
 export const CHECKPOINT_FORMAT = "dni-checkpoint";
@@ -89,6 +92,12 @@ export interface CheckpointManifest {
    * `layers[j].carried` of shape `[B, 2 units]` per layer that holds one. Absent when none does.
    */
   carried?: ArrayEntry[];
+  /**
+   * Where training stood inside epoch `epochs + 1` when it was saved there (a run interrupted, or `--save-every`):
+   * the batches of it trained and its running sums, which a resumed `train()` goes on from. Absent when saved at an
+   * epoch's end.
+   */
+  position?: EpochProgress;
   /**
    * The plugin modules the network was built with (`network.plugins`), each with the SHA-256 of its source at the
    * save, in the order they were loaded. Absent when it had none, and in checkpoints saved before dni recorded them.
@@ -193,6 +202,9 @@ export function parseManifest(text: string, path: string): CheckpointManifest {
     if (entry.dtype !== "float32") fail(`carried[${i}].dtype`, entry.dtype, "must be float32");
   });
   const stream = raw.stream === undefined ? undefined : parseStream(raw.stream, fail);
+  const position = raw.position === undefined ? undefined : raw.position;
+  const wrong = position === undefined ? undefined : epochProgressProblem(position);
+  if (wrong !== undefined) fail("position", position, wrong);
   const plugins = raw.plugins === undefined ? undefined : parsePlugins(raw.plugins, record, digest, fail);
   checkTiling([...variables, ...(optimizerState?.arrays ?? []), ...(carried ?? [])], bytes, path);
   return {
@@ -206,6 +218,7 @@ export function parseManifest(text: string, path: string): CheckpointManifest {
     optimizerState,
     ...(stream === undefined ? {} : { stream }),
     ...(carried === undefined ? {} : { carried }),
+    ...(position === undefined ? {} : { position: position as EpochProgress }),
     ...(plugins === undefined ? {} : { plugins }),
     ...(isRecord(raw.savedWith) ? { savedWith: raw.savedWith as Record<string, string | number> } : {}),
   };

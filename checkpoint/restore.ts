@@ -85,6 +85,7 @@ export function restoreCheckpoint(network: Network, checkpoint: Checkpoint, opti
   network.steps = manifest.steps;
   network.epochs = manifest.epochs ?? 0;
   network.stream = manifest.stream === undefined ? undefined : structuredClone(manifest.stream);
+  network.epochProgress = manifest.position === undefined ? undefined : structuredClone(manifest.position);
   network.layers.forEach((layer, j) => {
     if (!isRecurrent(layer)) return;
     layer.resetState();

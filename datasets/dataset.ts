@@ -80,8 +80,8 @@ export function checkSplit(name: string, split: Split, features: number, classes
 }
 
 /**
- * Yields the split's examples in batches, in an order shuffled by `seed` (or in order when `seed` is null).
- * The last batch may be smaller.
+ * Yields the split's examples in batches, in an order shuffled by `seed` (or in order when `seed` is null),
+ * from batch `from` of that order (0: the first; a run resumed inside an epoch). The last batch may be smaller.
  *
  * @example
  * ```ts
@@ -93,13 +93,19 @@ export function checkSplit(name: string, split: Split, features: number, classes
  * assert.deepEqual(sizes, [4, 4, 2]);
  * ```
  */
-export function* batches(split: Split, features: number, batchSize: number, seed: number | null): Generator<Batch> {
+export function* batches(
+  split: Split,
+  features: number,
+  batchSize: number,
+  seed: number | null,
+  from = 0,
+): Generator<Batch> {
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`Batch size must be a positive integer, got ${batchSize}`);
   }
   const order = Uint32Array.from({ length: split.count }, (_, i) => i);
   if (seed !== null) new Random(seed).shuffle(order);
-  for (let start = 0; start < split.count; start += batchSize) {
+  for (let start = from * batchSize; start < split.count; start += batchSize) {
     const size = Math.min(batchSize, split.count - start);
     const x = new Float32Array(size * features);
     const labels = new Uint8Array(size);

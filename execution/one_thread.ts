@@ -31,6 +31,9 @@ export function oneThread(): Strategy {
   return new OneThread();
 }
 
+// How long the loop trains before it lets the event loop run (milliseconds).
+const YIELD_MS = 50;
+
 class OneThread implements Strategy {
   readonly name = "one thread";
   #network: Network | null = null;
@@ -41,13 +44,23 @@ class OneThread implements Strategy {
     return Promise.resolve();
   }
 
-  // deno-lint-ignore require-await
   async epoch(batches: Iterable<TrainingBatch>, onBatch: (outcome: BatchOutcome) => void): Promise<EpochOutcome> {
     const network = this.#network;
     if (network === null) throw new Error(`Strategy "${this.name}" was not started`);
     const skipped = network.skippedUpdates;
     const features = network.inputUnits, classes = network.outputUnits;
-    for (const b of batches) {
+    let turn = performance.now();
+    const items = batches[Symbol.iterator]();
+    for (;;) {
+      // Let the event loop run now and then (a signal handler, a timer) before the next batch is taken: a Ctrl-C is
+      // heard between two batches.
+      if (performance.now() - turn > YIELD_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        turn = performance.now();
+      }
+      const next = items.next();
+      if (next.done) break;
+      const b = next.value;
       if (isSequenceItem(b)) {
         onBatch(trainSequenceItem(network, b));
         continue;

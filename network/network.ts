@@ -25,6 +25,7 @@ import type { InputSynthesizer } from "./input_synthesizer.ts";
 import type { StepLossType } from "../losses/step_loss.ts";
 import { objective } from "./_objective.ts";
 import type { DivergenceSite } from "../errors.ts";
+import type { EpochProgress } from "./epoch_progress.ts";
 import type { SequenceStream } from "../recurrent/sequence_feed.ts";
 import { isRecurrent } from "../recurrent/recurrent_layer.ts";
 
@@ -64,6 +65,11 @@ export class Network {
    * training and for feed-forward networks (whose epochs shuffle from the seed).
    */
   stream: SequenceStream | undefined = undefined;
+  /**
+   * Where training stopped inside epoch `epochs + 1` (a run interrupted there, or checkpointed every N steps), which
+   * the next `train()` call from `initialEpoch: epochs` finishes first; undefined at an epoch's end.
+   */
+  epochProgress: EpochProgress | undefined = undefined;
   readonly #spec: NetworkSpec;
   readonly #optimizers: readonly Optimizer[];
   readonly #layerOptimizers: readonly (OptimizerConfig | undefined)[];

@@ -57,7 +57,16 @@ export function sequenceFeed(network: Network, data: SequenceData, options: Trai
   let bits = 0, counted = 0;
   return {
     perEpoch: feed.perEpoch,
+    // The stream goes on from where it stands, inside an epoch too.
     batches: (_epoch, count) => feed.take(count),
+    pause() {
+      network.stream = feed.stream;
+      return { bits, counted };
+    },
+    resume(sums) {
+      bits = sums.bits ?? 0;
+      counted = sums.counted ?? 0;
+    },
     afterBatch(o) {
       if (o.bits === undefined || !o.counted) return;
       bits += o.bits;

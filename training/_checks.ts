@@ -47,6 +47,10 @@ export function checkOptions(options: TrainOptions): void {
   if (options.patience !== undefined) {
     integer("patience", options.patience, 1);
   }
+  if (options.checkpointEvery !== undefined) integer("checkpointEvery", options.checkpointEvery, 1);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new TypeError(`signal must be an AbortSignal, got ${show(options.signal)}`);
+  }
   const fraction = options.validationSplit;
   if (fraction !== undefined && (typeof fraction !== "number" || !(fraction > 0 && fraction < 1))) {
     throw new RangeError(`validationSplit must be a number in (0, 1), got ${show(fraction)}`);

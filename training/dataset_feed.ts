@@ -27,10 +27,10 @@ export function datasetFeed(network: Network, data: Dataset, options: TrainOptio
   }
   return {
     perEpoch: Math.min(options.stepsPerEpoch ?? Infinity, Math.ceil(dataset.train.count / batchSize)),
-    *batches(epoch, count) {
+    *batches(epoch, count, from) {
       if (count < 1) return;
       let k = 0;
-      for (const batch of batches(dataset.train, dataset.features, batchSize, seed + epoch)) {
+      for (const batch of batches(dataset.train, dataset.features, batchSize, seed + epoch, from)) {
         yield batch;
         if (++k >= count) return;
       }

@@ -7,6 +7,9 @@
 import { DivergenceError } from "../errors.ts";
 import type { BatchInfo, EpochRecord, History } from "./history.ts";
 
+/** An epoch's running sums by name. */
+export type Sums = Record<string, number>;
+
 /** Measures one epoch. */
 export class EpochMeter {
   readonly epoch: number;
@@ -20,15 +23,39 @@ export class EpochMeter {
   #batch = 0;
   readonly #skipNonFinite: boolean;
 
+  readonly #before: number; // seconds the epoch ran before this meter took it on (a resumed epoch)
+
   /**
    * @param epoch Epoch number (from `initialEpoch + 1`).
    * @param batches Batches in the epoch.
    * @param skipNonFinite Leave a batch whose loss is NaN or infinite out of the means instead of throwing.
+   * @param from The sums of the epoch's first batches, trained before (`sums()` then; `EpochProgress.meter`), and
+   *   `batch` how many: the meter goes on from them.
    */
-  constructor(epoch: number, batches: number, skipNonFinite = false) {
+  constructor(epoch: number, batches: number, skipNonFinite = false, from?: { batch: number; meter: Sums }) {
     this.epoch = epoch;
     this.#batches = batches;
     this.#skipNonFinite = skipNonFinite;
+    const m = from?.meter ?? {};
+    this.#batch = from?.batch ?? 0;
+    this.#lossSum = m.lossSum ?? 0;
+    this.#correct = m.correct ?? 0;
+    this.#samples = m.samples ?? 0;
+    this.#counted = m.counted ?? 0;
+    this.#steps = m.steps ?? 0;
+    this.#before = m.seconds ?? 0;
+  }
+
+  /** The epoch's running sums, from which another meter goes on (`EpochProgress.meter`). */
+  sums(): Sums {
+    return {
+      lossSum: this.#lossSum,
+      correct: this.#correct,
+      samples: this.#samples,
+      counted: this.#counted,
+      steps: this.#steps,
+      seconds: this.#before + (performance.now() - this.#start) / 1000,
+    };
   }
 
   /**
@@ -53,7 +80,7 @@ export class EpochMeter {
       batch: this.#batch,
       batches: this.#batches,
       loss: this.#lossSum / this.#counted,
-      seconds: (performance.now() - this.#start) / 1000,
+      seconds: this.#before + (performance.now() - this.#start) / 1000,
       samples: this.#samples,
     };
   }
@@ -70,7 +97,7 @@ export class EpochMeter {
 
   /** The epoch's record so far (test accuracy and diagnostics are added by `epochEnd`). */
   record(): EpochRecord {
-    const seconds = (performance.now() - this.#start) / 1000;
+    const seconds = this.#before + (performance.now() - this.#start) / 1000;
     return {
       epoch: this.epoch,
       loss: this.#lossSum / this.#counted,
@@ -103,7 +130,8 @@ export class HistoryRecorder {
 
   /** The history, with samples/s over all epochs. */
   finish(): History {
-    this.#history.samplesPerSecond = this.#samples / this.#history.seconds;
+    // No epoch completed (a run interrupted in its first): no rate.
+    this.#history.samplesPerSecond = this.#history.seconds > 0 ? this.#samples / this.#history.seconds : 0;
     return this.#history;
   }
 }

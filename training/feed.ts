@@ -22,8 +22,18 @@ export interface Monitor {
 export interface Feed {
   /** Batches in a whole epoch. */
   readonly perEpoch: number;
-  /** The first `count` batches of epoch `epoch` (numbered as in the history), made as they are taken. */
-  batches(epoch: number, count: number): Iterable<TrainingBatch>;
+  /**
+   * `count` batches of epoch `epoch` (numbered as in the history), from its batch `from` (0: its first), made as they
+   * are taken.
+   */
+  batches(epoch: number, count: number, from: number): Iterable<TrainingBatch>;
+  /**
+   * A pause inside an epoch (a checkpoint there, or an interruption): puts what the feed keeps of the data into the
+   * network (a task's stream) and returns its running sums of the epoch (`EpochProgress.feed`).
+   */
+  pause?(): Record<string, number>;
+  /** Goes on inside an epoch from the sums `pause` returned. */
+  resume?(sums: Record<string, number>): void;
   /** After each batch, in order. */
   afterBatch?(outcome: BatchOutcome): void;
   /** Completes an epoch's record: evaluation, the interfaces' numbers (`own`, as the strategy gathered them). */

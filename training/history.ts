@@ -76,6 +76,24 @@ export interface History {
    * validation split only, never on the test split.
    */
   bestEpoch?: number;
+  /**
+   * Set when `signal` stopped the run: the epoch it stopped in and the batches of it trained (0: it stopped at that
+   * epoch's start). The network's `epochs` and `epochProgress` say the same, for the next `train()` call.
+   */
+  interrupted?: { epoch: number; batch: number };
+}
+
+/** Where a checkpoint is due (`TrainCallbacks.onCheckpoint`): the network holds the whole training state then. */
+export interface CheckpointInfo {
+  /**
+   * `"epoch"`: an epoch ended (evaluated, recorded); `"steps"`: `checkpointEvery` steps inside an epoch;
+   * `"interrupted"`: `signal` stopped the run, after the last batch that completed.
+   */
+  reason: "epoch" | "steps" | "interrupted";
+  /** The epoch: the one that ended, or the one in progress. */
+  epoch: number;
+  /** Batches of it trained (all of them for `"epoch"`). */
+  batch: number;
 }
 
 /** Progress of one batch, for `onBatchEnd`. */

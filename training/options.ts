@@ -5,7 +5,7 @@
  */
 import type { NonFinitePolicy } from "../network/non_finite_guard.ts";
 import type { Strategy } from "../execution/strategy.ts";
-import type { BatchInfo, EpochRecord } from "./history.ts";
+import type { BatchInfo, CheckpointInfo, EpochRecord } from "./history.ts";
 import type { SequenceOptions } from "../recurrent/sequence_feed.ts";
 import { optionKeys } from "../_option_keys.ts";
 
@@ -15,6 +15,13 @@ export interface TrainCallbacks {
   onBatchEnd?: (info: BatchInfo) => void;
   /** After each epoch (and its evaluation). */
   onEpochEnd?: (record: EpochRecord) => void;
+  /**
+   * When a checkpoint is due: after each epoch (after `onEpochEnd`), every `checkpointEvery` steps, and once when
+   * `signal` stops the run. The network then holds the whole training state, gathered from any Workers, and where
+   * it stands inside an epoch (`network.epochProgress`): `saveCheckpoint(network, dir)` here saves a checkpoint a
+   * later `train()` goes on from exactly. Training waits for the promise.
+   */
+  onCheckpoint?: (at: CheckpointInfo) => void | Promise<void>;
 }
 
 /** Options of `train`. */
@@ -39,7 +46,8 @@ export interface TrainOptions {
   /**
    * Epochs already trained: the first epoch of this call is numbered `initialEpoch + 1` (in the history, the
    * callbacks and `bestEpoch`) and shuffles as that epoch of an uninterrupted run does (`seed + epoch`). Resuming a
-   * loaded checkpoint: `initialEpoch: network.epochs`. @default {0}
+   * loaded checkpoint: `initialEpoch: network.epochs`; when the network stopped inside that epoch
+   * (`network.epochProgress`), it is finished from its next batch first, as one of the `epochs`. @default {0}
    */
   initialEpoch?: number;
   /** Examples per step (sequences, for a sequence task). @default {128; 32 for a sequence task} */
@@ -76,6 +84,19 @@ export interface TrainOptions {
    */
   onNonFinite?: NonFinitePolicy;
   /**
+   * Stops the run when aborted (e.g. on Ctrl-C): no batch is started after it; the batches in flight finish, the
+   * training state is gathered into the network, `onCheckpoint` is called (`"interrupted"`), and `train()` returns
+   * the history of the epochs completed, with `interrupted` saying where it stopped. The next call with
+   * `initialEpoch: network.epochs` finishes the interrupted epoch from its next batch.
+   */
+  signal?: AbortSignal;
+  /**
+   * Also call `onCheckpoint` every this many steps (batches) inside an epoch (a long epoch, or a step budget). Left
+   * out: at each epoch's end only. With Workers each such checkpoint gathers the state from them (a pipeline drains
+   * there, which may change how its staleness plays out).
+   */
+  checkpointEvery?: number;
+  /**
    * How the steps run: `oneThread()` (the default), `pipeline({ workers, staleness })` or
    * `dataParallel({ workers })` from `parallel/`, or `workersStrategy(network, { workers })`, which picks one of
    * those two. The history has the same form in every mode (stages only where there are stages).
@@ -99,11 +120,17 @@ export const TRAIN_OPTION_KEYS: readonly string[] = optionKeys<TrainOptions>()([
   "callbacks",
   "probeSize",
   "onNonFinite",
+  "signal",
+  "checkpointEvery",
   "strategy",
 ]);
 
 /** The keys of `TrainCallbacks`. */
-export const TRAIN_CALLBACK_KEYS: readonly string[] = optionKeys<TrainCallbacks>()(["onBatchEnd", "onEpochEnd"]);
+export const TRAIN_CALLBACK_KEYS: readonly string[] = optionKeys<TrainCallbacks>()([
+  "onBatchEnd",
+  "onEpochEnd",
+  "onCheckpoint",
+]);
 
 /** The keys of `SequenceOptions`. */
 export const SEQUENCE_OPTION_KEYS: readonly string[] = optionKeys<SequenceOptions>()([

@@ -6,12 +6,12 @@
  * @module
  */
 import type { Dataset } from "../datasets/dataset.ts";
-import { DivergenceError } from "../errors.ts";
 import type { Network } from "../network/network.ts";
 import { nonFinitePolicy } from "../network/non_finite_guard.ts";
 import { oneThread } from "../execution/one_thread.ts";
 import { checkOptions } from "./_checks.ts";
-import { EpochMeter, HistoryRecorder } from "./epoch_meter.ts";
+import { HistoryRecorder } from "./epoch_meter.ts";
+import { type EpochContext, runEpoch } from "./epoch_run.ts";
 import type { EpochRecord, History } from "./history.ts";
 import { datasetFeed } from "./dataset_feed.ts";
 import { type Feed, improves } from "./feed.ts";
@@ -94,42 +94,58 @@ export async function train(
   }
   const perEpoch = feed.perEpoch;
   const budget = options.steps;
-  const epochs = budget === undefined ? options.epochs ?? 1 : Math.ceil(budget / perEpoch);
+  const epochs = options.epochs ?? 1;
+  // A network stopped inside the epoch after `initialEpoch` finishes it first, from its next batch.
+  const resumed = initialEpoch === network.epochs ? network.epochProgress : undefined;
+  if (resumed !== undefined) {
+    if (resumed.batch >= perEpoch) {
+      throw new RangeError(
+        `The network stopped after batch ${resumed.batch} of epoch ${initialEpoch + 1}, which has ${perEpoch} ` +
+          `batches here: train it with the batch size and data it was trained with`,
+      );
+    }
+    feed.resume?.(resumed.feed ?? {});
+  }
   let best: EpochRecord | undefined;
+  let interrupted: History["interrupted"];
   const strategy = options.strategy ?? oneThread();
   const history = new HistoryRecorder(callbacks.onEpochEnd);
   const policy = network.onNonFinite;
   network.onNonFinite = onNonFinite;
+  const context: EpochContext = {
+    network,
+    feed,
+    strategy,
+    callbacks,
+    skipNonFinite: onNonFinite === "skip",
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.checkpointEvery ? { every: options.checkpointEvery } : {}),
+    done: { batches: 0 },
+  };
   try {
     await strategy.start(network, { onNonFinite });
-    for (let epoch = initialEpoch + 1; epoch <= initialEpoch + epochs; epoch++) {
-      const count = budget === undefined
-        ? perEpoch
-        : Math.min(perEpoch, budget - (epoch - initialEpoch - 1) * perEpoch);
-      const meter = new EpochMeter(epoch, count, onNonFinite === "skip");
-      const firstStep = network.steps;
-      let outcome;
-      try {
-        outcome = await strategy.epoch(feed.batches(epoch, count), (b) => {
-          const info = meter.add(b.loss, b.correct, b.size, b.counted);
-          feed.afterBatch?.(b);
-          callbacks.onBatchEnd?.(info);
-        });
-      } catch (error) {
-        // The network and the Workers know the step; the loop knows the epoch and which batch that step was.
-        if (!(error instanceof DivergenceError) || error.epoch !== undefined) throw error;
-        const step = error.site.step;
-        throw error.at(
-          epoch,
-          step === undefined || network.kind === "sequence" ? meter.batches + 1 : step - firstStep + 1,
-        );
+    for (let epoch = initialEpoch + 1;; epoch++) {
+      const from = epoch === initialEpoch + 1 ? resumed?.batch ?? 0 : 0;
+      const left = budget === undefined
+        ? (epoch <= initialEpoch + epochs ? perEpoch - from : 0)
+        : budget - context.done.batches;
+      if (left <= 0) break;
+      const count = Math.min(perEpoch - from, left);
+      const run = await runEpoch({ epoch, from, count, ...(from > 0 ? { resumed } : {}) }, context);
+      if (run.stoppedAt !== undefined) {
+        interrupted = { epoch, batch: run.stoppedAt };
+        await callbacks.onCheckpoint?.({ reason: "interrupted", ...interrupted });
+        break;
       }
+      const { meter, outcome } = run;
       const record = meter.record();
       if (outcome.stages) record.stages = outcome.stages;
       if (onNonFinite === "skip") record.skippedUpdates = outcome.skippedUpdates;
       feed.endEpoch(record, outcome.diagnostics);
       history.add(record, meter.samples);
       network.epochs = epoch;
+      network.epochProgress = undefined;
+      await callbacks.onCheckpoint?.({ reason: "epoch", epoch, batch: meter.batches });
       if (feed.monitor && options.patience !== undefined) {
         if (improves(feed.monitor, record, best)) best = record;
         else if (epoch - best!.epoch >= options.patience) break;
@@ -140,8 +156,9 @@ export async function train(
     network.onNonFinite = policy;
   }
   const result = history.finish();
+  if (interrupted !== undefined) result.interrupted = interrupted;
   const monitor = feed.monitor;
-  if (monitor) {
+  if (monitor && result.epochs.length > 0) {
     result.bestEpoch = result.epochs.reduce((b, r) => improves(monitor, r, b) ? r : b).epoch;
   }
   return result;
