@@ -2,43 +2,14 @@
 // imports only the modules its own command line names (`deno task stage --plugin PATH_OR_URL`), at its start; the
 // coordinator names the plugins its network needs by URL and SHA-256 of their source, and a plugin the stage was not
 // started with (or whose source differs) is an error on both sides, never an import.
-import { MAX_PLUGIN_FILE_BYTES, readRegularFile } from "../../../_files.ts";
-import { sha256 } from "../../../datasets/files.ts";
 import { PluginError } from "../../../errors.ts";
-import { loadPlugin, pluginUrl } from "../../../network/plugins.ts";
+import { loadPlugin, pluginSha256, pluginUrl } from "../../../network/plugins.ts";
 import { createRegistries, type Registries } from "../../../network/registries.ts";
 
 /** A plugin module: its URL and the SHA-256 (hex) of its source. */
 export interface PluginId {
   url: string;
   sha256: string;
-}
-
-/**
- * The SHA-256 of the source of the plugin module `url`: a `file:` module is read (a regular file of at most 64 MiB),
- * another is fetched.
- *
- * @throws {PluginError} If the source cannot be read.
- */
-export async function pluginSha256(url: string): Promise<string> {
-  let bytes: Uint8Array;
-  try {
-    if (url.startsWith("file:")) {
-      bytes = await readRegularFile(new URL(url), {
-        what: "a plugin module",
-        maxBytes: MAX_PLUGIN_FILE_BYTES,
-        fail: (problem) => new PluginError(url, `${url} ${problem}`),
-      });
-    } else {
-      const response = await fetch(url);
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      bytes = new Uint8Array(await response.arrayBuffer());
-    }
-  } catch (error) {
-    if (error instanceof PluginError) throw error;
-    throw new PluginError(url, `cannot read its source to check it: ${(error as Error).message.split("\n")[0]}`);
-  }
-  return await sha256(bytes);
 }
 
 /** The URLs and SHA-256 of `urls` (the coordinator's plugins, as it names them to its stage processes). */
