@@ -8,17 +8,26 @@ import { join } from "node:path";
 import { CheckpointError, SpecError } from "../errors.ts";
 import { buildNetwork } from "../network/build.ts";
 import type { Network } from "../network/network.ts";
-import type { Registries } from "../network/registries.ts";
+import { defaultRegistries, type Registries } from "../network/registries.ts";
 import type { NetworkSpec } from "../network/spec.ts";
+import { checkPlugins, missingPluginsHint, type PluginChangeOptions } from "./_plugins.ts";
 import { specDifference } from "./_spec_diff.ts";
 import type { CheckpointManifest } from "./format.ts";
 import { type Checkpoint, readCheckpoint } from "./read.ts";
 import { restoreCheckpoint, type RestoreOptions } from "./restore.ts";
 
 /** Options of `loadCheckpoint`. */
-export interface LoadCheckpointOptions extends RestoreOptions {
-  /** Where the spec's names are looked up (plugins). @default {defaultRegistries} */
+export interface LoadCheckpointOptions extends RestoreOptions, PluginChangeOptions {
+  /**
+   * Where the spec's names are looked up: load the plugin modules the checkpoint recorded into them first
+   * (`loadPlugins`). Loading a checkpoint never imports a module itself. @default {defaultRegistries}
+   */
   registries?: Registries;
+  /**
+   * Load a checkpoint whose recorded plugin module is loaded in `registries` with other source (another SHA-256)
+   * anyway, with a warning (`onWarning`); by default that is a `CheckpointError`. @default {false}
+   */
+  allowPluginChange?: boolean;
 }
 
 /**
@@ -28,10 +37,18 @@ export interface LoadCheckpointOptions extends RestoreOptions {
  * would have (on the same backend).
  *
  * @param dir A directory written by `saveCheckpoint`.
- * @param options Registries for plugin names; whether to restore the optimizer state.
+ * The checkpoint records the plugin modules the network was built with (URL and SHA-256 of their source); they
+ * are never imported from it. Load them into `registries` first: if the spec names something they register and
+ * they are not loaded, the error names them; if one is loaded from its URL but its source changed since the save,
+ * it is refused (unless `allowPluginChange`).
+ *
+ * @param dir A directory written by `saveCheckpoint`.
+ * @param options Registries for plugin names; whether to restore the optimizer state; whether a changed plugin
+ *   may run.
  * @returns The network.
- * @throws {CheckpointError} If a file is missing or corrupt, the format or version is unknown, or the weights do
- *   not match the spec; the message names the file and what does not match.
+ * @throws {CheckpointError} If a file is missing or corrupt, the format or version is unknown, the weights do
+ *   not match the spec, the spec names a plugin's interface that is not loaded (naming the module to load), or a
+ *   recorded plugin's source changed; the message names the file and what does not match.
  *
  * @example
  * ```ts
@@ -57,9 +74,11 @@ export async function loadCheckpoint(dir: string, options: LoadCheckpointOptions
  * also wants the manifest (e.g. whether it records its epochs).
  *
  * @param checkpoint A checkpoint read by `readCheckpoint`.
- * @param options Registries for plugin names; whether to restore the optimizer state.
+ * @param options Registries for plugin names; whether to restore the optimizer state; whether a changed plugin
+ *   may run.
  * @returns The network.
- * @throws {CheckpointError} If the spec cannot be built or the weights do not match it.
+ * @throws {CheckpointError} If the spec cannot be built (naming the recorded plugins that are not loaded), a
+ *   recorded plugin's source changed, or the weights do not match the spec.
  *
  * @example
  * ```ts
@@ -80,7 +99,8 @@ export async function loadCheckpoint(dir: string, options: LoadCheckpointOptions
  * ```
  */
 export function networkFromCheckpoint(checkpoint: Checkpoint, options: LoadCheckpointOptions = {}): Network {
-  const { registries, ...restore } = options;
+  const { registries = defaultRegistries, allowPluginChange, onWarning, ...restore } = options;
+  const missing = checkPlugins(checkpoint, registries, { allowPluginChange, onWarning });
   let network: Network;
   try {
     // No more than the manifest holds: a spec edited to ask for more fails before it has taken it.
@@ -90,10 +110,8 @@ export function networkFromCheckpoint(checkpoint: Checkpoint, options: LoadCheck
     if (!(error instanceof SpecError)) throw error;
     throw new CheckpointError(
       join(checkpoint.dir, checkpoint.manifest.spec.file),
-      `cannot be built: ${error.message}`,
-      {
-        cause: error,
-      },
+      `cannot be built: ${error.message}${missingPluginsHint(missing, error.message)}`,
+      { cause: error },
     );
   }
   try {

@@ -7,8 +7,9 @@
 import { join } from "node:path";
 import { MAX_JSON_FILE_BYTES, readRegularTextFile } from "../_files.ts";
 import { backendInfo } from "../backend.ts";
-import { CheckpointError, show } from "../errors.ts";
+import { CheckpointError, PluginError, show } from "../errors.ts";
 import type { Network } from "../network/network.ts";
+import { pluginSha256 } from "../network/plugins.ts";
 import { sha256 } from "../datasets/files.ts";
 import { type FileOps, replaceDirectory } from "./_replace_directory.ts";
 import { cleanDeadSaves, SaveLockBusy, takeSaveLock } from "./_save_guard.ts";
@@ -21,6 +22,7 @@ import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
   type CheckpointManifest,
+  type PluginEntry,
 } from "./format.ts";
 
 /** Options of `saveCheckpoint`. */
@@ -49,7 +51,8 @@ export interface SaveCheckpointOptions extends FileOps {
  * @param dir The checkpoint directory; created, or replaced if it holds a checkpoint.
  * @param options Whether to save the optimizer state.
  * @returns The manifest written.
- * @throws {CheckpointError} If `dir` exists and is not a checkpoint (it is never overwritten), or writing fails.
+ * @throws {CheckpointError} If `dir` exists and is not a checkpoint (it is never overwritten), a plugin module's
+ *   source cannot be read (before anything is written), or writing fails.
  * @throws {TypeError} If `optimizerState` is on and an optimizer cannot export its state.
  *
  * @example Save, then load into a new network
@@ -75,6 +78,7 @@ export async function saveCheckpoint(
   const { optimizerState = true, lockWaitMs, ...ops } = options;
   assertLittleEndian();
   await checkSaveTarget(dir);
+  const plugins = await pluginEntries(network, dir);
   const chunks: Uint8Array[] = [];
   let bytes = 0;
   const place = (name: string, shape: readonly number[], dtype: string, values: ArrayLike<number>): ArrayEntry => {
@@ -116,6 +120,7 @@ export async function saveCheckpoint(
     optimizerState: state,
     ...(network.stream === undefined ? {} : { stream: structuredClone(network.stream) }),
     ...(carried.length === 0 ? {} : { carried }),
+    ...(plugins.length === 0 ? {} : { plugins }),
     savedWith: { ...backendInfo() },
   };
   const files = [
@@ -144,6 +149,27 @@ export async function saveCheckpoint(
     await release();
   }
   return manifest;
+}
+
+// Each plugin module the network was built with, and the SHA-256 of its source now: before anything is written.
+async function pluginEntries(network: Network, dir: string): Promise<PluginEntry[]> {
+  const entries: PluginEntry[] = [];
+  for (const url of network.plugins) {
+    try {
+      entries.push({ url, sha256: await pluginSha256(url) });
+    } catch (error) {
+      // pluginSha256's PluginError says "Cannot load plugin X: <problem>"; here nothing is loaded.
+      const problem = error instanceof PluginError
+        ? error.message.slice(`Cannot load plugin ${show(error.module)}: `.length)
+        : (error as Error).message;
+      throw new CheckpointError(
+        dir,
+        `cannot record the plugin module ${url}, which the network was built with: ${problem}`,
+        { cause: error },
+      );
+    }
+  }
+  return entries;
 }
 
 /**

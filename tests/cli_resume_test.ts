@@ -152,7 +152,11 @@ Deno.test("cli train --load of a plugin's checkpoint needs --plugin, and trains 
   assert.equal(saved.code, 0, saved.err);
   const without = await run(["train", "--load", `${root}/ck`, "--epochs", "1", ...small]);
   assert.equal(without.code, 1);
-  assert.match(without.err, /^error: Checkpoint .*ck\/spec\.json: cannot be built: .*not a known interface.*"drtp"\n$/);
+  // The checkpoint recorded the plugin module: the error names it and the flag that loads it.
+  assert.match(
+    without.err,
+    /^error: Checkpoint .*ck\/spec\.json: cannot be built: .*not a known interface.*"drtp"; the checkpoint was saved with the plugin module (file:\/\/\S+\/drtp\.ts), not loaded here: pass --plugin \1 \(from code: .*\)\n$/,
+  );
   const resumed = await run(["train", "--load", `${root}/ck`, "--epochs", "1", ...small, "--plugin", plugin, "--json"]);
   assert.equal(resumed.code, 0, resumed.err);
   assert.deepEqual(lastJson(resumed.out).epochs.map((e: { epoch: number }) => e.epoch), [2]);
