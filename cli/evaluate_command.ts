@@ -11,7 +11,14 @@ import { evaluate } from "../training/evaluate.ts";
 import { choiceFlag, parseFlags, UsageError } from "./args.ts";
 import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, backendFlags } from "./backend_flags.ts";
 import { percent } from "./progress.ts";
-import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
+import {
+  ALLOW_PLUGIN_CHANGE_OPTION,
+  ALLOW_PLUGIN_CHANGE_USAGE,
+  PLUGIN_OPTION,
+  PLUGIN_USAGE,
+  pluginFlag,
+  pluginRegistries,
+} from "./plugins.ts";
 import type { Network } from "../network/network.ts";
 import { evaluateTask, type TaskEvaluation } from "../recurrent/evaluate_task.ts";
 import { datasetOfStream, isSequenceDataset, sequenceData } from "./sequence_train.ts";
@@ -34,6 +41,7 @@ export const EVALUATE_USAGE = `Usage: deno task evaluate --load DIR [options]
 ${BACKEND_USAGE}
   --json                  print the result as one JSON object, the last line of stdout
 ${PLUGIN_USAGE}
+${ALLOW_PLUGIN_CHANGE_USAGE}
   -h, --help              this text`;
 
 /** What `evaluate --json` prints. */
@@ -66,6 +74,7 @@ export async function evaluateCommand(
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
     ...PLUGIN_OPTION,
+    ...ALLOW_PLUGIN_CHANGE_OPTION,
   }, "evaluate");
   if (values.help) {
     io.out(EVALUATE_USAGE + "\n");
@@ -82,7 +91,12 @@ export async function evaluateCommand(
   if (values.dataset !== undefined && !isSequenceDataset(String(values.dataset))) {
     choiceFlag(values, "dataset", DATASET_NAMES, "mnist");
   }
-  const network = await loadCheckpoint(dir, { registries }); // a bad checkpoint fails before the dataset is read
+  // A bad checkpoint fails before the dataset is read.
+  const network = await loadCheckpoint(dir, {
+    registries,
+    allowPluginChange: values["allow-plugin-change"] === true,
+    onWarning: (m) => io.err(m + "\n"),
+  });
   try {
     if (network.kind === "sequence") return await evaluateSequences(network, dir, values, data, io, backendSays);
     refuseEvaluateFlags(dir, undefined, values);

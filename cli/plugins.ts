@@ -15,6 +15,14 @@ export const PLUGIN_USAGE =
 /** The parseArgs option of `--plugin`. */
 export const PLUGIN_OPTION = { plugin: { type: "string", multiple: true } } as const;
 
+/** The usage line of `--allow-plugin-change`, for the commands that load a checkpoint. */
+export const ALLOW_PLUGIN_CHANGE_USAGE =
+  `  --allow-plugin-change   with --load: run a plugin module whose source changed since the checkpoint was saved
+                          (its SHA-256 differs from the one the checkpoint recorded), with a warning`;
+
+/** The parseArgs option of `--allow-plugin-change`. */
+export const ALLOW_PLUGIN_CHANGE_OPTION = { "allow-plugin-change": { type: "boolean" } } as const;
+
 /** The `--plugin` values, in order. */
 export function pluginFlag(values: Record<string, unknown>): string[] {
   const raw = values.plugin as string[] | string | undefined;
