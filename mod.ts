@@ -106,7 +106,14 @@ export { type ForwardUnlockConfig, type ForwardUnlockOptions, InputSynthesizer }
 export { type NetworkSummary, summarize, type SummaryRow, summaryText } from "./network/summary.ts";
 export { type ShardGradients, shardGradients } from "./network/shard_gradients.ts";
 export { createRegistries, defaultRegistries, type Registries } from "./network/registries.ts";
-export { loadPlugin, loadPlugins, type PluginModule, pluginUrl } from "./network/plugins.ts";
+export {
+  loadedPluginSha256,
+  loadPlugin,
+  loadPlugins,
+  type PluginModule,
+  pluginSha256,
+  pluginUrl,
+} from "./network/plugins.ts";
 
 export { type Batch, batches, type Dataset, type Split } from "./datasets/dataset.ts";
 export { loadDataset, type LoadOptions } from "./datasets/load.ts";
@@ -125,6 +132,7 @@ export {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
   type CheckpointManifest,
+  type PluginEntry,
 } from "./checkpoint/format.ts";
 export type { OptimizerState } from "./optimizers/optimizer.ts";
 export type { StateArray, TrainingState } from "./optimizers/state.ts";

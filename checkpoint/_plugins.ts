@@ -9,8 +9,8 @@ import type { Registries } from "../network/registries.ts";
 import { CHECKPOINT_FILES, type PluginEntry } from "./format.ts";
 import type { Checkpoint } from "./read.ts";
 
-/** What to do with a recorded plugin whose source changed. */
-export interface PluginChangeOptions {
+// What to do with a recorded plugin whose source changed (LoadCheckpointOptions's).
+interface PluginChangeOptions {
   /** Load it anyway, with a warning. @default {false} */
   allowPluginChange?: boolean;
   /** Where the warning goes. @default {console.warn} */

@@ -10,14 +10,14 @@ import { buildNetwork } from "../network/build.ts";
 import type { Network } from "../network/network.ts";
 import { defaultRegistries, type Registries } from "../network/registries.ts";
 import type { NetworkSpec } from "../network/spec.ts";
-import { checkPlugins, missingPluginsHint, type PluginChangeOptions } from "./_plugins.ts";
+import { checkPlugins, missingPluginsHint } from "./_plugins.ts";
 import { specDifference } from "./_spec_diff.ts";
 import type { CheckpointManifest } from "./format.ts";
 import { type Checkpoint, readCheckpoint } from "./read.ts";
 import { restoreCheckpoint, type RestoreOptions } from "./restore.ts";
 
 /** Options of `loadCheckpoint`. */
-export interface LoadCheckpointOptions extends RestoreOptions, PluginChangeOptions {
+export interface LoadCheckpointOptions extends RestoreOptions {
   /**
    * Where the spec's names are looked up: load the plugin modules the checkpoint recorded into them first
    * (`loadPlugins`). Loading a checkpoint never imports a module itself. @default {defaultRegistries}
@@ -28,6 +28,8 @@ export interface LoadCheckpointOptions extends RestoreOptions, PluginChangeOptio
    * anyway, with a warning (`onWarning`); by default that is a `CheckpointError`. @default {false}
    */
   allowPluginChange?: boolean;
+  /** Where the warning of `allowPluginChange` goes, one line. @default {console.warn} */
+  onWarning?: (message: string) => void;
 }
 
 /**
