@@ -1,7 +1,8 @@
-// Private: the "state" part, for an interface with training state (`hasTrainingState`). getTrainingState() is plain
-// data (named Float32Arrays with their shapes, integer counters), and an interface built alike that gets the
-// original's variables and `setTrainingState(state)` then steps exactly like the original: the same answers, the
-// same variables and the same training state. An interface without the capability has nothing to check.
+// Private: the "state" part. Every tf.Variable the interface holds after it was built and trained a few steps is in
+// its `variables` or its training state (`_variables.ts`). With training state (`hasTrainingState`):
+// getTrainingState() is plain data (named Float32Arrays with their shapes, integer counters), and an interface built
+// alike that gets the original's variables and `setTrainingState(state)` then steps exactly like the original: the
+// same answers, the same variables and the same training state. Without the capability, that is all there is.
 import { isDeepStrictEqual } from "node:util";
 import { tf } from "../deps.ts";
 import { hasTrainingState, type NeuralInterface } from "../interfaces/interface.ts";
@@ -21,27 +22,34 @@ import {
   Violation,
 } from "./_fixture.ts";
 import { declared, runStep, sameAnswer, type StepTensors, unlessIrreproducible } from "./_step.ts";
+import { checkVariablesSaved, registeredVariables } from "./_variables.ts";
 
-/** What the part says of an interface without training state. */
-export const NO_TRAINING_STATE = "nothing to check: the interface has no training state (hasTrainingState is false)";
+/** What the part says of an interface without training state (whose variables are all in `variables`). */
+export const NO_TRAINING_STATE = "no training state to restore (hasTrainingState is false); every tf.Variable it " +
+  "holds is in its variables";
 
 /** Steps before the state is taken, and after it is restored. */
 const BEFORE = 3, AFTER = 4;
 
 /**
- * @returns A note when there is nothing to check.
+ * @returns A note when there is no training state to restore.
  * @throws {Violation} If the state is not plain data, or the restored interface steps unlike the original.
  */
 export function checkState(f: Fixture): string | void {
+  const known = registeredVariables();
   const original = build(f);
   let restored: NeuralInterface | undefined;
   const all: StepTensors[] = [];
   try {
-    if (!hasTrainingState(original)) return NO_TRAINING_STATE;
     declared(original);
     for (let step = 0; step < BEFORE + AFTER; step++) all.push(batch(f, 5, 70 + step));
     // The message comes on every step but one, so that both what send() keeps and what receive() learns count.
     for (let step = 0; step < BEFORE; step++) runStep(original, all[step]!, step, step !== 1);
+    const trained = `built and trained ${BEFORE} steps`;
+    if (!hasTrainingState(original)) {
+      checkVariablesSaved(known, original, undefined, trained);
+      return NO_TRAINING_STATE;
+    }
     const start = tf.memory().numTensors;
     const state: unknown = call("getTrainingState()", () => original.getTrainingState());
     if (tf.memory().numTensors !== start) {
@@ -50,6 +58,7 @@ export function checkState(f: Fixture): string | void {
       );
     }
     checkPlainData(state);
+    checkVariablesSaved(known, original, state, trained);
     let saved: TrainingState;
     try {
       saved = structuredClone(state);

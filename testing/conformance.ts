@@ -8,7 +8,7 @@
  * | `decoupling` | `decouples` is declared, `true` or `false`; a decoupling interface has `send`, `receive`, `release` and `synthesize`, and `send` answers a tensor or `null`, never `undefined`; a coupled one has `backward`, which answers its layer's gradient (a tensor); `buildNetwork` accepts it |
  * | `config`     | `getConfig()` is a JSON-able copy whose `type` is the registered name; the factory builds from it an interface with the same config; an unknown option is a `SpecError` |
  * | `disposal`   | `variables` are `tf.Variable`s; the tensor count stays flat over steps (with and without a message, `release(step)` after each); `diagnostics()` (when `hasDiagnostics`) gives numbers and leaves no tensor; `dispose()` frees everything, alone and in a network |
- * | `state`      | with `hasTrainingState`: `getTrainingState()` is plain data (named `Float32Array`s with their shapes, integer counters) and leaves no tensor; an interface built alike, given the original's variables and `setTrainingState(state)`, then steps exactly like the original (same answers, variables and training state); without the capability there is nothing to check (the part passes and says so) |
+ * | `state`      | every `tf.Variable` the interface holds after it was built and trained a few steps (an optimizer's moments made at the first step too) is in `variables` or exported by `getTrainingState()` (an array of its shape), so that a checkpoint saves it; with `hasTrainingState`: `getTrainingState()` is plain data (named `Float32Array`s with their shapes, integer counters) and leaves no tensor; an interface built alike, given the original's variables and `setTrainingState(state)`, then steps exactly like the original (same answers, variables and training state); without the capability the part passes once the variables are all listed, and says so |
  * | `labels`     | without labels (`context.labels` undefined) the interface behaves as with them, or, if it needs them, throws an error naming itself and the labels and leaks nothing |
  * | `evaluation` | `synthesize()`, and `predict`/`evaluate`/`probeGradients` on a network, change no variable, no training state and not the training that follows |
  * | `training`   | a network with the interface on both hidden layers, trained with `Network.trainStep` on a tiny synthetic problem (with diagnostics, the gradient probe and an evaluation after each epoch, as `train()` does), ends with a training loss below that of the same network with its hidden layers frozen |
@@ -64,7 +64,7 @@ export const CONFORMANCE_PARTS = [
 /** One part of the contract. */
 export type ConformancePart = typeof CONFORMANCE_PARTS[number];
 
-// Each check throws a Violation at its first problem; it may return a note (e.g. that there was nothing to check).
+// Each check throws a Violation at its first problem; it may return a note (e.g. that there was no state to restore).
 const CHECKS: Record<ConformancePart, (f: Fixture) => string | void> = {
   shapes: checkShapes,
   decoupling: checkDecoupling,
@@ -96,7 +96,7 @@ export interface PartResult {
   ok: boolean;
   /** When not ok: `"<part>: <what came>; expected <what the contract says>"`. */
   problem?: string;
-  /** When ok, what the part has to say, e.g. that it had nothing to check (`state` without training state). */
+  /** When ok, what the part has to say, e.g. that there was no training state to restore (`state`). */
   note?: string;
 }
 
@@ -132,8 +132,8 @@ export function checkInterface(
 
 /**
  * Registers one `Deno.test` named after the interface, with one step per part; a failing step's error says what
- * broke, and a part with nothing to check says so in its step's name (`state: nothing to check: ...`). Call it at
- * the top level of a `*_test.ts` file.
+ * broke, and a part's note is in its step's name (`state: no training state to restore ...`). Call it at the top
+ * level of a `*_test.ts` file.
  *
  * @param name The name the factory is registered under.
  * @param factory The factory you register.
@@ -144,7 +144,7 @@ export function testInterface(name: string, factory: InterfaceFactory, options: 
   const label = options.config ? `interface "${name}" ${show(options.config)}` : `interface "${name}"`;
   Deno.test(`${label} conforms to the neural-interface contract`, async (t) => {
     for (const part of parts) {
-      // Checked first, so that a part with nothing to check says so in the step's name.
+      // Checked first, so that a part's note (e.g. no training state to restore) is in the step's name.
       const result = checkPart(fixture, part);
       await t.step(result.note ? `${part}: ${result.note}` : part, () => {
         if (!result.ok) throw new Error(`Interface "${name}" breaks the contract, ${result.problem}`);
@@ -153,7 +153,7 @@ export function testInterface(name: string, factory: InterfaceFactory, options: 
   });
 }
 
-/** One line per part: `ok   shapes`, `ok   state: nothing to check: ...` or `FAIL labels: ...`. */
+/** One line per part: `ok   shapes`, `ok   state: no training state to restore ...` or `FAIL labels: ...`. */
 export function formatReport(report: ConformanceReport): string {
   const lines = report.parts.map((r) => r.ok ? `ok   ${r.part}${r.note ? `: ${r.note}` : ""}` : `FAIL ${r.problem}`);
   return [`interface "${report.name}": ${report.ok ? "conforms" : "breaks the contract"}`, ...lines].join("\n");
