@@ -200,6 +200,23 @@ async function copyCheckpoint(): Promise<string> {
   return dir;
 }
 
+/** A checkpoint of a 784-8-10 network on the drtp example plugin, copied to a folder of its own. */
+async function pluginCheckpoint(): Promise<{ dir: string; url: string; path: string }> {
+  const source = await Deno.readTextFile(new URL("../examples/plugins/drtp.ts", import.meta.url));
+  const path = `${await tempDir()}/drtp.ts`;
+  await Deno.writeTextFile(path, source.replaceAll('"../../mod.ts"', `"${new URL("../mod.ts", import.meta.url)}"`));
+  const registries = createRegistries();
+  const url = await loadPlugin(path, registries);
+  const net = buildNetwork({
+    input: [784],
+    layers: [{ type: "dense", units: 8, interface: "drtp" }, { type: "dense", units: 10 }],
+  }, { registries });
+  const dir = `${await tempDir()}/ckpt`;
+  await saveCheckpoint(net, dir);
+  net.dispose();
+  return { dir, url, path };
+}
+
 interface Row {
   /** The id in the first column of the table in docs/errors.md. */
   id: string;
@@ -1015,6 +1032,50 @@ const ROWS: Row[] = [
         1,
         /^error: Cannot load plugin "\.\/nope\.ts": /,
       );
+    },
+  },
+  {
+    id: "plugin-missing",
+    exit: 1,
+    check: async () => {
+      // The checkpoint records its plugin module as data: loading never imports it, and names it when it is needed.
+      const { dir, url } = await pluginCheckpoint();
+      await assert.rejects(loadCheckpoint(dir, { registries: createRegistries() }), (e: Error) => {
+        assert.ok(e instanceof CheckpointError, `expected a CheckpointError, got ${e.stack}`);
+        assert.ok(
+          e.message.endsWith(
+            `got "drtp"; the checkpoint was saved with the plugin module ${url}, not loaded here: pass --plugin ` +
+              `${url} (from code: loadPlugins(["${url}"], registries) and give those registries to loadCheckpoint)`,
+          ),
+          e.message,
+        );
+        return true;
+      });
+      await cliFails(
+        ["evaluate", "--load", dir, "--test-count", "10"],
+        1,
+        /^error: Checkpoint \S+spec\.json: cannot be built: .*"drtp"; the checkpoint was saved with the plugin module (file:\/\/\S+\/drtp\.ts), not loaded here: pass --plugin \1 /,
+      );
+    },
+  },
+  {
+    id: "plugin-changed",
+    exit: 1,
+    check: async () => {
+      // The plugin module's source changed since the save: refused, naming both SHA-256s and the flag that allows it.
+      const { dir, url, path } = await pluginCheckpoint();
+      await Deno.writeTextFile(path, (await Deno.readTextFile(path)) + "\n// changed\n");
+      const registries = createRegistries();
+      await loadPlugin(path, registries);
+      const change =
+        /manifest\.json: was saved with the plugin module \S+\/drtp\.ts of SHA-256 [0-9a-f]{12}…, and the one loaded now has SHA-256 [0-9a-f]{12}…: its source changed since the save; pass --allow-plugin-change \(from code: allowPluginChange: true\) to run it anyway$/;
+      await assert.rejects(loadCheckpoint(dir, { registries }), (e: Error) => {
+        assert.ok(e instanceof CheckpointError, `expected a CheckpointError, got ${e.stack}`);
+        assert.match(e.message, change);
+        assert.ok(e.message.includes(url));
+        return true;
+      });
+      await cliFails(["evaluate", "--load", dir, "--test-count", "10", "--plugin", path], 1, change);
     },
   },
   {
