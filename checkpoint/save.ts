@@ -120,6 +120,7 @@ export async function saveCheckpoint(
     optimizerState: state,
     ...(network.stream === undefined ? {} : { stream: structuredClone(network.stream) }),
     ...(carried.length === 0 ? {} : { carried }),
+    ...(network.epochProgress === undefined ? {} : { position: structuredClone(network.epochProgress) }),
     ...(plugins.length === 0 ? {} : { plugins }),
     savedWith: { ...backendInfo() },
   };

@@ -138,6 +138,11 @@ export class Progress {
     );
   }
 
+  /** Clears the bar (a run that stops inside an epoch, before its own line). */
+  clear(): void {
+    if (this.#live) this.#write("\r\x1b[2K");
+  }
+
   /** After each epoch: one plain line. */
   epoch(record: EpochRecord): void {
     this.#write(`${this.#live ? "\r\x1b[2K" : ""}${epochLine(this.#label, this.#epochs, record)}\n`);

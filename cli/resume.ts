@@ -73,13 +73,21 @@ export async function loadForResume(dir: string, registries: Registries): Promis
   };
 }
 
-/** The line that says what is resumed, e.g. `resuming checkpoint ckpt after epoch 3 (1407 steps)`. */
+/**
+ * The line that says what is resumed, e.g. `resuming checkpoint ckpt after epoch 3 (1407 steps)`, or `resuming
+ * checkpoint ckpt inside epoch 3, after batch 9 (it was interrupted there) (57 steps)`.
+ */
 export function resumeLine(dir: string, { network, epochsKnown }: Resumed): string {
   // A sequence network's steps are batches of its task; each batch is one update per truncation window.
   const stream = network.stream;
   const steps = stream ? `${stream.position.batches} steps, ${network.steps} window updates` : `${network.steps} steps`;
+  const inside = network.epochProgress;
   return epochsKnown
-    ? `resuming checkpoint ${dir} after epoch ${network.epochs} (${steps})`
+    ? `resuming checkpoint ${dir} ${
+      inside === undefined
+        ? `after epoch ${network.epochs}`
+        : `inside epoch ${network.epochs + 1}, after batch ${inside.batch} (it was interrupted there)`
+    } (${steps})`
     : `resuming checkpoint ${dir} (${network.steps} steps); it does not record its epochs (saved by an earlier ` +
       `dni), so they are counted from 0`;
 }

@@ -15,7 +15,15 @@ import { workerPlan, workersStrategy } from "../parallel/workers.ts";
 import { pipeline } from "../parallel/pipeline.ts";
 import type { PipelineNatsOptions } from "../parallel/pipeline_options.ts";
 import type { NonFinitePolicy } from "../network/non_finite_guard.ts";
-import { type EpochRecord, train } from "../training/train.ts";
+import { type EpochRecord, type History, train } from "../training/train.ts";
+import type { CheckpointInfo } from "../training/history.ts";
+import {
+  type Interrupt,
+  type InterruptOptions,
+  listenForInterrupt,
+  RunInterrupted,
+  type StopSignal,
+} from "./interrupt.ts";
 import type { TrainOptions } from "../training/options.ts";
 import type { SequenceData } from "../recurrent/sequence_data.ts";
 import { type SequenceResult, sequenceResult } from "../recurrent/sequence_result.ts";
@@ -54,6 +62,8 @@ export interface RunResult {
   checkpoint?: string;
   /** With `train --load`: the checkpoint resumed, and the epochs and steps it had been trained. */
   resumed?: { checkpoint: string; epochs: number; steps: number };
+  /** Set when a signal stopped the run: where (the epoch and the batches of it trained), and which signal. */
+  interrupted?: { epoch: number; batch: number; signal: StopSignal };
 }
 
 /** A pipeline over NATS: the server, the run's name, how many stage processes, and whether to start them here. */
@@ -103,10 +113,17 @@ export interface RunOptions {
   /** Where the spec's names are looked up (with the `--plugin` modules loaded). @default {defaultRegistries} */
   registries?: Registries;
   /**
-   * Save the trained network to this checkpoint directory, with its whole training state (gathered from the Workers
-   * or stage processes, where it ran there).
+   * Save the network to this checkpoint directory after every epoch and at the end, with its whole training state
+   * (gathered from the Workers or stage processes, where it ran there).
    */
   save?: string;
+  /** With `save`: also save every this many steps inside an epoch. */
+  saveEvery?: number;
+  /**
+   * SIGINT and SIGTERM stop the run (`listenForInterrupt`): it saves where it stopped (with `save`) and says so; a
+   * second signal exits at once, and so does a run that has not stopped within `graceMs`. @default {false}
+   */
+  interruptible?: boolean | Pick<InterruptOptions, "graceMs" | "exit">;
   /** On a NaN or infinite loss or gradient: stop, or skip that update. @default {"error"} */
   onNonFinite?: NonFinitePolicy;
   /** The checkpoint directory the network was loaded from (when `runTraining` is given a network). */
@@ -128,6 +145,7 @@ export async function runTraining(
 ): Promise<RunResult> {
   const { batchSize, seed, write, live, label, workers = 1, staleness, save, onNonFinite, registries } = options;
   const network = source instanceof Network ? source : buildNetwork(source, { seed, registries });
+  let interrupt: Interrupt | undefined;
   const [initialEpoch, initialSteps] = [network.epochs, network.steps];
   try {
     const summary = summarize(network);
@@ -141,7 +159,22 @@ export async function runTraining(
     }
     const epochs = options.epochs ?? Math.ceil(options.steps! / (options.stepsPerEpoch ?? options.steps!));
     const progress = new Progress(write, live, initialEpoch + epochs, label);
-    const history = await train(network, dataset, {
+    const checkpoints = save === undefined ? undefined : checkpointing(network, save);
+    // Where the run stands, for the line said when it does not stop in time.
+    let at = { epoch: initialEpoch + 1, batch: 0 };
+    interrupt = options.interruptible
+      ? listenForInterrupt({
+        ...(options.interruptible === true ? {} : options.interruptible),
+        onLate: () => {
+          progress.clear();
+          write(
+            `interrupted at epoch ${at.epoch}, batch ${at.batch}: the run did not stop and hand back its state within ` +
+              `${(graceMs(options.interruptible) / 1000).toFixed(0)} s; ${keptLine(save, checkpoints?.last)}\n`,
+          );
+        },
+      })
+      : undefined;
+    const history: History = await train(network, dataset, {
       ...(options.steps === undefined ? { epochs } : { steps: options.steps }),
       ...(options.stepsPerEpoch === undefined ? {} : { stepsPerEpoch: options.stepsPerEpoch }),
       ...(options.sequence === undefined ? {} : { sequence: options.sequence }),
@@ -152,13 +185,35 @@ export async function runTraining(
       onNonFinite,
       ...(options.validationSplit === undefined ? {} : { validationSplit: options.validationSplit }),
       ...(options.patience === undefined ? {} : { patience: options.patience }),
-      callbacks: { onBatchEnd: (b) => progress.batch(b), onEpochEnd: (r) => progress.epoch(r) },
+      ...(interrupt === undefined ? {} : { signal: interrupt.signal }),
+      ...(options.saveEvery === undefined ? {} : { checkpointEvery: options.saveEvery }),
+      callbacks: {
+        onBatchEnd: (b) => {
+          at = { epoch: b.epoch, batch: b.batch };
+          progress.batch(b);
+        },
+        onEpochEnd: (r) => progress.epoch(r),
+        ...(checkpoints ? { onCheckpoint: checkpoints.save } : {}),
+      },
+    }).catch((error) => {
+      // Stopping failed (a stage process died with the signal, a save failed): say what the last save kept.
+      const signal = interrupt?.received;
+      if (signal === undefined) throw error;
+      progress.clear();
+      const line = `interrupted at epoch ${at.epoch}, batch ${at.batch}: ${(error as Error).message}; ` +
+        keptLine(save, checkpoints?.last);
+      write(line + "\n");
+      throw new RunInterrupted(line, signal);
     });
-    const last = history.epochs[history.epochs.length - 1]!;
-    if (save !== undefined) {
-      await saveCheckpoint(network, save);
-      write(`saved checkpoint ${save}\n`);
-    }
+    const stopped = history.interrupted;
+    if (stopped !== undefined) {
+      progress.clear();
+      write(
+        `interrupted at epoch ${stopped.epoch}, batch ${stopped.batch}: ` +
+          (save === undefined ? "nothing saved (no --save)" : `saved ${save}`) + "\n",
+      );
+    } else if (save !== undefined) write(`saved checkpoint ${save}\n`);
+    const last = history.epochs[history.epochs.length - 1];
     return {
       spec: network.getSpec(),
       dataset: "task" in dataset
@@ -171,8 +226,8 @@ export async function runTraining(
       seed,
       batchSize,
       epochs: history.epochs,
-      ...(last.testAccuracy === undefined ? {} : { testAccuracy: last.testAccuracy, testLoss: last.testLoss! }),
-      ...("task" in dataset ? { sequence: sequenceResult(dataset.task, history) } : {}),
+      ...(last?.testAccuracy === undefined ? {} : { testAccuracy: last.testAccuracy, testLoss: last.testLoss! }),
+      ...("task" in dataset && last !== undefined ? { sequence: sequenceResult(dataset.task, history) } : {}),
       samplesPerSecond: history.samplesPerSecond,
       seconds: history.seconds,
       parameters: summary.parameters,
@@ -182,10 +237,36 @@ export async function runTraining(
       ...(options.resumedFrom === undefined
         ? {}
         : { resumed: { checkpoint: options.resumedFrom, epochs: initialEpoch, steps: initialSteps } }),
+      ...(stopped === undefined ? {} : { interrupted: { ...stopped, signal: interrupt!.received ?? "SIGINT" } }),
     };
   } finally {
+    interrupt?.dispose();
     network.dispose();
   }
+}
+
+// Saves the network to `dir` whenever a checkpoint is due (each epoch's end, every --save-every steps, an
+// interruption), and remembers where the last one stood.
+function checkpointing(network: Network, dir: string) {
+  const saved: { last?: { epoch: number; batch: number }; save: (at: CheckpointInfo) => Promise<void> } = {
+    save: async (at) => {
+      await saveCheckpoint(network, dir);
+      saved.last = at.reason === "epoch" ? { epoch: at.epoch, batch: 0 } : { epoch: at.epoch, batch: at.batch };
+    },
+  };
+  return saved;
+}
+
+// What the checkpoint directory keeps when a run could not save where it stopped.
+function keptLine(save: string | undefined, kept: { epoch: number; batch: number } | undefined): string {
+  if (save === undefined) return "nothing saved (no --save)";
+  if (kept === undefined) return `${save} was not written`;
+  return `${save} keeps the checkpoint of epoch ${kept.epoch}${kept.batch ? `, batch ${kept.batch}` : ""}`;
+}
+
+// The grace time of an interruptible run (ms).
+function graceMs(option: RunOptions["interruptible"]): number {
+  return typeof option === "object" && option.graceMs !== undefined ? option.graceMs : 10_000;
 }
 
 // The pipeline's NATS options of a run: all but the number of stages (the pipeline's workers).

@@ -62,6 +62,9 @@ export async function stageCommand(
     );
   }
   const plugins = pluginFlag(values);
+  // Started by a coordinator (--spawn): a Ctrl-C in its terminal reaches this process too, but the coordinator
+  // stops the run (it gathers this stage's state first) and then ends this process itself.
+  if (Deno.env.get("DNI_STAGE_SPAWNED") === "1") Deno.addSignalListener("SIGINT", () => {});
   // The NATS client loads only here.
   const [{ serveStage }, { runKeyFrom }] = await Promise.all([
     import("../parallel/transport/nats/stage.ts"),

@@ -6,6 +6,7 @@
  */
 import { MAX_JSON_FILE_BYTES, readRegularTextFile } from "../_files.ts";
 import { checkSaveTarget } from "../checkpoint/save.ts";
+import { EXIT_CODES, RunInterrupted } from "./interrupt.ts";
 import { DATASET_NAMES } from "../datasets/catalog.ts";
 import { loadDataset } from "../datasets/load.ts";
 import { buildNetwork } from "../network/build.ts";
@@ -61,9 +62,12 @@ ${BACKEND_USAGE}
   --run NAME              with --nats: the run's name; only stage processes of this run take part
   --stages N              with --nats: how many stage processes (default 2)
   --spawn                 with --nats: start the stage processes on this machine, and end them with the run
-  --save DIR              save the trained network to the checkpoint directory DIR (replacing a checkpoint there,
-                          the --load one too; anything else there is never overwritten); evaluate it with
-                          deno task evaluate --load DIR, train on with deno task train --load DIR
+  --save DIR              save the network to the checkpoint directory DIR after every epoch and at the end
+                          (replacing a checkpoint there, the --load one too; anything else there is never
+                          overwritten); evaluate it with deno task evaluate --load DIR, train on with
+                          deno task train --load DIR. Ctrl-C (or SIGTERM) stops after the batch in flight, saves
+                          there and exits 130 (143); a second Ctrl-C exits at once, leaving DIR as it was
+  --save-every N          with --save: also save every N steps inside an epoch (long epochs, --steps budgets)
   --on-non-finite WHAT    on a NaN/Inf loss or gradient: error (stop, the default) or skip (that update)
   --validation-split F    hold out the last fraction F of the training set (e.g. 0.1), report validation accuracy
                           each epoch and the best epoch by it (never by the test set)
@@ -116,6 +120,7 @@ export async function trainCommand(
     stages: { type: "string" },
     spawn: { type: "boolean" },
     save: { type: "string" },
+    "save-every": { type: "string" },
     "on-non-finite": { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
@@ -152,6 +157,10 @@ export async function trainCommand(
   const patience = values.patience === undefined ? undefined : intFlag(values, "patience", 1, 1);
   const save = values.save as string | undefined;
   if (save === "") throw new UsageError("--save needs a directory");
+  const saveEvery = values["save-every"] === undefined ? undefined : intFlag(values, "save-every", 1, 1);
+  if (saveEvery !== undefined && save === undefined) {
+    throw new UsageError(`--save-every ${saveEvery} saves a checkpoint every ${saveEvery} steps: it needs --save DIR`);
+  }
   const plugins = pluginFlag(values);
   const rawSpec = load === undefined ? await readSpec(values.spec as string) : undefined;
   // Before hours of training: a --save target that is not a checkpoint fails now, not at the end.
@@ -241,6 +250,8 @@ export async function trainCommand(
       staleness,
       ...(nats ? { nats } : {}),
       save,
+      ...(saveEvery === undefined ? {} : { saveEvery }),
+      interruptible: true,
       onNonFinite,
       registries,
       ...(load === undefined ? {} : { resumedFrom: load }),
@@ -249,10 +260,12 @@ export async function trainCommand(
     });
   } catch (error) {
     if (!handedOver) resumed?.network.dispose();
+    if (error instanceof RunInterrupted) return error.code; // it said what happened and what is kept
     throw error;
   }
   if (json) io.out(JSON.stringify(result) + "\n");
-  else {
+  if (result.interrupted) return EXIT_CODES[result.interrupted.signal];
+  if (!json) {
     const judged = result.sequence ? sequenceSummary(result.sequence) : "";
     io.out(
       judged +

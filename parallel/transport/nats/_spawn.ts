@@ -45,6 +45,8 @@ export function spawnStage(
       DNI_NATS_RUN: run,
       DNI_NATS_CA: ca ?? "",
       DNI_RUN_KEY: toHex(secret),
+      // A Ctrl-C in the terminal reaches the whole process group: the coordinator handles it (and ends the stage).
+      DNI_STAGE_SPAWNED: "1",
     },
     stdin: "null",
     stdout: "null",
