@@ -172,6 +172,9 @@ export async function trainCommand(
   let result, handedOver = false; // runTraining disposes the network it is given
   try {
     const stream = resumed?.network.stream;
+    // A resumed seq-mnist stream keeps the validation split it was trained with unless --validation-split says
+    // otherwise (else its validation images would be trained on).
+    const heldOut = validationSplit ?? (stream?.task === "seq-mnist" ? stream.options.validationSplit : undefined);
     if (stream && named !== undefined && named !== datasetOfStream(stream)) {
       throw new UsageError(
         `checkpoint ${load} trains on --dataset ${
@@ -183,7 +186,7 @@ export async function trainCommand(
     if (!isSequenceDataset(dataset)) choiceFlag({ dataset }, "dataset", [...DATASET_NAMES, ...SEQUENCE_DATASETS], "");
     const sequence = isSequenceDataset(dataset);
     const flags = datasetFlags(dataset, values);
-    if (patience !== undefined && validationSplit === undefined && !dataset.startsWith("text:")) {
+    if (patience !== undefined && heldOut === undefined && !dataset.startsWith("text:")) {
       throw new UsageError("--patience (early stopping) needs --validation-split to watch");
     }
     const isSequenceNetwork = resumed ? resumed.network.kind === "sequence" : isSequenceSpec(rawSpec);
@@ -255,7 +258,7 @@ export async function trainCommand(
       onNonFinite,
       registries,
       ...(load === undefined ? {} : { resumedFrom: load }),
-      ...(validationSplit === undefined || dataset.startsWith("text:") ? {} : { validationSplit }),
+      ...(heldOut === undefined || dataset.startsWith("text:") ? {} : { validationSplit: heldOut }),
       ...(patience === undefined ? {} : { patience }),
     });
   } catch (error) {

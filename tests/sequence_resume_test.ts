@@ -3,7 +3,17 @@
 // what one run of N + M steps gives (one BLAS thread).
 import assert from "node:assert/strict";
 import type { EpochRecord } from "../training/history.ts";
-import { cleanUp, cli, example, lastJson, oneThread, tempDir, withOneBlasThread } from "./_sequence_cli.ts";
+import {
+  cleanUp,
+  cli,
+  example,
+  lastJson,
+  lstmSpec,
+  oneThread,
+  specFile,
+  tempDir,
+  withOneBlasThread,
+} from "./_sequence_cli.ts";
 
 const N = 200, M = 100, K = 50; // steps, more steps, steps per epoch (--log-every)
 
@@ -80,5 +90,32 @@ Deno.test("cli: train copy --save, evaluate --load gives the run's numbers, trai
     assert.equal(r.sequence.maxSequenceLength, w.sequence.maxSequenceLength);
     assert.equal(r.sequence.syntheticGradientCosine, w.sequence.syntheticGradientCosine);
   });
+  await cleanUp();
+});
+
+Deno.test("cli: train --load of a seq-mnist checkpoint keeps the validation split it was trained with", async () => {
+  const root = await tempDir();
+  const spec = await specFile(lstmSpec(28, 10, "softmax-cross-entropy", { units: 8 }));
+  const common = ["--steps", "2", "--batch-size", "16", "--train-count", "200", "--test-count", "40", "--json"];
+  const first = await cli([
+    "train",
+    "--spec",
+    spec,
+    "--dataset",
+    "seq-mnist",
+    "--truncation",
+    "7",
+    "--validation-split",
+    "0.25",
+    "--save",
+    `${root}/ck`,
+    ...common,
+  ]);
+  assert.equal(first.code, 0, first.err);
+  // No --validation-split: the checkpoint's 0.25 holds the same 50 images out, and they are evaluated.
+  const rest = await cli(["train", "--load", `${root}/ck`, ...common]);
+  assert.equal(rest.code, 0, rest.err);
+  const epochs = lastJson(rest.out).epochs as EpochRecord[];
+  assert.ok(epochs.every((e) => typeof e.validationAccuracy === "number"), JSON.stringify(epochs));
   await cleanUp();
 });
