@@ -126,7 +126,7 @@ export async function evaluateCommand(
     if (values.json === true) io.out(JSON.stringify(result) + "\n");
     else {
       io.out(
-        `checkpoint ${dir} (${network.steps} steps) on ${name} (${count} test examples): ` +
+        `checkpoint ${dir} (${network.steps} steps${savedInside(network)}) on ${name} (${count} test examples): ` +
           `test accuracy ${percent(accuracy)}  test loss ${loss.toFixed(4)}\n`,
       );
     }
@@ -185,4 +185,10 @@ async function evaluateSequences(
     io.out(`checkpoint ${dir} (${network.epochs} epochs, ${steps}) on ${name}: ${parts.join("  ")}\n`);
   }
   return 0;
+}
+
+// Where a checkpoint saved inside an epoch (an interrupted run, --save-every) stands, for the line it is evaluated in.
+function savedInside(network: Network): string {
+  const inside = network.epochProgress;
+  return inside === undefined ? "" : `, saved inside epoch ${network.epochs + 1} after batch ${inside.batch}`;
 }

@@ -284,6 +284,57 @@ const ROWS: Row[] = [
     },
   },
   {
+    id: "resume-inside-epoch",
+    exit: 1,
+    check: async () => {
+      // A checkpoint saved inside an epoch (Ctrl-C, --save-every) is finished with the batch size it began with;
+      // a manifest whose position is not one is refused naming it.
+      const dir = `${await tempDir()}/ckpt`;
+      const data = syntheticDataset({ features: 784, classes: 10, trainCount: 256, testCount: 16 });
+      const net = buildNetwork(valid());
+      const stop = new AbortController();
+      await train(net, data, {
+        batchSize: 32,
+        signal: stop.signal,
+        callbacks: { onBatchEnd: (b) => b.batch === 3 && stop.abort(), onCheckpoint: () => saveCheckpoint(net, dir) },
+      });
+      await assert.rejects(
+        () => train(net, data, { batchSize: 64 }),
+        /^RangeError: The network stopped inside epoch 1 after 3 batches of 32: finish that epoch with batchSize 32, not 64/,
+      );
+      net.dispose();
+      await cliFails(
+        ["train", "--load", dir, "--batch-size", "64", "--train-count", "256", "--test-count", "16"],
+        1,
+        /^error: The network stopped inside epoch 1 after 3 batches of 32: finish that epoch with batchSize 32, not 64/,
+      );
+      const manifest = JSON.parse(await Deno.readTextFile(`${dir}/manifest.json`));
+      manifest.position.batch = -2;
+      await Deno.writeTextFile(`${dir}/manifest.json`, JSON.stringify(manifest));
+      await assert.rejects(
+        () => loadCheckpoint(dir),
+        (e: Error) => e instanceof CheckpointError && /position batch must be an integer >= 1, got -2/.test(e.message),
+      );
+    },
+  },
+  {
+    id: "save-every",
+    exit: 2,
+    check: async () => {
+      const file = await specFile(valid());
+      await cliFails(
+        ["train", "--spec", file, "--save-every", "100"],
+        2,
+        /^error: --save-every 100 saves a checkpoint every 100 steps: it needs --save DIR$/,
+      );
+      await cliFails(["train", "--spec", file, "--save", "x", "--save-every", "0"], 2, /^error: --save-every /);
+      await assert.rejects(
+        () => train(buildNetwork(valid()), syntheticDataset({ features: 784, classes: 10 }), { checkpointEvery: 0 }),
+        /^RangeError: checkpointEvery must be an integer >= 1, got 0$/,
+      );
+    },
+  },
+  {
     id: "spec-json",
     exit: 2,
     check: async () => {

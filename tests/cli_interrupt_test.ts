@@ -72,6 +72,7 @@ Deno.test("Ctrl-C in epoch 3 of 20 saves where it stopped, exits 130 at once, an
 
   const evaluated = await run(["evaluate", "--load", dir, "--test-count", "300"]);
   assert.equal(evaluated.code, 0, evaluated.err);
+  if (batch > 0) assert.match(evaluated.out, new RegExp(`steps, saved inside epoch 3 after batch ${batch}\\) on mnist`));
 
   const rest = await run(["train", "--load", dir, "--epochs", "18", ...small, "--json"]);
   assert.equal(rest.code, 0, rest.err);

@@ -220,3 +220,24 @@ Deno.test("a copy task stopped inside an epoch resumes its stream and curriculum
   resumed.dispose();
   steady.dispose();
 });
+
+Deno.test("an epoch stopped inside is finished with the batch size it began with, else a clear error", async () => {
+  const net = buildNetwork(spec);
+  const stop = new AbortController();
+  await train(net, data, {
+    ...options,
+    epochs: 2,
+    signal: stop.signal,
+    callbacks: { onBatchEnd: (b) => b.batch === 2 && stop.abort() },
+  });
+  assert.equal(net.epochProgress?.batch, 2);
+  await assert.rejects(
+    () => train(net, data, { ...options, batchSize: 64 }),
+    /^RangeError: The network stopped inside epoch 1 after 2 batches of 32: finish that epoch with batchSize 32, not 64/,
+  );
+  // From the next epoch on, another batch size is another run's choice.
+  await train(net, data, { ...options, batchSize: 64, initialEpoch: 1 });
+  assert.equal(net.epochs, 2);
+  assert.equal(net.epochProgress, undefined);
+  net.dispose();
+});

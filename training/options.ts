@@ -21,7 +21,7 @@ export interface TrainCallbacks {
    * it stands inside an epoch (`network.epochProgress`): `saveCheckpoint(network, dir)` here saves a checkpoint a
    * later `train()` goes on from exactly. Training waits for the promise.
    */
-  onCheckpoint?: (at: CheckpointInfo) => void | Promise<void>;
+  onCheckpoint?: (at: CheckpointInfo) => unknown;
 }
 
 /** Options of `train`. */

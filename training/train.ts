@@ -98,6 +98,15 @@ export async function train(
   // A network stopped inside the epoch after `initialEpoch` finishes it first, from its next batch.
   const resumed = initialEpoch === network.epochs ? network.epochProgress : undefined;
   if (resumed !== undefined) {
+    const batchSize = options.batchSize ?? (network.kind === "sequence" ? 32 : 128);
+    const before = resumed.meter.samples === undefined ? batchSize : resumed.meter.samples / resumed.batch;
+    if (before !== batchSize) {
+      throw new RangeError(
+        `The network stopped inside epoch ${initialEpoch + 1} after ${resumed.batch} batches of ${before}: finish ` +
+          `that epoch with batchSize ${before}, not ${batchSize} (or start the next epoch: initialEpoch ` +
+          `${initialEpoch + 1} shuffles afresh)`,
+      );
+    }
     if (resumed.batch >= perEpoch) {
       throw new RangeError(
         `The network stopped after batch ${resumed.batch} of epoch ${initialEpoch + 1}, which has ${perEpoch} ` +
