@@ -100,6 +100,7 @@ export type { Loss, LossFactory } from "./losses/loss.ts";
 
 export type { LayerSpec, NetworkSpec } from "./network/spec.ts";
 export { Network, type RangeOptions, type RangeResult, type StepResult } from "./network/network.ts";
+export type { EpochProgress } from "./network/epoch_progress.ts";
 export type { BackwardLowest } from "./network/step_types.ts";
 export { buildNetwork, type BuildOptions, NETWORK_MAX_LAYERS, NETWORK_MAX_VALUES } from "./network/build.ts";
 export { type ForwardUnlockConfig, type ForwardUnlockOptions, InputSynthesizer } from "./network/input_synthesizer.ts";
@@ -140,6 +141,7 @@ export type { StateArray, TrainingState } from "./optimizers/state.ts";
 export { evaluate, type Evaluation } from "./training/evaluate.ts";
 export {
   type BatchInfo,
+  type CheckpointInfo,
   type EpochRecord,
   type History,
   type InterfaceDiagnostics,

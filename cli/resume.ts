@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { networkFromCheckpoint } from "../checkpoint/load.ts";
+import { type LoadCheckpointOptions, networkFromCheckpoint } from "../checkpoint/load.ts";
 import { readCheckpoint } from "../checkpoint/read.ts";
 import type { Dataset } from "../datasets/dataset.ts";
 import type { Network } from "../network/network.ts";
@@ -63,9 +63,13 @@ export interface Resumed {
  * @throws {CheckpointError} If it is missing, corrupt, or its spec cannot be built (e.g. a plugin's interface without
  *   `--plugin`).
  */
-export async function loadForResume(dir: string, registries: Registries): Promise<Resumed> {
+export async function loadForResume(
+  dir: string,
+  registries: Registries,
+  options: Pick<LoadCheckpointOptions, "allowPluginChange" | "onWarning"> = {},
+): Promise<Resumed> {
   const checkpoint = await readCheckpoint(dir);
-  const network = networkFromCheckpoint(checkpoint, { registries });
+  const network = networkFromCheckpoint(checkpoint, { registries, ...options });
   return {
     network,
     seed: network.getSpec().seed ?? 0,

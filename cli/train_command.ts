@@ -20,7 +20,14 @@ import type { SequenceOptions, SequenceStream } from "../recurrent/sequence_feed
 import { datasetFlags, natsFlags, sequenceSummary } from "./train_flags.ts";
 import { DATA_OPTIONS, dataFlags } from "./data_flags.ts";
 import { checkResumedFit, loadForResume, resumeFlag, resumeLine } from "./resume.ts";
-import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
+import {
+  ALLOW_PLUGIN_CHANGE_OPTION,
+  ALLOW_PLUGIN_CHANGE_USAGE,
+  PLUGIN_OPTION,
+  PLUGIN_USAGE,
+  pluginFlag,
+  pluginRegistries,
+} from "./plugins.ts";
 import { isSequenceSpec } from "../recurrent/build.ts";
 import {
   datasetOfStream,
@@ -74,6 +81,7 @@ ${BACKEND_USAGE}
   --patience N            with --validation-split: stop once validation accuracy has not improved for N epochs
   --json                  print the result as one JSON object, the last line of stdout
 ${PLUGIN_USAGE}
+${ALLOW_PLUGIN_CHANGE_USAGE}
   -h, --help              this text
 
 ${SEQUENCE_USAGE}`;
@@ -125,6 +133,7 @@ export async function trainCommand(
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
     ...PLUGIN_OPTION,
+    ...ALLOW_PLUGIN_CHANGE_OPTION,
     truncation: { type: "string" },
     steps: { type: "string" },
     threshold: { type: "string" },
@@ -168,7 +177,10 @@ export async function trainCommand(
   const backendSays = await applyBackendFlags(backendChoice);
   const registries = await pluginRegistries(plugins);
   const log = json ? io.err : io.out;
-  const resumed = load === undefined ? undefined : await loadForResume(load, registries);
+  const resumed = load === undefined ? undefined : await loadForResume(load, registries, {
+    allowPluginChange: values["allow-plugin-change"] === true,
+    onWarning: (m) => io.err(m + "\n"),
+  });
   let result, handedOver = false; // runTraining disposes the network it is given
   try {
     const stream = resumed?.network.stream;

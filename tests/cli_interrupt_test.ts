@@ -5,6 +5,7 @@
 // SIGKILL leaves the checkpoint of its last completed save.
 import assert from "node:assert/strict";
 import { main } from "../cli.ts";
+import { natsServer, needsNats } from "./_nats_fixture.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const spec = new URL("../examples/fcn3_csg.json", import.meta.url).pathname;
@@ -72,7 +73,9 @@ Deno.test("Ctrl-C in epoch 3 of 20 saves where it stopped, exits 130 at once, an
 
   const evaluated = await run(["evaluate", "--load", dir, "--test-count", "300"]);
   assert.equal(evaluated.code, 0, evaluated.err);
-  if (batch > 0) assert.match(evaluated.out, new RegExp(`steps, saved inside epoch 3 after batch ${batch}\\) on mnist`));
+  if (batch > 0) {
+    assert.match(evaluated.out, new RegExp(`steps, saved inside epoch 3 after batch ${batch}\\) on mnist`));
+  }
 
   const rest = await run(["train", "--load", dir, "--epochs", "18", ...small, "--json"]);
   assert.equal(rest.code, 0, rest.err);
@@ -151,4 +154,36 @@ Deno.test("--save-every N saves inside epochs, at multiples of N; it needs --sav
   assert.equal(r.code, 2);
   assert.match(r.err, /^error: --save-every 5 saves a checkpoint every 5 steps: it needs --save DIR$/m);
   await Deno.remove(`${dir}/..`, { recursive: true });
+});
+
+const nats = needsNats("tests/cli_interrupt_test.ts");
+
+Deno.test({
+  name: "Ctrl-C over NATS: the coordinator gathers the stage processes' state, saves, exits 130; --load --nats goes on",
+  ignore: nats.ignore,
+  fn: async () => {
+    nats.check();
+    const server = await natsServer();
+    const dir = `${await Deno.makeTempDir()}/ckpt`;
+    try {
+      const url = `nats://127.0.0.1:${server.port}`;
+      const over = (run: string) => ["--nats", url, "--run", run, "--spawn", "--staleness", "0"];
+      const args = ["--spec", spec, "--epochs", "20", ...small, ...over("stopped"), "--save", dir];
+      const stopped = await interrupted(args, /^epoch 2\/20 /m, "SIGINT", 1, 150);
+      assert.equal(stopped.code, 130, stopped.output);
+      assert.ok(stopped.ms < 10_000, `stopped in ${stopped.ms} ms`);
+      const line = /^interrupted at epoch (\d+), batch (\d+): saved \S+$/m.exec(stopped.output);
+      assert.ok(line, stopped.output);
+      const manifest = JSON.parse(await Deno.readTextFile(`${dir}/manifest.json`));
+      assert.equal(manifest.epochs, Number(line[1]) - 1);
+      assert.equal(manifest.steps, manifest.epochs * 12 + Number(line[2]));
+      assert.equal(manifest.optimizerState.counters["layers[3].optimizer.steps"], manifest.steps);
+      const rest = await run(["train", "--load", dir, "--epochs", "1", ...small, ...over("rest"), "--json"]);
+      assert.equal(rest.code, 0, rest.err);
+      assert.deepEqual(lastJson(rest.out).epochs.map((e: { epoch: number }) => e.epoch), [manifest.epochs + 1]);
+    } finally {
+      await server.stop();
+      await Deno.remove(`${dir}/..`, { recursive: true }).catch(() => {});
+    }
+  },
 });

@@ -1,6 +1,6 @@
 // The CLI with a checkpoint of a plugin network: evaluate --load without --plugin names the recorded module and the
 // flag; with the module edited since the save it refuses in one line naming both hashes, and runs with
-// --allow-plugin-change and a one-line warning.
+// --allow-plugin-change and a one-line warning; train --load alike.
 import assert from "node:assert/strict";
 import { main } from "../cli.ts";
 
@@ -68,6 +68,26 @@ Deno.test("cli evaluate --load of a plugin's checkpoint: names the module to loa
       ),
     );
     assert.equal(JSON.parse(allowed.out.trim().split("\n").pop()!).dataset.test, 100);
+
+    // train --load: the same refusal, and the same flag.
+    const more = [
+      "train",
+      "--load",
+      `${root}/ck`,
+      "--epochs",
+      "1",
+      "--train-count",
+      "256",
+      ...small,
+      "--plugin",
+      plugin,
+    ];
+    const refused = await run(more);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /its source changed since the save; pass --allow-plugin-change/);
+    const trainedOn = await run([...more, "--allow-plugin-change"]);
+    assert.equal(trainedOn.code, 0, trainedOn.err);
+    assert.match(trainedOn.err + trainedOn.out, /^warning: checkpoint \S+ was saved with the plugin module /m);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -19,7 +19,7 @@ import { sequenceFeed } from "../recurrent/sequence_epochs.ts";
 import type { SequenceData } from "../recurrent/sequence_data.ts";
 import type { TrainOptions } from "./options.ts";
 
-export type { BatchInfo, EpochRecord, History, InterfaceDiagnostics } from "./history.ts";
+export type { BatchInfo, CheckpointInfo, EpochRecord, History, InterfaceDiagnostics } from "./history.ts";
 export type { TrainCallbacks, TrainOptions } from "./options.ts";
 
 /**
@@ -63,6 +63,36 @@ export type { TrainCallbacks, TrainOptions } from "./options.ts";
  * assert.deepEqual(more.epochs.map((e) => e.epoch), [2, 3]);
  * assert.equal(net.epochs, 3);
  * net.dispose();
+ * ```
+ *
+ * @example Stop on a signal (Ctrl-C, a deadline), saving where the run stopped; resume from the checkpoint
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildNetwork, loadCheckpoint, saveCheckpoint, syntheticDataset, train } from "../mod.ts";
+ *
+ * const data = syntheticDataset({ features: 8, classes: 3, trainCount: 128, testCount: 32 });
+ * const net = buildNetwork({
+ *   input: [8],
+ *   layers: [{ type: "dense", units: 8, activation: "relu", interface: "sg" }, { type: "dense", units: 3 }],
+ * });
+ * const dir = `${await Deno.makeTempDir()}/ckpt`;
+ * const stop = new AbortController(); // a script would call stop.abort() from Deno.addSignalListener("SIGINT", ...)
+ * const history = await train(net, data, {
+ *   epochs: 3,
+ *   batchSize: 32,
+ *   signal: stop.signal,
+ *   callbacks: {
+ *     onBatchEnd: (b) => b.epoch === 2 && b.batch === 1 && stop.abort(),
+ *     onCheckpoint: () => saveCheckpoint(net, dir), // after each epoch, and where the signal stopped it
+ *   },
+ * });
+ * assert.deepEqual(history.interrupted, { epoch: 2, batch: 1 });
+ * const resumed = await loadCheckpoint(dir); // epochs 1, and 1 batch of epoch 2 (resumed.epochProgress)
+ * const rest = await train(resumed, data, { epochs: 2, batchSize: 32, initialEpoch: resumed.epochs });
+ * assert.deepEqual(rest.epochs.map((e) => e.epoch), [2, 3]); // epoch 2 from its second batch, then epoch 3
+ * net.dispose();
+ * resumed.dispose();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @example The same network in a pipeline of two Workers, cut at its decoupling interface
