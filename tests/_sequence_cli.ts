@@ -1,5 +1,6 @@
 // Shared by the sequence CLI tests (tests/sequence_*_test.ts): running the CLI in-process, its --json line, small
 // sequence specs written to temp files, and one BLAS thread where a run must repeat bit for bit.
+import assert from "node:assert/strict";
 import { main } from "../cli.ts";
 import { defaultBackend, setBlasThreads } from "../backend.ts";
 import { nativeBlas } from "../native/backend.ts";
@@ -89,4 +90,13 @@ export async function withOneBlasThread<T>(fn: () => Promise<T>): Promise<T> {
   } finally {
     if (previous !== undefined) setBlasThreads(previous);
   }
+}
+
+/** The CLI exits with `code`, and stderr has one `error:` line, matching `pattern`. */
+export async function refused(args: string[], code: 1 | 2, pattern: RegExp): Promise<void> {
+  const { code: got, err } = await cli(args);
+  assert.equal(got, code, `${args.join(" ")}: exit ${got}, stderr ${err}`);
+  const errors = err.trim().split("\n").filter((l) => l.startsWith("error"));
+  assert.equal(errors.length, 1, `${args.join(" ")}: ${err}`);
+  assert.match(errors[0]!, pattern, args.join(" "));
 }

@@ -4,16 +4,7 @@
 import assert from "node:assert/strict";
 import { saveCheckpoint } from "../checkpoint/save.ts";
 import { buildNetwork } from "../network/build.ts";
-import { cleanUp, cli, lastJson, lstmSpec, specFile, tempDir } from "./_sequence_cli.ts";
-
-/** The CLI exits with `code` and one `error:` line on stderr, matching `pattern`. */
-async function refused(args: string[], code: 1 | 2, pattern: RegExp): Promise<void> {
-  const { code: got, err } = await cli(args);
-  assert.equal(got, code, `${args.join(" ")}: exit ${got}, stderr ${err}`);
-  const errors = err.trim().split("\n").filter((l) => l.startsWith("error"));
-  assert.equal(errors.length, 1, `${args.join(" ")}: ${err}`);
-  assert.match(errors[0]!, pattern, args.join(" "));
-}
+import { cleanUp, cli, lastJson, lstmSpec, refused, specFile, tempDir } from "./_sequence_cli.ts";
 
 /** `evaluate --load dir ... --json`, which must succeed: its JSON object. */
 // deno-lint-ignore no-explicit-any

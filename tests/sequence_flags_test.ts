@@ -2,16 +2,7 @@
 // and the sequence-only flags are refused on a feed-forward dataset: one `error:` line and exit 2. Mismatched specs
 // and bad values of the sequence flags are one clear line too.
 import assert from "node:assert/strict";
-import { cleanUp, cli, example, lstmSpec, specFile, tempDir } from "./_sequence_cli.ts";
-
-/** The CLI exits with `code`, and stderr has one `error:` line, matching `pattern`. */
-async function refused(args: string[], code: 1 | 2, pattern: RegExp): Promise<void> {
-  const { code: got, err } = await cli(args);
-  assert.equal(got, code, `${args.join(" ")}: exit ${got}, stderr ${err}`);
-  const errors = err.trim().split("\n").filter((l) => l.startsWith("error"));
-  assert.equal(errors.length, 1, `${args.join(" ")}: ${err}`);
-  assert.match(errors[0]!, pattern, args.join(" "));
-}
+import { cleanUp, example, lstmSpec, refused, specFile, tempDir } from "./_sequence_cli.ts";
 
 // Workers and NATS stages are refused on the copy tasks, with a reason (its words, and whether seq-mnist and text
 // run on Workers, are the parallel tests' business).
