@@ -100,3 +100,9 @@ export async function refused(args: string[], code: 1 | 2, pattern: RegExp): Pro
   assert.equal(errors.length, 1, `${args.join(" ")}: ${err}`);
   assert.match(errors[0]!, pattern, args.join(" "));
 }
+
+/** `train --spec SPEC --dataset seq-mnist --truncation 7` and `more`: the arguments of a small seq-mnist run. */
+export const seqMnistTrain = (spec: string, ...more: string[]): string[] => [
+  ...["train", "--spec", spec, "--dataset", "seq-mnist", "--truncation", "7"],
+  ...more,
+];

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { saveCheckpoint } from "../checkpoint/save.ts";
 import { buildNetwork } from "../network/build.ts";
-import { cleanUp, cli, lastJson, lstmSpec, refused, specFile, tempDir } from "./_sequence_cli.ts";
+import { cleanUp, cli, lastJson, lstmSpec, refused, seqMnistTrain, specFile, tempDir } from "./_sequence_cli.ts";
 
 /** `evaluate --load dir ... --json`, which must succeed: its JSON object. */
 // deno-lint-ignore no-explicit-any
@@ -69,14 +69,7 @@ Deno.test("cli evaluate of a seq-mnist checkpoint: --train-count makes its valid
   const root = await tempDir();
   const spec = await specFile(lstmSpec(28, 10, "softmax-cross-entropy", { units: 8 }));
   const train = (dir: string, ...more: string[]) =>
-    cli([
-      "train",
-      "--spec",
-      spec,
-      "--dataset",
-      "seq-mnist",
-      "--truncation",
-      "7",
+    cli(seqMnistTrain(spec, ...[
       "--steps",
       "2",
       "--batch-size",
@@ -89,7 +82,7 @@ Deno.test("cli evaluate of a seq-mnist checkpoint: --train-count makes its valid
       dir,
       "--json",
       ...more,
-    ]);
+    ]));
   const trained = await train(`${root}/val`, "--validation-split", "0.25");
   assert.equal(trained.code, 0, trained.err);
   const t = lastJson(trained.out);

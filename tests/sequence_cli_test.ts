@@ -6,7 +6,17 @@ import { generatedText, textCorpus } from "../sequence/text.ts";
 import { repeatCopyLevel } from "../sequence/copy_task.ts";
 import { epochLine } from "../cli/progress.ts";
 import type { EpochRecord } from "../training/history.ts";
-import { cleanUp, cli, type CliRun, example, lastJson, lstmSpec, specFile, tempDir } from "./_sequence_cli.ts";
+import {
+  cleanUp,
+  cli,
+  type CliRun,
+  example,
+  lastJson,
+  lstmSpec,
+  seqMnistTrain,
+  specFile,
+  tempDir,
+} from "./_sequence_cli.ts";
 
 /** Each epoch's progress line on stderr is `epochLine` of its record in the --json line. */
 function assertProgressLines(run: CliRun, epochs: EpochRecord[]): void {
@@ -61,14 +71,7 @@ for (const [task, features, outputs] of [["copy", 9, 8], ["repeat-copy", 10, 9]]
 // (1024, the last 10% held out) reached 0.35-0.54 test accuracy on 500 test images (seeds 0, 1); asserted: >= 0.25.
 Deno.test("cli train on seq-mnist (csg on the state) learns above chance and reports validation and the best epoch", async () => {
   const spec = await specFile(lstmSpec(28, 10, "softmax-cross-entropy", { stateInterface: "csg" }));
-  const run = await cli([
-    "train",
-    "--spec",
-    spec,
-    "--dataset",
-    "seq-mnist",
-    "--truncation",
-    "7",
+  const run = await cli(seqMnistTrain(spec, ...[
     "--epochs",
     "2",
     "--batch-size",
@@ -80,7 +83,7 @@ Deno.test("cli train on seq-mnist (csg on the state) learns above chance and rep
     "--validation-split",
     "0.1",
     "--json",
-  ]);
+  ]));
   assert.equal(run.code, 0, run.err);
   const r = lastJson(run.out);
   assert.deepEqual(r.dataset, { name: "seq-mnist", train: 1024, test: 500 });

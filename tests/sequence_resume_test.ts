@@ -10,6 +10,7 @@ import {
   lastJson,
   lstmSpec,
   oneThread,
+  seqMnistTrain,
   specFile,
   tempDir,
   withOneBlasThread,
@@ -97,20 +98,13 @@ Deno.test("cli: train --load of a seq-mnist checkpoint keeps the validation spli
   const root = await tempDir();
   const spec = await specFile(lstmSpec(28, 10, "softmax-cross-entropy", { units: 8 }));
   const common = ["--steps", "2", "--batch-size", "16", "--train-count", "200", "--test-count", "40", "--json"];
-  const first = await cli([
-    "train",
-    "--spec",
-    spec,
-    "--dataset",
-    "seq-mnist",
-    "--truncation",
-    "7",
+  const first = await cli(seqMnistTrain(spec, ...[
     "--validation-split",
     "0.25",
     "--save",
     `${root}/ck`,
     ...common,
-  ]);
+  ]));
   assert.equal(first.code, 0, first.err);
   // No --validation-split: the checkpoint's 0.25 holds the same 50 images out, and they are evaluated.
   const rest = await cli(["train", "--load", `${root}/ck`, ...common]);
