@@ -19,6 +19,8 @@ import { loadDataset } from "../datasets/load.ts";
 import { BATCH } from "./_models.ts";
 import { flopsOf } from "./_gemm_ceiling.ts";
 import { median } from "./_stats.ts";
+import { type ModelBench, MODELS } from "./_speed_models.ts";
+import { markdownTable } from "./_speed_table.ts";
 import {
   dniRunner,
   gemmRunner,
@@ -37,6 +39,8 @@ const USAGE = `deno task speed [options]
   --python PATH     the python3 that has torch and numpy (default /usr/bin/python3)
   --steps-only      the training steps and their GEMM ceiling only (no epochs)
   --epochs-only     the epochs only (and the backprop GEMM ceiling)
+  --models LIST     the models to time, of fcn3${Object.keys(MODELS).map((m) => `, ${m}`).join("")} (default: all);
+                    the FCN-3 has epochs and a GEMM ceiling, the others their steps beside their PyTorch peers
   --json            print one JSON object (every round of every case) instead of the table
   --help`;
 
@@ -50,6 +54,7 @@ const { values: flags } = parseArgs({
     "steps-only": { type: "boolean", default: false },
     "epochs-only": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
+    models: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -74,6 +79,14 @@ if (flags["steps-only"] && flags["epochs-only"]) {
   console.error("speed: --steps-only and --epochs-only exclude each other");
   Deno.exit(2);
 }
+const KNOWN_MODELS = ["fcn3", ...Object.keys(MODELS)];
+const ASKED = (flags.models ?? KNOWN_MODELS.join(",")).split(",").map((m) => m.trim()).filter((m) => m !== "");
+const strange = ASKED.find((m) => !KNOWN_MODELS.includes(m));
+if (strange !== undefined || ASKED.length === 0) {
+  console.error(`speed: --models takes a list of ${KNOWN_MODELS.join(", ")}, got "${flags.models}"`);
+  Deno.exit(2);
+}
+const FCN3 = ASKED.includes("fcn3");
 const DO_STEPS = !flags["epochs-only"];
 const DO_EPOCHS = !flags["steps-only"];
 const WARMUP = 20; // untimed steps per network before the first round
@@ -130,21 +143,40 @@ log(
 
 const blas = nativeBlas();
 const runners: Runner[] = [];
-const mnist = DO_EPOCHS ? await loadDataset("mnist") : undefined;
+const mnist = DO_EPOCHS && FCN3 ? await loadDataset("mnist") : undefined;
 if ("reason" in blas) skip(`native backend and GEMM ceiling skipped: ${blas.reason}`);
-else {
-  setBlasThreads(THREADS);
-  log("speed: warming up native");
-  runners.push(await dniRunner("native", mnist, OPTIONS));
+else setBlasThreads(THREADS);
+let torch: Awaited<ReturnType<typeof torchRunner>> = { reason: "the FCN-3 was not asked for" };
+let gemm: ReturnType<typeof gemmRunner> | undefined;
+if (FCN3) {
+  if (!("reason" in blas)) {
+    log("speed: warming up native");
+    runners.push(await dniRunner("native", mnist, OPTIONS));
+  }
+  log("speed: warming up wasm");
+  runners.push(await dniRunner("wasm", mnist, OPTIONS));
+  log(`speed: starting the PyTorch peer (${PYTHON})`);
+  torch = await torchRunner(OPTIONS);
+  if ("reason" in torch) skip(`PyTorch peer skipped: ${torch.reason}`);
+  else runners.push(torch.runner);
+  gemm = "reason" in blas ? undefined : gemmRunner(blas, OPTIONS);
+  if (gemm) runners.push(gemm);
 }
-log("speed: warming up wasm");
-runners.push(await dniRunner("wasm", mnist, OPTIONS));
-log(`speed: starting the PyTorch peer (${PYTHON})`);
-const torch = await torchRunner(OPTIONS);
-if ("reason" in torch) skip(`PyTorch peer skipped: ${torch.reason}`);
-else runners.push(torch.runner);
-const gemm = "reason" in blas ? undefined : gemmRunner(blas, OPTIONS);
-if (gemm) runners.push(gemm);
+// The other models: their steps only.
+const others: ModelBench[] = [];
+if (DO_STEPS) {
+  for (const name of ASKED.filter((m) => m !== "fcn3")) {
+    log(`speed: preparing ${name}`);
+    const bench = await MODELS[name]!(OPTIONS);
+    for (const line of bench.notes) skip(`${name}: ${line}`);
+    others.push(bench);
+  }
+}
+const otherTimes = new Map(
+  others.map((
+    m,
+  ) => [m.model, new Map(m.runners.map((r) => [r.key, { backprop: [], sg: [], csg: [] } as Record<Iface, number[]>]))]),
+);
 
 const stepTimes = new Map<string, Record<Iface, number[]>>(
   runners.filter((r) => r.steps).map((r) => [r.key, { backprop: [], sg: [], csg: [] }]),
@@ -164,6 +196,17 @@ for (let round = 0; round < ROUNDS; round++) {
     }
     log(`  ${iface} step, ms: ${parts.join(", ")}`);
   }
+  for (const m of rotate(others, round)) {
+    for (const iface of rotate(m.interfaces, round)) {
+      const parts: string[] = [];
+      for (const runner of rotate(m.runners, round)) {
+        const ms = await runner.steps!(iface, STEPS);
+        otherTimes.get(m.model)!.get(runner.key)![iface].push(ms);
+        parts.push(`${runner.key} ${ms.toFixed(2)}`);
+      }
+      log(`  ${m.model} ${iface} step, ms: ${parts.join(", ")}`);
+    }
+  }
   if (DO_EPOCHS) {
     const parts: string[] = [];
     for (const runner of rotate(runners.filter((r) => r.epoch), round)) {
@@ -174,7 +217,7 @@ for (let round = 0; round < ROUNDS; round++) {
     log(`  backprop epoch, s: ${parts.join(", ")}`);
   }
 }
-for (const runner of runners) await runner.close?.();
+for (const runner of [...runners, ...others.flatMap((m) => m.runners)]) await runner.close?.();
 const loadAtEnd = loadAverage();
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -199,6 +242,7 @@ const labels: Record<string, string> = {
 
 interface Row {
   what: string;
+  batch?: number; // examples per step, where not the FCN-3's
   ms: number[]; // per round: ms per step (for an epoch: its seconds over its batches)
   seconds?: number[]; // per round, for an epoch
   vsTorch?: number;
@@ -234,6 +278,22 @@ if (DO_STEPS) {
     }
   }
 }
+for (const m of others) {
+  const times = otherTimes.get(m.model)!;
+  for (const iface of m.interfaces) {
+    const of = (key: string) => times.get(key)?.[iface];
+    for (const runner of m.runners) {
+      const ms = of(runner.key)!;
+      rows.push({
+        what: `${m.model} ${iface} step: ${runner.key === "pytorch" ? "PyTorch" : labels[runner.key] ?? runner.key}`,
+        ms,
+        batch: m.batch,
+        vsTorch: paired(ms, of("pytorch")),
+        wasmOverNative: runner.key === "native" ? paired(of("wasm") ?? [], ms) : undefined,
+      });
+    }
+  }
+}
 if (DO_EPOCHS) {
   // An epoch's ceiling: the backprop step's, per example, times the examples.
   const ceiling = stepTimes.get("gemm")?.backprop.map((ms) => ms * EXAMPLES / BATCH / 1000);
@@ -264,21 +324,11 @@ const cells = rows.map((r) => [
   r.what,
   `${fmt(median(r.ms))} (${fmt(Math.min(...r.ms))})`,
   r.seconds ? `${fmt(median(r.seconds))} (${fmt(Math.min(...r.seconds))})` : "—",
-  int(1000 * BATCH / median(r.ms)),
+  int(1000 * (r.batch ?? BATCH) / median(r.ms)),
   ratio(r.vsTorch),
   ratio(r.wasmOverNative),
   pct(r.ceiling),
 ]);
-
-function markdownTable(allHead: string[], allBody: string[][]): string {
-  // Columns with nothing measured in them (e.g. s/epoch with --steps-only) are left out.
-  const keep = allHead.map((_, i) => i === 0 || allBody.some((row) => row[i] !== "—"));
-  const head = allHead.filter((_, i) => keep[i]);
-  const body = allBody.map((row) => row.filter((_, i) => keep[i]));
-  const widths = head.map((h, i) => Math.max(h.length, 3, ...body.map((row) => row[i]!.length)));
-  const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-  return [line(head), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...body.map(line)].join("\n");
-}
 
 const machine = {
   cpu: cpuModel(),
@@ -328,8 +378,13 @@ const text = [
       "epoch's ceiling is the backprop step's, per example.",
     ]
     : []),
-  "PyTorch's sg and csg steps are bench/peers/torch_fcn3.py's version of dni's (the same layers, synthesizers, " +
-  "updates and sgemm calls), written for this comparison.",
+  ...(FCN3
+    ? [
+      "PyTorch's sg and csg steps are bench/peers/torch_fcn3.py's version of dni's (the same layers, synthesizers, " +
+      "updates and sgemm calls), written for this comparison.",
+    ]
+    : []),
+  ...others.map((m) => `${m.model}: ${m.what}; ${m.batch} ${m.unit} per step.`),
   ...notes,
 ].join("\n\n");
 
@@ -344,6 +399,7 @@ if (flags.json) {
       skipped: notes,
       msPerStep: Object.fromEntries(stepTimes),
       epochSeconds: Object.fromEntries(epochTimes),
+      models: Object.fromEntries([...otherTimes].map(([model, t]) => [model, Object.fromEntries(t)])),
       gemm: gemm
         ? INTERFACES.map((iface) => ({
           iface,
