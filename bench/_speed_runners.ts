@@ -140,10 +140,26 @@ export interface TorchInfo {
 
 const PEER = new URL("./peers/torch_fcn3.py", import.meta.url).pathname;
 
-export async function torchRunner(o: RunnerOptions): Promise<{ runner: Runner; info: TorchInfo } | { reason: string }> {
-  const args = [PEER, "--serve", "--dni", "--threads", `${o.threads}`];
+export function torchRunner(o: RunnerOptions): Promise<{ runner: Runner; info: TorchInfo } | { reason: string }> {
+  const args = ["--dni", "--threads", `${o.threads}`];
   if (!o.steps) args.push("--epochs-only");
   if (!o.epochs) args.push("--steps-only");
+  return torchServer(PEER, args, o);
+}
+
+/**
+ * A PyTorch peer that serves requests: `python3 SCRIPT --serve ARGS...` prints one JSON line about itself (its
+ * `TorchInfo`), then answers each line it reads, `steps IFACE N` with `{"ms": ...}` (ms per step) and `epoch` with
+ * `{"seconds": ...}` (or `{"error": ...}`), until `quit`. The FCN-3's (bench/peers/torch_fcn3.py) and any other
+ * model's peer speak it.
+ */
+export async function torchServer(
+  script: string,
+  extra: string[],
+  o: RunnerOptions,
+): Promise<{ runner: Runner; info: TorchInfo } | { reason: string }> {
+  const PEER = script;
+  const args = [script, "--serve", ...extra];
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(o.python, { args, stdin: "piped", stdout: "piped", stderr: "piped" }).spawn();
