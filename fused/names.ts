@@ -38,4 +38,17 @@ export const FUSED = {
   l2Regression: "DniL2Regression",
   /** Finiteness of any number of tensors (inputs named `t0`, `t1`, ...): a scalar, 0 when all are finite, else NaN. */
   nonFinite: "DniNonFinite",
+  /**
+   * An LSTM's forward pass over a window (layers/lstm.ts): inputs `x` [B, T, F], `kernel` [F, 4U],
+   * `recurrentKernel` [U, 4U], `bias` [4U], `h0`, `c0` [B, U]; returns `[output, h, c, gates, hPrev, cPrev, tanhC]`:
+   * every step's hidden state [B, T, U], the final state, and for the backward pass the activated gates (i, f, g, o)
+   * [B, T, 4U] and each step's h_{t-1}, c_{t-1} and tanh(c_t) [B, T, U].
+   */
+  lstmForward: "DniLstmForward",
+  /**
+   * Its backward pass: inputs `x`, `kernel`, `recurrentKernel`, `gates`, `hPrev`, `cPrev`, `tanhC` (as above),
+   * `dy` [B, T, U], `dhT`, `dcT` [B, U]; attribute `needInputGradient`; returns `[dKernel, dRecurrentKernel, dBias,
+   * dh0, dc0]`, then `dx` [B, T, F] when asked.
+   */
+  lstmBackward: "DniLstmBackward",
 } as const;

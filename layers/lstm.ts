@@ -17,6 +17,7 @@ import { SpecError } from "../errors.ts";
 import type { ForwardMode, Layer, LayerCache, LayerConfig, LayerContext, LayerGradients, Shape } from "./layer.ts";
 import { showShape } from "./layer.ts";
 import { matMulT } from "./_matmul.ts";
+import { backwardFused, forwardFused, isFusedCache, lstmFusedActive, stepsOf } from "./_lstm_fused.ts";
 
 /** The spec of an `lstm` layer. */
 export interface LstmConfig extends LayerConfig {
@@ -168,6 +169,8 @@ export class Lstm implements Layer {
     }
     const [batch, time, features] = x.shape;
     const h = this.units;
+    // On native: the whole window in one kernel (layers/_lstm_fused.ts), the same formulas.
+    if (lstmFusedActive()) return forwardFused(x, this.#weights(), h, initial);
     // x W + b for every step at once: [B, time, 4h].
     const projected = tf.reshape(
       tf.add(tf.matMul(tf.reshape(x, [batch * time, features]), this.kernel as tf.Tensor2D), this.bias),
@@ -220,6 +223,11 @@ export class Lstm implements Layer {
     finalStateGradient: LstmState | undefined,
     needInputGradient: boolean,
   ): LstmSequenceGradients {
+    if (isFusedCache(cache)) {
+      const fused = backwardFused(cache, this.#weights(), outputGradient, finalStateGradient, needInputGradient);
+      if (fused !== undefined) return fused;
+      cache = { x: cache.x, steps: stepsOf(cache) } satisfies LstmCache;
+    }
     const { x, steps } = cache as LstmCache;
     const [batch, time, features] = x.shape;
     const h = this.units;
@@ -255,6 +263,14 @@ export class Lstm implements Layer {
       ? tf.reshape(matMulT(dZ, this.kernel as tf.Tensor2D, false, true), [batch, time, features])
       : undefined;
     return { inputGradient, gradients: [dW, dU!, db], stateGradient: { h: dhNext!, c: dcNext! } };
+  }
+
+  #weights() {
+    return {
+      kernel: this.kernel as tf.Tensor2D,
+      recurrentKernel: this.recurrentKernel as tf.Tensor2D,
+      bias: this.bias as tf.Tensor1D,
+    };
   }
 
   getConfig(): LstmConfig {

@@ -18,6 +18,7 @@ import { sum } from "./kernels_sum.ts";
 import { convKernels } from "./kernels_conv.ts";
 import { OPTIMIZER_KERNELS } from "./kernels_optimizers.ts";
 import { FUSED_KERNELS } from "./kernels_fused.ts";
+import { lstmKernels } from "./kernels_lstm.ts";
 
 // Types only: importing deps.ts at run time would be a cycle (deps.ts calls chooseBackend while it starts).
 type Tf = typeof TF;
@@ -63,7 +64,8 @@ export function registerNative(tf: Tf): Blas | BlasUnavailable {
   // Kernels wasm lacks (Conv2DBackpropFilter) and the fused kernels of fused/names.ts.
   const own = new Set(wasmKernels.map((k) => k.kernelName));
   const added = Object.entries(overrides).filter(([name]) => !own.has(name));
-  for (const [kernelName, kernelFunc] of [...added, ...Object.entries({ ...OPTIMIZER_KERNELS, ...FUSED_KERNELS })]) {
+  const fused = { ...OPTIMIZER_KERNELS, ...FUSED_KERNELS, ...lstmKernels(blas) };
+  for (const [kernelName, kernelFunc] of [...added, ...Object.entries(fused)]) {
     tf.registerKernel({ kernelName, backendName: NATIVE, kernelFunc: kernelFunc as KernelConfig["kernelFunc"] });
   }
   // A fresh wasm module of its own; priority below wasm's, so TF.js never picks it by itself.
