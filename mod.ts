@@ -241,6 +241,7 @@ export {
 } from "./sequence/copy_task.ts";
 export { Curriculum, type CurriculumOptions, type CurriculumState, sequenceErrorBits } from "./sequence/curriculum.ts";
 export { generatedText, type TextCorpus, textCorpus, type TextCorpusOptions } from "./sequence/text.ts";
+export { benchSpec, type BenchSpecOptions, type SpecBench } from "./bench_spec/bench_spec.ts";
 
 /**
  * Registers a neural-interface plugin under `name` in the default registry, so specs can name it.

@@ -1,6 +1,7 @@
 // `deno task bench`: one training step of the MNIST FCN-3 (batch 128) on the native backend (BLAS, one thread) and
 // on wasm, side by side with the step's GEMM ceiling (its matrix products alone, called straight through BLAS), and
-// TF.js layers; then one dense layer's gradient and the synthesizers, on the default backend.
+// TF.js layers, each case named with its TF.js kernel calls per step; then one dense layer's gradient and the
+// synthesizers, on the default backend.
 import { tf } from "../deps.ts";
 import { setBlasThreads, useBackend } from "../backend.ts";
 import { nativeBlas } from "../native/backend.ts";
@@ -8,23 +9,36 @@ import { Dense } from "../layers/dense.ts";
 import { Random } from "../random.ts";
 import { BATCH, fcn3, fcn3Layers, mnistBatch } from "./_models.ts";
 import { gemmCeiling } from "./_gemm_ceiling.ts";
+import { countOps } from "../bench_spec/_count_ops.ts";
 
 const blas = nativeBlas();
 const native = !("reason" in blas);
 if (!native) console.warn(`bench: the native backend did not run: ${blas.reason}`);
 else setBlasThreads(1);
 
+// Each case's name gives its TF.js kernel calls per step, counted once here (tf.profile), after a warm-up step.
+const ops = async (fn: () => void | Promise<unknown>) => {
+  await fn();
+  return `${await countOps(async () => void await fn())} ops`;
+};
+
 // Each backend's networks and batches are made while that backend is active, and each benchmark switches to its
 // backend before it is timed (b.start), so no tensor moves between backends inside a measurement.
 async function on(backend: string): Promise<void> {
   if (tf.getBackend() !== backend) await useBackend(backend);
 }
-const setups: Record<string, { x: tf.Tensor2D; labels: tf.Tensor2D; nets: Record<string, ReturnType<typeof fcn3>> }> =
-  {};
+type Net = ReturnType<typeof fcn3>;
+const setups: Record<
+  string,
+  { x: tf.Tensor2D; labels: tf.Tensor2D; nets: Record<string, Net>; ops: Record<string, string> }
+> = {};
 for (const backend of native ? ["native", "wasm"] : ["wasm"]) {
   await on(backend);
   const { x, labels } = mnistBatch();
-  setups[backend] = { x, labels, nets: Object.fromEntries(["backprop", "sg", "csg"].map((i) => [i, fcn3(i)])) };
+  const nets: Record<string, Net> = Object.fromEntries(["backprop", "sg", "csg"].map((i) => [i, fcn3(i)]));
+  const counts: Record<string, string> = {};
+  for (const [iface, net] of Object.entries(nets)) counts[iface] = await ops(() => void net.trainStep(x, labels));
+  setups[backend] = { x, labels, nets, ops: counts };
 }
 
 if (native) {
@@ -36,13 +50,13 @@ if (native) {
     fn: ceiling.run,
   });
 }
-for (const [backend, { x, labels, nets }] of Object.entries(setups)) {
+for (const [backend, { x, labels, nets, ops }] of Object.entries(setups)) {
   for (const [iface, net] of Object.entries(nets)) {
     Deno.bench({
       group: "fcn3-step",
       name: `${backend}: dni ${
         iface === "backprop" ? "backprop" : `${iface} on every hidden layer (linear synthesizers)`
-      }`,
+      } (${ops[iface]})`,
       baseline: !native && iface === "backprop",
       async fn(b) {
         await on(backend);
@@ -56,9 +70,10 @@ for (const [backend, { x, labels, nets }] of Object.entries(setups)) {
 
 await on("wasm");
 const layers = fcn3Layers();
+const layersOps = await ops(() => layers.trainOnBatch(setups.wasm!.x, setups.wasm!.labels));
 Deno.bench({
   group: "fcn3-step",
-  name: "wasm: tfjs-layers trainOnBatch",
+  name: `wasm: tfjs-layers trainOnBatch (${layersOps})`,
   async fn(b) {
     await on("wasm");
     const { x, labels } = setups.wasm!;
@@ -72,17 +87,20 @@ Deno.bench({
 const autodiff = fcn3("backprop");
 const optimizer = tf.train.adam(0.001);
 const variables = autodiff.layers.flatMap((l) => [...l.trainable]);
+const autodiffStep = () =>
+  tf.tidy(() => {
+    const { x, labels } = setups.wasm!;
+    const { grads } = tf.variableGrads(() => autodiff.loss.compute(autodiff.forward(x), labels).loss, variables);
+    optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+  });
+const autodiffOps = await ops(autodiffStep);
 Deno.bench({
   group: "fcn3-step",
-  name: "wasm: dni network, stock autodiff gradient",
+  name: `wasm: dni network, stock autodiff gradient (${autodiffOps})`,
   async fn(b) {
     await on("wasm");
-    const { x, labels } = setups.wasm!;
     b.start();
-    tf.tidy(() => {
-      const { grads } = tf.variableGrads(() => autodiff.loss.compute(autodiff.forward(x), labels).loss, variables);
-      optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
-    });
+    autodiffStep();
     b.end();
   },
 });
