@@ -39,6 +39,25 @@ export const FUSED = {
   /** Finiteness of any number of tensors (inputs named `t0`, `t1`, ...): a scalar, 0 when all are finite, else NaN. */
   nonFinite: "DniNonFinite",
   /**
+   * Batch norm's training forward per channel (last axis) over all other axes: inputs `x` [..., C], `gamma`, `beta`
+   * [C]; attribute `epsilon`. Returns `[output, normalized, mean, variance, invStd]` (normalized [N, C], the others
+   * [C]; variance the biased one).
+   */
+  batchNormForward: "DniBatchNormForward",
+  /**
+   * Batch norm's backward: inputs `dy` [..., C], `normalized` [N, C], `gamma`, `invStd` [C]. Returns
+   * `[dz, dGamma, dBeta]`, dz = gamma invStd / N (N dy - dBeta - normalized dGamma).
+   */
+  batchNormBackward: "DniBatchNormBackward",
+  /**
+   * Max pooling (NHWC) that records each window's argmax: input `x`; attributes `ph`, `pw` (window), `sh`, `sw`
+   * (strides), `top`, `left` (padding), `outH`, `outW`. Returns `[output, argmax]`, argmax (int32, output's shape)
+   * the flat index into `x` of the first maximum of each window.
+   */
+  maxPoolArgmax: "DniMaxPoolArgmax",
+  /** Its backward: inputs `dy`, `argmax`; attributes `height`, `width` of x. Returns dx, dy added at the argmax. */
+  maxPoolArgmaxGrad: "DniMaxPoolArgmaxGrad",
+  /**
    * An LSTM's forward pass over a window (layers/lstm.ts): inputs `x` [B, T, F], `kernel` [F, 4U],
    * `recurrentKernel` [U, 4U], `bias` [4U], `h0`, `c0` [B, U]; returns `[output, h, c, gates, hPrev, cPrev, tanhC]`:
    * every step's hidden state [B, T, U], the final state, and for the backward pass the activated gates (i, f, g, o)

@@ -12,6 +12,8 @@
 import { tf } from "../deps.ts";
 import type { ForwardMode } from "./layer.ts";
 import { channelSum } from "./_channel_sum.ts";
+import { FUSED } from "../fused/names.ts";
+import { runCnnKernel } from "./_cnn_kernels.ts";
 
 /** Settings of a batch normalisation. */
 export interface BatchNormOptions {
@@ -80,6 +82,23 @@ export class BatchNorm {
 
   /** Normalises `z` (`[..., units]`, any rank); in `train` mode also updates the running statistics. */
   forward<T extends tf.Tensor>(input: T, mode: ForwardMode): { output: T; cache: BatchNormCache } {
+    const fused = mode === "eval" ? undefined : runCnnKernel(
+      FUSED.batchNormForward,
+      { x: input, gamma: this.gamma, beta: this.beta },
+      { epsilon: this.epsilon },
+    );
+    if (fused !== undefined) { // one pass for the statistics, one for the outputs (native)
+      const [output, normalized, mean, variance, invStd] = fused as [
+        T,
+        tf.Tensor2D,
+        tf.Tensor1D,
+        tf.Tensor1D,
+        tf.Tensor1D,
+      ];
+      if (mode === "train") this.#updateMoving(mean, variance);
+      tf.dispose([mean, variance]);
+      return { output, cache: { normalized, invStd } };
+    }
     const z = asMatrix(input);
     let mean: tf.Tensor1D, variance: tf.Tensor1D;
     if (mode === "eval") {
@@ -95,16 +114,20 @@ export class BatchNorm {
         mean = tf.div(channelSum(z), count);
         variance = tf.div(channelSum(tf.squaredDifference(z, mean)), count);
       }
-      if (mode === "train") {
-        const m = this.momentum;
-        this.movingMean.assign(tf.add(tf.mul(this.movingMean, m), tf.mul(mean, 1 - m)));
-        this.movingVariance.assign(tf.add(tf.mul(this.movingVariance, m), tf.mul(variance, 1 - m)));
-      }
+      if (mode === "train") this.#updateMoving(mean, variance);
     }
     const invStd = tf.rsqrt(tf.add(variance, this.epsilon)) as tf.Tensor1D;
     const normalized = tf.mul(tf.sub(z, mean), invStd) as tf.Tensor2D;
     const output = tf.add(tf.mul(normalized, this.gamma), this.beta);
     return { output: reshapeLike(output, input), cache: { normalized, invStd } };
+  }
+
+  #updateMoving(mean: tf.Tensor1D, variance: tf.Tensor1D): void {
+    const m = this.momentum;
+    tf.tidy(() => {
+      this.movingMean.assign(tf.add(tf.mul(this.movingMean, m), tf.mul(mean, 1 - m)));
+      this.movingVariance.assign(tf.add(tf.mul(this.movingVariance, m), tf.mul(variance, 1 - m)));
+    });
   }
 
   /**
@@ -116,6 +139,11 @@ export class BatchNorm {
     outputGradient: T,
   ): { dz: T; dGamma: tf.Tensor1D; dBeta: tf.Tensor1D } {
     const { normalized, invStd } = cache;
+    const fused = runCnnKernel(FUSED.batchNormBackward, { dy: outputGradient, normalized, gamma: this.gamma, invStd });
+    if (fused !== undefined) { // two passes (native)
+      const [dz, dGamma, dBeta] = fused as [T, tf.Tensor1D, tf.Tensor1D];
+      return { dz, dGamma, dBeta };
+    }
     const dy = asMatrix(outputGradient);
     const batch = dy.shape[0];
     const sum = outputGradient.rank === 2 ? (t: tf.Tensor) => tf.sum(t, 0) as tf.Tensor1D : channelSum;

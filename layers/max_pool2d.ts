@@ -4,8 +4,11 @@
  * pass, about 2x faster on wasm than the `MaxPoolGrad` kernel, which moreover is wrong for some multi-channel
  * inputs on tfjs-backend-wasm 4.22; for other windows, one pass per window offset.
  *
- * Ties: every input equal to its window's maximum receives the window's whole gradient, where TF.js autodiff gives
- * it to one of them. Both agree whenever each window has a single maximum. After a ReLU, the common ties (windows
+ * On the native backend the forward pass records each window's argmax (one kernel) and the backward pass adds dy
+ * there (one kernel, `native/kernels_cnn.ts`), as TF.js autodiff and PyTorch do: no mask.
+ *
+ * Ties: every input equal to its window's maximum receives the window's whole gradient (the mask; on native the
+ * first maximum in the window, row by row, receives it), where TF.js autodiff gives it to one of them. Both agree whenever each window has a single maximum. After a ReLU, the common ties (windows
  * of zeros) get no gradient either way, since the ReLU's derivative at 0 is 0.
  *
  * @module
@@ -17,6 +20,8 @@ import type { ForwardMode, Layer, LayerCache, LayerConfig, LayerContext, LayerGr
 import { showShape } from "./layer.ts";
 import { maxPoolGradient } from "./_max_pool_gradient.ts";
 import { compactPair, imageWindow, type Padding, PADDINGS, pair } from "./_window.ts";
+import { FUSED } from "../fused/names.ts";
+import { runCnnKernel } from "./_cnn_kernels.ts";
 
 /** The fields of a maxPool2d layer's spec. */
 export interface MaxPool2DConfig extends LayerConfig {
@@ -33,6 +38,8 @@ export interface MaxPool2DConfig extends LayerConfig {
 interface MaxPool2DCache {
   x: tf.Tensor4D;
   output: tf.Tensor4D;
+  /** Where each window's maximum is (flat indices into x), from the native kernel; else the mask is built. */
+  argmax?: tf.Tensor4D;
 }
 
 /** Fields a maxPool2d spec may have. */
@@ -108,14 +115,24 @@ export class MaxPool2D implements Layer {
 
   forward(input: tf.Tensor, _mode: ForwardMode): { output: tf.Tensor4D; cache: LayerCache } {
     const x = input as tf.Tensor4D;
+    const [ph, pw] = this.poolSize, [sh, sw] = this.strides, [[top], [left]] = this.#pad;
+    const [outH, outW] = this.outputShape as [number, number, number];
+    const fused = runCnnKernel(FUSED.maxPoolArgmax, { x }, { ph, pw, sh, sw, top, left, outH, outW });
+    if (fused !== undefined) { // native: the argmax recorded in the same pass
+      const [output, argmax] = fused as [tf.Tensor4D, tf.Tensor4D];
+      return { output, cache: { x, output, argmax } satisfies MaxPool2DCache };
+    }
     const output = tf.maxPool(x, this.poolSize, this.strides, this.padding);
     return { output, cache: { x, output } satisfies MaxPool2DCache };
   }
 
   backward(cache: LayerCache, outputGradient: tf.Tensor, needInputGradient: boolean): LayerGradients {
     if (!needInputGradient) return { gradients: [] };
-    const { x, output } = cache as MaxPool2DCache;
+    const { x, output, argmax } = cache as MaxPool2DCache;
     const dy = outputGradient as tf.Tensor4D;
+    const [height, width] = this.inputShape as [number, number, number];
+    const scattered = argmax && runCnnKernel(FUSED.maxPoolArgmaxGrad, { dy, argmax }, { height, width });
+    if (scattered) return { inputGradient: scattered[0], gradients: [] };
     return { inputGradient: maxPoolGradient(x, output, dy, this.poolSize, this.strides, this.#pad), gradients: [] };
   }
 

@@ -3,6 +3,7 @@
 import { FUSED } from "../fused/names.ts";
 import { type KernelArgs, type NativeKernel, offset, sizeOf, type TensorInfo, view } from "./_heap.ts";
 import { requireSimd } from "./_simd.ts";
+import { CNN_KERNELS } from "./kernels_cnn.ts";
 
 const simd = (args: KernelArgs) => requireSimd(args.backend);
 
@@ -72,4 +73,5 @@ export const FUSED_KERNELS: Record<string, NativeKernel> = {
   [FUSED.nonFinite]: nonFinite,
   [FUSED.softmaxCrossEntropy]: softmaxCrossEntropy,
   [FUSED.l2Regression]: l2Regression,
+  ...CNN_KERNELS, // batch norm and max pooling: native/kernels_cnn.ts
 };
