@@ -3,7 +3,7 @@
 const PERMISSIONS = ["--allow-read", "--allow-env", "--allow-ffi"];
 const here = (path: string) => new URL(path, import.meta.url).pathname;
 
-const spec = Deno.args.some((a) => /^--(spec|interfaces|backends|batch-size)(=|$)/.test(a));
+const spec = Deno.args.some((a) => /^--(spec|interfaces|backends|batch-size|threads)(=|$)/.test(a));
 const args = spec
   ? ["bench", ...PERMISSIONS, here("./spec.ts"), "--", ...Deno.args]
   : ["bench", ...PERMISSIONS, here("./"), ...Deno.args];
