@@ -7,7 +7,15 @@
 // step's rows are strided views (leading dimension T * width) and the window's rows are one matrix.
 import type { Blas } from "./blas.ts";
 import { FUSED } from "../fused/names.ts";
-import { type KernelArgs, type NativeKernel, offset, type TensorInfo, type WasmBackend } from "./_heap.ts";
+import { type KernelArgs, type NativeKernel, offset, onHeap, type TensorInfo, type WasmBackend } from "./_heap.ts";
+import { LSTM_WASM_BASE64 } from "./wasm/lstm_wasm.ts";
+
+// The SIMD passes of native/wasm/lstm.wat (byte offsets and strides; U a multiple of 4).
+interface LstmSimd {
+  forwardStep(...args: number[]): void;
+  backwardStep(...args: number[]): void;
+}
+const lstmSimd = onHeap<LstmSimd>(LSTM_WASM_BASE64);
 
 function heap(backend: WasmBackend): Float32Array {
   const { buffer } = backend.wasm.HEAPU8;
@@ -41,6 +49,7 @@ function forward(blas: Blas, args: KernelArgs): TensorInfo[] {
     H.copyWithin(pCP + s * T * U, pC0 + s * U, pC0 + (s + 1) * U);
   }
   const recurrent = H.subarray(pR);
+  const simd = U % 4 === 0 ? lstmSimd(b) : undefined;
   for (let t = 0; t < T; t++) {
     blas.sgemm(
       false,
@@ -58,6 +67,24 @@ function forward(blas: Blas, args: KernelArgs): TensorInfo[] {
       T * G,
     );
     const last = t === T - 1;
+    if (simd !== undefined) {
+      const [hn, cn, ns] = last ? [pHT, pCT, U] : [pHP + (t + 1) * U, pCP + (t + 1) * U, T * U];
+      const u = t * U, zs = 4 * T * G, us = 4 * T * U;
+      simd.forwardStep(
+        4 * (pZ + t * G),
+        4 * (pCP + u),
+        4 * (pTC + u),
+        4 * (pOut + u),
+        4 * hn,
+        4 * cn,
+        B,
+        U,
+        zs,
+        us,
+        4 * ns,
+      );
+      continue;
+    }
     for (let s = 0; s < B; s++) {
       const z = pZ + (s * T + t) * G, u0 = (s * T + t) * U;
       const cp = pCP + u0, tc = pTC + u0, out = pOut + u0;
@@ -105,8 +132,23 @@ function backward(blas: Blas, args: KernelArgs): TensorInfo[] {
     H.copyWithin(pDh, at(b, dhT!), at(b, dhT!) + B * U);
     H.copyWithin(pDc, at(b, dcT!), at(b, dcT!) + B * U);
     const recurrent = H.subarray(pR), dh = H.subarray(pDh, pDh + B * U);
+    const simd = U % 4 === 0 ? lstmSimd(b) : undefined;
     for (let t = T - 1; t >= 0; t--) {
-      for (let s = 0; s < B; s++) {
+      const u = t * U, zs = 4 * T * G, us = 4 * T * U;
+      simd?.backwardStep(
+        4 * (pZ + t * G),
+        4 * (pTC + u),
+        4 * (pCP + u),
+        4 * (pDy + u),
+        4 * pDh,
+        4 * pDc,
+        4 * (pDZ + t * G),
+        B,
+        U,
+        zs,
+        us,
+      );
+      for (let s = 0; s < (simd === undefined ? B : 0); s++) {
         const z = pZ + (s * T + t) * G, d = pDZ + (s * T + t) * G, u0 = (s * T + t) * U;
         const tc = pTC + u0, cp = pCP + u0, y = pDy + u0, dhs = pDh + s * U, dcs = pDc + s * U;
         for (let u = 0; u < U; u++) {

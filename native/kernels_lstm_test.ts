@@ -57,6 +57,7 @@ interface Case {
 
 const CASES: Case[] = [
   { batch: 1, time: 1, units: 8, features: 5 },
+  { batch: 3, time: 3, units: 5, features: 4 },
   { batch: 32, time: 3, units: 8, features: 9 },
   { batch: 1, time: 28, units: 128, features: 28 },
   { batch: 32, time: 3, units: 128, features: 9 },

@@ -10,6 +10,7 @@ const MODULES = [
   { name: "kernels", constant: "KERNELS_WASM_BASE64", what: "kernels" },
   { name: "conv", constant: "CONV_WASM_BASE64", what: "convolution helpers (im2col, col2im)" },
   { name: "cnn", constant: "CNN_WASM_BASE64", what: "conv-net kernels (batch norm, max pooling with argmax)" },
+  { name: "lstm", constant: "LSTM_WASM_BASE64", what: "fused LSTM step passes (gates, cell update, their gradients)" },
 ];
 let stale = false;
 for (const { name, constant, what } of MODULES) {
