@@ -152,15 +152,24 @@ async function register(
         });
       }
     }
+    // Why a ceiling is missing, said once: no BLAS at all, or what in a variant's spec has no products derived here.
     const said = new Set<string>();
+    const say = (line: string) => {
+      if (!said.has(line)) console.log(line);
+      said.add(line);
+    };
     for (const { label, spec } of variants) {
       const calls = specGemms(spec, batchSize);
-      if (typeof calls === "string" || "reason" in blas) {
-        const why = typeof calls === "string"
-          ? calls
-          : `no BLAS library loads (${(blas as { reason: string }).reason})`;
-        if (!said.has(why)) console.log(`benchSpec: no GEMM ceiling (${label}): ${why}`);
-        said.add(why);
+      if ("reason" in blas) {
+        say(
+          `benchSpec: no GEMM ceiling: no BLAS library loads${
+            backends.includes("native") ? " (see above)" : ` (${blas.reason})`
+          }`,
+        );
+        break;
+      }
+      if (typeof calls === "string") {
+        say(`benchSpec: no GEMM ceiling (${label}): ${calls}`);
         continue;
       }
       const run = gemmRunner(blas, calls);

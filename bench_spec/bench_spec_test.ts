@@ -72,9 +72,24 @@ Deno.test("benchSpec() benches the spec as written by default, and a sequence sp
 });
 
 Deno.test("benchSpec() on every backend asked; native only where BLAS loads", async () => {
-  const defs = await captured(mlp, { backends: ["wasm", "native"], batchSize: 4 });
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (line: string) => void warnings.push(line);
+  let defs;
+  try {
+    defs = await captured(mlp, { backends: ["wasm", "native"], batchSize: 4 });
+  } finally {
+    console.warn = warn;
+  }
   const steps = defs.filter((d) => !d.name.startsWith("GEMM")).map((d) => d.name.split(":")[0]);
   assert.deepEqual(steps, blas ? ["wasm", "native"] : ["wasm"]);
+  // Without BLAS, said once (never silently): `benchSpec: the native backend did not run: <why>`.
+  assert.deepEqual(
+    warnings.map((w) => w.replace(/run: .*/, "run: ...")),
+    blas ? [] : [
+      "benchSpec: the native backend did not run: ...",
+    ],
+  );
 });
 
 Deno.test("benchSpec() rejects bad input when called, naming it", () => {
