@@ -59,3 +59,30 @@ export function natsServerMissing(): string | undefined {
 export function opensslMissing(): string | undefined {
   return programMissing("openssl", ["version"], "openssl");
 }
+
+/** Where Chromium is (`chromium` or `chromium-browser` on PATH), or undefined. */
+export function chromiumPath(): string | undefined {
+  let path: string | undefined;
+  try {
+    path = Deno.env.get("PATH");
+  } catch {
+    return undefined;
+  }
+  for (const dir of (path ?? "/usr/bin").split(":")) {
+    for (const name of ["chromium", "chromium-browser"]) {
+      try {
+        if (Deno.statSync(`${dir}/${name}`).isFile) return `${dir}/${name}`;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Why headless Chromium cannot run (not on PATH, or `chromium --version` fails), or undefined when it can. */
+export function chromiumMissing(): string | undefined {
+  const path = chromiumPath();
+  if (path === undefined) return "chromium is not on PATH (apt-get install chromium)";
+  return programMissing(path, ["--version"], "chromium");
+}
