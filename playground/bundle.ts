@@ -167,14 +167,15 @@ function browserEdge(): esbuild.Plugin {
 }
 
 /**
- * Bundles `playground/app.ts` for the browser.
+ * Bundles `playground/app.ts` (or another entry) for the browser.
  *
+ * @param entry The entry module's path. @default {"playground/app.ts"}
  * @throws {Error} When esbuild fails, e.g. because a Deno-only module is in the graph (the message names it).
  */
-export async function bundlePlayground(): Promise<PlaygroundBundle> {
+export async function bundlePlayground(entry = `${rootPath}/playground/app.ts`): Promise<PlaygroundBundle> {
   try {
     const result = await esbuild.build({
-      entryPoints: [`${rootPath}/playground/app.ts`],
+      entryPoints: [entry],
       bundle: true,
       write: false,
       format: "esm",
