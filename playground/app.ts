@@ -43,6 +43,8 @@ interface Curves {
 let config: Config = readConfig(location.search);
 let running: { stop: boolean } | undefined;
 let lastStep: StepRecord | undefined;
+let shown: StepRecord | undefined;
+let shownSweep = -1;
 let curves: Curves = { loss: [], trainAccuracy: [], testAccuracy: [], cosine: new Map() };
 
 function setStatus(text: string, state: string): void {
@@ -277,11 +279,16 @@ function frame(now: number): void {
     })),
     { steps: c.steps, left: [-0.2, 1], right: undefined, empty: "every layer gets the true gradient (backprop)" },
   );
-  if (lastStep) {
+  // Each sweep of the playhead (2.4 s) replays one recent step, the last one when the sweep began.
+  const sweep = Math.floor(now / 2400);
+  if (sweep !== shownSweep || shown === undefined || lastStep === undefined) {
+    shown = lastStep;
+    shownSweep = sweep;
+  }
+  if (shown) {
     const names = [...c.interfaces.map((iface, i) => `layer ${i} · ${iface}`), `layer ${c.hidden.length} · output`];
-    const phase = (now % 2400) / 2000;
-    drawTimeline($<HTMLCanvasElement>("timeline"), lastStep, names, Math.min(1, phase));
-    $<HTMLElement>("timeline-note").textContent = stepLine(lastStep, c.interfaces, unlockedLayers(lastStep));
+    drawTimeline($<HTMLCanvasElement>("timeline"), shown, names, Math.min(1, (now % 2400) / 2000));
+    $<HTMLElement>("timeline-note").textContent = stepLine(shown, c.interfaces, unlockedLayers(shown));
   }
   requestAnimationFrame(frame);
 }

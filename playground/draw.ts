@@ -124,6 +124,15 @@ export function drawTimeline(canvas: HTMLCanvasElement, record: StepRecord, name
     g.fillRect(x0, y0, x1 - x0, height * rowH);
   }
   g.globalAlpha = 1;
+  // The loss: a layer whose update is left of this line did not wait for the forward pass to reach the top.
+  const loss = record.spans.find((s) => s.kind === "loss");
+  if (loss !== undefined) {
+    g.strokeStyle = spanColors.loss;
+    g.beginPath();
+    g.moveTo(x(loss.start), top);
+    g.lineTo(x(loss.start), top + rowH * names.length);
+    g.stroke();
+  }
   g.strokeStyle = "#333";
   g.setLineDash([4, 3]);
   g.beginPath();
