@@ -44,7 +44,6 @@ export class KernelBlock {
     }
   }
 
-  /** After the product `z`: batch norm (in `mode`) or the bias. */
   /**
    * The activation that a fused kernel (matmul or convolution, + bias, + activation) can apply for this block: on a
    * backend that does its products in BLAS, with a bias (not batch norm), for ReLU or linear, whose backward reads
@@ -55,10 +54,14 @@ export class KernelBlock {
     return activation === "relu" || activation === "linear" ? activation : undefined;
   }
 
-  finish(z: tf.Tensor, mode: ForwardMode): { z: tf.Tensor; bn?: BatchNormCache } {
+  /**
+   * After the product `z`: batch norm (in `mode`) or the bias. With `relu`, batch norm may apply ReLU in the same
+   * kernel (native): `activated` then says that `z` is ReLU's output, and `backward` takes dL/d(that output).
+   */
+  finish(z: tf.Tensor, mode: ForwardMode, relu = false): { z: tf.Tensor; bn?: BatchNormCache; activated?: boolean } {
     if (!this.batchNorm) return { z: tf.add(z, this.bias!) };
-    const normalized = this.batchNorm.forward(z, mode);
-    return { z: normalized.output, bn: normalized.cache };
+    const normalized = this.batchNorm.forward(z, mode, relu);
+    return { z: normalized.output, bn: normalized.cache, activated: normalized.activated };
   }
 
   /** From dL/d(finished z): dL/d(product) and the gradients of gamma and beta, or of the bias (`biasSum(dz)`). */

@@ -29,6 +29,8 @@ export interface BatchNormCache {
   normalized: tf.Tensor2D;
   /** 1 / sqrt(var + eps), [channels]. */
   invStd: tf.Tensor1D;
+  /** The output, when ReLU was applied to it in the same kernel: `backward` then takes dL/d(ReLU's output). */
+  activated?: tf.Tensor;
 }
 
 /**
@@ -80,12 +82,20 @@ export class BatchNorm {
     this.movingVariance = tf.tidy(() => tf.variable(tf.ones([units]), false));
   }
 
-  /** Normalises `z` (`[..., units]`, any rank); in `train` mode also updates the running statistics. */
-  forward<T extends tf.Tensor>(input: T, mode: ForwardMode): { output: T; cache: BatchNormCache } {
+  /**
+   * Normalises `z` (`[..., units]`, any rank); in `train` mode also updates the running statistics. With `relu`, a
+   * backend that fuses batch norm (native) applies ReLU in the same pass and says so (`activated`); else the caller
+   * applies it.
+   */
+  forward<T extends tf.Tensor>(
+    input: T,
+    mode: ForwardMode,
+    relu = false,
+  ): { output: T; cache: BatchNormCache; activated?: boolean } {
     const fused = mode === "eval" ? undefined : runCnnKernel(
       FUSED.batchNormForward,
       { x: input, gamma: this.gamma, beta: this.beta },
-      { epsilon: this.epsilon },
+      { epsilon: this.epsilon, relu },
     );
     if (fused !== undefined) { // one pass for the statistics, one for the outputs (native)
       const [output, normalized, mean, variance, invStd] = fused as [
@@ -97,7 +107,8 @@ export class BatchNorm {
       ];
       if (mode === "train") this.#updateMoving(mean, variance);
       tf.dispose([mean, variance]);
-      return { output, cache: { normalized, invStd } };
+      if (!relu) return { output, cache: { normalized, invStd } };
+      return { output, cache: { normalized, invStd, activated: output }, activated: true };
     }
     const z = asMatrix(input);
     let mean: tf.Tensor1D, variance: tf.Tensor1D;
@@ -138,13 +149,14 @@ export class BatchNorm {
     cache: BatchNormCache,
     outputGradient: T,
   ): { dz: T; dGamma: tf.Tensor1D; dBeta: tf.Tensor1D } {
-    const { normalized, invStd } = cache;
-    const fused = runCnnKernel(FUSED.batchNormBackward, { dy: outputGradient, normalized, gamma: this.gamma, invStd });
+    const { normalized, invStd, activated } = cache;
+    const inputs = { dy: outputGradient, normalized, gamma: this.gamma, invStd };
+    const fused = runCnnKernel(FUSED.batchNormBackward, activated ? { ...inputs, y: activated } : inputs);
     if (fused !== undefined) { // two passes (native)
       const [dz, dGamma, dBeta] = fused as [T, tf.Tensor1D, tf.Tensor1D];
       return { dz, dGamma, dBeta };
     }
-    const dy = asMatrix(outputGradient);
+    const dy = asMatrix(activated ? tf.mul(outputGradient, tf.step(activated)) : outputGradient);
     const batch = dy.shape[0];
     const sum = outputGradient.rank === 2 ? (t: tf.Tensor) => tf.sum(t, 0) as tf.Tensor1D : channelSum;
     const dBeta = sum(dy);

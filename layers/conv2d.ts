@@ -195,15 +195,18 @@ export class Conv2D implements Layer {
       return { output, cache: { x, preActivation: output, output } satisfies Conv2DCache };
     }
     const product = tf.conv2d(x, this.kernel as tf.Tensor4D, this.strides, pad);
-    const { z, bn } = this.#block.finish(product, mode);
+    // With batch norm and ReLU, the native backend normalises and applies ReLU in one kernel (`activated`).
+    const { z, bn, activated } = this.#block.finish(product, mode, this.#activationName === "relu");
     const preActivation = z as tf.Tensor4D;
-    const output = this.#activation.apply(preActivation) as tf.Tensor4D;
+    const output = activated ? preActivation : this.#activation.apply(preActivation) as tf.Tensor4D;
     return { output, cache: { x, preActivation, output, bn } satisfies Conv2DCache };
   }
 
   backward(cache: LayerCache, outputGradient: tf.Tensor, needInputGradient: boolean): LayerGradients {
     const { x, preActivation, output, bn } = cache as Conv2DCache;
-    const activated = this.#activation.backward(outputGradient as tf.Tensor4D, preActivation, output);
+    const activated = bn?.activated // ReLU's backward happens inside batch norm's
+      ? outputGradient
+      : this.#activation.backward(outputGradient as tf.Tensor4D, preActivation, output);
     const { dz: product, tail } = this.#block.backward(activated, bn, channelSum);
     const dz = product as tf.Tensor4D;
     const kernelGradient = conv2dFilterGradient(x, dz, this.kernelSize, this.strides, this.#pad);

@@ -18,7 +18,7 @@ import { CNN_WASM_BASE64 } from "./wasm/cnn_wasm.ts";
 
 /** The exported functions of cnn.wat (byte offsets; see there). */
 interface CnnSimd {
-  channelDots(a: number, b: number, rows: number, C: number, sums: number, dots: number): void;
+  channelDots(a: number, b: number, rows: number, C: number, sums: number, dots: number, mask: number): void;
   bnApply(...args: number[]): void;
   bnGradApply(...args: number[]): void;
   maxPoolArgmax(...args: number[]): void;
@@ -32,13 +32,22 @@ function simdFor(backend: WasmBackend, channels: number): CnnSimd | undefined {
   return channels % 4 === 0 ? cnnSimd(backend) : undefined;
 }
 
-// Per-channel sums of a and of a * b (float64, [C] each) by SIMD, through a scratch block on the heap.
-function channelDots(simd: CnnSimd, backend: WasmBackend, a: TensorInfo, b: TensorInfo, C: number) {
+// Per-channel sums of a and of a * b (float64, [C] each) by SIMD, through a scratch block on the heap; a counts
+// only where `mask` (if any) is positive.
+function channelDots(
+  simd: CnnSimd,
+  backend: WasmBackend,
+  a: TensorInfo,
+  b: TensorInfo,
+  C: number,
+  mask?: TensorInfo,
+) {
   const scratch = backend.makeOutput([4 * C], "float32"); // 2 x C float64
   try {
     const at = offset(backend, scratch);
     new Float64Array(backend.wasm.HEAPU8.buffer, at, 2 * C).fill(0);
-    simd.channelDots(offset(backend, a), offset(backend, b), sizeOf(a.shape) / C, C, at, at + 8 * C);
+    const m = mask === undefined ? 0 : offset(backend, mask);
+    simd.channelDots(offset(backend, a), offset(backend, b), sizeOf(a.shape) / C, C, at, at + 8 * C, m);
     const sums = new Float64Array(backend.wasm.HEAPU8.buffer, at, 2 * C).slice();
     return { sums: sums.subarray(0, C), dots: sums.subarray(C) };
   } finally {
@@ -55,7 +64,7 @@ const f32 = Math.fround;
 function batchNormForward(args: KernelArgs): TensorInfo[] {
   const { x, gamma, beta } = args.inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
   const b = args.backend, C = x.shape[x.shape.length - 1]!, size = sizeOf(x.shape), N = size / C;
-  const epsilon = args.attrs.epsilon as number;
+  const epsilon = args.attrs.epsilon as number, floor = args.attrs.relu ? 0 : -Infinity;
   const out = b.makeOutput(x.shape, "float32"), normalized = b.makeOutput([N, C], "float32");
   const [mean, variance, invStd] = [0, 1, 2].map(() => b.makeOutput([C], "float32"));
   const simd = simdFor(b, C);
@@ -69,7 +78,7 @@ function batchNormForward(args: KernelArgs): TensorInfo[] {
       I[c] = 1 / Math.sqrt(f32(V[c]! + epsilon));
     }
     const at = (t: TensorInfo) => offset(b, t);
-    simd.bnApply(at(x), N, C, ...[mean!, invStd!, gamma, beta, normalized, out].map(at));
+    simd.bnApply(at(x), N, C, ...[mean!, invStd!, gamma, beta, normalized, out].map(at), floor);
     return [out, normalized, mean!, variance!, invStd!];
   }
   const X = view(b, x), Y = view(b, out), Z = view(b, normalized), G = view(b, gamma), Be = view(b, beta);
@@ -92,20 +101,21 @@ function batchNormForward(args: KernelArgs): TensorInfo[] {
     for (let c = 0; c < C; c++) {
       const n = f32(f32(X[i + c]! - M[c]!) * I[c]!);
       Z[i + c] = n;
-      Y[i + c] = f32(n * G[c]!) + Be[c]!;
+      const y = f32(f32(n * G[c]!) + Be[c]!);
+      Y[i + c] = floor === 0 && y <= 0 ? 0 : y;
     }
   }
   return [out, normalized, mean!, variance!, invStd!];
 }
 
 function batchNormBackward(args: KernelArgs): TensorInfo[] {
-  const { dy, normalized, gamma, invStd } = args.inputs as Record<string, TensorInfo>;
+  const { dy, normalized, gamma, invStd, y } = args.inputs as Record<string, TensorInfo | undefined>;
   const b = args.backend, C = dy!.shape[dy!.shape.length - 1]!, size = sizeOf(dy!.shape), N = size / C;
   const dz = b.makeOutput(dy!.shape, "float32");
   const dGamma = b.makeOutput([C], "float32"), dBeta = b.makeOutput([C], "float32");
   const simd = simdFor(b, C);
   if (simd !== undefined) {
-    const { sums, dots } = channelDots(simd, b, dy!, normalized!, C);
+    const { sums, dots } = channelDots(simd, b, dy!, normalized!, C, y);
     const scale = b.makeOutput([C], "float32");
     try {
       const DG = view(b, dGamma), DB = view(b, dBeta), G = view(b, gamma!), I = view(b, invStd!), S = view(b, scale);
@@ -115,20 +125,23 @@ function batchNormBackward(args: KernelArgs): TensorInfo[] {
         S[c] = f32(G[c]! * I[c]!) / N;
       }
       const at = (t: TensorInfo) => offset(b, t);
-      simd.bnGradApply(at(dy!), at(normalized!), N, C, N, ...[dBeta, dGamma, scale, dz].map(at));
+      const mask = y === undefined ? 0 : at(y);
+      simd.bnGradApply(at(dy!), at(normalized!), N, C, N, ...[dBeta, dGamma, scale, dz].map(at), mask);
     } finally {
       b.disposeData(scale.dataId, true);
     }
     return [dz, dGamma, dBeta];
   }
   const D = view(b, dy!), Z = view(b, normalized!), G = view(b, gamma!), I = view(b, invStd!), O = view(b, dz);
+  const Y = y === undefined ? undefined : view(b, y);
+  const d = (i: number) => Y === undefined || Y[i]! > 0 ? D[i]! : 0;
   const DG = view(b, dGamma), DB = view(b, dBeta);
   const s = new Float64Array(C), sn = new Float64Array(C);
   for (let i = 0; i < size; i += C) {
     for (let c = 0; c < C; c++) {
-      const d = D[i + c]!;
-      s[c] = s[c]! + d;
-      sn[c] = sn[c]! + d * Z[i + c]!;
+      const v = d(i + c);
+      s[c] = s[c]! + v;
+      sn[c] = sn[c]! + v * Z[i + c]!;
     }
   }
   const scale = new Float32Array(C);
@@ -139,7 +152,7 @@ function batchNormBackward(args: KernelArgs): TensorInfo[] {
   }
   for (let i = 0; i < size; i += C) {
     for (let c = 0; c < C; c++) {
-      const centered = f32(f32(f32(D[i + c]! * N) - DB[c]!) - f32(Z[i + c]! * DG[c]!));
+      const centered = f32(f32(f32(d(i + c) * N) - DB[c]!) - f32(Z[i + c]! * DG[c]!));
       O[i + c] = centered * scale[c]!;
     }
   }

@@ -36,7 +36,7 @@ function values(shape: number[], seed: number, scale = 1, shift = 0): Float32Arr
 }
 
 // Train-mode forward (output, moving statistics) and backward of a BatchNorm, fused or composite, as arrays.
-function batchNorm(shape: number[], data: Record<string, Float32Array>, fused: boolean): Float32Array[] {
+function batchNorm(shape: number[], data: Record<string, Float32Array>, fused: boolean, relu = false): Float32Array[] {
   const channels = shape.at(-1)!;
   const bn = new BatchNorm(channels, { momentum: 0.5 });
   const previous = setCnnKernels(fused);
@@ -45,8 +45,11 @@ function batchNorm(shape: number[], data: Record<string, Float32Array>, fused: b
       bn.gamma.assign(tf.tensor1d(data.gamma!));
       bn.beta.assign(tf.tensor1d(data.beta!));
       const z = tf.tensor(data.z!, shape), dy = tf.tensor(data.dy!, shape);
-      const { output, cache } = bn.forward(z, "train");
-      const g = bn.backward(cache, dy);
+      const forward = bn.forward(z, "train", relu);
+      const { cache } = forward;
+      let output = forward.output;
+      if (relu && !forward.activated) output = tf.relu(output); // the composite path: ReLU is the caller's
+      const g = bn.backward(cache, forward.activated || !relu ? dy : tf.mul(dy, tf.step(output)));
       assert.deepEqual(output.shape, shape);
       assert.deepEqual(g.dz.shape, shape);
       return [output, bn.movingMean, bn.movingVariance, g.dz, g.dGamma, g.dBeta].map((t) =>
@@ -60,14 +63,15 @@ function batchNorm(shape: number[], data: Record<string, Float32Array>, fused: b
 }
 
 // The same, by autodiff of the formula (batch statistics over all axes but the last).
-function batchNormAutodiff(shape: number[], data: Record<string, Float32Array>): Float32Array[] {
+function batchNormAutodiff(shape: number[], data: Record<string, Float32Array>, relu = false): Float32Array[] {
   return tf.tidy(() => {
     const z = tf.tensor(data.z!, shape), dy = tf.tensor(data.dy!, shape);
     const gamma = tf.tensor1d(data.gamma!), beta = tf.tensor1d(data.beta!);
     const axes = shape.slice(0, -1).map((_, i) => i);
     const f = (z: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => {
       const { mean, variance } = tf.moments(z, axes);
-      return tf.add(tf.mul(tf.div(tf.sub(z, mean), tf.sqrt(tf.add(variance, 1e-3))), gamma), beta);
+      const y = tf.add(tf.mul(tf.div(tf.sub(z, mean), tf.sqrt(tf.add(variance, 1e-3))), gamma), beta);
+      return relu ? tf.relu(y) : y;
     };
     const output = f(z, gamma, beta);
     const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(f(a, b, c), dy)))([
@@ -80,9 +84,12 @@ function batchNormAutodiff(shape: number[], data: Record<string, Float32Array>):
 }
 
 // [B, H, W, C] images (per channel over B, H, W) and [B, C] matrices; channels of 4k take the SIMD path.
-for (const shape of [[4, 5, 6, 8], [3, 4, 5, 3], [2, 7, 3, 16], [32, 12], [16, 7], [5, 1]]) {
+const SHAPES = [[4, 5, 6, 8], [3, 4, 5, 3], [2, 7, 3, 16], [32, 12], [16, 7], [5, 1]];
+for (const [shape, relu] of [...SHAPES.map((s) => [s, false] as const), ...SHAPES.map((s) => [s, true] as const)]) {
   Deno.test({
-    name: `native batch norm kernels match the composite ops and autodiff: ${JSON.stringify(shape)}`,
+    name: `native batch norm kernels match the composite ops and autodiff: ${JSON.stringify(shape)}${
+      relu ? ", with ReLU" : ""
+    }`,
     ignore,
     async fn() {
       needsBlas.check();
@@ -94,11 +101,14 @@ for (const shape of [[4, 5, 6, 8], [3, 4, 5, 3], [2, 7, 3, 16], [32, 12], [16, 7
         beta: values([c], 4),
       };
       const tensors = tf.memory().numTensors;
-      const [fused, composite] = await on(NATIVE, () => [batchNorm(shape, data, true), batchNorm(shape, data, false)]);
+      const [fused, composite] = await on(NATIVE, () => [
+        batchNorm(shape, data, true, relu),
+        batchNorm(shape, data, false, relu),
+      ]);
       assert.equal(tf.memory().numTensors, tensors);
       const names = ["output", "movingMean", "movingVariance", "dz", "dGamma", "dBeta"];
       names.forEach((what, k) => assertClose(fused[k]!, composite[k]!, { atol: 1e-5, rtol: 1e-4, what }));
-      const [output, dz, dGamma, dBeta] = batchNormAutodiff(shape, data);
+      const [output, dz, dGamma, dBeta] = batchNormAutodiff(shape, data, relu);
       assertClose(fused[0]!, output!, { atol: 1e-5, rtol: 1e-4, what: "output (autodiff)" });
       assertClose(fused[3]!, dz!, { atol: 1e-5, rtol: 1e-3, what: "dz (autodiff)" });
       assertClose(fused[4]!, dGamma!, { atol: 1e-4, rtol: 1e-4, what: "dGamma (autodiff)" });

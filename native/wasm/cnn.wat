@@ -6,9 +6,10 @@
 (module
   (import "env" "memory" (memory 1))
 
-  ;; sums[c] += a[r, c], dots[c] += a[r, c] * b[r, c] over the rows r, in float64 (sums, dots: f64[C]).
+  ;; sums[c] += a[r, c], dots[c] += a[r, c] * b[r, c] over the rows r, in float64 (sums, dots: f64[C]). With a
+  ;; mask (a pointer, 0 for none), a counts only where mask > 0 (ReLU's backward, mask its output).
   (func (export "channelDots")
-    (param $a i32) (param $b i32) (param $rows i32) (param $C i32) (param $sums i32) (param $dots i32)
+    (param $a i32) (param $b i32) (param $rows i32) (param $C i32) (param $sums i32) (param $dots i32) (param $mask i32)
     (local $end i32) (local $row i32) (local $c i32) (local $av v128) (local $bv v128) (local $lo v128) (local $hi v128)
     (local $s i32)
     (local.set $row (i32.shl (local.get $C) (i32.const 2)))
@@ -21,6 +22,11 @@
           (loop $channels
             (br_if $cdone (i32.ge_u (local.get $c) (local.get $row)))
             (local.set $av (v128.load (i32.add (local.get $a) (local.get $c))))
+            (if (local.get $mask)
+              (then
+                (local.set $av
+                  (v128.and (local.get $av)
+                    (f32x4.gt (v128.load (i32.add (local.get $mask) (local.get $c))) (v128.const f32x4 0 0 0 0))))))
             (local.set $bv (v128.load (i32.add (local.get $b) (local.get $c))))
             (local.set $lo (f64x2.promote_low_f32x4 (local.get $av)))
             (local.set $hi
@@ -42,12 +48,14 @@
             (br $channels)))
         (local.set $a (i32.add (local.get $a) (local.get $row)))
         (local.set $b (i32.add (local.get $b) (local.get $row)))
+        (if (local.get $mask) (then (local.set $mask (i32.add (local.get $mask) (local.get $row)))))
         (br $rows))))
 
-  ;; Batch norm's outputs: norm = (x - mean[c]) * inv[c]; y = norm * gamma[c] + beta[c] (float32, in that order).
+  ;; Batch norm's outputs: norm = (x - mean[c]) * inv[c]; y = max(norm * gamma[c] + beta[c], floor) (float32, in that
+  ;; order; floor 0 applies ReLU, -inf nothing; a NaN stays NaN).
   (func (export "bnApply")
     (param $x i32) (param $rows i32) (param $C i32) (param $mean i32) (param $inv i32) (param $gamma i32)
-    (param $beta i32) (param $norm i32) (param $y i32)
+    (param $beta i32) (param $norm i32) (param $y i32) (param $floor f32)
     (local $end i32) (local $row i32) (local $c i32) (local $n v128)
     (local.set $row (i32.shl (local.get $C) (i32.const 2)))
     (local.set $end (i32.add (local.get $x) (i32.mul (local.get $rows) (local.get $row))))
@@ -65,8 +73,10 @@
                 (v128.load (i32.add (local.get $inv) (local.get $c)))))
             (v128.store (i32.add (local.get $norm) (local.get $c)) (local.get $n))
             (v128.store (i32.add (local.get $y) (local.get $c))
-              (f32x4.add (f32x4.mul (local.get $n) (v128.load (i32.add (local.get $gamma) (local.get $c))))
-                (v128.load (i32.add (local.get $beta) (local.get $c)))))
+              (f32x4.max
+                (f32x4.add (f32x4.mul (local.get $n) (v128.load (i32.add (local.get $gamma) (local.get $c))))
+                  (v128.load (i32.add (local.get $beta) (local.get $c))))
+                (f32x4.splat (local.get $floor))))
             (local.set $c (i32.add (local.get $c) (i32.const 16)))
             (br $channels)))
         (local.set $x (i32.add (local.get $x) (local.get $row)))
@@ -74,11 +84,12 @@
         (local.set $y (i32.add (local.get $y) (local.get $row)))
         (br $rows))))
 
-  ;; Batch norm's dz = ((dy * count - dBeta[c]) - norm * dGamma[c]) * scale[c] (float32, in that order).
+  ;; Batch norm's dz = ((dy * count - dBeta[c]) - norm * dGamma[c]) * scale[c] (float32, in that order); with a mask
+  ;; (0 for none), dy counts only where mask > 0, as in channelDots.
   (func (export "bnGradApply")
     (param $dy i32) (param $norm i32) (param $rows i32) (param $C i32) (param $count f32) (param $dBeta i32)
-    (param $dGamma i32) (param $scale i32) (param $dz i32)
-    (local $end i32) (local $row i32) (local $c i32)
+    (param $dGamma i32) (param $scale i32) (param $dz i32) (param $mask i32)
+    (local $end i32) (local $row i32) (local $c i32) (local $d v128)
     (local.set $row (i32.shl (local.get $C) (i32.const 2)))
     (local.set $end (i32.add (local.get $dy) (i32.mul (local.get $rows) (local.get $row))))
     (block $done
@@ -88,11 +99,17 @@
         (block $cdone
           (loop $channels
             (br_if $cdone (i32.ge_u (local.get $c) (local.get $row)))
+            (local.set $d (v128.load (i32.add (local.get $dy) (local.get $c))))
+            (if (local.get $mask)
+              (then
+                (local.set $d
+                  (v128.and (local.get $d)
+                    (f32x4.gt (v128.load (i32.add (local.get $mask) (local.get $c))) (v128.const f32x4 0 0 0 0))))))
             (v128.store (i32.add (local.get $dz) (local.get $c))
               (f32x4.mul
                 (f32x4.sub
                   (f32x4.sub
-                    (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $c))) (f32x4.splat (local.get $count)))
+                    (f32x4.mul (local.get $d) (f32x4.splat (local.get $count)))
                     (v128.load (i32.add (local.get $dBeta) (local.get $c))))
                   (f32x4.mul (v128.load (i32.add (local.get $norm) (local.get $c)))
                     (v128.load (i32.add (local.get $dGamma) (local.get $c)))))
@@ -102,6 +119,7 @@
         (local.set $dy (i32.add (local.get $dy) (local.get $row)))
         (local.set $norm (i32.add (local.get $norm) (local.get $row)))
         (local.set $dz (i32.add (local.get $dz) (local.get $row)))
+        (if (local.get $mask) (then (local.set $mask (i32.add (local.get $mask) (local.get $row)))))
         (br $rows))))
 
   ;; Max pooling of x [B, H, W, C] (NHWC) into y [B, outH, outW, C], with arg (int32, y's shape) the flat index into
