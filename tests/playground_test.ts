@@ -9,7 +9,7 @@ import { chromiumMissing, chromiumPath, requires } from "./_requires.ts";
 const chromium = requires("tests/playground_test.ts", "the playground's browser test", chromiumMissing());
 
 Deno.test({
-  name: "playground trains csg on MNIST in headless Chromium: no console errors, accuracy, a timeline",
+  name: "playground trains csg on MNIST in headless Chromium: no console errors, accuracy, an unlocked timeline",
   ignore: chromium.ignore,
   // Puppeteer's WebSocket and the browser process outlive the test's own ops by a tick.
   sanitizeOps: false,
@@ -65,6 +65,13 @@ Deno.test({
       // Under csg each hidden layer updates as soon as its synthesizer answers: before the loss is computed.
       assert.equal(timeline.unlocked, "0,1", `csg layers update before the loss: ${note}`);
       assert.ok((await Deno.stat(screenshot)).size > 10_000, "the screenshot is an image");
+
+      // Under backprop every layer waits for the backward pass from the loss: none is unlocked.
+      await page.goto(`${playground.url}?iface=backprop,backprop&autostart=1&steps=20&every=20`);
+      await page.waitForSelector('#status[data-step="20"]', { timeout: 30_000 });
+      const locked = await page.$eval("#timeline", (e) => e.getAttribute("data-unlocked"));
+      assert.equal(locked, "", "under backprop no layer updates before the loss");
+      assert.deepEqual(errors, []);
       console.log(
         `playground: test accuracy ${accuracy} after 200 steps, ${timeline.spans} calls in the last step, ` +
           `${((performance.now() - started) / 1000).toFixed(1)} s; screenshot ${screenshot}`,
