@@ -5,7 +5,10 @@
 //   seq-mnist  LSTM 128 over 28 steps of 28 pixels, dense 10 on the last step (the mask), full BPTT (one window of
 //              28), batch 32, Adam: examples/seq_mnist_lstm_bptt.json on a random batch. A step is one batch.
 //   copy-dni   The copy task's DNI step: LSTM 128 with `sg` on its state, dense 8, batch 32, truncation T = 3,
-//              examples/copy_lstm_dni.json on a copy batch of length 1 (3 steps: one window). A step is one batch.
+//              examples/copy_lstm_dni.json on a copy batch of length 1 (3 steps: one window, where the state
+//              interface has no future to predict). A step is one batch.
+//   copy-dni-10 The same on a copy batch of length 10 (21 steps: 7 windows, the synthetic gradient at 6 window
+//              boundaries). A step is one batch.
 import { tf } from "../deps.ts";
 import { useBackend } from "../backend.ts";
 import { buildNetwork } from "../network/build.ts";
@@ -20,7 +23,7 @@ import { setLstmFused } from "../layers/_lstm_fused.ts";
 import { type RunnerOptions, torchServer } from "./_speed_runners.ts";
 
 /** The cases. */
-export const LSTM_CASES = ["seq-mnist", "copy-dni"] as const;
+export const LSTM_CASES = ["seq-mnist", "copy-dni", "copy-dni-10"] as const;
 /** One of `LSTM_CASES`. */
 export type LstmCase = typeof LSTM_CASES[number];
 
@@ -66,6 +69,11 @@ export async function dniLstmRunner(key: "native" | "native-composite" | "wasm",
     "copy-dni": {
       net: buildNetwork(await spec("copy_lstm_dni.json")),
       batch: toTensors(copyBatch(new Random(2), BATCH, 1)),
+      truncation: 3,
+    },
+    "copy-dni-10": {
+      net: buildNetwork(await spec("copy_lstm_dni.json")),
+      batch: toTensors(copyBatch(new Random(3), BATCH, 10)),
       truncation: 3,
     },
   };

@@ -2,7 +2,7 @@
  * LSTM training speed, side by side in one run: dni native with the fused LSTM kernels, native without them (the
  * composite ops, the path before them), optionally wasm, and PyTorch 1.13, all on one thread, the parties
  * alternating within each round (their order rotates from round to round). Cases: sequential MNIST (full BPTT) and
- * the copy task's DNI step (T = 3); see bench/_lstm_runner.ts.
+ * the copy task's DNI step (T = 3) on batches of length 1 and 10; see bench/_lstm_runner.ts.
  *
  *     deno run --allow-read --allow-env --allow-ffi --allow-run bench/lstm_speed.ts --rounds 7
  *
@@ -20,6 +20,7 @@ const { values: args } = parseArgs({
     rounds: { type: "string", default: "5" },
     "mnist-steps": { type: "string", default: "10" },
     "copy-steps": { type: "string", default: "50" },
+    "copy10-steps": { type: "string", default: "10" },
     wasm: { type: "boolean", default: false },
     python: { type: "string", default: "/usr/bin/python3" },
     json: { type: "boolean", default: false },
@@ -29,6 +30,7 @@ const rounds = Number(args.rounds),
   stepsOf: Record<LstmCase, number> = {
     "seq-mnist": Number(args["mnist-steps"]),
     "copy-dni": Number(args["copy-steps"]),
+    "copy-dni-10": Number(args["copy10-steps"]),
   };
 
 setBlasThreads(1);
@@ -73,7 +75,7 @@ else {
         peer === undefined ? "" : `${(v.median / peer).toFixed(2)}x PyTorch's time`,
       ].filter(Boolean).join(", ");
       console.log(
-        `${c.padEnd(10)} ${runner.key.padEnd(17)} ${v.median.toFixed(2).padStart(7)} [${v.min.toFixed(2)}, ${
+        `${c.padEnd(11)} ${runner.key.padEnd(17)} ${v.median.toFixed(2).padStart(7)} [${v.min.toFixed(2)}, ${
           v.max.toFixed(2)
         }]  ${vs}`,
       );

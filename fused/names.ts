@@ -40,14 +40,13 @@ export const FUSED = {
   nonFinite: "DniNonFinite",
   /**
    * Batch norm's training forward per channel (last axis) over all other axes: inputs `x` [..., C], `gamma`, `beta`
-   * [C]; attributes `epsilon`, `relu` (ReLU applied to the output). Returns `[output, normalized, mean, variance,
-   * invStd]` (normalized [N, C], the others [C]; variance the biased one).
+   * [C]; attribute `epsilon`. Returns `[output, normalized, mean, variance, invStd]` (normalized [N, C], the others
+   * [C]; variance the biased one).
    */
   batchNormForward: "DniBatchNormForward",
   /**
-   * Batch norm's backward: inputs `dy` [..., C], `normalized` [N, C], `gamma`, `invStd` [C], and `y` (optional:
-   * the ReLU'd output, dy then counts only where y > 0). Returns `[dz, dGamma, dBeta]`,
-   * dz = gamma invStd / N (N dy - dBeta - normalized dGamma).
+   * Batch norm's backward: inputs `dy` [..., C], `normalized` [N, C], `gamma`, `invStd` [C]. Returns
+   * `[dz, dGamma, dBeta]`, dz = gamma invStd / N (N dy - dBeta - normalized dGamma).
    */
   batchNormBackward: "DniBatchNormBackward",
   /**
@@ -60,9 +59,10 @@ export const FUSED = {
   maxPoolArgmaxGrad: "DniMaxPoolArgmaxGrad",
   /**
    * An LSTM's forward pass over a window (layers/lstm.ts): inputs `x` [B, T, F], `kernel` [F, 4U],
-   * `recurrentKernel` [U, 4U], `bias` [4U], `h0`, `c0` [B, U]; returns `[output, h, c, gates, hPrev, cPrev, tanhC]`:
-   * every step's hidden state [B, T, U], the final state, and for the backward pass the activated gates (i, f, g, o)
-   * [B, T, 4U] and each step's h_{t-1}, c_{t-1} and tanh(c_t) [B, T, U].
+   * `recurrentKernel` [U, 4U], `bias` [4U], `h0`, `c0` [B, U]; attribute `zeroInitial` (h0 is zeros: the first
+   * step's recurrent product is skipped); returns `[output, h, c, gates, hPrev, cPrev, tanhC]`: every step's hidden
+   * state [B, T, U], the final state, and for the backward pass the activated gates (i, f, g, o) [B, T, 4U] and each
+   * step's h_{t-1}, c_{t-1} and tanh(c_t) [B, T, U].
    */
   lstmForward: "DniLstmForward",
   /**

@@ -61,7 +61,7 @@ export function forwardFused(
     bias,
     h0,
     c0,
-  }) as tf.Tensor3D[];
+  }, { zeroInitial: initial === undefined }) as tf.Tensor3D[];
   if (initial === undefined) tf.dispose([h0, c0]);
   return {
     output: output!,

@@ -50,22 +50,25 @@ function forward(blas: Blas, args: KernelArgs): TensorInfo[] {
   }
   const recurrent = H.subarray(pR);
   const simd = U % 4 === 0 ? lstmSimd(b) : undefined;
+  const zeroInitial = Boolean(args.attrs.zeroInitial); // h0 = 0: the first step has no recurrent product
   for (let t = 0; t < T; t++) {
-    blas.sgemm(
-      false,
-      false,
-      B,
-      G,
-      U,
-      1,
-      H.subarray(pHP + t * U),
-      T * U,
-      recurrent,
-      G,
-      1,
-      H.subarray(pZ + t * G),
-      T * G,
-    );
+    if (t > 0 || !zeroInitial) {
+      blas.sgemm(
+        false,
+        false,
+        B,
+        G,
+        U,
+        1,
+        H.subarray(pHP + t * U),
+        T * U,
+        recurrent,
+        G,
+        1,
+        H.subarray(pZ + t * G),
+        T * G,
+      );
+    }
     const last = t === T - 1;
     if (simd !== undefined) {
       const [hn, cn, ns] = last ? [pHT, pCT, U] : [pHP + (t + 1) * U, pCP + (t + 1) * U, T * U];
