@@ -40,13 +40,14 @@ export const FUSED = {
   nonFinite: "DniNonFinite",
   /**
    * Batch norm's training forward per channel (last axis) over all other axes: inputs `x` [..., C], `gamma`, `beta`
-   * [C]; attribute `epsilon`. Returns `[output, normalized, mean, variance, invStd]` (normalized [N, C], the others
-   * [C]; variance the biased one).
+   * [C]; attributes `epsilon`, `relu` (ReLU applied to the output). Returns `[output, normalized, mean, variance,
+   * invStd]` (normalized [N, C], the others [C]; variance the biased one).
    */
   batchNormForward: "DniBatchNormForward",
   /**
-   * Batch norm's backward: inputs `dy` [..., C], `normalized` [N, C], `gamma`, `invStd` [C]. Returns
-   * `[dz, dGamma, dBeta]`, dz = gamma invStd / N (N dy - dBeta - normalized dGamma).
+   * Batch norm's backward: inputs `dy` [..., C], `normalized` [N, C], `gamma`, `invStd` [C], and `y` (optional:
+   * the ReLU'd output, dy then counts only where y > 0). Returns `[dz, dGamma, dBeta]`,
+   * dz = gamma invStd / N (N dy - dBeta - normalized dGamma).
    */
   batchNormBackward: "DniBatchNormBackward",
   /**
