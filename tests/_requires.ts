@@ -1,4 +1,4 @@
-// Tests that need a program the machine may lack (OpenBLAS, nats-server, openssl): outside CI they are reported as
+// Tests that need a program the machine may lack (OpenBLAS, nats-server, openssl, Chromium): outside CI they are reported as
 // ignored, with a line saying why; in CI (CI=true), which installs them (.ci/run), they run and fail instead, so a
 // failed install cannot leave CI green with tests that never ran.
 
