@@ -173,9 +173,7 @@ if (DO_STEPS) {
   }
 }
 const otherTimes = new Map(
-  others.map((
-    m,
-  ) => [m.model, new Map(m.runners.map((r) => [r.key, { backprop: [], sg: [], csg: [] } as Record<Iface, number[]>]))]),
+  others.map((m) => [m.model, new Map(m.runners.map((r) => [r.key, new Map<string, number[]>()]))]),
 );
 
 const stepTimes = new Map<string, Record<Iface, number[]>>(
@@ -186,7 +184,7 @@ const epochTimes = new Map<string, number[]>(runners.filter((r) => r.epoch).map(
 for (let round = 0; round < ROUNDS; round++) {
   log(`round ${round + 1}/${ROUNDS}`);
   // In --epochs-only, the ceiling of the backprop step is still measured: the epochs are compared with it.
-  const ifaces = DO_STEPS ? rotate(INTERFACES, round) : ["backprop" as const];
+  const ifaces = !FCN3 ? [] : DO_STEPS ? rotate(INTERFACES, round) : ["backprop" as const];
   for (const iface of ifaces) {
     const parts: string[] = [];
     for (const runner of rotate(runners.filter((r) => r.steps && (DO_STEPS || r.key === "gemm")), round)) {
@@ -197,17 +195,18 @@ for (let round = 0; round < ROUNDS; round++) {
     log(`  ${iface} step, ms: ${parts.join(", ")}`);
   }
   for (const m of rotate(others, round)) {
-    for (const iface of rotate(m.interfaces, round)) {
+    for (const c of rotate(m.cases, round)) {
       const parts: string[] = [];
-      for (const runner of rotate(m.runners, round)) {
-        const ms = await runner.steps!(iface, STEPS);
-        otherTimes.get(m.model)!.get(runner.key)![iface].push(ms);
+      for (const runner of rotate(m.runners.filter((r) => r.cases.includes(c)), round)) {
+        const ms = await runner.steps(c, STEPS);
+        const times = otherTimes.get(m.model)!.get(runner.key)!;
+        times.set(c, [...times.get(c) ?? [], ms]);
         parts.push(`${runner.key} ${ms.toFixed(2)}`);
       }
-      log(`  ${m.model} ${iface} step, ms: ${parts.join(", ")}`);
+      log(`  ${m.model} ${c} step, ms: ${parts.join(", ")}`);
     }
   }
-  if (DO_EPOCHS) {
+  if (DO_EPOCHS && FCN3) {
     const parts: string[] = [];
     for (const runner of rotate(runners.filter((r) => r.epoch), round)) {
       const seconds = await runner.epoch!(round);
@@ -280,12 +279,13 @@ if (DO_STEPS) {
 }
 for (const m of others) {
   const times = otherTimes.get(m.model)!;
-  for (const iface of m.interfaces) {
-    const of = (key: string) => times.get(key)?.[iface];
+  for (const c of m.cases) {
+    const of = (key: string) => times.get(key)?.get(c);
     for (const runner of m.runners) {
-      const ms = of(runner.key)!;
+      const ms = of(runner.key);
+      if (ms === undefined) continue;
       rows.push({
-        what: `${m.model} ${iface} step: ${runner.key === "pytorch" ? "PyTorch" : labels[runner.key] ?? runner.key}`,
+        what: `${m.model} ${c} step: ${runner.key === "pytorch" ? "PyTorch" : labels[runner.key] ?? runner.key}`,
         ms,
         batch: m.batch,
         vsTorch: paired(ms, of("pytorch")),
@@ -399,7 +399,11 @@ if (flags.json) {
       skipped: notes,
       msPerStep: Object.fromEntries(stepTimes),
       epochSeconds: Object.fromEntries(epochTimes),
-      models: Object.fromEntries([...otherTimes].map(([model, t]) => [model, Object.fromEntries(t)])),
+      models: Object.fromEntries(
+        [...otherTimes].map((
+          [model, t],
+        ) => [model, Object.fromEntries([...t].map(([k, v]) => [k, Object.fromEntries(v)]))]),
+      ),
       gemm: gemm
         ? INTERFACES.map((iface) => ({
           iface,
