@@ -7,7 +7,9 @@
  *
  * The backward pass is backpropagation through time, written by hand: one product with the recurrent kernel per
  * step, and the input-kernel products for all steps at once. The tests check it against TF.js autodiff and finite
- * differences.
+ * differences. On the native backend each pass over a window is one fused kernel (`layers/_lstm_fused.ts`,
+ * `native/kernels_lstm.ts`) computing the same formulas; under a gradient tape, and on other backends, the composite
+ * ops run.
  *
  * @module
  */
