@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { cnnRunners } from "./_cnn_runner.ts";
 import { BATCH } from "./_models.ts";
 import type { Iface } from "./_speed_runners.ts";
-import { median } from "./_stats.ts";
+import { loadAverages, median } from "./_stats.ts";
 
 const { values: a } = parseArgs({
   args: Deno.args,
@@ -51,11 +51,13 @@ const rows = [...times].map(([key, ms]) => ({
   max: Math.max(...ms),
   rounds: ms,
 }));
-if (a.json) console.log(JSON.stringify({ rounds, steps, batch: BATCH, threads: Number(a.threads), rows }));
-else {
+if (a.json) {
+  console.log(JSON.stringify({ rounds, steps, batch: BATCH, threads: Number(a.threads), load: loadAverages(), rows }));
+} else {
   const torch = rows.find((r) => r.key === "pytorch backprop");
   console.log(
-    `MNIST CNN step, batch ${BATCH}, ${a.threads} thread(s), ${rounds} rounds of ${steps} steps, alternating`,
+    `MNIST CNN step, batch ${BATCH}, ${a.threads} thread(s), ${rounds} rounds of ${steps} steps, alternating; ` +
+      `load averages ${loadAverages()}`,
   );
   console.log("case                        ms/step (median)  range (min-max)    samples/s   / PyTorch");
   for (const r of rows) {
