@@ -2,7 +2,7 @@
 // by side in one run: dni on native with its conv-net kernels, on native without them (the composite path before
 // them), on wasm, and PyTorch (bench/peers/torch_cnn.py), all on one thread, the cases alternating within each round
 // (the order rotating from round to round). Prints each case's median ms per step, samples/s, the spread (min-max)
-// over the rounds, and the ratio to PyTorch's samples/s.
+// over the rounds, and the ratio to PyTorch's samples/s: of the medians, and the median of each round's own ratio.
 //
 //   deno run --allow-read --allow-env --allow-ffi --allow-run bench/cnn_speed.ts [--rounds 7] [--steps 10]
 //     [--cases native,native-composite,wasm,pytorch] [--interfaces backprop,sg,csg] [--threads 1] [--json]
@@ -60,9 +60,14 @@ if (a.json) {
       `load averages ${loadAverages()}`,
   );
   console.log("case                        ms/step (median)  range (min-max)    samples/s   / PyTorch");
+  // Also the median over rounds of each round's own ratio (the cases of a round ran next to each other).
+  const paired = (r: typeof rows[number]) => {
+    const ratios = r.rounds.map((ms, k) => torch!.rounds[k]! / ms);
+    return `${median(ratios).toFixed(2)}x (rounds ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`;
+  };
   for (const r of rows) {
     const ratio = torch && r.key.endsWith("backprop")
-      ? `${(r.samplesPerSecond / torch.samplesPerSecond).toFixed(2)}x`
+      ? `${(r.samplesPerSecond / torch.samplesPerSecond).toFixed(2)}x; paired ${paired(r)}`
       : "";
     console.log(
       `${r.key.padEnd(28)}${r.msPerStep.toFixed(1).padStart(16)}  ${
