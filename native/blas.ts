@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { chooseCoreType, CORE_TYPE_VARIABLE } from "./_core_type.ts";
 
 /** The C enums of CBLAS that `dni` passes. */
 export const CBLAS = { rowMajor: 101, noTrans: 111, trans: 112 } as const;
@@ -137,6 +138,8 @@ export function loadBlas(candidates?: readonly string[]): Blas | BlasUnavailable
   if (!ffiGranted()) return { reason: "--allow-ffi was not granted" };
   const fromEnv = candidates === undefined ? envBlas() : undefined;
   const tried = candidates ?? (fromEnv !== undefined ? [fromEnv] : blasCandidates());
+  // Before the library loads: OpenBLAS picks its kernels then (see _core_type.ts).
+  const coreType = chooseCoreType();
   const failures: string[] = [];
   for (const path of tried) {
     let lib: Deno.DynamicLibrary<typeof SYMBOLS>;
@@ -146,7 +149,7 @@ export function loadBlas(candidates?: readonly string[]): Blas | BlasUnavailable
       failures.push(`${path}: ${firstLine(error).replace(/^(Could not open library: )+/, "")}`);
       continue;
     }
-    return wrap(lib, path);
+    return wrap(lib, path, coreType);
   }
   const where = fromEnv !== undefined ? `DNI_BLAS=${fromEnv}` : tried.join(", ");
   return { reason: `no BLAS library with cblas_sgemm could be loaded (tried ${where}): ${failures.join("; ")}` };
@@ -156,13 +159,15 @@ function firstLine(error: unknown): string {
   return String(error instanceof Error ? error.message : error).split("\n")[0]!;
 }
 
-function wrap(lib: Deno.DynamicLibrary<typeof SYMBOLS>, path: string): Blas {
+function wrap(lib: Deno.DynamicLibrary<typeof SYMBOLS>, path: string, coreType: string | undefined): Blas {
   const s = lib.symbols;
   const { rowMajor, noTrans, trans } = CBLAS;
   let description = path;
   if (s.openblas_get_config !== null) {
     const config = s.openblas_get_config();
     if (config !== null) description = new Deno.UnsafePointerView(config).getCString();
+    // Say where its kernels came from when dni chose them (a user's own OPENBLAS_CORETYPE is theirs to know).
+    if (coreType !== undefined) description += ` (${CORE_TYPE_VARIABLE}=${coreType}, set by dni from the CPU's flags)`;
   } else if (s.MKL_Set_Num_Threads !== null) description = `MKL (${path})`;
   else if (path.includes("Accelerate")) description = "Accelerate";
   return {
