@@ -19,6 +19,7 @@ import { CNN_WASM_BASE64 } from "./wasm/cnn_wasm.ts";
 /** The exported functions of cnn.wat (byte offsets; see there). */
 interface CnnSimd {
   channelDots(a: number, b: number, rows: number, C: number, sums: number, dots: number, mask: number): void;
+  channelDots16(a: number, b: number, rows: number, C: number, sums: number, dots: number, mask: number): void;
   bnApply(...args: number[]): void;
   bnGradApply(...args: number[]): void;
   maxPoolArgmax(...args: number[]): void;
@@ -47,7 +48,8 @@ function channelDots(
     const at = offset(backend, scratch);
     new Float64Array(backend.wasm.HEAPU8.buffer, at, 2 * C).fill(0);
     const m = mask === undefined ? 0 : offset(backend, mask);
-    simd.channelDots(offset(backend, a), offset(backend, b), sizeOf(a.shape) / C, C, at, at + 8 * C, m);
+    const dots = C % 16 === 0 ? simd.channelDots16 : simd.channelDots; // 16 channels: the sums held in registers
+    dots(offset(backend, a), offset(backend, b), sizeOf(a.shape) / C, C, at, at + 8 * C, m);
     const sums = new Float64Array(backend.wasm.HEAPU8.buffer, at, 2 * C).slice();
     return { sums: sums.subarray(0, C), dots: sums.subarray(C) };
   } finally {

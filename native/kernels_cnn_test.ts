@@ -84,7 +84,8 @@ function batchNormAutodiff(shape: number[], data: Record<string, Float32Array>, 
 }
 
 // [B, H, W, C] images (per channel over B, H, W) and [B, C] matrices; channels of 4k take the SIMD path.
-const SHAPES = [[4, 5, 6, 8], [3, 4, 5, 3], [2, 7, 3, 16], [32, 12], [16, 7], [5, 1]];
+// (16 and 32 channels: sums of up to 32 rows in registers; 4k: in memory; others: the loops here.)
+const SHAPES = [[4, 5, 6, 8], [3, 4, 5, 3], [2, 7, 3, 16], [32, 12], [16, 7], [5, 1], [70, 32], [3, 9, 5, 32]];
 for (const [shape, relu] of [...SHAPES.map((s) => [s, false] as const), ...SHAPES.map((s) => [s, true] as const)]) {
   Deno.test({
     name: `native batch norm kernels match the composite ops and autodiff: ${JSON.stringify(shape)}${

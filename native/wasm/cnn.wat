@@ -51,6 +51,128 @@
         (if (local.get $mask) (then (local.set $mask (i32.add (local.get $mask) (local.get $row)))))
         (br $rows))))
 
+  ;; channelDots for C a multiple of 16: 16 channels at a time, the sums of blocks of up to 32 rows in float32 registers
+  ;; (four f32x4 for a, four for a * b), each block's sums then added into the float64 totals; same arguments.
+  (func (export "channelDots16")
+    (param $a i32) (param $b i32) (param $rows i32) (param $C i32) (param $sums i32) (param $dots i32) (param $mask i32)
+    (local $row i32) (local $g i32) (local $r i32) (local $end i32) (local $pa i32) (local $pb i32) (local $pm i32)
+    (local $v v128) (local $s i32)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
+    (local.set $row (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $g (i32.const 0))
+    (block $gdone
+      (loop $groups
+        (br_if $gdone (i32.ge_u (local.get $g) (local.get $row)))
+        (local.set $r (i32.const 0))
+        (block $bdone
+          (loop $blocks
+            (br_if $bdone (i32.ge_u (local.get $r) (local.get $rows)))
+            (local.set $end (i32.add (local.get $r) (i32.const 32)))
+            (local.set $end (select (local.get $rows) (local.get $end) (i32.gt_u (local.get $end) (local.get $rows))))
+            (local.set $s0 (v128.const i32x4 0 0 0 0))
+            (local.set $d0 (v128.const i32x4 0 0 0 0))
+            (local.set $s1 (v128.const i32x4 0 0 0 0))
+            (local.set $d1 (v128.const i32x4 0 0 0 0))
+            (local.set $s2 (v128.const i32x4 0 0 0 0))
+            (local.set $d2 (v128.const i32x4 0 0 0 0))
+            (local.set $s3 (v128.const i32x4 0 0 0 0))
+            (local.set $d3 (v128.const i32x4 0 0 0 0))
+            (local.set $pa (i32.add (i32.add (local.get $a) (i32.mul (local.get $r) (local.get $row))) (local.get $g)))
+            (local.set $pb (i32.add (i32.add (local.get $b) (i32.mul (local.get $r) (local.get $row))) (local.get $g)))
+            (local.set $pm (i32.add (i32.add (local.get $mask) (i32.mul (local.get $r) (local.get $row))) (local.get $g)))
+            (block $rdone
+              (loop $rowsl
+                (br_if $rdone (i32.ge_u (local.get $r) (local.get $end)))
+                (local.set $v (v128.load offset=0 (local.get $pa)))
+                (if (local.get $mask)
+                  (then
+                    (local.set $v
+                      (v128.and (local.get $v)
+                        (f32x4.gt (v128.load offset=0 (local.get $pm)) (v128.const f32x4 0 0 0 0))))))
+                (local.set $s0 (f32x4.add (local.get $s0) (local.get $v)))
+                (local.set $d0 (f32x4.add (local.get $d0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $pb)))))
+                (local.set $v (v128.load offset=16 (local.get $pa)))
+                (if (local.get $mask)
+                  (then
+                    (local.set $v
+                      (v128.and (local.get $v)
+                        (f32x4.gt (v128.load offset=16 (local.get $pm)) (v128.const f32x4 0 0 0 0))))))
+                (local.set $s1 (f32x4.add (local.get $s1) (local.get $v)))
+                (local.set $d1 (f32x4.add (local.get $d1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $pb)))))
+                (local.set $v (v128.load offset=32 (local.get $pa)))
+                (if (local.get $mask)
+                  (then
+                    (local.set $v
+                      (v128.and (local.get $v)
+                        (f32x4.gt (v128.load offset=32 (local.get $pm)) (v128.const f32x4 0 0 0 0))))))
+                (local.set $s2 (f32x4.add (local.get $s2) (local.get $v)))
+                (local.set $d2 (f32x4.add (local.get $d2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $pb)))))
+                (local.set $v (v128.load offset=48 (local.get $pa)))
+                (if (local.get $mask)
+                  (then
+                    (local.set $v
+                      (v128.and (local.get $v)
+                        (f32x4.gt (v128.load offset=48 (local.get $pm)) (v128.const f32x4 0 0 0 0))))))
+                (local.set $s3 (f32x4.add (local.get $s3) (local.get $v)))
+                (local.set $d3 (f32x4.add (local.get $d3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $pb)))))
+                (local.set $pa (i32.add (local.get $pa) (local.get $row)))
+                (local.set $pb (i32.add (local.get $pb) (local.get $row)))
+                (local.set $pm (i32.add (local.get $pm) (local.get $row)))
+                (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                (br $rowsl)))
+            (local.set $s (i32.add (local.get $sums) (i32.add (i32.shl (local.get $g) (i32.const 1)) (i32.const 0))))
+            (v128.store (local.get $s) (f64x2.add (v128.load (local.get $s)) (f64x2.promote_low_f32x4 (local.get $s0))))
+            (v128.store offset=16 (local.get $s)
+              (f64x2.add (v128.load offset=16 (local.get $s))
+                (f64x2.promote_low_f32x4
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $s0) (local.get $s0)))))
+            (local.set $s (i32.add (local.get $dots) (i32.add (i32.shl (local.get $g) (i32.const 1)) (i32.const 0))))
+            (v128.store (local.get $s) (f64x2.add (v128.load (local.get $s)) (f64x2.promote_low_f32x4 (local.get $d0))))
+            (v128.store offset=16 (local.get $s)
+              (f64x2.add (v128.load offset=16 (local.get $s))
+                (f64x2.promote_low_f32x4
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $d0) (local.get $d0)))))
+            (local.set $s (i32.add (local.get $sums) (i32.add (i32.shl (local.get $g) (i32.const 1)) (i32.const 32))))
+            (v128.store (local.get $s) (f64x2.add (v128.load (local.get $s)) (f64x2.promote_low_f32x4 (local.get $s1))))
+            (v128.store offset=16 (local.get $s)
+              (f64x2.add (v128.load offset=16 (local.get $s))
+                (f64x2.promote_low_f32x4
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $s1) (local.get $s1)))))
+            (local.set $s (i32.add (local.get $dots) (i32.add (i32.shl (local.get $g) (i32.const 1)) (i32.const 32))))
+            (v128.store (local.get $s) (f64x2.add (v128.load (local.get $s)) (f64x2.promote_low_f32x4 (local.get $d1))))
+            (v128.store offset=16 (local.get $s)
+              (f64x2.add (v128.load offset=16 (local.get $s))
+                (f64x2.promote_low_f32x4
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $d1) (local.get $d1)))))
+            (local.set $s (i32.add (local.get $sums) (i32.add (i32.shl (local.get $g) (i32.const 1)) (i32.const 64))))
+            (v128.store (local.get $s) (f64x2.add (v128.load (local.get $s)) (f64x2.promote_low_f32x4 (local.get $s2))))
+            (v128.store offset=16 (local.get $s)
+              (f64x2.add (v128.load offset=16 (local.get $s))
+                (f64x2.promote_low_f32x4
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $s2) (local.get $s2)))))
+            (local.set $s (i32.add (local.get $dots) (i32.add (i32.shl (local.get $g) (i32.const 1)) (i32.const 64))))
+            (v128.store (local.get $s) (f64x2.add (v128.load (local.get $s)) (f64x2.promote_low_f32x4 (local.get $d2))))
+            (v128.store offset=16 (local.get $s)
+              (f64x2.add (v128.load offset=16 (local.get $s))
+                (f64x2.promote_low_f32x4
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $d2) (local.get $d2)))))
+            (local.set $s (i32.add (local.get $sums) (i32.add (i32.shl (local.get $g) (i32.const 1)) (i32.const 96))))
+            (v128.store (local.get $s) (f64x2.add (v128.load (local.get $s)) (f64x2.promote_low_f32x4 (local.get $s3))))
+            (v128.store offset=16 (local.get $s)
+              (f64x2.add (v128.load offset=16 (local.get $s))
+                (f64x2.promote_low_f32x4
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $s3) (local.get $s3)))))
+            (local.set $s (i32.add (local.get $dots) (i32.add (i32.shl (local.get $g) (i32.const 1)) (i32.const 96))))
+            (v128.store (local.get $s) (f64x2.add (v128.load (local.get $s)) (f64x2.promote_low_f32x4 (local.get $d3))))
+            (v128.store offset=16 (local.get $s)
+              (f64x2.add (v128.load offset=16 (local.get $s))
+                (f64x2.promote_low_f32x4
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $d3) (local.get $d3)))))
+            (br $blocks)))
+        (local.set $g (i32.add (local.get $g) (i32.const 64)))
+        (br $groups))))
+
   ;; Batch norm's outputs: norm = (x - mean[c]) * inv[c]; y = max(norm * gamma[c] + beta[c], floor) (float32, in that
   ;; order; floor 0 applies ReLU, -inf nothing; a NaN stays NaN).
   (func (export "bnApply")
