@@ -65,7 +65,7 @@ Deno.test("Synthesizer MLP: the numbers of the dense-only synthesizer, bit for b
       refOptimizer.apply([...hidden.trainable, ...output.trainable], [...g0.gradients, ...g1.gradients]);
     });
     const refVariables = [...hidden.trainable, ...hidden.state, ...output.trainable];
-    s.variables.forEach((v, i) => assert.deepEqual(v.dataSync(), refVariables[i]!.dataSync(), s.variableNames[i]));
+    s.variables.forEach((v, i) => assert.deepEqual(v.dataSync(), refVariables[i]!.dataSync(), `${s.variableNames[i]}`));
   }
   assert.deepEqual(s.variableNames, [
     "hidden[0].kernel",
