@@ -8,7 +8,7 @@ import { setBlasThreads, useBackend } from "../backend.ts";
 import { nativeBlas } from "../native/backend.ts";
 import { setCnnKernels } from "../layers/_cnn_kernels.ts";
 import { BATCH } from "./_models.ts";
-import { type Iface, INTERFACES } from "./_speed_runners.ts";
+import { type Iface, INTERFACES, type RunnerOptions, torchServer } from "./_speed_runners.ts";
 
 /** The CNN spec with `iface` on both conv layers (as examples/cnn_backprop.json, cnn_sg.json, cnn_csg.json). */
 export function cnnSpec(iface: string = "backprop"): NetworkSpec {
@@ -165,60 +165,15 @@ async function dniCnnRunner(
 const PEER = new URL("./peers/torch_cnn.py", import.meta.url).pathname;
 
 async function torchCnnRunner(python: string, threads: number): Promise<CnnRunner | { reason: string }> {
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(python, {
-      args: [PEER, "--serve", "--threads", `${threads}`],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-  } catch (error) {
-    return { reason: `${python} could not be started (${error instanceof Error ? error.message : error})` };
-  }
-  let stderr = "";
-  const stderrDone = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-    new WritableStream({ write: (chunk) => void (stderr += chunk) }),
-  );
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const writer = child.stdin.getWriter();
-  let pending = "";
-  const readLine = async (): Promise<string | null> => {
-    while (!pending.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) return null;
-      pending += value;
-    }
-    const at = pending.indexOf("\n");
-    const line = pending.slice(0, at);
-    pending = pending.slice(at + 1);
-    return line;
-  };
-  const lastError = () => stderr.trim().split("\n").at(-1) || "no message";
-  const stop = async () => {
-    await writer.close().catch(() => {});
-    await reader.cancel().catch(() => {});
-    await stderrDone.catch(() => {});
-    await child.status;
-  };
-  if ((await readLine()) === null) {
-    await stop();
-    return { reason: `${python} bench/peers/torch_cnn.py did not start: ${lastError()}` };
-  }
+  // The peer speaks the FCN-3 peer's --serve protocol (`torchServer`): steps only.
+  const options: RunnerOptions = { steps: true, epochs: false, threads, python, warmup: 3, settle: 1, gemmReps: 1 };
+  const peer = await torchServer(PEER, ["--threads", `${threads}`], options);
+  if ("reason" in peer) return peer;
+  const { runner } = peer;
   return {
     key: "pytorch",
     interfaces: ["backprop"],
-    async steps(iface, n) {
-      await writer.write(new TextEncoder().encode(`steps ${iface} ${n}\n`));
-      const line = await readLine();
-      if (line === null) throw new Error(`the PyTorch peer exited: ${lastError()}`);
-      const reply = JSON.parse(line);
-      if (reply.error) throw new Error(`the PyTorch peer: ${reply.error}`);
-      return reply.ms as number;
-    },
-    async close() {
-      await writer.write(new TextEncoder().encode("quit\n")).catch(() => {});
-      await stop();
-    },
+    steps: (iface, n) => runner.steps!(iface, n),
+    close: () => runner.close!(),
   };
 }
