@@ -10,7 +10,6 @@
 //   deno task speed                       # 5 rounds: a markdown table on stdout, progress on stderr
 //   deno task speed --rounds 3 --steps-only
 //   deno task speed --json                # every round of every case, as one JSON object
-import os from "node:os";
 import { parseArgs } from "node:util";
 import { wasmThreadsCount } from "../deps.ts";
 import { backendInfo, setBlasThreads } from "../backend.ts";
@@ -19,8 +18,9 @@ import { loadDataset } from "../datasets/load.ts";
 import { BATCH } from "./_models.ts";
 import { flopsOf } from "./_gemm_ceiling.ts";
 import { median } from "./_stats.ts";
+import { cpuModel, loadAverage } from "./_machine.ts";
 import { type ModelBench, MODELS } from "./_speed_models.ts";
-import { markdownTable } from "./_speed_table.ts";
+import { paired, type Row, speedTable } from "./_speed_table.ts";
 import {
   dniRunner,
   gemmRunner,
@@ -108,23 +108,6 @@ const rotate = <T>(xs: readonly T[], by: number): T[] => {
   const k = by % Math.max(xs.length, 1);
   return [...xs.slice(k), ...xs.slice(0, k)];
 };
-
-/** The 1-minute load average (other processes compete for the cores), or undefined where it cannot be read. */
-function loadAverage(): number | undefined {
-  try {
-    return Deno.loadavg()[0];
-  } catch {
-    return undefined;
-  }
-}
-
-function cpuModel(): string {
-  try {
-    return os.cpus()[0]?.model ?? "unknown CPU";
-  } catch {
-    return "unknown CPU (run with --allow-sys to name it)";
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // The run.
@@ -224,13 +207,6 @@ const loadAtEnd = loadAverage();
 
 const EXAMPLES = mnist?.train.count ?? 60000;
 const BATCHES = Math.ceil(EXAMPLES / BATCH);
-const fmt = (x: number) => x.toFixed(2);
-const int = (x: number) => Math.round(x).toLocaleString("en-US");
-const ratio = (x: number | undefined) => x === undefined || !Number.isFinite(x) ? "—" : `${x.toFixed(2)}x`;
-const pct = (x: number | undefined) => x === undefined || !Number.isFinite(x) ? "—" : `${Math.round(100 * x)}%`;
-/** The median over the rounds of a[r] / b[r]; undefined without b. */
-const paired = (a: number[], b: number[] | undefined) =>
-  b === undefined || b.length !== a.length ? undefined : median(a.map((x, r) => x / b[r]!));
 
 const threadsLabel = plural(THREADS, "thread");
 const labels: Record<string, string> = {
@@ -238,16 +214,6 @@ const labels: Record<string, string> = {
   wasm: "dni wasm",
   pytorch: `PyTorch ${"info" in torch ? torch.info.torch : ""} (${threadsLabel})`,
 };
-
-interface Row {
-  what: string;
-  batch?: number; // examples per step, where not the FCN-3's
-  ms: number[]; // per round: ms per step (for an epoch: its seconds over its batches)
-  seconds?: number[]; // per round, for an epoch
-  vsTorch?: number;
-  wasmOverNative?: number;
-  ceiling?: number; // the GEMM ceiling's time over this time
-}
 
 const rows: Row[] = [];
 if (DO_STEPS) {
@@ -311,25 +277,6 @@ if (DO_EPOCHS) {
   }
 }
 
-const header = [
-  "what",
-  "ms/step (fastest round)",
-  "s/epoch (fastest)",
-  "samples/s",
-  "time ÷ PyTorch's",
-  "wasm time ÷ native time",
-  "GEMM ceiling ÷ time",
-];
-const cells = rows.map((r) => [
-  r.what,
-  `${fmt(median(r.ms))} (${fmt(Math.min(...r.ms))})`,
-  r.seconds ? `${fmt(median(r.seconds))} (${fmt(Math.min(...r.seconds))})` : "—",
-  int(1000 * (r.batch ?? BATCH) / median(r.ms)),
-  ratio(r.vsTorch),
-  ratio(r.wasmOverNative),
-  pct(r.ceiling),
-]);
-
 const machine = {
   cpu: cpuModel(),
   cores: navigator.hardwareConcurrency,
@@ -342,7 +289,7 @@ const machine = {
   torch: "info" in torch ? { python: PYTHON, ...torch.info } : undefined,
 };
 const command = ["deno task speed", ...Deno.args.filter((a) => a !== "--json")].join(" ");
-const table = markdownTable(header, cells);
+const table = speedTable(rows, BATCH);
 const text = [
   `Measured ${started.toISOString().slice(0, 10)} with \`${command}\`: ${plural(ROUNDS, "round")}; in each, ` +
   (DO_STEPS
@@ -351,7 +298,9 @@ const text = [
       `rotating from round to round)${DO_EPOCHS ? ", then " : "."}`
     : "") +
   (DO_EPOCHS
-    ? `every epoch case once (${int(EXAMPLES)} MNIST training examples in ${BATCHES} batches of ${BATCH}, ` +
+    ? `every epoch case once (${
+      EXAMPLES.toLocaleString("en-US")
+    } MNIST training examples in ${BATCHES} batches of ${BATCH}, ` +
       `shuffled; dni: \`train()\` without evaluation; PyTorch: the data pre-loaded as tensors).`
     : "") +
   " Times are the median over the rounds, the fastest round in parentheses; samples/s is from the median; " +
