@@ -3,7 +3,7 @@
 // records; else the layer's composite ops run. Both compute the same float32 formulas (to rounding).
 import { tf } from "../deps.ts";
 import { FUSED } from "../fused/names.ts";
-import { hasFused } from "../fused/run.ts";
+import { hasFused, runFused } from "../fused/run.ts";
 
 let enabled = true;
 
@@ -40,10 +40,9 @@ interface Weights {
   bias: tf.Tensor1D;
 }
 
-function run(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, boolean> = {}): tf.Tensor[] {
-  type Inputs = Parameters<ReturnType<typeof tf.engine>["runKernel"]>[1];
-  return tf.engine().runKernel(name, inputs as unknown as Inputs, attrs) as unknown as tf.Tensor[];
-}
+// The kernel `name` (`lstmFusedActive()` has checked that it runs).
+const run = (name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, boolean> = {}) =>
+  runFused(name, inputs, attrs)!;
 
 /** The fused forward pass; call only when `lstmFusedActive()`. */
 export function forwardFused(

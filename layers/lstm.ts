@@ -19,7 +19,14 @@ import { SpecError } from "../errors.ts";
 import type { ForwardMode, Layer, LayerCache, LayerConfig, LayerContext, LayerGradients, Shape } from "./layer.ts";
 import { showShape } from "./layer.ts";
 import { matMulT } from "./_matmul.ts";
-import { backwardFused, forwardFused, isFusedCache, lstmFusedActive, stepsOf } from "./_lstm_fused.ts";
+import {
+  backwardFused,
+  forwardFused,
+  isFusedCache,
+  lstmFusedActive,
+  type LstmStepCache,
+  stepsOf,
+} from "./_lstm_fused.ts";
 
 /** The spec of an `lstm` layer. */
 export interface LstmConfig extends LayerConfig {
@@ -34,16 +41,8 @@ export interface LstmConfig extends LayerConfig {
 /** The fields an `lstm` layer's spec may have. */
 export const LSTM_FIELDS = ["type", "units", "returnSequences"] as const;
 
-// What the backward pass needs of one step.
-interface Step {
-  hPrev: tf.Tensor2D;
-  cPrev: tf.Tensor2D;
-  i: tf.Tensor2D;
-  f: tf.Tensor2D;
-  g: tf.Tensor2D;
-  o: tf.Tensor2D;
-  tanhC: tf.Tensor2D;
-}
+// What the backward pass needs of one step (the fused pass's cache gives the same, `stepsOf`).
+type Step = LstmStepCache;
 
 interface LstmCache {
   x: tf.Tensor3D;
