@@ -20,6 +20,7 @@ from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_spec import build  # noqa: E402 -- beside this script
+from _serve import serve  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -56,20 +57,16 @@ def main():
             float(loss)
         return 1000 * (time.perf_counter() - start) / n
 
+    def backprop_steps(iface, n):
+        if iface != "backprop":
+            raise ValueError(f"the peer times backprop only, not {iface}")
+        return steps(n)
+
     steps(a.warmup)
     info = {"torch": torch.__version__, "threads": a.threads, "torchThreads": torch.get_num_threads(),
             "batch": a.batch_size}
     if a.serve:
-        print(json.dumps({"ready": True, **info}), flush=True)
-        for line in sys.stdin:
-            words = line.split()
-            if not words or words[0] == "quit":
-                break
-            if words[0] == "steps" and len(words) == 3 and words[1] == "backprop":
-                reply = {"ms": steps(int(words[2]))}
-            else:
-                reply = {"error": f"unknown request {line.strip()!r} (the peer has `steps backprop N` only)"}
-            print(json.dumps(reply), flush=True)
+        serve(info, {"steps": lambda iface, n: {"ms": backprop_steps(iface, int(n))}})
         return
     rounds = [steps(a.steps) for _ in range(a.rounds)]
     med = statistics.median(rounds)

@@ -53,6 +53,7 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 from _mnist import idx  # noqa: E402 (bench/peers/_mnist.py, beside this script)
+from _serve import serve  # noqa: E402
 
 
 def dense(n_in, n_out, zero=False):
@@ -185,25 +186,6 @@ class Peer:
         return time.perf_counter() - start
 
 
-def serve(peer, info):
-    """One JSON line per request line: `steps KIND N` -> {"ms": ...}, `epoch` -> {"seconds": ...}, `quit`."""
-    print(json.dumps({"ready": True, **info}), flush=True)
-    for line in sys.stdin:
-        words = line.split()
-        if not words or words[0] == "quit":
-            break
-        try:
-            if words[0] == "steps":
-                reply = {"ms": peer.steps(words[1], int(words[2]))}
-            elif words[0] == "epoch":
-                reply = {"seconds": peer.epoch()}
-            else:
-                reply = {"error": f"unknown request {line.strip()!r}"}
-        except Exception as error:  # noqa: BLE001 -- the caller shows it
-            reply = {"error": f"{type(error).__name__}: {error}"}
-        print(json.dumps(reply), flush=True)
-
-
 def main():
     torch.manual_seed(A.seed)
     torch.set_num_threads(A.threads)
@@ -214,7 +196,9 @@ def main():
     kinds = ["backprop", "sg", "csg"] if A.dni else ["backprop"]
     peer = Peer(kinds, not A.epochs_only, not A.steps_only)
     if A.serve:
-        serve(peer, info)
+        # `steps KIND N` -> {"ms": ...}, `epoch` -> {"seconds": ...}
+        serve(info, {"steps": lambda kind, n: {"ms": peer.steps(kind, int(n))},
+                     "epoch": lambda: {"seconds": peer.epoch()}})
         return
     out = dict(info)
     if not A.epochs_only:

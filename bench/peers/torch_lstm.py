@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
 
 BATCH = 32
@@ -43,6 +42,8 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
+
+from _serve import serve  # noqa: E402 (bench/peers/_serve.py, beside this script)
 
 
 class SeqMnist(nn.Module):
@@ -98,19 +99,7 @@ def main():
             "blas": None, "blasThreads": None, "batch": BATCH}
     peer = Peer()
     if A.serve:
-        print(json.dumps({"ready": True, **info}), flush=True)
-        for line in sys.stdin:
-            words = line.split()
-            if not words or words[0] == "quit":
-                break
-            try:
-                if words[0] == "steps":
-                    reply = {"ms": peer.steps(words[1], int(words[2]))}
-                else:
-                    reply = {"error": f"unknown request {words[0]}"}
-            except Exception as error:  # noqa: BLE001 (the error goes back to the caller)
-                reply = {"error": str(error)}
-            print(json.dumps(reply), flush=True)
+        serve(info, {"steps": lambda case, n: {"ms": peer.steps(case, int(n))}})
         return
     rounds = [peer.steps("seq-mnist", A.steps) for _ in range(A.rounds)]
     out = {**info, "msPerStep": statistics.median(rounds), "minMsPerStep": min(rounds), "rounds": rounds}
