@@ -89,7 +89,7 @@ export function stateProblem(
     if (!isRecord(a) || typeof a.name !== "string") return `its training state has the entry ${brief(a)}`;
     byName.set(a.name, a);
   }
-  const wanted = new Set(want.arrays.map((a) => a.name));
+  const wanted = new Map(want.arrays.map((a) => [a.name, a.values.length]));
   for (const a of want.arrays) {
     if (!byName.has(a.name) && !a.name.endsWith(".carried")) return `its training state lacks ${a.name}`;
   }
@@ -99,7 +99,7 @@ export function stateProblem(
     const width = carriedWidth(network, name);
     const known = wanted.has(name) || (owns(name) && width !== undefined);
     if (!known) return `its training state has ${name}, which the stage does not train`;
-    const size = width === undefined ? want.arrays.find((a) => a.name === name)!.values.length : undefined;
+    const size = width === undefined ? wanted.get(name) : undefined;
     const ok = got.values instanceof Float32Array && Array.isArray(got.shape) &&
       got.values.length === got.shape.reduce((n: number, d) => n * (Number.isSafeInteger(d) ? d : NaN), 1) &&
       (width === undefined ? got.values.length === size : got.shape.length === 2 && got.shape[1] === width);
@@ -120,12 +120,11 @@ export function stateProblem(
 }
 
 /**
- * Sets the parts of the training state gathered from the stages (each checked with `stateProblem`) into `network`,
- * whose own state fills in whatever no part holds.
+ * Sets the parts of the training state gathered from the stages (each checked with `stateProblem`) into `network`;
+ * `base`, the network's own state before the gather (the one the parts were checked against), fills in whatever no
+ * part holds.
  */
-export function mergeTrainingState(network: Network, parts: readonly TrainingState[]): void {
-  const base = trainingStateOf(network);
-  if (typeof base === "string") return;
+export function mergeTrainingState(network: Network, parts: readonly TrainingState[], base: TrainingState): void {
   const arrays = new Map(base.arrays.filter((a) => !a.name.endsWith(".carried")).map((a) => [a.name, a]));
   const counters = { ...base.counters };
   for (const part of parts) {

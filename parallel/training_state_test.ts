@@ -107,7 +107,7 @@ Deno.test("a stage's training state is checked name by name before any of it is 
   for (const [sent, pattern] of cases) assert.match(stateProblem(sent, net, full, owns) ?? "", pattern);
   // Merging sets the parts and keeps the rest.
   part.counters["layers[2].optimizer.steps"] = 7;
-  mergeTrainingState(net, [part]);
+  mergeTrainingState(net, [part], full);
   assert.equal(networkOptimizerState(net).counters["layers[2].optimizer.steps"], 7);
   assert.equal(networkOptimizerState(net).counters["layers[0].optimizer.steps"], 0);
   net.dispose();

@@ -48,7 +48,7 @@ export async function gather(
     ),
   );
   collected.forEach((c, k) => assignStageWeights(variables[k]!, stages[k]!, c.weights));
-  if (typeof expected === "object") mergeTrainingState(network, collected.map((c) => c.state!));
+  if (typeof expected === "object") mergeTrainingState(network, collected.map((c) => c.state!), expected);
   return collected;
 }
 
