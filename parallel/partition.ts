@@ -45,7 +45,8 @@ function forwardCost(layer: Layer): number {
  * below needs no message) input gradient,
  * each about the forward pass's cost; plus, where its interface decouples, the synthesizer's forward and
  * regression step: three times the size of each of its weight matrices and kernels (variables of rank >= 2) per
- * position of the trigger (1 for a flat trigger, height x width for a `[h, w, channels]` one).
+ * position of the trigger (1 for a flat trigger, height x width for a `[h, w, channels]` one), except a matrix on
+ * the whole flattened trigger (one of its sides is the trigger's size), which is applied once.
  */
 export function layerCosts(network: Network): number[] {
   return network.layers.map((layer, i) => {
@@ -54,7 +55,13 @@ export function layerCosts(network: Network): number[] {
     const iface = network.interfaces[i];
     if (iface?.decouples) {
       const positions = layer.outputShape.slice(0, -1).reduce((n, d) => n * d, 1);
-      for (const v of iface.variables) if (v.rank >= 2) cost += 3 * v.size * positions;
+      const trigger = positions * (layer.outputShape.at(-1) ?? 1);
+      for (const v of iface.variables) {
+        if (v.rank < 2) continue;
+        // a matrix on the whole flattened trigger (in or out) is applied once; a kernel at every position
+        const once = v.rank === 2 && positions > 1 && (v.shape[0] === trigger || v.shape[1] === trigger);
+        cost += 3 * v.size * (once ? 1 : positions);
+      }
     }
     return cost;
   });

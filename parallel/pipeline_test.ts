@@ -323,6 +323,16 @@ Deno.test("planStages() gives the upper stage's message product to the stage bel
   wide.dispose();
 });
 
+Deno.test("layerCosts() counts a conv synthesizer's kernel at every position and its matrices on the whole map once", () => {
+  const net = buildNetwork(JSON.parse(Deno.readTextFileSync(new URL("../examples/cnn_sg.json", import.meta.url))));
+  const shapes = net.interfaces[0]!.variables.map((v) => v.shape);
+  assert.deepEqual(shapes.filter((s) => s.length >= 2), [[5, 5, 16, 16], [12544, 32], [32, 12544]]);
+  // conv 5x5x1x16 at 28x28 (forward and weight gradient), the synthesizer's kernel at 28x28 positions, its two
+  // matrices on the flattened 28x28x16 map once each
+  assert.equal(layerCosts(net)[0], 2 * 28 * 28 * 25 * 16 + 3 * 6400 * 784 + 3 * 2 * 12544 * 32);
+  net.dispose();
+});
+
 Deno.test("partition() balances the stages' estimated costs at the allowed cuts", () => {
   assert.deepEqual(partition([10, 4, 4, 2], [0, 1, 2], 2).map((s) => [s.lo, s.hi]), [[0, 0], [1, 3]]);
   assert.deepEqual(partition([1, 1, 1, 1], [1], 3).map((s) => [s.lo, s.hi]), [[0, 1], [2, 3]]);
