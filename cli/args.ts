@@ -102,6 +102,13 @@ export function intFlag(values: Record<string, unknown>, name: string, fallback:
   return value;
 }
 
+/** `--seeds N` from `--seed S`: the seeds S, S+1, ..., S+N-1 (N at most 100), or `[S]` without it. */
+export function seedsFlag(values: Record<string, unknown>, seed: number): number[] {
+  const count = intFlag(values, "seeds", 1, 1);
+  if (count > 100) throw new UsageError(`--seeds must be an integer in 1..100, got "${values.seeds}"`);
+  return Array.from({ length: count }, (_, i) => seed + i);
+}
+
 /** The value of `--name` if it is one of `choices`, or `fallback`. */
 export function choiceFlag(
   values: Record<string, unknown>,

@@ -12,7 +12,7 @@ import { type ComparisonReport, runComparison } from "../report/compare.ts";
 import { COMPARE_INTERFACES, compareConfigs, specConfigs } from "../report/configs.ts";
 import { reportMarkdown } from "../report/markdown.ts";
 import { writeReport } from "../report/write.ts";
-import { intFlag, parseFlags, UsageError } from "./args.ts";
+import { intFlag, parseFlags, seedsFlag, UsageError } from "./args.ts";
 import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, type BackendFlags, backendFlags } from "./backend_flags.ts";
 import { Progress } from "./progress.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
@@ -35,6 +35,8 @@ export const COMPARE_USAGE = `Usage: deno task compare [options]
   --epochs N              epochs per configuration (default 10)
   --batch-size N          examples per step (default 128)
   --seed N                seed of weights and data order, the same for every configuration (default 0)
+  --seeds N               run every configuration N times, with seeds S..S+N-1 (S: --seed); the report gives
+                          each row's mean, standard deviation and range, and says "beats" only beyond them
   --target P              target test accuracy, e.g. 0.97 (default 0.97)
   --out DIR               where report.md, report.json and the SVG curves go (default reports/compare)
   --data-dir DIR          read dataset files from DIR
@@ -57,6 +59,8 @@ export interface CompareArgs {
   epochs: number;
   batchSize: number;
   seed: number;
+  /** Every seed each configuration runs with (`--seeds N`). @default {[seed]} */
+  seeds?: number[];
   target: number;
   out: string;
   dataDir?: string;
@@ -107,6 +111,7 @@ export function parseCompareArgs(args: string[]): CompareArgs | "help" {
     epochs: { type: "string" },
     "batch-size": { type: "string" },
     seed: { type: "string" },
+    seeds: { type: "string" },
     target: { type: "string" },
     out: { type: "string" },
     "data-dir": { type: "string" },
@@ -148,6 +153,7 @@ export function parseCompareArgs(args: string[]): CompareArgs | "help" {
     epochs: intFlag(values, "epochs", 10, 1),
     batchSize: intFlag(values, "batch-size", 128, 1),
     seed: intFlag(values, "seed", 0, 0),
+    seeds: seedsFlag(values, intFlag(values, "seed", 0, 0)),
     target,
     out: typeof values.out === "string" ? values.out : "reports/compare",
     dataDir: values["data-dir"] as string | undefined,
@@ -202,12 +208,13 @@ export async function runCompare(
     epochs: a.epochs,
     batchSize: a.batchSize,
     seed: a.seed,
+    seeds: a.seeds,
     target: a.target,
     staleness: a.staleness,
     registries,
     datasets,
-    onConfigStart: (config, i, total) => {
-      log(`[${i + 1}/${total}] ${config.name}\n`);
+    onConfigStart: (config, i, total, seed) => {
+      log(`[${i + 1}/${total}] ${config.name}${(a.seeds?.length ?? 1) > 1 ? ` (seed ${seed})` : ""}\n`);
       progress = new Progress(log, io.live && !a.json, a.epochs, config.name);
     },
     onBatchEnd: (b) => progress?.batch(b),

@@ -9,7 +9,7 @@ import { runComparison } from "../report/compare.ts";
 import type { CompareConfig } from "../report/configs.ts";
 import { reportMarkdown } from "../report/markdown.ts";
 import { writeReport } from "../report/write.ts";
-import { intFlag, parseFlags, UsageError } from "./args.ts";
+import { intFlag, parseFlags, seedsFlag, UsageError } from "./args.ts";
 import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, backendFlags } from "./backend_flags.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 import { isSequenceDataset, SEQUENCE_DATASETS, sequenceData, sequenceFlags } from "./sequence_train.ts";
@@ -26,6 +26,8 @@ export const SEQUENCE_COMPARE_USAGE =
   --steps N               training steps per run (default 2000)
   --batch-size N          sequences per batch (default 32)
   --seed N                the same for every run (default 0)
+  --seeds N               run every row N times, with seeds S..S+N-1 (S: --seed); the report gives each row's
+                          mean, standard deviation and range
   --threshold BITS        copy tasks: the curriculum's threshold in bits per sequence (default 0.15)
   --sequence-length N     text: characters per stream and batch (default 100)
   --log-every N           steps between progress lines (default 500)
@@ -55,6 +57,7 @@ export async function sequenceCompareCommand(
     steps: { type: "string" },
     "batch-size": { type: "string" },
     seed: { type: "string" },
+    seeds: { type: "string" },
     threshold: { type: "string" },
     "sequence-length": { type: "string" },
     "log-every": { type: "string" },
@@ -90,7 +93,7 @@ export async function sequenceCompareCommand(
   const flags = sequenceFlags(dataset.startsWith("text:") ? "text" : dataset, values);
   const steps = flags.steps ?? 2000, logEvery = flags.stepsPerEpoch ?? 500;
   const batchSize = intFlag(values, "batch-size", 32, 1);
-  const seed = intFlag(values, "seed", 0, 0);
+  const seed = intFlag(values, "seed", 0, 0), seeds = seedsFlag(values, seed);
   const out = typeof values.out === "string" ? values.out : "reports/compare-sequences";
   const json = values.json === true;
   const log = json ? io.err : io.out;
@@ -134,15 +137,16 @@ export async function sequenceCompareCommand(
     },
     batchSize,
     seed,
+    seeds,
     target: 1,
     registries,
     datasets: { [task]: data },
-    onConfigStart: (c, i, total) => log(`[${i + 1}/${total}] ${c.name}\n`),
+    onConfigStart: (c, i, total, s) => log(`[${i + 1}/${total}] ${c.name}${seeds.length > 1 ? ` (seed ${s})` : ""}\n`),
     onEpochEnd: (_c, r) => log(`  ${sequenceLine(r, Math.min(r.epoch * logEvery, steps))}\n`),
   });
   report.note = "All runs ran one after another in one process on the same machine, with the same seed, data and " +
-    "budget; speed is against the BPTT row (no interface on the state) of the same window. Training seconds " +
-    "exclude evaluation.";
+    `budget${seeds.length > 1 ? `, once with each of ${seeds.length} seeds` : ""}; speed is against the BPTT row ` +
+    "(no interface on the state) of the same window. Training seconds exclude evaluation.";
   const paths = await writeReport(report, out);
   log(`\n${reportMarkdown(report)}\nwrote ${paths.join(", ")}\n`);
   if (json) io.out(JSON.stringify(report) + "\n");

@@ -18,6 +18,7 @@ import { train } from "../training/train.ts";
 import type { CompareConfig } from "./configs.ts";
 import { type MachineInfo, machineInfo } from "./machine.ts";
 import { fitLayersPeer } from "./tfjs_peer.ts";
+import { type RowSpread, rowSpreads } from "./seeds.ts";
 
 /** What one configuration measured. */
 export interface ConfigResult {
@@ -48,6 +49,8 @@ export interface ConfigResult {
   sequence?: SequenceResult;
   /** The SG diagnostics of the last epoch (empty for backprop and the TF.js peer). */
   diagnostics: InterfaceDiagnostics[];
+  /** The seed of weights and data order this run trained with. */
+  seed?: number;
 }
 
 /** The whole report. */
@@ -60,13 +63,19 @@ export interface ComparisonReport {
     /** A sequence comparison's budget of steps (batches) per row. */
     steps?: number;
     batchSize: number;
+    /** The first seed. */
     seed: number;
+    /** Every seed, where each row ran once per seed (`compare --seeds N`). */
+    seeds?: number[];
     target: number;
     trainCount: number;
     testCount: number;
     staleness: number;
   };
+  /** One per configuration and seed, in the order they ran (all rows of a seed, then the next seed). */
   results: ConfigResult[];
+  /** Where rows ran with several seeds: each row's spread over them, and its paired race against backprop. */
+  spread?: RowSpread[];
   /** How ratios were measured. */
   note: string;
 }
@@ -83,6 +92,11 @@ export interface ComparisonOptions {
   sequence?: Omit<SequenceOptions, "truncation">;
   batchSize: number;
   seed: number;
+  /**
+   * Seeds to run every configuration with: all rows with the first, then all with the next, so that a drift of the
+   * machine falls on every row alike. @default {[seed]}
+   */
+  seeds?: number[];
   /** Target test accuracy in (0, 1]. */
   target: number;
   /** Pipeline staleness for rows on several workers. @default {1} */
@@ -91,22 +105,35 @@ export interface ComparisonOptions {
   registries?: Registries;
   /** Datasets by name (already loaded): datasets of examples, or sequence tasks. */
   datasets: Record<string, Dataset | SequenceData>;
-  /** Called before each configuration. */
-  onConfigStart?: (config: CompareConfig, index: number, total: number) => void;
+  /** Called before each configuration's run (`index` of `total` runs: configurations x seeds). */
+  onConfigStart?: (config: CompareConfig, index: number, total: number, seed: number) => void;
   /** Called after each epoch of a configuration. */
   onEpochEnd?: (config: CompareConfig, record: EpochRecord) => void;
   /** Called after each batch of a dni configuration. */
   onBatchEnd?: (info: BatchInfo) => void;
 }
 
-/** Trains each configuration in turn (same seed, data order, budget) and returns the report. */
+/**
+ * Trains each configuration in turn (same seed, data order, budget), once per seed, and returns the report.
+ *
+ * @throws {RangeError} If `seeds` is empty or repeats a seed, or a configuration's dataset was not loaded.
+ */
 export async function runComparison(configs: CompareConfig[], options: ComparisonOptions): Promise<ComparisonReport> {
-  const { epochs = 0, batchSize, seed, target, datasets } = options;
+  const { epochs = 0, batchSize, target, datasets } = options;
+  const seeds = options.seeds ?? [options.seed];
+  if (seeds.length === 0 || new Set(seeds).size !== seeds.length) {
+    throw new RangeError(`seeds must be distinct and at least one, got [${seeds.join(", ")}]`);
+  }
+  for (const config of configs) {
+    if (!datasets[config.dataset]) {
+      throw new RangeError(`No dataset "${config.dataset}" was loaded for configuration ${config.name}`);
+    }
+  }
   const results: ConfigResult[] = [];
-  for (const [index, config] of configs.entries()) {
-    const dataset = datasets[config.dataset];
-    if (!dataset) throw new RangeError(`No dataset "${config.dataset}" was loaded for configuration ${config.name}`);
-    options.onConfigStart?.(config, index, configs.length);
+  const runs = seeds.flatMap((seed) => configs.map((config) => ({ seed, config })));
+  for (const [index, { seed, config }] of runs.entries()) {
+    const dataset = datasets[config.dataset]!;
+    options.onConfigStart?.(config, index, runs.length, seed);
     const onEpochEnd = (r: EpochRecord) => options.onEpochEnd?.(config, r);
     let history: History;
     if (config.spec === null) {
@@ -137,13 +164,13 @@ export async function runComparison(configs: CompareConfig[], options: Compariso
         network.dispose();
       }
     }
-    results.push(summarize(config, history, target, "task" in dataset ? dataset.task : undefined));
+    results.push({ ...summarize(config, history, target, "task" in dataset ? dataset.task : undefined), seed });
   }
   for (const r of results) {
-    // Against the one-thread backprop row of the same depth and dataset (and truncation, on a sequence task).
+    // Against the one-thread backprop row of the same depth and dataset (and truncation, on a sequence task), seed.
     const base = results.find((b) =>
       b.interface === "backprop" && b.workers === 1 && b.depth === r.depth && b.dataset === r.dataset &&
-      b.truncation === r.truncation
+      b.truncation === r.truncation && b.seed === r.seed
     );
     r.speedVsBackprop = base ? r.samplesPerSecond / base.samplesPerSecond : null;
   }
@@ -160,15 +187,18 @@ export async function runComparison(configs: CompareConfig[], options: Compariso
       epochs,
       ...(options.steps === undefined ? {} : { steps: options.steps }),
       batchSize,
-      seed,
+      seed: seeds[0]!,
+      ...(seeds.length > 1 ? { seeds } : {}),
       target,
       staleness: options.staleness ?? 1,
       trainCount: splits?.train.count ?? 0,
       testCount: splits?.test.count ?? 0,
     },
     results,
+    ...(seeds.length > 1 ? { spread: rowSpreads(results) } : {}),
     note: "All configurations ran one after another in one process on the same machine, with the same seed, data " +
-      "order and budget; ratios are between these runs. Training seconds exclude evaluation.",
+      "order and budget" + (seeds.length > 1 ? `, once with each of ${seeds.length} seeds` : "") +
+      "; ratios are between these runs. Training seconds exclude evaluation.",
   };
 }
 

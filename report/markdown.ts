@@ -5,6 +5,7 @@
  * @module
  */
 import type { ComparisonReport, ConfigResult } from "./compare.ts";
+import { seedConclusion, seedTable } from "./markdown_seeds.ts";
 
 const pct = (x: number | null | undefined) => x == null || Number.isNaN(x) ? "-" : `${(100 * x).toFixed(2)}%`;
 const num = (x: number | null | undefined, digits = 1) => x == null || Number.isNaN(x) ? "-" : x.toFixed(digits);
@@ -21,12 +22,12 @@ export function reportMarkdown(report: ComparisonReport): string {
     }, ` +
     `${m.os}/${m.arch}. Deno ${m.deno} (V8 ${m.v8}), TF.js ${m.tfjs}, backend ${m.backend} (tfjs-backend-wasm ${m.wasm}).`,
     ``,
-    `Settings: ${o.epochs} epochs, batch ${o.batchSize}, seed ${o.seed}, ${o.trainCount} training and ${o.testCount} ` +
-    `test examples, target test accuracy ${pct(o.target)}.`,
+    `Settings: ${o.epochs} epochs, batch ${o.batchSize}, ${seedsText(report)}, ${o.trainCount} training and ` +
+    `${o.testCount} test examples, target test accuracy ${pct(o.target)}.`,
     ``,
     report.note,
     ``,
-    ...conclusion(report),
+    ...(report.spread ? [...seedConclusion(report), ...seedTable(report)] : conclusion(report)),
     `## Measurements`,
     ``,
     `| configuration | s/epoch | samples/s | speed vs backprop | time to ${pct(o.target)} | epochs to ${
@@ -40,7 +41,7 @@ export function reportMarkdown(report: ComparisonReport): string {
       ? r.diagnostics.map((d) => num(d.cosine as number | undefined, 2)).join(" / ")
       : "-";
     lines.push(
-      `| ${r.name} | ${num(r.secondsPerEpoch)} | ${Math.round(r.samplesPerSecond)} | ${
+      `| ${runName(report, r)} | ${num(r.secondsPerEpoch)} | ${Math.round(r.samplesPerSecond)} | ${
         r.speedVsBackprop == null ? "-" : `${r.speedVsBackprop.toFixed(2)}x`
       } | ${r.secondsToTarget == null ? "not reached" : `${num(r.secondsToTarget)} s`} | ${r.epochsToTarget ?? "-"} | ${
         pct(r.testAccuracy)
@@ -184,14 +185,17 @@ export function sequenceReportMarkdown(report: ComparisonReport): string {
     `${report.createdAt}. Machine: ${m.cpuModel}, ${m.cpus} logical CPUs, ${m.os}/${m.arch}. Deno ${m.deno}, ` +
     `TF.js ${m.tfjs}, backend ${m.backend}.`,
     ``,
-    `Settings: ${o.steps ?? "-"} steps per run, batch ${o.batchSize}, seed ${o.seed}. Measure: ${what}.`,
+    `Settings: ${o.steps ?? "-"} steps per run, batch ${o.batchSize}, ${seedsText(report)}. Measure: ${what}.`,
     ``,
     report.note,
     ``,
+    ...seedConclusion(report),
+    ...seedTable(report),
+    ...(report.spread ? [`## Runs`, ``] : []),
     `| configuration | T | measure | s/epoch | sequences/s | speed vs BPTT | last synthetic-gradient cosine (state) |`,
     `|---|---|---|---|---|---|---|`,
     ...report.results.map((r) =>
-      `| ${r.name} | ${r.truncation ?? "-"} | ${measure(r)} | ${num(r.secondsPerEpoch)} | ${
+      `| ${runName(report, r)} | ${r.truncation ?? "-"} | ${measure(r)} | ${num(r.secondsPerEpoch)} | ${
         Math.round(r.samplesPerSecond)
       } | ${r.speedVsBackprop == null ? "-" : `${r.speedVsBackprop.toFixed(2)}x`} | ${cosine(r)} |`
     ),
@@ -201,6 +205,14 @@ export function sequenceReportMarkdown(report: ComparisonReport): string {
     ``,
   ].join("\n");
 }
+
+// "seed 0", or "seeds 0, 1, 2" where every row ran with each.
+const seedsText = (report: ComparisonReport) =>
+  report.options.seeds ? `seeds ${report.options.seeds.join(", ")}` : `seed ${report.options.seed}`;
+
+// A run's name in the per-run tables: with its seed where rows ran with several.
+const runName = (report: ComparisonReport, r: ConfigResult) =>
+  report.options.seeds ? `${r.name} (seed ${r.seed})` : r.name;
 
 // The row with the largest `score`; the first of equals.
 function best(rows: ConfigResult[], score: (r: ConfigResult) => number): ConfigResult {

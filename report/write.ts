@@ -21,12 +21,14 @@ export async function writeReport(report: ComparisonReport, dir: string): Promis
     : first?.bitsPerChar !== undefined
     ? [(e) => e.validationBits ?? NaN, "validation bits per character"]
     : [(e) => e.testAccuracy ?? 0, "test accuracy"];
+  const nameOf = (r: ComparisonReport["results"][number]) =>
+    report.options.seeds ? `${r.name} (seed ${r.seed})` : r.name;
   const byTime = report.results.map((r) => {
     let t = 0;
-    return { name: r.name, points: r.epochs.map((e): [number, number] => [t += e.seconds, measure(e)]) };
+    return { name: nameOf(r), points: r.epochs.map((e): [number, number] => [t += e.seconds, measure(e)]) };
   });
   const byEpoch = report.results.map((r) => ({
-    name: r.name,
+    name: nameOf(r),
     points: r.epochs.map((e): [number, number] => [e.epoch, measure(e)]),
   }));
   const unit = label === "test accuracy" ? {} : { unitRange: false };
@@ -56,7 +58,7 @@ export async function writeReport(report: ComparisonReport, dir: string): Promis
   if (piped.length > 0) {
     const bars = piped.flatMap((r) =>
       (r.epochs[r.epochs.length - 1]!.stages ?? []).map((st, k) => ({
-        name: `${r.name} stage ${k} (layers ${st.lo}-${st.hi})`,
+        name: `${nameOf(r)} stage ${k} (layers ${st.lo}-${st.hi})`,
         segments: [{ label: "busy", value: st.busySeconds }, { label: "waiting", value: st.waitSeconds }],
       }))
     );

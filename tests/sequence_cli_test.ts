@@ -265,3 +265,45 @@ Deno.test("cli compare --truncations runs BPTT against DNI per window and writes
   assert.match(await Deno.readTextFile(`${out}/curves-epochs.svg`), /<polyline/);
   await cleanUp();
 });
+
+Deno.test("cli compare --seeds 2 runs each sequence row with two seeds and reports its spread", async () => {
+  const out = await tempDir();
+  const run = await cli([
+    "compare",
+    "--datasets",
+    "copy",
+    "--specs",
+    `${example("copy_lstm_bptt.json")},${example("copy_lstm_dni.json")}`,
+    "--truncations",
+    "3",
+    "--steps",
+    "10",
+    "--batch-size",
+    "4",
+    "--log-every",
+    "10",
+    "--seed",
+    "3",
+    "--seeds",
+    "2",
+    "--out",
+    out,
+  ]);
+  assert.equal(run.code, 0, run.err);
+  assert.match(run.out, /\[4\/4\] copy_lstm_dni T=3 \(seed 4\)/);
+  const report = JSON.parse(await Deno.readTextFile(`${out}/report.json`));
+  assert.deepEqual(report.options.seeds, [3, 4]);
+  assert.deepEqual(report.results.map((r: { seed: number }) => r.seed), [3, 3, 4, 4]);
+  type Row = { name: string; seeds: number[]; sequence: { measure: string; spread: { n: number } } };
+  assert.deepEqual(
+    report.spread.map((r: Row) => [r.name, r.seeds, r.sequence.measure, r.sequence.spread.n]),
+    [["copy_lstm_bptt T=3", [3, 4], "maxSequenceLength", 2], ["copy_lstm_dni T=3", [3, 4], "maxSequenceLength", 2]],
+  );
+  const md = await Deno.readTextFile(`${out}/report.md`);
+  assert.match(md, /## Across seeds/);
+  assert.match(md, /\| copy_lstm_dni T=3 \| 3 \| 2 \| [\d.]+ ± [\d.]+ \([\d.]+-[\d.]+\) \|/);
+  const bad = await cli(["compare", "--datasets", "copy", "--specs", example("copy_lstm_dni.json"), "--seeds", "0"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--seeds must be an integer >= 1, got "0"/);
+  await cleanUp();
+});
