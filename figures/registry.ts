@@ -7,6 +7,8 @@
 import { type CopyTruncationData, copyTruncationData, copyTruncationFigure } from "./copy_truncation.ts";
 import { cosineFigure } from "./cosine.ts";
 import { type CosineData, cosineRuns } from "./cosine_data.ts";
+import { pipelineFigure } from "./pipeline_timeline.ts";
+import { type PipelineData, pipelineRuns } from "./pipeline_data.ts";
 import { speedupFigure } from "./speedup.ts";
 import { type SpeedupData, speedupRuns } from "./speedup_data.ts";
 
@@ -24,6 +26,7 @@ export interface Figure {
 
 /** Every figure, in the order of docs/figures.md. */
 export const FIGURES: readonly Figure[] = [
+  { key: "b", name: "pipeline-timeline", data: () => pipelineRuns(), draw: (d) => pipelineFigure(d as PipelineData) },
   {
     key: "c",
     name: "cosine",
