@@ -7,6 +7,8 @@
 import { type CopyTruncationData, copyTruncationData, copyTruncationFigure } from "./copy_truncation.ts";
 import { cosineFigure } from "./cosine.ts";
 import { type CosineData, cosineRuns } from "./cosine_data.ts";
+import { oneStepFigure } from "./one_step.ts";
+import { type OneStepData, oneStepRuns } from "./one_step_data.ts";
 import { pipelineFigure } from "./pipeline_timeline.ts";
 import { type PipelineData, pipelineRuns } from "./pipeline_data.ts";
 import { speedupFigure } from "./speedup.ts";
@@ -26,6 +28,7 @@ export interface Figure {
 
 /** Every figure, in the order of docs/figures.md. */
 export const FIGURES: readonly Figure[] = [
+  { key: "a", name: "one-step", data: () => oneStepRuns(), draw: (d) => oneStepFigure(d as OneStepData) },
   { key: "b", name: "pipeline-timeline", data: () => pipelineRuns(), draw: (d) => pipelineFigure(d as PipelineData) },
   {
     key: "c",
