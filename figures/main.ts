@@ -13,6 +13,7 @@ const { values } = parseArgs({
   args: Deno.args,
   options: { only: { type: "string" }, redraw: { type: "boolean", default: false } },
 });
+const written: string[] = [];
 const names = values.only ? values.only.split(",").map((s) => s.trim()) : FIGURES.map((f) => f.key);
 for (const name of names) {
   const figure = FIGURES.find((f) => f.key === name || f.name === name);
@@ -23,5 +24,9 @@ for (const name of names) {
   const start = performance.now();
   const data = values.redraw ? await readFigureData(figure.name) : await figure.data();
   const paths = await writeFigure(figure.name, figure.draw(data), data);
+  written.push(...paths);
   console.error(`(${figure.key}) ${paths.join(", ")} in ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }
+// The checks format SVG and JSON files too (`deno fmt --check`): write them as `deno fmt` would.
+const fmt = await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", ...written] }).output();
+if (!fmt.success) console.error(`deno fmt failed on the figures: ${new TextDecoder().decode(fmt.stderr)}`);

@@ -3,7 +3,7 @@
  * on N hosts over one-thread backprop on one core, from the simulator (`../parallel/simulate/`) fed with each
  * module's times measured here on one core (`profileModules`), as `bench/simulate.ts` does. Each host is one core of
  * this machine; a Worker wakes 0.15 ms after a post and each item sent costs 0.05 ms (measured by
- * `bench/simulate.ts`, docs/simulator.md).
+ * `bench/simulate.ts`, docs/simulator.md). One-thread backprop is measured on one core (one BLAS thread).
  *
  * @module
  */
@@ -24,8 +24,10 @@ export interface SpeedupSeries {
   hosts: number[];
   /** Simulated seconds per epoch at each host count. */
   seconds: number[];
-  /** One-core backprop's seconds per epoch over the simulated ones. */
+  /** One-core backprop's seconds per epoch over the simulated ones (the median of the rounds). */
   speedup: number[];
+  /** The rounds' lowest and highest speedup at each host count. */
+  range: [number, number][];
 }
 
 /** What figure (d) drew. */
@@ -35,6 +37,7 @@ export interface SpeedupData {
   wakeMs: number;
   overheadMs: number;
   profileBatches: number;
+  rounds: number;
   series: SpeedupSeries[];
 }
 
@@ -76,48 +79,65 @@ function stepMs(spec: NetworkSpec, data: Dataset, count: number): number {
   return ms / count;
 }
 
-/** Profiles each model and simulates it on 1, 2, 4 and 8 hosts over each link. */
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Profiles each model and simulates it on 1, 2, 4 and 8 hosts over each link, `rounds` times, one-thread backprop
+ * measured again beside each profile (the machine is shared: its speed moves); each speedup is the median of the
+ * rounds' speedups.
+ */
 export async function speedupRuns({
   models = [["FCN-3", 3, 256], ["MLP 8 x 1024", 8, 1024]] as [string, number, number][],
   interfaces = ["csg", "local-loss"],
   profileBatches = 30,
   hosts = [1, 2, 4, 8],
+  rounds = 3,
 } = {}): Promise<SpeedupData> {
   const data = await loadDataset("mnist", { trainCount: 12800, testCount: 100 });
   const batchesPerEpoch = 469, staleness = 1, wakeMs = 0.15, overheadMs = 0.05;
   setBlasThreads(1); // one core per host
   const series: SpeedupSeries[] = [];
   for (const [model, depth, width] of models) {
-    const backpropMs = stepMs(mlp(depth, width, "backprop"), data, profileBatches);
     for (const iface of interfaces) {
-      const net = buildNetwork(mlp(depth, width, iface));
-      const profile = profileModules(net, some(data, profileBatches + 10), { warmup: 10 });
-      for (const [link, [latencyMs, bandwidth]] of Object.entries(LINKS)) {
-        const seconds = hosts.map((count) =>
-          simulatePipeline({
-            stages: stagesFromProfile(net, profile, count),
-            batches: batchesPerEpoch,
-            staleness,
-            latencyMs,
-            bandwidth,
-            overheadMs,
-            wakeMs,
-            feedMs: profile.feedMs,
-          }).secondsPerEpoch
+      const measured: { backpropMs: number; seconds: number[][] }[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const backpropMs = stepMs(mlp(depth, width, "backprop"), data, profileBatches);
+        const net = buildNetwork(mlp(depth, width, iface));
+        const profile = profileModules(net, some(data, profileBatches + 10), { warmup: 10 });
+        const seconds = Object.values(LINKS).map(([latencyMs, bandwidth]) =>
+          hosts.map((count) =>
+            simulatePipeline({
+              stages: stagesFromProfile(net, profile, count),
+              batches: batchesPerEpoch,
+              staleness,
+              latencyMs,
+              bandwidth,
+              overheadMs,
+              wakeMs,
+              feedMs: profile.feedMs,
+            }).secondsPerEpoch
+          )
         );
-        const backpropSeconds = (backpropMs * batchesPerEpoch) / 1000;
+        net.dispose();
+        measured.push({ backpropMs, seconds });
+      }
+      Object.keys(LINKS).forEach((link, l) => {
+        const speedups = measured.map((m) => m.seconds[l]!.map((s) => (m.backpropMs * batchesPerEpoch) / 1000 / s));
         series.push({
           model: `${model} ${iface}`,
           link,
-          backpropMs: round(backpropMs),
+          backpropMs: round(median(measured.map((m) => m.backpropMs))),
           hosts,
-          seconds: seconds.map((s) => round(s)),
-          speedup: seconds.map((s) => round(backpropSeconds / s, 3)),
+          seconds: hosts.map((_, h) => round(median(measured.map((m) => m.seconds[l]![h]!)))),
+          speedup: hosts.map((_, h) => round(median(speedups.map((s) => s[h]!)), 3)),
+          range: hosts.map((_, h) => {
+            const at = speedups.map((s) => s[h]!);
+            return [round(Math.min(...at), 3), round(Math.max(...at), 3)] as [number, number];
+          }),
         });
-      }
-      net.dispose();
-      console.error(`(d) ${model} ${iface} profiled`);
+      });
+      console.error(`(d) ${model} ${iface}: ${rounds} rounds profiled`);
     }
   }
-  return { batchesPerEpoch, staleness, wakeMs, overheadMs, profileBatches, series };
+  return { batchesPerEpoch, staleness, wakeMs, overheadMs, profileBatches, rounds, series };
 }
