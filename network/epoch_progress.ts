@@ -14,6 +14,11 @@ export interface EpochProgress {
   meter: Record<string, number>;
   /** The data side's own running sums (a sequence task's bits per character), if it keeps any. */
   feed?: Record<string, number>;
+  /**
+   * The interfaces' running means so far (a synthesizer's loss), each as its sum over the epoch's batches, keyed
+   * `layer/type/on/key`, so that the epoch's record gives their mean over all its batches.
+   */
+  diagnostics?: Record<string, number>;
 }
 
 /**
@@ -34,13 +39,13 @@ export function epochProgressProblem(value: unknown): string | undefined {
     return `batch must be an integer >= 1, got ${JSON.stringify(p.batch)}`;
   }
   for (const key of Object.keys(p)) {
-    if (!["batch", "meter", "feed"].includes(key)) {
+    if (!["batch", "meter", "feed", "diagnostics"].includes(key)) {
       return `has the field ${JSON.stringify(key)}, which it does not know`;
     }
   }
-  for (const part of ["meter", "feed"] as const) {
+  for (const part of ["meter", "feed", "diagnostics"] as const) {
     const sums = p[part];
-    if (sums === undefined && part === "feed") continue;
+    if (sums === undefined && part !== "meter") continue;
     if (typeof sums !== "object" || sums === null || Array.isArray(sums)) return `${part} must be an object of sums`;
     for (const [name, n] of Object.entries(sums)) {
       if (typeof n !== "number" || !Number.isFinite(n)) return `${part}.${name} must be a finite number, got ${n}`;

@@ -11,6 +11,7 @@ import type { EpochOutcome, StageRecord, Strategy, TrainingBatch } from "../exec
 import type { Network } from "../network/network.ts";
 import type { EpochProgress } from "../network/epoch_progress.ts";
 import { EpochMeter } from "./epoch_meter.ts";
+import { PieceDiagnostics } from "./_piece_diagnostics.ts";
 import type { Feed } from "./feed.ts";
 import type { TrainCallbacks } from "./options.ts";
 
@@ -56,6 +57,9 @@ export async function runEpoch(plan: EpochPlan, context: EpochContext): Promise<
   const { epoch, from, count, resumed } = plan;
   const meter = new EpochMeter(epoch, from + count, context.skipNonFinite, from > 0 ? resumed : undefined);
   const outcomes: EpochOutcome[] = [];
+  const diagnostics = from > 0 && resumed !== undefined
+    ? new PieceDiagnostics(resumed.diagnostics, from)
+    : new PieceDiagnostics();
   let at = from;
   const end = from + count;
   while (at < end && !signal?.aborted) {
@@ -78,24 +82,30 @@ export async function runEpoch(plan: EpochPlan, context: EpochContext): Promise<
         step === undefined || network.kind === "sequence" ? meter.batches + 1 : first + step - firstStep + 1,
       );
     }
+    diagnostics.add(outcomes.at(-1)!.diagnostics, meter.batches - at);
     done.batches += meter.batches - at;
     at = meter.batches;
     if (at < end && at > from) {
       const why = signal?.aborted ? "interrupted" : "steps";
-      pauseAt(network, feed, meter);
+      pauseAt(network, feed, meter, diagnostics);
       if (why === "steps") await callbacks.onCheckpoint?.({ reason: why, epoch, batch: at });
     }
   }
-  const outcome = merge(outcomes);
+  const outcome = { ...merge(outcomes), diagnostics: diagnostics.epoch() };
   if (at >= end) return { meter, outcome };
   if (at === from && resumed !== undefined) network.epochProgress = resumed; // stopped before its first new batch
   return { meter, outcome, stoppedAt: at };
 }
 
 // Where the network stands inside the epoch, for a checkpoint there.
-function pauseAt(network: Network, feed: Feed, meter: EpochMeter): void {
-  const sums = feed.pause?.();
-  network.epochProgress = { batch: meter.batches, meter: meter.sums(), ...(sums ? { feed: sums } : {}) };
+function pauseAt(network: Network, feed: Feed, meter: EpochMeter, diagnostics: PieceDiagnostics): void {
+  const sums = feed.pause?.(), means = diagnostics.sums();
+  network.epochProgress = {
+    batch: meter.batches,
+    meter: meter.sums(),
+    ...(sums ? { feed: sums } : {}),
+    ...(Object.keys(means).length > 0 ? { diagnostics: means } : {}),
+  };
 }
 
 // The batches, until the signal is aborted: none is taken (made) after that.

@@ -144,6 +144,13 @@ Deno.test("checkpointEvery calls onCheckpoint every N steps across epochs, and c
   ]);
   assert.deepEqual(h1.epochs.map((e) => e.loss), h2.epochs.map((e) => e.loss));
   assert.deepEqual(weights(a), weights(b));
+  // the synthesizer's loss is the epoch's mean over all its pieces (summed in parts: equal to float32 rounding)
+  const losses = (h: typeof h1) => h.epochs.map((e) => e.interfaces![0]!.synthesizerLoss as number);
+  for (const [i, x] of losses(h1).entries()) {
+    const y = losses(h2)[i]!;
+    assert.ok(Math.abs(x - y) <= 1e-6 * Math.abs(y), `synthesizer loss ${x} against ${y}`);
+  }
+  assert.deepEqual(h1.epochs.map((e) => e.interfaces![0]!.cosine), h2.epochs.map((e) => e.interfaces![0]!.cosine));
   a.dispose();
   b.dispose();
 });
