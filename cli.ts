@@ -21,6 +21,8 @@ import { EVALUATE_USAGE, evaluateCommand } from "./cli/evaluate_command.ts";
 import { TRAIN_USAGE, trainCommand } from "./cli/train_command.ts";
 import { STAGE_USAGE, stageCommand } from "./cli/stage_command.ts";
 import { RUN_KEY_USAGE, runKeyCommand } from "./cli/run_key_command.ts";
+import { REPRODUCE_USAGE, reproduceCommand } from "./cli/reproduce_command.ts";
+import { TableConfigError } from "./reproduce/config.ts";
 import { NatsError } from "./parallel/transport/nats/_names.ts";
 
 const USAGE = `Usage: deno task <command> [options]   (or: deno run -A cli.ts <command> [options])
@@ -32,6 +34,7 @@ Commands:
   demo     a short compare on the shipped MNIST, offline (deno task demo --help)
   stage    serve one stage of a pipeline over NATS, on any host (deno task stage --help)
   run-key  write a new run key, the secret of a pipeline run over NATS (deno task run-key --help)
+  reproduce run a table of rows x seeds that survives interruption, and report its spread (deno task reproduce --help)
 
 ${TRAIN_USAGE}
 
@@ -43,9 +46,11 @@ ${DEMO_USAGE}
 
 ${STAGE_USAGE}
 
-${RUN_KEY_USAGE}`;
+${RUN_KEY_USAGE}
 
-const COMMANDS = ["train", "evaluate", "compare", "demo", "stage", "run-key"] as const;
+${REPRODUCE_USAGE}`;
+
+const COMMANDS = ["train", "evaluate", "compare", "demo", "stage", "run-key", "reproduce"] as const;
 
 /** Where the CLI writes, and whether stderr is a terminal. */
 export interface CliIO {
@@ -74,6 +79,8 @@ export async function main(args: string[], io: CliIO): Promise<number> {
         return await stageCommand(rest, io);
       case "run-key":
         return await runKeyCommand(rest, io);
+      case "reproduce":
+        return await reproduceCommand(rest, io);
       case undefined:
       case "-h":
       case "--help":
@@ -91,7 +98,8 @@ export async function main(args: string[], io: CliIO): Promise<number> {
     if (
       error instanceof SpecError || error instanceof DatasetError || error instanceof DivergenceError ||
       error instanceof WorkerError || error instanceof CheckpointError || error instanceof PluginError ||
-      error instanceof RangeError || error instanceof NatsError || isFileSystemError(error)
+      error instanceof RangeError || error instanceof NatsError || error instanceof TableConfigError ||
+      isFileSystemError(error)
     ) {
       io.err(`error: ${error.message}\n`);
       return 1;

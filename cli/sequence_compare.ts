@@ -6,7 +6,7 @@
  */
 import { isSequenceSpec } from "../recurrent/build.ts";
 import { runComparison } from "../report/compare.ts";
-import type { CompareConfig } from "../report/configs.ts";
+import { sequenceConfigs } from "../report/configs.ts";
 import { reportMarkdown } from "../report/markdown.ts";
 import { writeReport } from "../report/write.ts";
 import { intFlag, parseFlags, seedsFlag, UsageError } from "./args.ts";
@@ -113,21 +113,7 @@ export async function sequenceCompareCommand(
   log(backendSays + "\n");
   const task = data.task;
   // One row per truncation and spec, truncation-major; "BPTT" rows are the backprop base of their window.
-  const configs: CompareConfig[] = truncations.flatMap((t) =>
-    specs.map(({ name, spec }) => {
-      const core = spec.layers.find((l) => l.stateInterface !== undefined && l.stateInterface !== "backprop");
-      const state = core?.stateInterface;
-      return {
-        name: `${name} T=${t ?? "full"}`,
-        interface: state === undefined ? "backprop" : typeof state === "string" ? state : state.type,
-        depth: spec.layers.filter((l) => l.type === "lstm").length,
-        dataset: task,
-        workers: 1,
-        spec,
-        ...(t === undefined ? {} : { truncation: t }),
-      };
-    })
-  );
+  const configs = sequenceConfigs(specs, task, truncations);
   const report = await runComparison(configs, {
     steps,
     stepsPerEpoch: logEvery,

@@ -164,16 +164,9 @@ export async function runComparison(configs: CompareConfig[], options: Compariso
         network.dispose();
       }
     }
-    results.push({ ...summarize(config, history, target, "task" in dataset ? dataset.task : undefined), seed });
+    results.push({ ...runResult(config, history, target, "task" in dataset ? dataset.task : undefined), seed });
   }
-  for (const r of results) {
-    // Against the one-thread backprop row of the same depth and dataset (and truncation, on a sequence task), seed.
-    const base = results.find((b) =>
-      b.interface === "backprop" && b.workers === 1 && b.depth === r.depth && b.dataset === r.dataset &&
-      b.truncation === r.truncation && b.seed === r.seed
-    );
-    r.speedVsBackprop = base ? r.samplesPerSecond / base.samplesPerSecond : null;
-  }
+  setSpeedRatios(results);
   const first = Object.values(datasets)[0];
   const splits = first === undefined
     ? undefined
@@ -202,7 +195,26 @@ export async function runComparison(configs: CompareConfig[], options: Compariso
   };
 }
 
-function summarize(
+/**
+ * Sets each run's `speedVsBackprop`: its samples/s over those of the one-thread backprop run of the same depth,
+ * dataset, truncation (a sequence task) and seed; null where there is none.
+ */
+export function setSpeedRatios(results: ConfigResult[]): void {
+  for (const r of results) {
+    const base = results.find((b) =>
+      b.interface === "backprop" && b.workers === 1 && b.depth === r.depth && b.dataset === r.dataset &&
+      b.truncation === r.truncation && b.seed === r.seed
+    );
+    r.speedVsBackprop = base ? r.samplesPerSecond / base.samplesPerSecond : null;
+  }
+}
+
+/**
+ * What one run of a configuration measured, from its history: seconds per epoch, samples/s, time and epochs to
+ * `target`, the last epoch's test numbers and diagnostics, a sequence task's measures (`speedVsBackprop` is left
+ * null: it needs the backprop row of the same seed).
+ */
+export function runResult(
   config: CompareConfig,
   history: History,
   target: number,

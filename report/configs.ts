@@ -138,3 +138,29 @@ export function specConfigs(
     )
   );
 }
+
+/**
+ * The rows of a sequence comparison: one per truncation window and spec, window-major, named `NAME T=3` (`T=full`:
+ * full BPTT). A row whose recurrent state has no interface other than backprop is the BPTT base of its window.
+ */
+export function sequenceConfigs(
+  specs: { name: string; spec: NetworkSpec }[],
+  task: string,
+  truncations: (number | undefined)[],
+): CompareConfig[] {
+  return truncations.flatMap((t) =>
+    specs.map(({ name, spec }) => {
+      const core = spec.layers.find((l) => l.stateInterface !== undefined && l.stateInterface !== "backprop");
+      const state = core?.stateInterface;
+      return {
+        name: `${name} T=${t ?? "full"}`,
+        interface: state === undefined ? "backprop" : typeof state === "string" ? state : state.type,
+        depth: spec.layers.filter((l) => l.type === "lstm").length,
+        dataset: task,
+        workers: 1,
+        spec,
+        ...(t === undefined ? {} : { truncation: t }),
+      };
+    })
+  );
+}

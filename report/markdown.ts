@@ -62,7 +62,7 @@ export function reportMarkdown(report: ComparisonReport): string {
       const stages = r.epochs[r.epochs.length - 1]!.stages ?? [];
       stages.forEach((st, k) =>
         lines.push(
-          `| ${r.name} | ${k} | ${st.lo}-${st.hi} | ${st.cost} | ${num(st.busySeconds)} | ${
+          `| ${runName(report, r)} | ${k} | ${st.lo}-${st.hi} | ${st.cost} | ${num(st.busySeconds)} | ${
             num(st.waitSeconds)
           } | ${st.maxStaleness} | ${k === 0 ? "-" : st.messageBelow ? "in the stage below" : "here"} |`,
         )
@@ -239,7 +239,7 @@ function memoryTable(report: ComparisonReport): string[] {
     const first = r.epochs[0]!.memory!, last = r.epochs[r.epochs.length - 1]!.memory!;
     const largest = Math.max(...r.epochs.map((e) => e.memory!.rssBytes));
     lines.push(
-      `| ${r.name} | ${r.epochs.length} | ${first.tensors} / ${last.tensors} | ${mib(first.bytes)} / ${
+      `| ${runName(report, r)} | ${r.epochs.length} | ${first.tensors} / ${last.tensors} | ${mib(first.bytes)} / ${
         mib(last.bytes)
       } | ${mib(first.rssBytes)} / ${mib(last.rssBytes)} (${mib(largest)}) |`,
     );
