@@ -31,8 +31,13 @@ export const TABLE_SEQUENCE_TASKS = ["copy", "repeat-copy", "seq-mnist"] as cons
 export interface TableRow {
   /** The row's name in the report (default: the spec file's name, with ` T=N` on a sequence task). */
   name: string;
-  /** The spec file, relative to the working directory (resolved from the config's folder). */
+  /**
+   * The spec file, relative to the working directory (resolved from the config's folder); empty for a row of
+   * `fcn`.
+   */
   spec: string;
+  /** Instead of a file: the DNI paper's MNIST MLP, `depth` hidden FC-256 -> batch norm -> ReLU blocks, `interface` on each. */
+  fcn?: { depth: number; interface: string };
   /** A dataset of examples (`mnist`, `fashion-mnist`) or a sequence task. */
   dataset: string;
   /** Workers (1: one thread). */
@@ -70,7 +75,18 @@ export class TableConfigError extends Error {
 }
 
 const KEYS = ["name", "seeds", "epochs", "steps", "stepsPerEpoch", "batchSize", "target", "trainCount", "testCount"];
-const ROW_KEYS = ["name", "spec", "dataset", "workers", "epochs", "steps", "stepsPerEpoch", "truncation", "batchSize"];
+const ROW_KEYS = [
+  "name",
+  "spec",
+  "fcn",
+  "dataset",
+  "workers",
+  "epochs",
+  "steps",
+  "stepsPerEpoch",
+  "truncation",
+  "batchSize",
+];
 
 /**
  * Checks a parsed config and fills in the defaults (seeds 3, target 0.97, batch 128 or 32 on a sequence task,
@@ -135,9 +151,11 @@ function parseRow(
   const where = `rows[${i}]`;
   const r = record(value, where, fail);
   unknownKeys(r, ROW_KEYS, where, fail);
-  if (typeof r.spec !== "string" || r.spec === "") {
-    fail(`${where}.spec must be a spec file, got ${JSON.stringify(r.spec)}`);
+  const fcn = r.fcn === undefined ? undefined : parseFcn(r.fcn, where, fail);
+  if (fcn === undefined && (typeof r.spec !== "string" || r.spec === "")) {
+    fail(`${where} needs "spec" (a spec file) or "fcn" ({ "depth", "interface" }), got spec ${JSON.stringify(r.spec)}`);
   }
+  if (fcn !== undefined && r.spec !== undefined) fail(`${where} has both "spec" and "fcn": keep one`);
   const dataset = r.dataset;
   const sequence = (TABLE_SEQUENCE_TASKS as readonly unknown[]).includes(dataset);
   if (!sequence && !DATASET_NAMES.includes(dataset as string)) {
@@ -152,8 +170,12 @@ function parseRow(
   const batchSize = get("batchSize") === undefined
     ? (sequence ? 32 : 128)
     : integer(get("batchSize"), `${where}.batchSize`, 1, fail);
-  const spec = (r.spec as string).startsWith("/") ? r.spec as string : `${dir}/${r.spec}`;
-  const base = (r.spec as string).replace(/^.*\//, "").replace(/\.json$/, "");
+  const file = fcn === undefined ? r.spec as string : "";
+  const spec = fcn !== undefined ? "" : file.startsWith("/") ? file : `${dir}/${file}`;
+  const base = fcn !== undefined
+    ? `fcn${fcn.depth}-${fcn.interface}-bn`
+    : file.replace(/^.*\//, "").replace(/\.json$/, "");
+  const from = fcn === undefined ? {} : { fcn };
   if (!sequence) {
     if (get("epochs") === undefined) fail(`${where} trains ${dataset}: it needs "epochs" (its own or the config's)`);
     if (r.truncation !== undefined || r.steps !== undefined) {
@@ -162,6 +184,7 @@ function parseRow(
     return {
       name: typeof r.name === "string" ? r.name : `${base}-${dataset}${workers > 1 ? `-w${workers}` : ""}`,
       spec,
+      ...from,
       dataset: dataset as string,
       workers,
       epochs: integer(get("epochs"), `${where}.epochs`, 1, fail),
@@ -180,6 +203,7 @@ function parseRow(
   return {
     name: typeof r.name === "string" ? r.name : `${base} T=${truncation ?? "full"}`,
     spec,
+    ...from,
     dataset: dataset as string,
     workers,
     steps,
@@ -187,6 +211,16 @@ function parseRow(
     ...(truncation === undefined ? {} : { truncation }),
     batchSize,
   };
+}
+
+function parseFcn(value: unknown, where: string, fail: (p: string) => never): { depth: number; interface: string } {
+  const f = record(value, `${where}.fcn`, fail);
+  unknownKeys(f, ["depth", "interface"], `${where}.fcn`, fail);
+  const depth = integer(f.depth, `${where}.fcn.depth`, 1, fail);
+  if (typeof f.interface !== "string" || f.interface === "") {
+    fail(`${where}.fcn.interface must name an interface, got ${JSON.stringify(f.interface)}`);
+  }
+  return { depth, interface: f.interface as string };
 }
 
 function record(value: unknown, where: string, fail: (p: string) => never): Record<string, unknown> {

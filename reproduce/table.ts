@@ -15,6 +15,7 @@ import type { SequenceData } from "../recurrent/sequence_data.ts";
 import { type ComparisonReport, type ConfigResult, setSpeedRatios } from "../report/compare.ts";
 import { machineInfo } from "../report/machine.ts";
 import { rowSpreads } from "../report/seeds.ts";
+import { fcnSpec } from "../report/configs.ts";
 import { writeReport } from "../report/write.ts";
 import type { BatchInfo } from "../training/history.ts";
 import { readSpec } from "../cli/train_command.ts";
@@ -92,7 +93,7 @@ export async function reproduceTable(table: TableConfig, options: ReproduceOptio
     say(`${clock.line()}: ${state === "stopped" ? "going on with" : "starting"} ${run.row.name}, seed ${run.seed}`);
     const end = await runRow(
       run.row,
-      specs.get(run.row.spec)!,
+      specs.get(run.row.name)!,
       run.seed,
       data.get(run.row.dataset)!,
       table.target,
@@ -146,13 +147,13 @@ export function tableReport(table: TableConfig, results: ConfigResult[]): Compar
   };
 }
 
+// Each row's spec, by row name: read from its file, or the FCN it names.
 async function readSpecs(table: TableConfig, registries: Registries | undefined): Promise<Map<string, NetworkSpec>> {
   const specs = new Map<string, NetworkSpec>();
   for (const row of table.rows) {
-    if (specs.has(row.spec)) continue;
-    const spec = await readSpec(row.spec);
+    const spec = row.fcn ? fcnSpec(row.fcn.depth, row.fcn.interface) : await readSpec(row.spec);
     buildNetwork(spec, registries ? { registries } : {}).dispose();
-    specs.set(row.spec, spec);
+    specs.set(row.name, spec);
   }
   return specs;
 }
