@@ -1,0 +1,244 @@
+// The numbers the README and the docs quote, tied to where they come from: a committed report (docs/*/report.md, made
+// from its report.json by `deno task compare`) or the table a page shows under the command that measured it. Each
+// claim is a quote with `{}` holes; the holes are filled from the source and the filled quote must appear in the page
+// (whitespace collapsed, so a line break inside it does not matter). A page that changes a number, or a source that
+// changes under a page, fails here; so does one page quoting another's number differently.
+import assert from "node:assert/strict";
+
+const root = new URL("../", import.meta.url);
+const read = (path: string) => Deno.readTextFile(new URL(path, root));
+const squash = (text: string) => text.replace(/\s+/g, " ");
+
+/** The rows of the first Markdown table in `text` whose header has `column`: cells by header name. */
+export function tableWith(text: string, column: string): Record<string, string>[] {
+  const lines = text.split("\n");
+  const cells = (line: string) => line.trim().replace(/^\||\|$/g, "").split("|").map((c) => c.trim());
+  for (let i = 0; i + 1 < lines.length; i++) {
+    if (!lines[i]!.trim().startsWith("|") || !cells(lines[i]!).includes(column)) continue;
+    const header = cells(lines[i]!), rows: Record<string, string>[] = [];
+    for (let j = i + 2; j < lines.length && lines[j]!.trim().startsWith("|"); j++) {
+      const row = cells(lines[j]!);
+      rows.push(Object.fromEntries(header.map((h, k) => [h, row[k] ?? ""])));
+    }
+    return rows;
+  }
+  throw new Error(`no table with a column "${column}"`);
+}
+
+/** The cell of the row whose `key` column starts with `label` (the first such row). */
+function cell(rows: Record<string, string>[], key: string, label: string, column: string): string {
+  const row = rows.find((r) => r[key]!.startsWith(label));
+  if (row === undefined) throw new Error(`no row "${label}" in column "${key}"`);
+  if (!(column in row)) throw new Error(`no column "${column}"`);
+  return row[column]!;
+}
+
+/** The first number in a cell ("3.47 (3.06)" -> "3.47", "19.1 (3.01x)" with `/\((.*)\)/` -> "3.01x"). */
+const first = (text: string, pattern = /-?[\d.,]+%?x?/) => {
+  const m = text.match(pattern);
+  if (m === null) throw new Error(`no number in "${text}"`);
+  return m[1] ?? m[0];
+};
+
+// A row of a committed comparison report's "Measurements" table.
+async function report(dir: string, config: string, column: string): Promise<string> {
+  return cell(tableWith(await read(`docs/${dir}/report.md`), "configuration"), "configuration", config, column);
+}
+
+// The speed table of docs/results.md (`deno task speed`): a case's median ms per step, or its ratio to PyTorch.
+async function speed(label: string, column = "ms/step (fastest round)"): Promise<string> {
+  return first(cell(tableWith(await read("docs/results.md"), "time ÷ PyTorch's"), "what", label, column));
+}
+
+// The simulator's table in docs/simulator.md: the speedup of `model` on `hosts` hosts over `link`.
+async function simulated(model: string, hosts: string, link: string): Promise<string> {
+  const rows = tableWith(await read("docs/simulator.md"), "hosts");
+  const at = rows.findIndex((r) => r[Object.keys(r)[0]!]!.startsWith(model));
+  if (at < 0) throw new Error(`no model "${model}" in the simulator's table`);
+  const key = Object.keys(rows[0]!)[0]!;
+  for (let i = at; i < rows.length && (i === at || rows[i]![key] === ""); i++) {
+    if (rows[i]!.hosts === hosts) return first(rows[i]![link]!, /\(([\d.]+x)\)/);
+  }
+  throw new Error(`no row for ${hosts} hosts under "${model}"`);
+}
+
+// The race's repeated runs in docs/race.md: how many of them `cut2` on 2 Workers won, of how many, the median ratio
+// and its range.
+async function race(): Promise<string[]> {
+  const column = "`cut2` on 2 Workers vs backprop";
+  const ratios = tableWith(await read("docs/race.md"), column).map((r) => Number(first(r[column]!, /([\d.]+)x/)));
+  const sorted = [...ratios].sort((a, b) => a - b), mid = sorted[(sorted.length - 1) / 2]!;
+  assert.equal(sorted.length % 2, 1, "an odd number of runs, for one median");
+  return [ratios.filter((r) => r > 1).length, ratios.length, mid, sorted[0]!, sorted.at(-1)!].map((n, i) =>
+    i < 2 ? String(n) : n.toFixed(2)
+  );
+}
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+// A committed report's JSON.
+async function reportJson(dir: string): Promise<Json> {
+  return JSON.parse(await read(`${dir}/report.json`));
+}
+
+// A figure's data (docs/figures/NAME.json, what `deno task figures` drew).
+async function figure(name: string): Promise<Json> {
+  return JSON.parse(await read(`docs/figures/${name}.json`));
+}
+
+// The "Across seeds" table of a reproduction report, as lines (a page copies it whole).
+async function acrossSeeds(dir: string): Promise<string> {
+  const text = await read(`${dir}/report.md`);
+  const section = text.slice(text.indexOf("## Across seeds") + 1);
+  const table = section.slice(0, section.indexOf("\n## ")).split("\n").filter((l) => l.startsWith("|"));
+  if (table.length < 3) throw new Error(`${dir}/report.md has no "Across seeds" table`);
+  return table.join("\n");
+}
+
+const fixed = (digits: number) => (x: number) => x.toFixed(digits);
+
+interface Claim {
+  page: string;
+  quote: string;
+  values: () => Promise<string[]>;
+}
+
+const defaults = "mnist-fcn3-defaults";
+const CLAIMS: Claim[] = [
+  {
+    page: "README.md",
+    quote:
+      "a `csg` epoch runs at {} backprop's samples/s; `csg` ends at {} test accuracy against backprop's {} after 20 " +
+      "epochs, plain `sg` at {}",
+    values: async () => [
+      await report(defaults, "fcn3_csg-mnist", "speed vs backprop"),
+      await report(defaults, "fcn3_csg-mnist", "final test acc"),
+      await report(defaults, "fcn3_backprop-mnist", "final test acc"),
+      await report(defaults, "fcn3_sg-mnist", "final test acc"),
+    ],
+  },
+  ...["README.md", "docs/race.md"].map((page): Claim => ({
+    page,
+    quote: "first to 97% in {} of {} (median {}x backprop's speed to it)",
+    values: async () => {
+      const v = (await reportJson("docs/reproduction/mnist-race")).spread[1].vsBackprop;
+      return [v.wins, v.pairs, v.medianRatio.toFixed(2)];
+    },
+  })),
+  {
+    page: "docs/race.md",
+    quote: "reached 97% before one-thread backprop in {} of these {} runs (median {}x, range {}-{}x)",
+    values: race,
+  },
+  ...["mnist-race"].map((dir): Claim => ({
+    page: "docs/reproduction.md",
+    quote: "{}",
+    values: async () => [await acrossSeeds(`docs/reproduction/${dir}`)],
+  })),
+  ...figureClaims(),
+  {
+    page: "README.md",
+    quote: "8 x 1024 MLP on 8 or more hosts ({} on loopback, {} on 1 Gbit/s); FCN-3 reaches {} at best, on 4 hosts",
+    values: async () => [
+      await simulated("MLP 8 x 1024 `csg`", "8+", "loopback"),
+      await simulated("MLP 8 x 1024 `csg`", "8+", "1 Gbit/s, 0.2 ms"),
+      await simulated("FCN-3 `csg`", "4+", "loopback"),
+    ],
+  },
+  ...([
+    ["MNIST FCN-3, batch 128", ""],
+    ["MNIST CNN (2 conv + batch norm + pool)", "cnn "],
+    ["sequential MNIST, LSTM 128, full BPTT", "lstm seq-mnist "],
+  ] as const).map(([model, prefix]): Claim => ({
+    page: "README.md",
+    quote: `| ${model} | {} | {} | {} | {} |`,
+    values: async () => {
+      const step = prefix === "lstm seq-mnist " ? "lstm seq-mnist step" : `${prefix}backprop step`;
+      return [
+        await speed(`${step}: dni native`),
+        await speed(`${step}: dni wasm`),
+        await speed(`${step}: PyTorch`),
+        await speed(`${step}: dni native`, "time ÷ PyTorch's"),
+      ];
+    },
+  })),
+];
+
+// The README's figure captions, from the data each figure drew.
+function figureClaims(): Claim[] {
+  const cos = (x: number) => x.toFixed(2);
+  return [
+    {
+      page: "README.md",
+      quote: "`sg`'s predictions point almost nowhere ({}, {}, {} from the bottom layer up), `csg`'s, which see the " +
+        "labels, {}, {}, {}",
+      values: async () => {
+        const views = (await figure("one-step")).views;
+        const of = (i: string) => views.find((v: Json) => v.interface === i).gradients.map((g: Json) => cos(g.cosine));
+        return [...of("sg"), ...of("csg")];
+      },
+    },
+    {
+      page: "README.md",
+      quote:
+        "`csg` on FCN-3 stops at {}x (4 modules: more hosts have nothing to run); on the 8 x 1024 MLP it reaches " +
+        "{}x on 8 hosts, {}x over 1 Gbit/s; `local-loss`, which needs no message, passes 3x from {} hosts",
+      values: async () => {
+        const series = (await figure("speedup")).series;
+        const at = (model: string, link: string) => series.find((s: Json) => s.model === model && s.link === link);
+        const fcn = at("FCN-3 csg", "loopback"), mlp = at("MLP 8 x 1024 csg", "loopback");
+        const far = at("MLP 8 x 1024 csg", "1 Gbit/s, 0.2 ms"), ll = at("MLP 8 x 1024 local-loss", "loopback");
+        return [
+          fixed(2)(Math.max(...fcn.speedup)),
+          fixed(2)(mlp.speedup.at(-1)),
+          fixed(2)(far.speedup.at(-1)),
+          String(ll.hosts[ll.speedup.findIndex((x: number) => x > 3)]),
+        ];
+      },
+    },
+    {
+      page: "README.md",
+      quote:
+        "at staleness 0 stage 0 waits for each batch's message (orange) and the stages take turns, {} ms a batch; " +
+        "at staleness 1 stage 0 runs a batch ahead, the stages overlap, and a batch takes {} ms",
+      values: async () => (await figure("pipeline-timeline")).runs.map((r: Json) => fixed(2)(r.measuredMsPerBatch)),
+    },
+    {
+      page: "README.md",
+      quote:
+        "`sg` starts with some signal and loses it (top layer {} to {}) as the output layer fits; `csg` keeps it " +
+        "({} at the top); `local-loss` gains it ({}-{})",
+      values: async () => {
+        const runs = (await figure("cosine")).runs;
+        const run = (i: string) => runs.find((r: Json) => r.interface === i).cosines as number[][];
+        const sg = run("sg"), csg = run("csg"), ll = run("local-loss").map((c) => c.at(-1)!);
+        return [
+          cos(sg.at(-1)![0]!),
+          cos(sg.at(-1)!.at(-1)!),
+          cos(csg.at(-1)!.at(-1)!),
+          cos(Math.min(...ll)),
+          cos(Math.max(...ll)),
+        ];
+      },
+    },
+  ];
+}
+
+Deno.test("tableWith() reads a Markdown table by its header", () => {
+  const rows = tableWith("text\n\n| a | b |\n|---|---|\n| x | 1 |\n| y | 2 |\n\nmore", "b");
+  assert.deepEqual(rows, [{ a: "x", b: "1" }, { a: "y", b: "2" }]);
+  assert.throws(() => tableWith("| a |\n|---|\n", "b"), /no table with a column "b"/);
+});
+
+for (const claim of CLAIMS) {
+  Deno.test(`${claim.page} quotes its source: ${claim.quote.slice(0, 60)}...`, async () => {
+    const values = await claim.values();
+    let i = 0;
+    const filled = squash(claim.quote.replace(/\{\}/g, () => values[i++]!));
+    const page = squash(await read(claim.page));
+    // a table row is compared with its cells' padding collapsed
+    const cells = (s: string) => s.replace(/ *\| */g, " | ").replace(/-{3,}/g, "---");
+    assert.ok(cells(page).includes(cells(filled)), `${claim.page} should say: ${filled}`);
+  });
+}
