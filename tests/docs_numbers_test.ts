@@ -165,10 +165,44 @@ const CLAIMS: Claim[] = [
   })),
 ];
 
-// The README's figure captions, from the data each figure drew.
+// The README's and docs/figures.md's figure captions, from the data each figure drew.
 function figureClaims(): Claim[] {
   const cos = (x: number) => x.toFixed(2);
+  const oneStep = async (i: string, key = "cosine") =>
+    (await figure("one-step")).views.find((v: Json) => v.interface === i).gradients.map((g: Json) => g[key]);
   return [
+    {
+      page: "docs/figures.md",
+      quote:
+        "synthetic gradients point almost nowhere ({}, {}, {} from the bottom layer up) and are small ({}-{}x the " +
+        "true norm); `csg`'s, which see the labels, reach {}, {}, {}; the local losses' {}, {}, {}",
+      values: async () => {
+        const norms = (await oneStep("sg", "normRatio")) as number[];
+        return [
+          ...(await oneStep("sg")).map(cos),
+          cos(Math.min(...norms)),
+          cos(Math.max(...norms)),
+          ...(await oneStep("csg")).map(cos),
+          ...(await oneStep("local-loss")).map(cos),
+        ];
+      },
+    },
+    {
+      page: "docs/figures.md",
+      quote: "stage 0 waited {} ms of every batch and the pipeline took {} ms a batch",
+      values: async () => {
+        const run = (await figure("pipeline-timeline")).runs[0];
+        return [fixed(2)(run.stages[0].waitingMs), fixed(2)(run.measuredMsPerBatch)];
+      },
+    },
+    {
+      page: "docs/figures.md",
+      quote: "`csg` on FCN-3 stops at {}x",
+      values: async () => {
+        const s = (await figure("speedup")).series.find((s: Json) => s.model === "FCN-3 csg" && s.link === "loopback");
+        return [fixed(2)(Math.max(...s.speedup))];
+      },
+    },
     {
       page: "README.md",
       quote: "`sg`'s predictions point almost nowhere ({}, {}, {} from the bottom layer up), `csg`'s, which see the " +
