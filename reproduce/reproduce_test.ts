@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { writeTinySpecs } from "../tests/_reproduce_fixture.ts";
 import { loadDataset } from "../datasets/load.ts";
 import { parseTableConfig, TableConfigError } from "./config.ts";
 import { reproduceTable, tableRuns } from "./table.ts";
@@ -8,14 +9,7 @@ const mnist = await loadDataset("mnist", { trainCount: 384, testCount: 128 });
 const loadData = () => Promise.resolve(mnist);
 
 async function tableIn(dir: string) {
-  const spec = (iface: string) => ({
-    input: [784],
-    layers: [{ type: "dense", units: 24, activation: "relu", interface: iface }, { type: "dense", units: 10 }],
-    loss: "softmax-cross-entropy",
-    optimizer: { type: "adam", learningRate: 0.001 },
-  });
-  await Deno.writeTextFile(`${dir}/bp.json`, JSON.stringify(spec("backprop")));
-  await Deno.writeTextFile(`${dir}/csg.json`, JSON.stringify(spec("csg")));
+  await writeTinySpecs(dir);
   return parseTableConfig(
     {
       name: "tiny",

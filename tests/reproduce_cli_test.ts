@@ -2,19 +2,13 @@
 // its first two runs train, exits 130 saying how many runs are done; the same command then goes on, trains only what
 // is left, and writes the table's report with every row over its three seeds. A bad config is one line and status 1.
 import assert from "node:assert/strict";
+import { writeTinySpecs } from "./_reproduce_fixture.ts";
 import { main } from "../cli.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 
 async function table(dir: string): Promise<string> {
-  const spec = (iface: string) => ({
-    input: [784],
-    layers: [{ type: "dense", units: 24, activation: "relu", interface: iface }, { type: "dense", units: 10 }],
-    loss: "softmax-cross-entropy",
-    optimizer: { type: "adam", learningRate: 0.001 },
-  });
-  await Deno.writeTextFile(`${dir}/bp.json`, JSON.stringify(spec("backprop")));
-  await Deno.writeTextFile(`${dir}/csg.json`, JSON.stringify(spec("csg")));
+  await writeTinySpecs(dir);
   const config = {
     name: "tiny",
     seeds: 3,

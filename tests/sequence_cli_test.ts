@@ -222,25 +222,23 @@ Deno.test("cli train examples/text_lstm2_sg.json (vocabulary filled from the tex
   await cleanUp();
 });
 
+// `compare` of the copy task's BPTT and DNI specs, batches of 4, a line every 10 steps, with `more` flags.
+const copyCompare = (more: string[]) => [
+  "compare",
+  "--datasets",
+  "copy",
+  "--specs",
+  `${example("copy_lstm_bptt.json")},${example("copy_lstm_dni.json")}`,
+  "--batch-size",
+  "4",
+  "--log-every",
+  "10",
+  ...more,
+];
+
 Deno.test("cli compare --truncations runs BPTT against DNI per window and writes the table and curves", async () => {
   const out = await tempDir();
-  const run = await cli([
-    "compare",
-    "--datasets",
-    "copy",
-    "--specs",
-    `${example("copy_lstm_bptt.json")},${example("copy_lstm_dni.json")}`,
-    "--truncations",
-    "2,3",
-    "--steps",
-    "20",
-    "--batch-size",
-    "4",
-    "--log-every",
-    "10",
-    "--out",
-    out,
-  ]);
+  const run = await cli(copyCompare(["--truncations", "2,3", "--steps", "20", "--out", out]));
   assert.equal(run.code, 0, run.err);
   // cli/progress.ts's sequenceLine: the steps done, the curriculum's length, the error.
   assert.match(run.out + run.err, /^ {2}step 20 {2}length \d+ \(solved \d+\) {2}error [\d.]+ bits {2}loss [\d.]+/m);
@@ -268,27 +266,9 @@ Deno.test("cli compare --truncations runs BPTT against DNI per window and writes
 
 Deno.test("cli compare --seeds 2 runs each sequence row with two seeds and reports its spread", async () => {
   const out = await tempDir();
-  const run = await cli([
-    "compare",
-    "--datasets",
-    "copy",
-    "--specs",
-    `${example("copy_lstm_bptt.json")},${example("copy_lstm_dni.json")}`,
-    "--truncations",
-    "3",
-    "--steps",
-    "10",
-    "--batch-size",
-    "4",
-    "--log-every",
-    "10",
-    "--seed",
-    "3",
-    "--seeds",
-    "2",
-    "--out",
-    out,
-  ]);
+  const run = await cli(
+    copyCompare(["--truncations", "3", "--steps", "10", "--seed", "3", "--seeds", "2", "--out", out]),
+  );
   assert.equal(run.code, 0, run.err);
   assert.match(run.out, /\[4\/4\] copy_lstm_dni T=3 \(seed 4\)/);
   const report = JSON.parse(await Deno.readTextFile(`${out}/report.json`));

@@ -7,15 +7,13 @@ the peer of bench/cnn_profile.ts, for docs/backends.md's comparison of the two s
 Needs Debian's python3 with torch and numpy.
 """
 import argparse
-import json
 import os
 import sys
 
-import torch
 from torch.profiler import ProfilerActivity, profile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_spec import build  # noqa: E402 -- beside this script
+from torch_cnn import step_of  # noqa: E402 -- beside this script
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -25,25 +23,7 @@ def main():
     parser.add_argument("--spec", default=os.path.join(HERE, "..", "..", "examples", "cnn_backprop.json"))
     parser.add_argument("--steps", type=int, default=10)
     a = parser.parse_args()
-    torch.manual_seed(0)
-    torch.set_num_threads(1)
-    with open(a.spec) as f:
-        spec = json.load(f)
-    model = build(spec)
-    model.train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    h, w, c = spec["input"]
-    x = torch.rand(128, c, h, w)
-    y = torch.randint(0, 10, (128,))
-
-    def step():
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
-        float(loss)
-
+    step = step_of(a.spec, 1, 128)
     for _ in range(5):
         step()
     with profile(activities=[ProfilerActivity.CPU]) as p:
