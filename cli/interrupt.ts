@@ -22,6 +22,8 @@ export interface InterruptOptions {
   onLate?: (signal: StopSignal) => void;
   /** How the process exits. @default {Deno.exit} */
   exit?: (code: number) => never;
+  /** The signals that stop the run (a process whose parent stops it may listen to SIGTERM only). @default {both} */
+  signals?: StopSignal[];
 }
 
 /** A run's interruption: its signal, which stop signal came, and the listeners to remove when the run is done. */
@@ -46,11 +48,11 @@ export interface Interrupt {
  * ```
  */
 export function listenForInterrupt(options: InterruptOptions = {}): Interrupt {
-  const { graceMs = 10_000, onLate, exit = Deno.exit } = options;
+  const { graceMs = 10_000, onLate, exit = Deno.exit, signals = Object.keys(EXIT_CODES) as StopSignal[] } = options;
   const controller = new AbortController();
   let received: StopSignal | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const handlers = (Object.keys(EXIT_CODES) as StopSignal[]).map((name) => {
+  const handlers = signals.map((name) => {
     const handler = () => {
       if (received !== undefined) return exit(EXIT_CODES[received]); // a second signal: at once
       received = name;

@@ -30,6 +30,7 @@ ${BACKEND_USAGE}
   --json                  print the report as one JSON object, the last line of stdout
 ${PLUGIN_USAGE}`;
 
+const CHILD_ENV = "DNI_REPRODUCE_CHILD";
 const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env", "--allow-ffi", "--allow-run", "--allow-sys"];
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
@@ -68,7 +69,12 @@ export async function reproduceCommand(args: string[], io: Io): Promise<number> 
     const stopped = await runProcesses(file, table, out, parallel, [...rest], log);
     if (stopped !== undefined) return EXIT_CODES[stopped];
   }
-  const interrupt = listenForInterrupt();
+  // A process of --parallel: the terminal's Ctrl-C reaches the whole group; this one stops when its parent sends
+  // SIGTERM (after the batch in flight, saved), not at the terminal's signal (a second signal would exit unsaved).
+  const child = Deno.env.get(CHILD_ENV) === "1";
+  const ignore = () => {};
+  if (child) Deno.addSignalListener("SIGINT", ignore);
+  const interrupt = listenForInterrupt(child ? { signals: ["SIGTERM"] } : {});
   try {
     const outcome = await reproduceTable(table, {
       out,
@@ -92,6 +98,7 @@ export async function reproduceCommand(args: string[], io: Io): Promise<number> 
     return 0;
   } finally {
     interrupt.dispose();
+    if (child) Deno.removeSignalListener("SIGINT", ignore);
   }
 }
 
@@ -128,7 +135,7 @@ async function runProcesses(
   const children = new Set<Deno.ChildProcess>();
   const onSignal = (name: "SIGINT" | "SIGTERM") => () => {
     stop ??= name;
-    for (const child of children) child.kill("SIGINT");
+    for (const child of children) child.kill("SIGTERM");
   };
   const handlers = (["SIGINT", "SIGTERM"] as const).map((name) => [name, onSignal(name)] as const);
   for (const [name, handler] of handlers) Deno.addSignalListener(name, handler);
@@ -161,7 +168,7 @@ async function runProcesses(
       ],
       stdout: "null",
       stderr: "piped",
-      env: { NO_COLOR: "1" },
+      env: { NO_COLOR: "1", [CHILD_ENV]: "1" },
     }).spawn();
     children.add(child);
     log(`${clock()}: started ${run.row.name}, seed ${run.seed} (process ${child.pid})\n`);
@@ -177,7 +184,7 @@ async function runProcesses(
       failure = new Error(
         `run ${k} (${run.row.name}, seed ${run.seed}) failed: ${err.trim().split("\n").at(-1) || status.code}`,
       );
-      for (const other of children) other.kill("SIGINT");
+      for (const other of children) other.kill("SIGTERM");
     }
   };
   try {
