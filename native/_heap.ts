@@ -49,6 +49,20 @@ export function offset(backend: WasmBackend, t: TensorInfo): number {
   return entry.memoryOffset;
 }
 
+/**
+ * The whole wasm heap as float32s (valid until the next allocation). Sizes and offsets are divided, not shifted:
+ * a heap past 2 GiB (a 10-million-wide input, say) would turn negative under `>> 2`.
+ */
+export function heapFloats(backend: WasmBackend): Float32Array {
+  const { buffer } = backend.wasm.HEAPU8;
+  return new Float32Array(buffer, 0, Math.floor(buffer.byteLength / 4));
+}
+
+/** The float32 index of `t`'s values in `heapFloats(backend)`. */
+export function floatOffset(backend: WasmBackend, t: TensorInfo): number {
+  return offset(backend, t) / 4;
+}
+
 /** The kernel of `name` that TF.js's wasm backend registers. */
 export function wasmKernel(registry: typeof tf, name: string): NativeKernel {
   const config = registry.getKernel(name, "wasm");

@@ -9,9 +9,10 @@
 import type { tf as TF } from "../deps.ts";
 import type { Blas } from "./blas.ts";
 import {
+  floatOffset,
+  heapFloats,
   type KernelArgs,
   type NativeKernel,
-  offset,
   sizeOf,
   type TensorInfo,
   view,
@@ -120,7 +121,7 @@ function blocks(backend: WasmBackend, g: Geometry, step: (block: Block) => void)
   const perBlock = Math.max(1, Math.floor(chunk / Math.max(1, lineFloats)));
   const scratch = backend.makeOutput([Math.min(perBlock, lines) * lineFloats], "float32");
   try {
-    const H = heap(backend), p = offset(backend, scratch) >> 2;
+    const H = heap(backend), p = floatOffset(backend, scratch);
     const { inH, inW, inC, outH, outW, kh, kw, sh, sw, top, left } = g;
     const byRows = kw * inC >= SHORT_RUN;
     for (let line0 = 0; line0 < lines; line0 += perBlock) {
@@ -141,13 +142,10 @@ function blocks(backend: WasmBackend, g: Geometry, step: (block: Block) => void)
   }
 }
 
-function heap(backend: WasmBackend): Float32Array {
-  const { buffer } = backend.wasm.HEAPU8;
-  return new Float32Array(buffer, 0, buffer.byteLength >> 2);
-}
+const heap = heapFloats;
 
 // The float offset of a tensor's values in the heap.
-const at = (backend: WasmBackend, t: TensorInfo) => offset(backend, t) >> 2;
+const at = floatOffset;
 
 function conv(blas: Blas, tf: Tf, fallback: NativeKernel, fused: boolean): NativeKernel {
   return (args: KernelArgs) => {

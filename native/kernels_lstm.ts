@@ -7,7 +7,7 @@
 // step's rows are strided views (leading dimension T * width) and the window's rows are one matrix.
 import type { Blas } from "./blas.ts";
 import { FUSED } from "../fused/names.ts";
-import { type KernelArgs, type NativeKernel, offset, onHeap, type TensorInfo, type WasmBackend } from "./_heap.ts";
+import { floatOffset, heapFloats, type KernelArgs, type NativeKernel, onHeap, type TensorInfo } from "./_heap.ts";
 import { LSTM_WASM_BASE64 } from "./wasm/lstm_wasm.ts";
 
 // The SIMD passes of native/wasm/lstm.wat (byte offsets and strides; U a multiple of 4).
@@ -17,13 +17,7 @@ interface LstmSimd {
 }
 const lstmSimd = onHeap<LstmSimd>(LSTM_WASM_BASE64);
 
-function heap(backend: WasmBackend): Float32Array {
-  const { buffer } = backend.wasm.HEAPU8;
-  return new Float32Array(buffer, 0, buffer.byteLength >> 2);
-}
-
-// Float offset of `t`'s values in the heap.
-const at = (b: WasmBackend, t: TensorInfo) => offset(b, t) >> 2;
+const heap = heapFloats, at = floatOffset;
 
 function forward(blas: Blas, args: KernelArgs): TensorInfo[] {
   const { x, kernel, recurrentKernel, bias, h0, c0 } = args.inputs as Record<string, TensorInfo>;
