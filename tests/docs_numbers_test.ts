@@ -76,7 +76,7 @@ const CLAIMS: Claim[] = [
       ];
     },
   },
-  ...["mnist-race", "mnist-fcn3"].map((dir): Claim => ({
+  ...["mnist-race", "mnist-fcn3", "mnist-fcn-depth"].map((dir): Claim => ({
     page: "docs/reproduction.md",
     quote: "{}",
     values: async () => [await acrossSeeds(`docs/reproduction/${dir}`)],
@@ -94,6 +94,39 @@ const CLAIMS: Claim[] = [
     quote: "reached 97% before one-thread backprop in {} of these {} runs (median {}x, range {}-{}x)",
     values: race,
   },
+  {
+    page: "README.md",
+    quote:
+      "plain `sg` falls from {} at 3 hidden layers to {} at 6, while `csg` stays at {}-{}, above backprop's {}-{} " +
+      "beyond the spread at every depth",
+    values: async () => {
+      const rows = (await reportJson("docs/reproduction/mnist-fcn-depth")).spread as Json[];
+      const acc = (i: string) => rows.filter((r) => r.interface === i).map((r) => r.testAccuracy.mean as number);
+      const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+      const csg = rows.filter((r) => r.interface === "csg");
+      assert.ok(csg.every((r) => r.vsBackprop.measureBeats), "csg beats backprop beyond the spread at every depth");
+      const [sg, c, bp] = [acc("sg"), acc("csg"), acc("backprop")];
+      return [
+        pct(sg[0]!),
+        pct(sg.at(-1)!),
+        pct(Math.min(...c)),
+        pct(Math.max(...c)),
+        pct(Math.min(...bp)),
+        pct(Math.max(...bp)),
+      ];
+    },
+  },
+  ...[3, 4, 5, 6].map((depth): Claim => ({
+    page: "docs/reproduction.md",
+    quote: `| ${depth} | {} | {} | {} | {} |`,
+    values: async () => {
+      const rows = (await reportJson("docs/reproduction/mnist-fcn-depth")).spread as Json[];
+      return ["backprop", "sg", "csg", "local-loss"].map((i) => {
+        const a = rows.find((r) => r.name === `fcn${depth}-${i}-bn-mnist`).testAccuracy;
+        return `${(100 * a.mean).toFixed(2)}% ± ${(100 * a.sd).toFixed(2)}`;
+      });
+    },
+  })),
   ...figureClaims(),
   {
     page: "README.md",
