@@ -136,3 +136,21 @@ Deno.test("lstm in a spec: shapes, a training step without leaks, and clear erro
     (e: Error) => e instanceof SpecError && /returnSequence/.test(e.message),
   );
 });
+
+Deno.test("an lstm whose kernels would pass the weights one layer may have is refused before anything is allocated", () => {
+  const before = tf.memory().numTensors;
+  assert.throws(
+    () =>
+      new Lstm({ type: "lstm", units: 2 }, { inputShape: [3, 10_000_000], path: "layers[0]", random: new Random(0) }),
+    (e: Error) =>
+      e instanceof SpecError &&
+      /layers\[0\]\.units .*gives a 10000000 x 8 input kernel of 80000000 weights, more than the 67108864/.test(
+        e.message,
+      ),
+  );
+  assert.throws(
+    () => new Lstm({ type: "lstm", units: 5000 }, { inputShape: [3, 4], path: "layers[1]", random: new Random(0) }),
+    /gives a 5000 x 20000 recurrent kernel of 100000000 weights/,
+  );
+  assert.equal(tf.memory().numTensors, before);
+});
