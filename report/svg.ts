@@ -159,9 +159,7 @@ export function lineChart(series: Series[], options: LineChartOptions): string {
   const sy = (y: number) => top + (1 - (y - yMin) / (yMax - yMin)) * plotH;
   const shift = (i: number) => (i - (series.length - 1) / 2) * stagger;
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${total}" height="${height}" font-family="sans-serif" font-size="12">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${total / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(title)}</text>`,
+    ...svgHead(total, height, title),
     `<clipPath id="plot"><rect x="${left}" y="${top - 4}" width="${plotW}" height="${plotH + 8}"/></clipPath>`,
   ];
   for (const t of yTicks) {
@@ -214,6 +212,15 @@ export function lineChart(series: Series[], options: LineChartOptions): string {
   return out.join("\n");
 }
 
+// The opening of a chart: the svg element, a white background and the title centred on top.
+function svgHead(total: number, height: number, title: string): string[] {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${total}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${total / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(title)}</text>`,
+  ];
+}
+
 const cutEnd = (s: Series) => tickLabel(Math.round(Math.max(...s.points.map((p) => p[0]))));
 
 /** One horizontal bar of `barChart`: named segments that add up. */
@@ -259,11 +266,7 @@ export function barChart(
   const total = Math.max(left + plotW + right, textWidth(title, 15) + 20, left + legendW);
   const height = legendY + 24;
   const sx = (v: number) => left + (v / end) * plotW;
-  const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${total}" height="${height}" font-family="sans-serif" font-size="12">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${total / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(title)}</text>`,
-  ];
+  const out = svgHead(total, height, title);
   for (const t of scale) {
     const x = sx(t).toFixed(1);
     out.push(
