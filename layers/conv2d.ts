@@ -17,7 +17,7 @@ import { conv2dInputGradient } from "./_conv_input_gradient.ts";
 import { channelSum } from "./_channel_sum.ts";
 import type { ForwardMode, Layer, LayerCache, LayerConfig, LayerContext, LayerGradients, Shape } from "./layer.ts";
 import { showShape } from "./layer.ts";
-import { MAX_KERNEL_WEIGHTS } from "./dense.ts";
+import { checkKernelWeights } from "./dense.ts";
 import { compactPair, imageWindow, type Padding, PADDINGS, pair } from "./_window.ts";
 
 /** The fields of a conv2d layer's spec. */
@@ -141,14 +141,12 @@ export class Conv2D implements Layer {
     const [kh, kw] = this.kernelSize;
     const channels = inputShape[2]!;
     const weights = kh * kw * channels * this.filters;
-    if (weights > MAX_KERNEL_WEIGHTS) {
-      throw new SpecError(
-        `${path}.filters`,
-        config.filters,
-        `gives a ${showShape([kh, kw, channels, this.filters])} kernel of ${weights} weights, more than the ` +
-          `${MAX_KERNEL_WEIGHTS} one layer may have`,
-      );
-    }
+    checkKernelWeights(
+      `${path}.filters`,
+      config.filters,
+      `${showShape([kh, kw, channels, this.filters])} kernel`,
+      weights,
+    );
     this.#pad = window.pad;
     this.inputShape = [...inputShape];
     this.outputShape = [...window.out, this.filters];

@@ -48,6 +48,21 @@ export const DENSE_FIELDS = ["type", "units", "activation", "batchNorm"] as cons
 export const MAX_KERNEL_WEIGHTS: number = 2 ** 26;
 
 /**
+ * Throws unless a kernel (`kernel` describes it, e.g. `784 x 256 kernel`) of `weights` weights is within
+ * `MAX_KERNEL_WEIGHTS`; the error names the spec field `path` and its `value`. Every layer with a kernel checks here.
+ *
+ * @throws {SpecError} Naming the field, the kernel and the bound.
+ */
+export function checkKernelWeights(path: string, value: unknown, kernel: string, weights: number): void {
+  if (weights <= MAX_KERNEL_WEIGHTS) return;
+  throw new SpecError(
+    path,
+    value,
+    `gives a ${kernel} of ${weights} weights, more than the ${MAX_KERNEL_WEIGHTS} one layer may have`,
+  );
+}
+
+/**
  * A fully connected layer with Glorot-uniform weights drawn from the context's seeded generator.
  *
  * @example
@@ -117,14 +132,7 @@ export class Dense implements Layer {
     }
     const inputUnits = inputShape[0]!;
     this.units = positiveInt(`${path}.units`, config.units);
-    if (inputUnits * this.units > MAX_KERNEL_WEIGHTS) {
-      throw new SpecError(
-        `${path}.units`,
-        config.units,
-        `gives a ${inputUnits} x ${this.units} kernel of ${inputUnits * this.units} weights, more than the ` +
-          `${MAX_KERNEL_WEIGHTS} one layer may have`,
-      );
-    }
+    checkKernelWeights(`${path}.units`, config.units, `${inputUnits} x ${this.units} kernel`, inputUnits * this.units);
     this.#activationName = oneOf(`${path}.activation`, config.activation, ACTIVATION_NAMES, "linear");
     this.#activation = ACTIVATIONS[this.#activationName]!;
     const useBatchNorm = bool(`${path}.batchNorm`, config.batchNorm, false);

@@ -16,7 +16,7 @@
 import { tf } from "../deps.ts";
 import { bool, checkObject, positiveInt } from "../_validate.ts";
 import { SpecError } from "../errors.ts";
-import { MAX_KERNEL_WEIGHTS } from "./dense.ts";
+import { checkKernelWeights } from "./dense.ts";
 import type { ForwardMode, Layer, LayerCache, LayerConfig, LayerContext, LayerGradients, Shape } from "./layer.ts";
 import { showShape } from "./layer.ts";
 import { matMulT } from "./_matmul.ts";
@@ -132,14 +132,7 @@ export class Lstm implements Layer {
     this.returnSequences = bool(`${path}.returnSequences`, config.returnSequences, false);
     const h = this.units;
     for (const [rows, what] of [[features, "input"], [h, "recurrent"]] as const) {
-      if (rows * 4 * h > MAX_KERNEL_WEIGHTS) {
-        throw new SpecError(
-          `${path}.units`,
-          config.units,
-          `gives a ${rows} x ${4 * h} ${what} kernel of ${rows * 4 * h} weights, more than the ` +
-            `${MAX_KERNEL_WEIGHTS} one layer may have`,
-        );
-      }
+      checkKernelWeights(`${path}.units`, config.units, `${rows} x ${4 * h} ${what} kernel`, rows * 4 * h);
     }
     this.inputShape = [time, features];
     this.outputShape = this.returnSequences ? [time, h] : [h];
