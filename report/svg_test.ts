@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { barChart, lineChart, seriesStyle, textWidth, xAxisEnd } from "./svg.ts";
+import { lineChart, seriesStyle, textWidth, xAxisEnd } from "./svg.ts";
+import { barChart } from "./svg_bars.ts";
 
 Deno.test("seriesStyle() gives every one of 84 series its own colour and dash pair", () => {
   const pairs = new Set(Array.from({ length: 84 }, (_, i) => JSON.stringify(seriesStyle(i))));

@@ -9,7 +9,8 @@ import { writeFileAtomic } from "../datasets/files.ts";
 import type { ComparisonReport } from "./compare.ts";
 import type { EpochRecord } from "../training/history.ts";
 import { reportMarkdown } from "./markdown.ts";
-import { barChart, lineChart } from "./svg.ts";
+import { lineChart } from "./svg.ts";
+import { barChart } from "./svg_bars.ts";
 
 /** Writes the report's four files into `dir` (created if needed); returns their paths. */
 export async function writeReport(report: ComparisonReport, dir: string): Promise<string[]> {
