@@ -16,7 +16,7 @@ import { intFlag, parseFlags, seedsFlag, UsageError } from "./args.ts";
 import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, type BackendFlags, backendFlags } from "./backend_flags.ts";
 import { Progress } from "./progress.ts";
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
-import { readSpec } from "./train_command.ts";
+import { readSpec } from "./spec_file.ts";
 import { isSequenceCompare, SEQUENCE_COMPARE_USAGE, sequenceCompareCommand } from "./sequence_compare.ts";
 
 /** The usage text of `compare`. */

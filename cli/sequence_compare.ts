@@ -14,7 +14,7 @@ import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, backendFlags } from 
 import { PLUGIN_OPTION, PLUGIN_USAGE, pluginFlag, pluginRegistries } from "./plugins.ts";
 import { isSequenceDataset, SEQUENCE_DATASETS, sequenceData, sequenceFlags } from "./sequence_train.ts";
 import { sequenceLine } from "./progress.ts";
-import { readSpec } from "./train_command.ts";
+import { readSpec } from "./spec_file.ts";
 
 /** The usage text of `compare` on sequence tasks. */
 export const SEQUENCE_COMPARE_USAGE =

@@ -4,14 +4,13 @@
  *
  * @module
  */
-import { MAX_JSON_FILE_BYTES, readRegularTextFile } from "../_files.ts";
+import { readSpec } from "./spec_file.ts";
 import { checkSaveTarget } from "../checkpoint/save.ts";
 import { EXIT_CODES, RunInterrupted } from "./interrupt.ts";
 import { DATASET_NAMES } from "../datasets/catalog.ts";
 import { loadDataset } from "../datasets/load.ts";
 import { buildNetwork } from "../network/build.ts";
 import { NON_FINITE_POLICIES, type NonFinitePolicy } from "../network/non_finite_guard.ts";
-import type { NetworkSpec } from "../network/spec.ts";
 import { choiceFlag, intFlag, parseFlags, UsageError } from "./args.ts";
 import { percent } from "./progress.ts";
 import { applyBackendFlags, BACKEND_OPTIONS, BACKEND_USAGE, backendFlags } from "./backend_flags.ts";
@@ -85,25 +84,6 @@ ${ALLOW_PLUGIN_CHANGE_USAGE}
   -h, --help              this text
 
 ${SEQUENCE_USAGE}`;
-
-/** Reads and parses a spec file. */
-export async function readSpec(path: string): Promise<NetworkSpec> {
-  let text: string;
-  try {
-    text = await readRegularTextFile(path, {
-      what: "a spec file",
-      maxBytes: MAX_JSON_FILE_BYTES,
-      fail: (problem, cause) => new Error(cause instanceof Error ? cause.message : problem),
-    });
-  } catch (error) {
-    throw new UsageError(`Cannot read spec file ${path}: ${(error as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`Spec file ${path} is not valid JSON: ${(error as Error).message}`);
-  }
-}
 
 /** Runs `train` with the given arguments; resolves to the exit status. */
 export async function trainCommand(

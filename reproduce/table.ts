@@ -18,7 +18,7 @@ import { rowSpreads } from "../report/seeds.ts";
 import { fcnSpec } from "../report/configs.ts";
 import { writeReport } from "../report/write.ts";
 import type { BatchInfo } from "../training/history.ts";
-import { readSpec } from "../cli/train_command.ts";
+import { readSpec } from "../cli/spec_file.ts";
 import type { TableConfig, TableRow } from "./config.ts";
 import { runDir, runRow, runState } from "./run.ts";
 
