@@ -6,7 +6,8 @@
  * @module
  */
 import { parseTableConfig, type TableConfig, TableConfigError } from "../reproduce/config.ts";
-import { duration, reproduceTable, type TableRun, tableRuns } from "../reproduce/table.ts";
+import { reproduceTable, type TableRun, tableRuns } from "../reproduce/table.ts";
+import { TimeLeft } from "../reproduce/time_left.ts";
 import { runState } from "../reproduce/run.ts";
 import { reportMarkdown } from "../report/markdown.ts";
 import { readRegularTextFile } from "../_files.ts";
@@ -129,9 +130,12 @@ async function runProcesses(
   log: (s: string) => void,
 ): Promise<"SIGINT" | "SIGTERM" | undefined> {
   const runs = tableRuns(table, out);
-  const pending: number[] = [];
-  for (const [k, run] of runs.entries()) if (await runState(run.dir) !== "done") pending.push(k);
-  let done = runs.length - pending.length, stop: "SIGINT" | "SIGTERM" | undefined, failure: Error | undefined;
+  const pending: number[] = [], clock = new TimeLeft(runs);
+  for (const [k, run] of runs.entries()) {
+    if (await runState(run.dir) !== "done") pending.push(k);
+    else clock.skip(run);
+  }
+  let stop: "SIGINT" | "SIGTERM" | undefined, failure: Error | undefined;
   const children = new Set<Deno.ChildProcess>();
   const onSignal = (name: "SIGINT" | "SIGTERM") => () => {
     stop ??= name;
@@ -139,15 +143,6 @@ async function runProcesses(
   };
   const handlers = (["SIGINT", "SIGTERM"] as const).map((name) => [name, onSignal(name)] as const);
   for (const [name, handler] of handlers) Deno.addSignalListener(name, handler);
-  const started = performance.now();
-  let epochsHere = 0;
-  const left = () => pending.reduce((s, k) => s + runs[k]!.epochs, 0);
-  const clock = () => {
-    const pace = epochsHere === 0 ? undefined : (performance.now() - started) / 1000 / epochsHere;
-    return `[${done}/${runs.length} runs done, ${
-      pace === undefined ? "time left unknown yet" : `about ${duration(pace * left())} left`
-    }]`;
-  };
   const cli = new URL("../cli.ts", import.meta.url).pathname;
   const one = async (k: number) => {
     const run: TableRun = runs[k]!;
@@ -171,14 +166,13 @@ async function runProcesses(
       env: { NO_COLOR: "1", [CHILD_ENV]: "1" },
     }).spawn();
     children.add(child);
-    log(`${clock()}: started ${run.row.name}, seed ${run.seed} (process ${child.pid})\n`);
+    log(`${clock.line()}: started ${run.row.name}, seed ${run.seed} (process ${child.pid})\n`);
     const [status, err] = await Promise.all([child.status, new Response(child.stderr).text()]);
     children.delete(child);
     if (status.success) {
-      done++;
-      epochsHere += run.epochs;
-      pending.splice(pending.indexOf(k), 1);
-      log(`${clock()}: ${run.row.name}, seed ${run.seed} done\n`);
+      clock.epochs(run.epochs);
+      clock.finish();
+      log(`${clock.line()}: ${run.row.name}, seed ${run.seed} done\n`);
     } else if (stop === undefined && failure === undefined) {
       // stop the others (they save), then fail with this run's own last line
       failure = new Error(
@@ -198,7 +192,9 @@ async function runProcesses(
   }
   if (failure !== undefined) throw failure;
   if (stop !== undefined) {
-    log(`interrupted: ${done} of ${runs.length} runs done, the runs in flight saved; the same command goes on\n`);
+    log(
+      `interrupted: ${clock.runsDone} of ${runs.length} runs done, the runs in flight saved; the same command goes on\n`,
+    );
   }
   return stop;
 }

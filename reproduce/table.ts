@@ -21,6 +21,7 @@ import type { BatchInfo } from "../training/history.ts";
 import { readSpec } from "../cli/spec_file.ts";
 import type { TableConfig, TableRow } from "./config.ts";
 import { runDir, runRow, runState } from "./run.ts";
+import { TimeLeft } from "./time_left.ts";
 
 /** One run of a table: a row with a seed, and its folder. */
 export interface TableRun {
@@ -86,7 +87,7 @@ export async function reproduceTable(table: TableConfig, options: ReproduceOptio
     if (options.only !== undefined && i !== options.only) continue;
     const state = await runState(run.dir);
     if (state === "done") {
-      clock.done(run, false);
+      clock.skip(run);
       continue;
     }
     if (!data.has(run.row.dataset)) data.set(run.row.dataset, await load(run.row.dataset));
@@ -103,13 +104,13 @@ export async function reproduceTable(table: TableConfig, options: ReproduceOptio
         ...(options.signal ? { signal: options.signal } : {}),
         onBatchEnd: (info) => options.onBatchEnd?.(run, info),
         onEpochEnd: (r) => {
-          clock.epoch();
+          clock.epochs(1);
           say(`${clock.line()}: ${run.row.name}, seed ${run.seed}, epoch ${r.epoch}/${run.epochs}`);
         },
       },
     );
     if ("stopped" in end) return { done: clock.runsDone, total: runs.length, stopped: { run, ...end.stopped } };
-    clock.done(run, true);
+    clock.finish();
   }
   if (options.only !== undefined) return { done: clock.runsDone, total: runs.length };
   const results: ConfigResult[] = [];
@@ -166,40 +167,4 @@ async function defaultData(name: string, table: TableConfig): Promise<Dataset | 
     return { task: "seq-mnist", train: mnist.train, test: mnist.test };
   }
   return await loadDataset(name, counts);
-}
-
-/** Runs done, and the time left from the pace of this process's epochs. */
-class TimeLeft {
-  runsDone = 0;
-  #left: number;
-  #epochsHere = 0;
-  #started = performance.now();
-
-  constructor(private readonly runs: TableRun[]) {
-    this.#left = runs.reduce((s, r) => s + r.epochs, 0);
-  }
-
-  /** A run done (`here`: trained by this process, counted in the pace). */
-  done(run: TableRun, here: boolean): void {
-    this.runsDone++;
-    if (!here) this.#left -= run.epochs;
-  }
-
-  epoch(): void {
-    this.#epochsHere++;
-    this.#left--;
-  }
-
-  line(): string {
-    const perEpoch = (performance.now() - this.#started) / 1000 / Math.max(1, this.#epochsHere);
-    const left = this.#epochsHere === 0 ? "time left unknown yet" : `about ${duration(perEpoch * this.#left)} left`;
-    return `[${this.runsDone}/${this.runs.length} runs done, ${left}]`;
-  }
-}
-
-/** `95 s`, `12 min`, `3.4 h`. */
-export function duration(seconds: number): string {
-  if (seconds < 120) return `${Math.round(seconds)} s`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
 }
