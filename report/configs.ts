@@ -122,14 +122,10 @@ export function specConfigs(
   return datasets.flatMap((dataset) =>
     workers.flatMap((w) =>
       specs.map(({ name, spec }) => {
-        const named = spec.layers.flatMap((l) =>
-          l.interface === undefined ? [] : [typeof l.interface === "string" ? l.interface : l.interface.type]
-        );
-        const kinds = [...new Set(named.filter((t) => t !== "backprop"))];
         return {
           name: `${name}-${dataset}${w > 1 ? `-w${w}` : ""}`,
-          interface: kinds.length === 0 ? "backprop" : kinds.join("+"),
-          depth: spec.layers.length - 1,
+          interface: interfaceOf(spec),
+          depth: depthOf(spec),
           dataset,
           workers: w,
           spec,
@@ -150,12 +146,10 @@ export function sequenceConfigs(
 ): CompareConfig[] {
   return truncations.flatMap((t) =>
     specs.map(({ name, spec }) => {
-      const core = spec.layers.find((l) => l.stateInterface !== undefined && l.stateInterface !== "backprop");
-      const state = core?.stateInterface;
       return {
         name: `${name} T=${t ?? "full"}`,
-        interface: state === undefined ? "backprop" : typeof state === "string" ? state : state.type,
-        depth: spec.layers.filter((l) => l.type === "lstm").length,
+        interface: interfaceOf(spec),
+        depth: depthOf(spec),
         dataset: task,
         workers: 1,
         spec,
@@ -163,4 +157,24 @@ export function sequenceConfigs(
       };
     })
   );
+}
+
+/**
+ * A spec's row interface: its decoupling kinds joined with `+` (`backprop` when none). A recurrent spec is named by
+ * the interfaces on its lstm states (BPTT, `backprop`, without one); any other by those on its layers' outputs.
+ */
+export function interfaceOf(spec: NetworkSpec): string {
+  const recurrent = spec.layers.some((l) => l.type === "lstm");
+  const named = spec.layers.flatMap((l) => {
+    const iface = recurrent ? l.stateInterface : l.interface;
+    return iface === undefined ? [] : [typeof iface === "string" ? iface : iface.type];
+  });
+  const kinds = [...new Set(named.filter((t) => t !== "backprop"))];
+  return kinds.length === 0 ? "backprop" : kinds.join("+");
+}
+
+/** A spec's row depth: its lstm layers, or, without any, its layers but the output layer. */
+export function depthOf(spec: NetworkSpec): number {
+  const lstm = spec.layers.filter((l) => l.type === "lstm").length;
+  return lstm > 0 ? lstm : spec.layers.length - 1;
 }

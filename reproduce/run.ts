@@ -19,7 +19,7 @@ import type { NetworkSpec } from "../network/spec.ts";
 import { workersStrategy } from "../parallel/workers.ts";
 import type { SequenceData } from "../recurrent/sequence_data.ts";
 import { type ConfigResult, runResult } from "../report/compare.ts";
-import type { CompareConfig } from "../report/configs.ts";
+import { type CompareConfig, depthOf, interfaceOf } from "../report/configs.ts";
 import type { BatchInfo, EpochRecord } from "../training/history.ts";
 import { train } from "../training/train.ts";
 import type { TableRow } from "./config.ts";
@@ -130,17 +130,10 @@ async function start(
 
 /** The report's configuration of a table row. */
 export function configOf(row: TableRow, spec: NetworkSpec): CompareConfig {
-  // a recurrent row is named by the interface on its state (BPTT without one), as the sequence comparison's rows
-  const lstm = spec.layers.filter((l) => l.type === "lstm").length;
-  const named = spec.layers.flatMap((l) => {
-    const iface = lstm > 0 ? l.stateInterface : l.interface;
-    return iface === undefined ? [] : [typeof iface === "string" ? iface : iface.type];
-  });
-  const kinds = [...new Set(named.filter((t) => t !== "backprop"))];
   return {
     name: row.name,
-    interface: kinds.length === 0 ? "backprop" : kinds.join("+"),
-    depth: lstm > 0 ? lstm : spec.layers.length - 1,
+    interface: interfaceOf(spec),
+    depth: depthOf(spec),
     dataset: row.dataset,
     workers: row.workers,
     spec,
